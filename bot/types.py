@@ -1,0 +1,198 @@
+"""Domain types shared by the pure core (intents, dialogs, gate).
+
+Everything here is immutable data: no I/O, no clock reads. Money is either
+``Decimal`` in major units (what a customer typed, e.g. ``Decimal("50")``) or an
+``int`` in minor units (what an account holds, e.g. ``5000`` for 50.00 USD);
+field names ending in ``_minor`` are minor units. Datetimes are timezone-aware;
+storage keeps them in UTC and the core converts to the customer's zone only to
+decide and to display.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Mapping
+
+# --- intents -----------------------------------------------------------------
+
+#: Every intent name ``bot.intents.interpret`` may return (the corpus's labels).
+INTENTS: tuple[str, ...] = (
+    "pay", "plan", "promise", "stop", "start", "help", "agent", "dispute",
+    "paid_already", "wrong_number", "hardship", "attorney", "bankruptcy",
+    "balance", "identity_check_answer", "who_is_this", "abuse", "auto_reply",
+    "affirm", "deny", "choice", "unknown",
+)
+
+#: What the bot last asked; decides how a bare ``1`` or ``yes`` is read.
+CONTEXTS: tuple[str, ...] = ("notice", "confirm", "plan_offer", "ask_date",
+                             "ask_amount", "verify", "opted_out")
+
+#: Intents the compliance layer owns: no script can remove or override them.
+COMPLIANCE_INTENTS: frozenset[str] = frozenset(
+    {"stop", "start", "help", "attorney", "bankruptcy", "dispute", "wrong_number"})
+
+
+@dataclass(frozen=True)
+class Entities:
+    """What a reply carries besides its intent.
+
+    amount: major units as typed (``Decimal("1250.00")``), currency-less.
+    amount_max: upper end when the customer gave a range (两三百 → 200..300).
+    date: the calendar date in the customer's zone (future-preferring).
+    time: a local time of day when one was given (两点半 → 14:30).
+    option: a plan number chosen from an offer (1-based).
+    channel: for ``stop``: ``sms``, ``voice``, ``email``, ``all`` or a ``+``-joined
+        combination such as ``sms+voice``.
+    """
+
+    amount: Decimal | None = None
+    amount_max: Decimal | None = None
+    date: dt.date | None = None
+    time: dt.time | None = None
+    option: int | None = None
+    channel: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """Entities as the contract's JSON: amounts as 2-decimal strings, ISO dates;
+        absent entities are left out."""
+        out: dict[str, Any] = {}
+        if self.amount is not None:
+            out["amount"] = f"{self.amount:.2f}"
+        if self.amount_max is not None:
+            out["amount_max"] = f"{self.amount_max:.2f}"
+        if self.date is not None:
+            out["date"] = self.date.isoformat()
+        if self.time is not None:
+            out["time"] = self.time.strftime("%H:%M")
+        if self.option is not None:
+            out["option"] = self.option
+        if self.channel is not None:
+            out["channel"] = self.channel
+        return out
+
+
+@dataclass(frozen=True)
+class Intent:
+    """The reading of one customer message.
+
+    name: one of :data:`INTENTS`.
+    confidence: 0.0..1.0; compliance rules use a threshold from config.
+    entities: see :class:`Entities`.
+    lang: ``"en"`` or ``"zh"`` when the text clearly is one, else ``None``.
+    rule: short id of the rule that decided (for the decision trace).
+    """
+
+    name: str
+    confidence: float
+    entities: Entities = field(default_factory=Entities)
+    lang: str | None = None
+    rule: str = ""
+
+
+# --- account facts -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AccountFacts:
+    """One account as the dialog sees it (read-only snapshot).
+
+    Money in minor units of ``currency`` (ISO 4217). ``dpd`` is days past due as
+    of the step's ``now``. ``timezone`` is an IANA name. ``identity_required``
+    says the profile wants right-party confirmation before any debt detail;
+    ``identity_confirmed`` whether this conversation has it.
+    """
+
+    account_ref: str
+    name: str
+    currency: str
+    balance_minor: int
+    past_due_minor: int
+    minimum_due_minor: int
+    dpd: int
+    due_date: dt.date | None
+    timezone: str
+    language: str = "en"
+    creditor: str = ""
+    creditor_contact: str = ""
+    profile: str = "us_first_party"
+    identity_required: bool = False
+    identity_confirmed: bool = False
+    holds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything outside the conversation a step may read.
+
+    accounts: the accounts on this phone (0 for an unknown sender, several when the
+        phone serves more than one account).
+    opted_out: channels this phone has opted out of (``{"sms"}``).
+    policy: plan/promise policy and limits from config (plain mapping).
+    keyword_replies: ``"app"`` (Duly answers STOP/START/HELP) or ``"provider"``
+        (Twilio does, Duly stays quiet on those exact keywords).
+    """
+
+    accounts: tuple[AccountFacts, ...] = ()
+    opted_out: frozenset[str] = frozenset()
+    policy: Mapping[str, Any] = field(default_factory=dict)
+    keyword_replies: str = "app"
+    replies_last_hour: int = 0
+
+
+# --- conversation state ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConversationState:
+    """A conversation's position in its script.
+
+    state: a state name of the pinned script revision.
+    slots: JSON-able working memory (pending promise, offered plans, misses, the
+        chosen account_ref, language, ...).
+    mode: ``"bot"`` or ``"agent"`` (an agent owns it; the bot stays silent except
+        for opt-out and help).
+    """
+
+    state: str = "start"
+    slots: Mapping[str, Any] = field(default_factory=dict)
+    mode: str = "bot"
+
+
+# --- events ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InboundText:
+    """A customer message, already interpreted. ``text`` is the body as received."""
+
+    text: str
+    intent: Intent
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    """A scheduled timer came due (``name`` as given to ``Schedule``)."""
+
+    name: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AgentAction:
+    """An agent acted on the conversation: ``kind`` is ``take_over``, ``hand_back``
+    (``data["state"]`` names the state to resume in) or ``close``."""
+
+    kind: str
+    agent: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PaymentPosted:
+    """A payment reached the account: minor units, ``paid_at`` aware UTC."""
+
+    account_ref: str
+    amount_minor: int
+    paid_at: dt.datetime
+
+
+Event = InboundText | TimerFired | AgentAction | PaymentPosted
