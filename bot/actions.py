@@ -21,8 +21,11 @@ class Reply:
     params: placeholder values (already formatted strings). The runner adds
         ``pay_link`` after an :class:`IssuePayLink` in the same step.
     kind: ``reply`` (answer to the customer's message), ``optout_confirmation``
-        (the one confirmation allowed after an opt-out, US-08), ``help``,
-        ``handoff_notice`` or ``system``. The outbound gate decides by kind.
+        (the one confirmation allowed after an opt-out, US-08),
+        ``optin_confirmation`` (the answer to START/UNSTOP, US-27), ``help``,
+        ``handoff_notice``, ``notice`` (a collection notice Duly starts itself, e.g.
+        ``bot.dialogs.opening``: waits for the allowed hours) or ``system``. The
+        outbound gate decides by kind.
     """
 
     template: str
@@ -102,7 +105,8 @@ class Handoff:
 
     reason: ``agent_request``, ``dispute``, ``attorney``, ``bankruptcy``,
         ``paid_already``, ``hardship``, ``abuse``, ``low_confidence``,
-        ``optout_review``, ``counter_offer``, ``misunderstood``, ``wrong_number``.
+        ``optout_review``, ``counter_offer``, ``misunderstood``, ``wrong_number``,
+        ``identity_failed`` (right-party check failed too often, UK-06).
     priority: 1 (highest) .. 5.
     """
 

@@ -196,3 +196,25 @@ class PaymentPosted:
 
 
 Event = InboundText | TimerFired | AgentAction | PaymentPosted
+
+
+# --- transport-level messages ------------------------------------------------------
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """One inbound SMS/MMS as the webhook received it, after signature validation.
+
+    provider_sid: Twilio's MessageSid. from_number / to_number: as sent (E.164).
+    body: exactly as received, except NUL made safe (U+FFFD) for PostgreSQL.
+    media: ``(url, content_type)`` pairs, ``num_media`` as Twilio counted them.
+    params: every form field as received (first value of each), for the audit.
+    """
+
+    provider_sid: str
+    from_number: str
+    to_number: str
+    body: str
+    num_segments: int = 1
+    num_media: int = 0
+    media: tuple[tuple[str, str], ...] = ()
+    params: Mapping[str, str] = field(default_factory=dict)

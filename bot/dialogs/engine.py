@@ -1,0 +1,840 @@
+"""The dialog engine: ``step(state, event, script, facts, now) -> (state, actions)``.
+
+Pure: no I/O, no clock reads (``now`` is given). Order of work for a customer message:
+
+1. Language: the message's (``intent.lang``) when clear, else the conversation's, else
+   the account's, else ``en``; kept in ``slots["lang"]``.
+2. Built-in compliance layer, before any script handler and not removable by a script:
+   ``stop`` (US-04/05/06/08, US-17), ``start`` (US-27), ``help`` (US-26), ``attorney``
+   (US-18), ``bankruptcy``, ``dispute`` (US-16), ``wrong_number`` (US-12, UK-06).
+3. Silence: opted out of SMS (US-05: only HELP and START are answered), an agent owns
+   the conversation (G-01: only opt-out and help are answered), ``auto_reply`` (never
+   answered, so two auto-responders cannot loop); ``agent`` always hands off (G-01).
+4. Who is texting: no account → a generic reply naming no creditor or debt; several
+   accounts → "which account?" (masked refs) before any debt detail; identity required
+   and not confirmed → the profile's question (UK-06).
+5. The script's handler for (state, intent) — an engine operation plus branches.
+6. Reply cap (US-20): above ``dialog.max_auto_replies_per_hour`` the step sends no reply
+   and makes no conversational move; protective actions still happen, with an Audit.
+
+Identity confirmation (UK-06): in state ``verify`` an ``identity_check_answer`` yields
+``Audit(rule="UK-06", detail={"identity_answer": True, "account_ref": ...})`` and no
+reply. The runner compares the message body against the stored hash and feeds back
+``TimerFired("identity_checked", {"ok": bool})``; ok → the account_ref joins the list
+``slots["identity_confirmed"]`` and the menu is sent; a wrong answer is re-asked, and after
+``dialog.identity_tries`` wrong answers the conversation is handed off
+(``Handoff("identity_failed")``). ``AccountFacts.identity_confirmed`` counts too.
+
+A promise without an amount asks for it (state ``ask_amount``): the past-due amount is
+never assumed, so the confirmation repeats only what the customer said (G-02).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+from bot.actions import (Action, Audit, Flag, Handoff, IssuePayLink, OfferPlans, OptIn,
+                         OptOut, Quarantine, RecordPlan, RecordPromise, Reply, SetHold)
+from bot.dialogs import plans as plan_math
+from bot.dialogs.script import KNOWN_PARAMS, Branch, Handler, Script
+from bot.money import format_money, to_minor
+from bot.types import (AccountFacts, AgentAction, ConversationState, Event, Facts,
+                       InboundText, PaymentPosted, TimerFired)
+
+# Exact single-word bodies the provider (Twilio long code, Advanced Opt-Out) answers
+# itself; under keyword_replies = "provider" Duly records but does not answer them.
+PROVIDER_KEYWORDS: dict[str, frozenset[str]] = {
+    "stop": frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}),
+    "start": frozenset({"START", "YES", "UNSTOP"}),
+    "help": frozenset({"HELP", "INFO"}),
+}
+
+HOLD_RULES: dict[str, str] = {
+    "dispute": "US-16", "cease": "US-17", "attorney": "US-18", "bankruptcy": "G-01",
+    "paid_already": "G-01", "optout_review": "US-06", "vulnerability": "UK-07",
+    "wrong_number": "US-12",
+}
+
+# UK-07: words that suggest vulnerability (bereavement, illness, mental health, carer).
+_VULNERABLE = re.compile(
+    r"died|passed away|death|funeral|bereave|hospital|cancer|chemo|\bsick\b|\bill\b|illness|"
+    r"depress|anxiety|mental health|suicid|kill myself|end my life|self[- ]harm|disabled|carer|"
+    r"去世|过世|离世|住院|生病|癌|抑郁|自杀|轻生|不想活|病了|重病|残疾", re.I)
+_SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|自杀|轻生|不想活", re.I)
+
+_PENDING = ("promise", "plans", "plan_choice")
+_WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+_CHANNEL_NAMES = {"en": {"voice": "phone calls", "email": "email", "sms": "text"},
+                  "zh": {"voice": "电话", "email": "邮件", "sms": "短信"}}
+_QUESTIONS = {"en": {"postal_code": "postcode", "birth_year": "year of birth"},
+              "zh": {"postal_code": "邮政编码", "birth_year": "出生年份"}}
+
+
+def default_script_text() -> str:
+    """The shipped default script (TOML)."""
+    return (Path(__file__).parent / "scripts" / "default.toml").read_text(encoding="utf-8")
+
+
+def format_date(day: dt.date, lang: str) -> str:
+    """en ``Fri Dec 4``; zh ``12月4日（周五）``."""
+    if lang == "zh":
+        return f"{day.month}月{day.day}日（{_WEEKDAYS_ZH[day.weekday()]}）"
+    return f"{_WEEKDAYS_EN[day.weekday()]} {_MONTHS_EN[day.month - 1]} {day.day}"
+
+
+def context_of(state: ConversationState, script: Script) -> str:
+    """What the bot last asked (one of ``bot.types.CONTEXTS``)."""
+    if state.slots.get("opted_out"):
+        return "opted_out"
+    sdef = script.states.get(state.state)
+    return sdef.context if sdef else "notice"
+
+
+def plan_options(state: ConversationState) -> int:
+    """How many numbered options are on offer now: plans in ``plan_offer``, accounts
+    in ``choose_account`` (so a bare ``2`` is read as a choice); 0 otherwise."""
+    return int(state.slots.get("on_offer", 0) or 0)
+
+
+# --- the step -------------------------------------------------------------------------
+
+class _Step:
+    def __init__(self, state: ConversationState, script: Script, facts: Facts, now: dt.datetime):
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        self.orig = state
+        self.script = script
+        self.facts = facts
+        self.now = now
+        self.state_name = state.state if state.state in script.states else script.initial
+        self.mode = state.mode
+        self.slots: dict[str, Any] = copy.deepcopy(dict(state.slots))
+        self.actions: list[Action] = []
+        self.lang = self._default_lang()
+        self.protective = False
+
+    # -- policy -----------------------------------------------------------------
+    def pol(self, section: str, key: str, default: Any) -> Any:
+        sec = self.facts.policy.get(section) or {}
+        return sec.get(key, default) if isinstance(sec, Mapping) else default
+
+    def profile(self, acct: AccountFacts | None) -> Mapping[str, Any]:
+        if acct is None:
+            return {}
+        profiles = self.facts.policy.get("profiles") or {}
+        return profiles.get(acct.profile, {}) if isinstance(profiles, Mapping) else {}
+
+    def jurisdiction(self, acct: AccountFacts | None) -> str:
+        if acct is None:
+            return ""
+        j = self.profile(acct).get("jurisdiction")
+        if j:
+            return str(j).upper()
+        head = acct.profile.split("_")[0].upper()
+        return head if head in ("US", "UK", "CN") else "US"
+
+    # -- language, accounts -----------------------------------------------------
+    def _default_lang(self) -> str:
+        lang = self.slots.get("lang")
+        if lang in self.script.languages:
+            return lang
+        acct = self.account()
+        if acct is None and len(self.facts.accounts) >= 1:
+            acct = self.facts.accounts[0]
+        if acct is not None and acct.language in self.script.languages:
+            return acct.language
+        return "en"
+
+    def account(self) -> AccountFacts | None:
+        accts = self.facts.accounts
+        ref = self.slots.get("account_ref")
+        for a in accts:
+            if a.account_ref == ref:
+                return a
+        if len(accts) == 1:
+            return accts[0]
+        return None
+
+    def identity_ok(self, acct: AccountFacts) -> bool:
+        return (not acct.identity_required) or acct.identity_confirmed \
+            or acct.account_ref in (self.slots.get("identity_confirmed") or ())
+
+    def local_today(self, acct: AccountFacts | None) -> dt.date:
+        return self.local_now(acct).date()
+
+    def local_now(self, acct: AccountFacts | None) -> dt.datetime:
+        tz = "UTC"
+        if acct is not None and acct.timezone:
+            tz = acct.timezone
+        try:
+            return self.now.astimezone(ZoneInfo(tz))
+        except Exception:  # unknown zone name: fall back to UTC
+            return self.now.astimezone(dt.timezone.utc)
+
+    # -- output -------------------------------------------------------------------
+    def params(self, acct: AccountFacts | None, **extra: str) -> dict[str, str]:
+        p = {k: "" for k in KNOWN_PARAMS if k != "pay_link"}
+        if acct is not None:
+            cur = acct.currency
+            p.update(
+                name=acct.name, creditor=acct.creditor, contact=acct.creditor_contact,
+                past_due=format_money(acct.past_due_minor, cur, self.lang),
+                minimum_due=format_money(acct.minimum_due_minor, cur, self.lang),
+                balance=format_money(acct.balance_minor, cur, self.lang),
+                deadline=format_date(self.deadline(acct), self.lang),
+            )
+        else:
+            p.update(contact=str(self.pol("dialog", "support_contact", "")))
+        p.update({k: str(v) for k, v in extra.items()})
+        return p
+
+    def deadline(self, acct: AccountFacts) -> dt.date:
+        today = self.local_today(acct)
+        if acct.due_date is not None and acct.due_date > today:
+            return acct.due_date
+        return today + dt.timedelta(days=int(self.pol("dialog", "notice_deadline_days", 7)))
+
+    def template(self, key: str, acct: AccountFacts | None) -> str:
+        j = self.jurisdiction(acct).lower()
+        if j and f"{key}_{j}" in self.script.templates:
+            return f"{key}_{j}"
+        return key
+
+    def say(self, key: str, acct: AccountFacts | None, kind: str = "reply", **extra: str) -> None:
+        self.reply(self.template(key, acct), self.params(acct, **extra), kind)
+
+    def reply(self, key: str, params: Mapping[str, str], kind: str) -> None:
+        """A Reply carrying only the placeholders its template uses."""
+        used = _placeholders(self.script, key)
+        self.actions.append(Reply(key, self.lang, {k: v for k, v in params.items() if k in used}, kind))
+
+    def handoff(self, reason: str, priority: int = 3) -> None:
+        self.actions.append(Handoff(reason, priority))
+        self.mode = "agent"
+        self.protective = True
+
+    def hold(self, kind: str, account_ref: str | None) -> None:
+        self.actions.append(SetHold(kind, account_ref, rule=HOLD_RULES.get(kind, "G-01")))
+        self.protective = True
+
+    def audit(self, rule: str, **detail: Any) -> None:
+        self.actions.append(Audit(rule, detail))
+
+    def result(self) -> tuple[ConversationState, list[Action]]:
+        sdef = self.script.states.get(self.state_name)
+        if sdef is not None and self.state_name == self.script.choose_account:
+            self.slots["on_offer"] = len(self.slots.get("account_choices", []))
+        elif sdef is not None and sdef.context == "plan_offer" and self.slots.get("plans"):
+            self.slots["on_offer"] = len(self.slots["plans"])
+        else:
+            self.slots.pop("on_offer", None)
+        self.slots["lang"] = self.lang
+        return ConversationState(self.state_name, self.slots, self.mode), self.actions
+
+
+def _placeholders(script: Script, key: str) -> frozenset[str]:
+    cache_key = ("__vars__", key)
+    got = script.compiled.get(cache_key)
+    if got is None:
+        from jinja2 import meta
+        from jinja2.sandbox import SandboxedEnvironment
+        env = SandboxedEnvironment()
+        names: set[str] = set()
+        for src in script.templates.get(key, {}).values():
+            names |= meta.find_undeclared_variables(env.parse(src))
+        got = script.compiled[cache_key] = frozenset(names)
+    return got
+
+
+def _exact_keyword(text: str, family: str) -> bool:
+    return text.strip().upper() in PROVIDER_KEYWORDS[family]
+
+
+def _channels(raw: str | None) -> frozenset[str]:
+    parts = {p.strip().lower() for p in (raw or "sms").split("+")}
+    if "all" in parts:
+        return frozenset({"sms", "voice", "email"})
+    out = frozenset(p for p in parts if p in ("sms", "voice", "email"))
+    return out or frozenset({"sms"})
+
+
+def step(state: ConversationState, event: Event, script: Script, facts: Facts,
+         now: dt.datetime) -> tuple[ConversationState, list[Action]]:
+    """Move the conversation by one event. Pure: returns the new state and the actions
+    the runner applies in one transaction, in order."""
+    s = _Step(state, script, facts, now)
+    if isinstance(event, InboundText):
+        _inbound(s, event)
+    elif isinstance(event, TimerFired):
+        _timer(s, event)
+    elif isinstance(event, AgentAction):
+        _agent_action(s, event)
+        return s.result()
+    elif isinstance(event, PaymentPosted):
+        s.audit("G-03", event="payment_posted", account_ref=event.account_ref,
+                amount_minor=event.amount_minor, paid_at=event.paid_at.isoformat())
+        return s.result()
+    else:  # pragma: no cover - typing guards this
+        raise TypeError(f"unknown event {event!r}")
+    return _cap(s)
+
+
+def opening(state: ConversationState, script: Script, facts: Facts,
+            now: dt.datetime) -> tuple[ConversationState, list[Action]]:
+    """The first collection notice of a conversation (Reply kind ``notice``): the menu
+    for a single, confirmed account; "which account?" for a phone with several; the
+    identity question where the profile needs it (UK-06). Nothing for an opted-out
+    number, an agent-owned conversation or an unknown phone."""
+    s = _Step(state, script, facts, now)
+    if "sms" in facts.opted_out or s.slots.get("opted_out") or s.mode == "agent" or not facts.accounts:
+        return s.result()
+    _present(s, kind="notice")
+    return s.result()
+
+
+def _present(s: _Step, kind: str) -> None:
+    """Show the right first thing for whoever we are talking to: account choice,
+    identity question, or the collection notice (menu)."""
+    acct = s.account()
+    if acct is None:
+        _ask_account(s, kind)
+        return
+    s.slots["account_ref"] = acct.account_ref
+    if acct.language in s.script.languages and "lang" not in s.slots:
+        s.lang = acct.language
+    if not s.identity_ok(acct):
+        _ask_identity(s, acct, kind)
+        return
+    s.slots["misses"] = 0
+    s.state_name = s.script.menu
+    s.say("notice", acct, kind=kind)
+
+
+def _ask_account(s: _Step, kind: str) -> None:
+    lines = []
+    refs = []
+    for i, a in enumerate(s.facts.accounts, start=1):
+        refs.append(a.account_ref)
+        lines.append(_render_line(s, "account_line", option=i, creditor=a.creditor,
+                                  last4=a.account_ref[-4:]))
+    s.slots["account_choices"] = refs
+    s.state_name = s.script.choose_account
+    s.say("choose_account", None, kind=kind, accounts="\n".join(lines))
+
+
+def _ask_identity(s: _Step, acct: AccountFacts, kind: str) -> None:
+    q = str(s.profile(acct).get("identity_question", "postal_code"))
+    label = _QUESTIONS.get(s.lang, _QUESTIONS["en"]).get(q, q.replace("_", " "))
+    s.state_name = s.script.verify
+    s.say("verify_question", None, kind=kind, creditor=acct.creditor, question=label)
+
+
+def _render_line(s: _Step, key: str, **params: Any) -> str:
+    from bot.templates import render
+    p = {k: "" for k in KNOWN_PARAMS}
+    p.update({k: str(v) for k, v in params.items()})
+    return render(s.script, key, s.lang, p)
+
+
+# --- inbound -------------------------------------------------------------------------
+
+def _inbound(s: _Step, ev: InboundText) -> None:
+    intent = ev.intent
+    if intent.lang in s.script.languages:
+        s.lang = intent.lang
+    name = intent.name
+    if name == "stop":
+        return _stop(s, ev)
+    if name == "start":
+        return _start(s, ev)
+    if name == "help":
+        return _help(s, ev)
+    if name in ("attorney", "bankruptcy", "dispute", "wrong_number"):
+        return _protect(s, name)
+    silent = "sms" in s.facts.opted_out or bool(s.slots.get("opted_out")) or s.mode == "agent"
+    if silent and name == "hardship" and _VULNERABLE.search(ev.text):
+        # UK-07 / G-01: vulnerability is recorded and escalated even when the bot is silent.
+        acct = s.account()
+        s.hold("vulnerability", acct.account_ref if acct else None)
+        s.actions.append(Flag("vulnerability"))
+        s.handoff("hardship", 1 if _SELF_HARM.search(ev.text) else 2)
+    if "sms" in s.facts.opted_out or s.slots.get("opted_out"):
+        s.audit("US-05", silent="opted_out", intent=name)
+        return
+    if s.mode == "agent":
+        s.audit("G-01", silent="agent_owns_conversation", intent=name)
+        return
+    if name == "auto_reply":
+        s.audit("US-20", ignored="auto_reply")
+        return
+    if s.slots.get("quarantined"):
+        s.audit("US-12", silent="quarantined", intent=name)
+        return
+    if name == "agent":
+        s.handoff("agent_request", 2)
+        s.say("handoff_notice", s.account(), kind="handoff_notice")
+        return
+    if not s.facts.accounts:
+        s.say("unknown_sender", None)  # no creditor, no debt (US-12, UK-06)
+        return
+    acct = s.account()
+    if acct is None:
+        acct = _pick_account(s, ev)
+        if acct is None:
+            _ask_account(s, "reply")
+            return
+        _present(s, "reply")
+        return
+    s.slots["account_ref"] = acct.account_ref
+    if not s.identity_ok(acct):
+        _verify(s, ev, acct)
+        return
+    if s.state_name == s.script.verify:  # confirmed meanwhile (e.g. by the facts)
+        s.state_name = s.script.menu
+    if intent.confidence < float(s.pol("intents", "min_confidence", 0.5)):
+        name = "unknown"
+    handler = s.script.handler(s.state_name, name) or s.script.handler(s.state_name, "unknown")
+    if handler is None:
+        s.audit("G-03", no_handler=name, state=s.state_name)
+        return
+    _run(s, handler, ev, acct)
+
+
+def _pick_account(s: _Step, ev: InboundText) -> AccountFacts | None:
+    accts = s.facts.accounts
+    choices = s.slots.get("account_choices") or [a.account_ref for a in accts]
+    by_ref = {a.account_ref: a for a in accts}
+    asked = s.state_name == s.script.choose_account
+    if asked:
+        opt = ev.intent.entities.option
+        if opt is None and ev.text.strip().isdigit() and len(ev.text.strip()) <= 2:
+            opt = int(ev.text.strip())
+        if opt is not None and 1 <= opt <= len(choices) and choices[opt - 1] in by_ref:
+            acct = by_ref[choices[opt - 1]]
+            s.slots["account_ref"] = acct.account_ref
+            s.slots.pop("account_choices", None)
+            return acct
+    digits = re.findall(r"\d{4,}", ev.text)
+    hits = [a for a in accts if any(d[-4:] == a.account_ref[-4:] for d in digits)]
+    if len(hits) == 1:
+        s.slots["account_ref"] = hits[0].account_ref
+        s.slots.pop("account_choices", None)
+        return hits[0]
+    return None
+
+
+def _verify(s: _Step, ev: InboundText, acct: AccountFacts) -> None:
+    """UK-06: no debt detail before the right party is confirmed."""
+    name = ev.intent.name
+    if s.state_name != s.script.verify:
+        _ask_identity(s, acct, "reply")
+        return
+    if name == "identity_check_answer":
+        s.slots["identity_pending"] = True
+        s.audit("UK-06", identity_answer=True, account_ref=acct.account_ref)
+        return
+    if name == "who_is_this":
+        s.say("who_is_this", acct)
+        return
+    if _count_miss(s):
+        s.handoff("misunderstood")
+        s.say("handoff_notice", acct, kind="handoff_notice")
+        return
+    _ask_identity(s, acct, "reply")
+
+
+def _count_miss(s: _Step) -> bool:
+    """Count a miss; True when the misses exceed dialog.misses_before_handoff."""
+    misses = int(s.slots.get("misses", 0)) + 1
+    limit = int(s.pol("dialog", "misses_before_handoff", 2))
+    if misses > limit:
+        s.slots["misses"] = 0
+        return True
+    s.slots["misses"] = misses
+    return False
+
+
+# --- compliance (built in) --------------------------------------------------------------
+
+def _stop(s: _Step, ev: InboundText) -> None:
+    intent = ev.intent
+    threshold = float(s.pol("intents", "optout_threshold", 0.75))
+    if intent.confidence < threshold:
+        # US-06: unsure whether it is an opt-out: pause automated sends, hand off, say nothing.
+        s.hold("optout_review", None)
+        s.handoff("optout_review", 1)
+        s.audit("US-06", optout_review=True, confidence=intent.confidence)
+        return
+    channels = _channels(intent.entities.channel)
+    already = set(s.facts.opted_out)
+    if s.slots.get("opted_out"):
+        already.add("sms")
+    new = channels - already
+    if new:
+        s.actions.append(OptOut(frozenset(new)))
+        s.protective = True
+    if channels == {"sms", "voice", "email"} and (intent.entities.channel or "").find("all") >= 0:
+        s.hold("cease", None)  # US-17: stop all contact
+    if "sms" in channels:
+        for k in _PENDING:
+            s.slots.pop(k, None)
+        s.slots["opted_out"] = True
+        if "sms" in already:
+            s.audit("US-08", second_optout=True, reply=False)
+            return
+        if s.facts.keyword_replies == "app" or not _exact_keyword(ev.text, "stop"):
+            s.actions.append(Reply("optout_confirmation", s.lang, {}, kind="optout_confirmation"))
+            s.audit("US-08", confirmation=True, channels=sorted(channels))
+        else:
+            s.audit("US-08", confirmation="provider", channels=sorted(channels))
+        return
+    # voice/email only (US-05: the opt-out is per medium): record it, keep texting.
+    s.audit("US-05", channels=sorted(channels), texts_continue=True)
+    if s.mode == "agent" or "sms" in s.facts.opted_out:
+        return
+    names = _CHANNEL_NAMES.get(s.lang, _CHANNEL_NAMES["en"])
+    joiner = "和" if s.lang == "zh" else " and "
+    s.say("optout_channel_noted", None, channel=joiner.join(names[c] for c in sorted(channels)))
+
+
+def _start(s: _Step, ev: InboundText) -> None:
+    opted = "sms" in s.facts.opted_out or bool(s.slots.get("opted_out"))
+    quiet = s.facts.keyword_replies == "provider" and _exact_keyword(ev.text, "start")
+    if opted:
+        s.actions.append(OptIn())
+        s.slots["opted_out"] = False
+        s.audit("US-27", optin=True)
+    elif s.mode == "agent":
+        return
+    if not quiet:
+        s.actions.append(Reply("optin_confirmation", s.lang, {}, kind="optin_confirmation"))
+
+
+def _help(s: _Step, ev: InboundText) -> None:
+    """US-26: brand, contact and opt-out instruction; never account detail."""
+    if s.facts.keyword_replies == "provider" and _exact_keyword(ev.text, "help"):
+        s.audit("US-26", help="provider")
+        return
+    acct = s.account()
+    p = {"creditor": acct.creditor if acct else "",
+         "contact": acct.creditor_contact if acct else str(s.pol("dialog", "support_contact", ""))}
+    s.say("help", None, kind="help", **p)
+
+
+def _protect(s: _Step, name: str) -> None:
+    acct = s.account()
+    ref = acct.account_ref if acct else None
+    silent = "sms" in s.facts.opted_out or bool(s.slots.get("opted_out")) or s.mode == "agent"
+    for k in _PENDING:
+        s.slots.pop(k, None)
+    if name == "wrong_number":
+        # US-12 / UK-06: no debt detail, no name confirmation, number quarantined.
+        s.actions.append(Quarantine())
+        s.hold("wrong_number", None)
+        s.actions.append(Flag("wrong_number"))
+        s.slots.pop("account_ref", None)
+        s.slots.pop("identity_confirmed", None)
+        s.slots["quarantined"] = True
+        if not silent:
+            s.reply("wrong_number", s.params(None), "reply")
+        return
+    s.hold(name, ref)            # dispute US-16, attorney US-18, bankruptcy
+    s.handoff(name, 2)           # G-01
+    s.actions.append(Flag(name))
+    if not silent:
+        s.reply(f"{name}_ack", s.params(None), "handoff_notice")
+
+
+# --- script operations ------------------------------------------------------------------
+
+def _run(s: _Step, handler: Handler, ev: InboundText, acct: AccountFacts) -> None:
+    extra: dict[str, str] = {}
+    outcome = _OPS[handler.do](s, ev, acct, extra)
+    branch = handler.branch(outcome)
+    if handler.do == "ignore":
+        return
+    if handler.do != "miss":
+        if branch.miss:
+            if _count_miss(s):
+                branch = Branch(say="handoff_notice", handoff="misunderstood", kind="handoff_notice")
+        else:
+            s.slots["misses"] = 0
+    if branch.hold:
+        s.hold(branch.hold, acct.account_ref)
+    if branch.handoff:
+        s.handoff(branch.handoff, branch.priority)
+    if branch.flag:
+        s.actions.append(Flag(branch.flag))
+    if branch.say:
+        key = branch.say
+        if handler.do == "balance" and acct.identity_required and s.identity_ok(acct) \
+                and f"{key}_full" in s.script.templates:
+            key = f"{key}_full"   # the full balance only to a confirmed right party (UK-06)
+        s.say(key, acct, kind=branch.kind, **extra)
+    if branch.goto:
+        s.state_name = branch.goto
+
+
+def _op_say(s, ev, acct, extra) -> str:
+    return "ok"
+
+
+def _op_ignore(s, ev, acct, extra) -> str:
+    return "ok"
+
+
+def _op_pay(s, ev, acct, extra) -> str:
+    # The runner turns this into an opaque, expiring token on the creditor's domain
+    # and fills `pay_link` in the replies of this step; never the account number.
+    s.actions.append(IssuePayLink(acct.account_ref))
+    return "ok"
+
+
+def _offers(s: _Step, acct: AccountFacts) -> list[plan_math.PlanOffer]:
+    raw = s.slots.get("plans")
+    if raw:
+        return [plan_math.PlanOffer.from_json(o) for o in raw]
+    policy = s.facts.policy.get("plans") or {}
+    return plan_math.offers(acct.past_due_minor, acct.currency, policy, s.local_today(acct))
+
+
+def _plan_line(s: _Step, acct: AccountFacts, o: plan_math.PlanOffer) -> str:
+    cur = acct.currency
+    amounts = [a for _, a in o.instalments]
+    return _render_line(
+        s, f"plan_line_{o.kind}", option=o.option, count=o.count,
+        amount=format_money(amounts[-1], cur, s.lang), first_amount=format_money(amounts[0], cur, s.lang),
+        total=format_money(o.total_minor, cur, s.lang), date=format_date(o.instalments[0][0], s.lang))
+
+
+def _options_text(s: _Step, acct: AccountFacts, offers: list[plan_math.PlanOffer]) -> str:
+    return "\n".join(_plan_line(s, acct, o) for o in offers)
+
+
+def _op_offer_plans(s, ev, acct, extra) -> str:
+    s.slots.pop("plans", None)
+    s.slots.pop("plan_choice", None)
+    offers = _offers(s, acct)
+    if not offers:
+        s.audit("UK-03", plans="none_fit", past_due_minor=acct.past_due_minor)
+        return "none"
+    s.slots["plans"] = [o.as_json() for o in offers]
+    s.actions.append(OfferPlans(acct.account_ref, tuple(o.as_json() for o in offers)))
+    extra["options"] = _options_text(s, acct, offers)
+    return "ok"
+
+
+def _op_choose_plan(s, ev, acct, extra) -> str:
+    offers = _offers(s, acct)
+    if offers and not s.slots.get("plans"):
+        s.slots["plans"] = [o.as_json() for o in offers]
+    extra["options"] = _options_text(s, acct, offers)
+    opt = ev.intent.entities.option
+    if opt is None and ev.intent.name == "affirm" and len(offers) == 1:
+        opt = 1
+    if opt is None or not 1 <= opt <= len(offers):
+        return "invalid"
+    s.slots["plan_choice"] = opt
+    extra["plan"] = _plan_line(s, acct, offers[opt - 1])
+    return "ok"
+
+
+def _op_record_plan(s, ev, acct, extra) -> str:
+    choice = s.slots.get("plan_choice")
+    raw = s.slots.get("plans") or []
+    if not choice or not 1 <= int(choice) <= len(raw):
+        return "missing"
+    o = plan_math.PlanOffer.from_json(raw[int(choice) - 1])
+    s.actions.append(RecordPlan(acct.account_ref, o.kind, o.instalments))
+    # The confirmation lists the instalments from the same object that was recorded.
+    extra["schedule"] = "\n".join(
+        _render_line(s, "schedule_line", date=format_date(d, s.lang),
+                     amount=format_money(a, acct.currency, s.lang)) for d, a in o.instalments)
+    extra["total"] = format_money(o.total_minor, acct.currency, s.lang)
+    extra["plan"] = _plan_line(s, acct, o)
+    for k in ("plans", "plan_choice"):
+        s.slots.pop(k, None)
+    return "ok"
+
+
+def _op_promise(s, ev, acct, extra) -> str:
+    ent = ev.intent.entities
+    p = dict(s.slots.get("promise") or {})
+    if ent.amount is not None:
+        amt = to_minor(Decimal(ent.amount), acct.currency)
+        if amt > 0:
+            p["amount_minor"] = amt
+    if ent.date is not None:
+        p["date"] = ent.date.isoformat()
+    s.slots["promise"] = p
+    today = s.local_today(acct)
+    max_days = int(s.pol("promises", "max_days_ahead", 30))
+    max_date = today + dt.timedelta(days=max_days)
+    earliest = today if not _after_hours(s, acct) else today + dt.timedelta(days=1)
+    extra.update(date=format_date(earliest, s.lang), max_date=format_date(max_date, s.lang))
+    if "amount_minor" in p:
+        extra["amount"] = format_money(p["amount_minor"], acct.currency, s.lang)
+    if "amount_minor" not in p:
+        return "missing_amount"
+    if "date" not in p:
+        return "missing_date"
+    due = dt.date.fromisoformat(p["date"])
+    if due < earliest:
+        p.pop("date")
+        return "bad_date"
+    extra["date"] = format_date(due, s.lang)
+    min_frac = Decimal(str(s.pol("promises", "min_fraction_of_past_due", "0")))
+    too_small = Decimal(p["amount_minor"]) < min_frac * Decimal(acct.past_due_minor)
+    if due > max_date or too_small:
+        # UK-03: a counter-offer is never flatly rejected; a person reviews it.
+        s.audit("UK-03", counter_offer=True, amount_minor=p["amount_minor"], date=p["date"],
+                too_far=due > max_date, too_small=too_small)
+        return "out_of_policy"
+    return "ok"
+
+
+def _after_hours(s: _Step, acct: AccountFacts) -> bool:
+    hours = s.profile(acct).get("allowed_hours") or ["08:00", "21:00"]
+    try:
+        hh, mm = (int(x) for x in str(hours[1]).split(":"))
+    except (ValueError, IndexError):
+        return False
+    return s.local_now(acct).time() >= dt.time(hh % 24, mm)
+
+
+def _op_record_promise(s, ev, acct, extra) -> str:
+    p = s.slots.get("promise") or {}
+    if "amount_minor" not in p or "date" not in p:
+        return "missing"
+    rec = RecordPromise(acct.account_ref, int(p["amount_minor"]), dt.date.fromisoformat(p["date"]))
+    s.actions.append(rec)
+    # G-02: the confirmation is built from the recorded object, never from free text.
+    extra["amount"] = format_money(rec.amount_minor, acct.currency, s.lang)
+    extra["date"] = format_date(rec.due_date, s.lang)
+    s.slots.pop("promise", None)
+    return "ok"
+
+
+def _op_cancel(s, ev, acct, extra) -> str:
+    for k in _PENDING:
+        s.slots.pop(k, None)
+    return "ok"
+
+
+def _op_hardship(s, ev, acct, extra) -> str:
+    vulnerable = bool(_VULNERABLE.search(ev.text))
+    if vulnerable:
+        s.hold("vulnerability", acct.account_ref)   # UK-07: pause automation
+        s.actions.append(Flag("vulnerability"))
+    s.handoff("hardship", 1 if _SELF_HARM.search(ev.text) else 2)
+    # the reply template gets the profile's variant (hardship_uk: forbearance options
+    # and the free-advice signpost, UK-01/UK-04)
+    return "ok"
+
+
+def _op_handoff(s, ev, acct, extra) -> str:
+    return "ok"
+
+
+def _op_miss(s, ev, acct, extra) -> str:
+    if _count_miss(s):
+        return "exhausted"
+    return "ok"
+
+
+_OPS = {
+    "say": _op_say, "balance": _op_say, "pay": _op_pay, "offer_plans": _op_offer_plans,
+    "choose_plan": _op_choose_plan, "record_plan": _op_record_plan, "promise": _op_promise,
+    "record_promise": _op_record_promise, "cancel": _op_cancel, "hardship": _op_hardship,
+    "handoff": _op_handoff, "ignore": _op_ignore, "miss": _op_miss,
+}
+
+
+# --- other events ------------------------------------------------------------------------
+
+def _timer(s: _Step, ev: TimerFired) -> None:
+    if ev.name != "identity_checked":
+        s.audit("G-03", timer=ev.name)
+        return
+    acct = s.account()
+    s.slots.pop("identity_pending", None)
+    if acct is None:
+        return
+    silent = "sms" in s.facts.opted_out or bool(s.slots.get("opted_out")) or s.mode == "agent"
+    if ev.data.get("ok"):
+        s.slots["identity_confirmed"] = sorted({*(s.slots.get("identity_confirmed") or ()), acct.account_ref})
+        s.slots["identity_tries"] = 0
+        s.audit("UK-06", identity_confirmed=True, account_ref=acct.account_ref)
+        if silent:
+            s.state_name = s.script.menu
+            return
+        _present(s, "reply")
+        return
+    tries = int(s.slots.get("identity_tries", 0)) + 1
+    limit = int(s.pol("dialog", "identity_tries", 3))
+    s.slots["identity_tries"] = tries
+    s.audit("UK-06", identity_confirmed=False, tries=tries, account_ref=acct.account_ref)
+    if tries >= limit:
+        s.handoff("identity_failed", 2)
+        s.actions.append(Flag("identity_failed"))
+        if not silent:
+            s.say("handoff_notice", None, kind="handoff_notice")
+        return
+    if not silent:
+        s.say("identity_failed", None, tries_left=str(limit - tries))
+
+
+def _agent_action(s: _Step, ev: AgentAction) -> None:
+    s.audit("G-01", agent=ev.agent, agent_action=ev.kind)
+    if ev.kind == "take_over":
+        s.mode = "agent"
+    elif ev.kind == "hand_back":
+        s.mode = "bot"
+        target = ev.data.get("state")
+        s.state_name = target if target in s.script.states else s.script.menu
+        s.slots["misses"] = 0
+    elif ev.kind == "close":
+        s.mode = "bot"
+        keep = {k: s.slots[k] for k in ("lang", "account_ref", "identity_confirmed", "opted_out", "quarantined")
+                if k in s.slots}
+        s.slots = keep
+        s.state_name = s.script.initial
+
+
+# --- reply cap -----------------------------------------------------------------------------
+
+_PROTECTIVE = (OptOut, OptIn, SetHold, Handoff, Flag, Quarantine, Audit)
+
+
+def _cap(s: _Step) -> tuple[ConversationState, list[Action]]:
+    """US-20 / loop guard: above the hourly cap no automated reply goes and the
+    conversation does not move; protective actions and opt-out confirmation stay."""
+    new_state, actions = s.result()
+    limit = int(s.pol("dialog", "max_auto_replies_per_hour", 8))
+    replies = [a for a in actions if isinstance(a, Reply) and a.kind != "optout_confirmation"]
+    if not replies or s.facts.replies_last_hour + len(replies) <= limit:
+        return new_state, actions
+    kept = [a for a in actions if isinstance(a, _PROTECTIVE)
+            or (isinstance(a, Reply) and a.kind == "optout_confirmation")]
+    kept.append(Audit("US-20", {"reply_cap": limit, "replies_last_hour": s.facts.replies_last_hour,
+                                "suppressed": [r.template for r in replies]}))
+    slots = dict(s.orig.slots)
+    for k in ("opted_out", "lang", "quarantined"):
+        if k in new_state.slots:
+            slots[k] = new_state.slots[k]
+    if new_state.slots.get("quarantined"):
+        slots.pop("account_ref", None)
+        slots.pop("identity_confirmed", None)
+    if new_state.slots.get("opted_out") or s.mode == "agent":
+        for k in _PENDING:
+            slots.pop(k, None)
+    return replace(s.orig, slots=slots, mode=new_state.mode), kept

@@ -1,0 +1,319 @@
+"""Money amounts in customer SMS replies (English and Chinese).
+
+Pure functions over text: no I/O, no clock, no logging. Regexes are compiled at
+import; ``cn2an`` (Chinese numerals, ~0.3 s to import) is imported lazily, the
+first time a Chinese numeral in a money context is seen.
+
+An amount is what the customer typed in major units, exact, currency-less
+(``"$1,250.00"`` → ``Decimal("1250.00")``, ``"1.2k"`` → ``Decimal("1200")``,
+``"两千六"`` → ``Decimal("2600")``). A number counts as money only with money
+context:
+
+* a currency sign or word next to it: ``$50``, ``50$``, ``$ 250``, ``£20``,
+  ``¥500``, ``50 bucks``, ``50 dollars``, ``500元``, ``两千块``;
+* a ``k``/``w``/``万`` multiplier: ``1.2k``, ``1.5万``;
+* a paying verb right before it: ``pay 100``, ``would u take 200``,
+  ``I can do 25 every 2 wks``, ``还两千``, ``先还五百``, or a Chinese numeral right
+  before ``先还``/``还``: ``一千五先还上``;
+* a bare number that opens the message and is followed by a date word
+  (``50 on fri``, ``100 tmrw``) or a period (``50 a month``, ``50/mo``).
+
+Never amounts: dates (``10/3``, ``the 15th``, ``15号``, ``1988年3月4号``), times
+(``after 5``, ``两点半``, ``12点``), counts and periods (``2 payments``,
+``every 2 wks``, ``ch 7``, ``6 yrs``, ``分3期``), account/confirmation/case
+numbers, phone numbers, zip codes, ``last 4 1234``, ``身份证后四位1234`` — none of
+these carry money context, and the verb rules refuse a number followed by a
+date/time/count unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+__all__ = ["AmountMatch", "find_amounts", "find_amount", "pick_amount", "chinese_to_int"]
+
+
+@dataclass(frozen=True)
+class AmountMatch:
+    """One amount found in a text.
+
+    value: major units, exact (``Decimal``); the lower end of a range.
+    value_max: upper end of a range (``两三百`` → value 200, value_max 300), else None.
+    start, end: character span of the whole expression in the text (``text[start:end]``),
+        including the currency sign/word.
+    strong: True when a currency sign/word or multiplier marked it (beats verb context).
+    """
+
+    value: Decimal
+    value_max: Decimal | None
+    start: int
+    end: int
+    strong: bool
+
+
+# --- shared pieces ------------------------------------------------------------------
+
+#: Cheap pre-check: no digit and no Chinese numeral → no amount (a few µs exit).
+_ANY_NUMBER = re.compile(r"[0-9零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬]")
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_CN_DIGITS = "零〇一二两三四五六七八九壹贰贰叁肆伍陆柒捌玖"
+_CN_UNITS = "十百千万亿拾佰仟萬"
+_CN = f"[{_CN_DIGITS}{_CN_UNITS}]+"
+
+# What may not follow a bare (verb-context) number: date/time/count units, slashes…
+_EN_NOT_AFTER = (
+    r"(?![\d/:a-z]|[.,]\d|\s*(?:st|nd|rd|th)\b|\s*(?:am|pm|a\.m|p\.m|o'?clock|%|percent"
+    r"|payments?|pmts?|installments?|instalments?|times|x\b|weeks?\b|wks?\b|days?\b|months?\b"
+    r"|mos?\b|mths?\b|yrs?\b|years?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|people|kids|of\s+them))"
+)
+
+_EN_CURRENCY_PREFIX = re.compile(
+    rf"(?:(?<![a-z])(?:usd|us\$|rmb|cny|gbp|eur)\s?|[$£¥￥€]\s?)(?P<n>{_NUM})(?P<k>k\b)?"
+    rf"(?:\s?(?:-|to|~)\s?(?:[$£¥￥€]\s?)?(?P<n2>{_NUM})(?P<k2>k\b)?)?",
+    re.I,
+)
+_EN_CURRENCY_SUFFIX = re.compile(
+    rf"(?<![\d.,/:#])(?P<n>{_NUM})(?P<k>k)?"
+    rf"(?:\s?(?:-|to|~)\s?(?P<n2>{_NUM})(?P<k2>k)?)?"
+    r"\s?(?:[$£€]|(?:usd|dollars?|dollas?|bucks?|quid|pounds?|euros?|rmb|yuan|kuai)\b"
+    r"|元|块钱?|圆|美元|美金|人民币)",
+    re.I,
+)
+_K_NUMBER = re.compile(rf"(?<![\d.,/:#$£¥€])(?P<n>{_NUM})\s?(?P<k>k|w|万)(?![a-z])", re.I)
+
+_EN_VERB = (
+    r"(?:pay(?:ing)?|paid|do|doing|take|send(?:ing)?|sent|give|giving|offer(?:ing)?|put(?:ting)?"
+    r"|make|afford|manage|cover|try|owe|zelle|venmo|wire|transfer)"
+)
+_EN_FILLER = r"(?:(?:u|you|ya|y'all|them|it|off|like|about|around|maybe|only|just|at\s+least|up\s+to|another|an?\s+extra|extra)\s+)*"
+_EN_VERB_NUMBER = re.compile(
+    rf"\b{_EN_VERB}\s+{_EN_FILLER}(?P<n>{_NUM})(?P<k>k\b)?{_EN_NOT_AFTER}", re.I
+)
+_DATE_WORD_AFTER = (
+    r"(?:on|by|tmrw|tmr|tomorrow|2moro|2morrow|today|tonight|now|rn|next|nxt|this|til|till|until"
+    r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|a\s+month|a\s+week|per|each|every|monthly|weekly|biweekly)\b"
+)
+_EN_LEADING_NUMBER = re.compile(
+    rf"^\s*(?P<n>{_NUM})(?P<k>k\b)?(?:\s+|\s*/\s*(?=mo|wk|month|week)){_DATE_WORD_AFTER}", re.I
+)
+_EN_PERIOD_NUMBER = re.compile(
+    rf"(?<![\d.,/:#])(?P<n>{_NUM})\s*(?:/\s*(?:mo|month|wk|week)\b|(?:a|per|each)\s+(?:month|mo|week|wk)\b)",
+    re.I,
+)
+
+# Chinese: verbs before, 先还 after; units that make a number not money.
+_ZH_NOT_AFTER = (
+    r"(?![\d.]|\s*(?:号|號|日|月|年|点|點|期|天|周|週|星期|礼拜|个|個|岁|歲|次|分钟|分|小时|位|部|些|下|成|%|％|倍|张|笔|家|秒))"
+)
+_ZH_NUMBER = rf"(?:\d+(?:\.\d+)?(?:[十百千万萬kw](?:\d)?)?|{_CN})"
+_ZH_RANGE = re.compile(
+    r"(?P<a>[一二两三四五六七八九])(?P<b>[二两三四五六七八九])(?P<u>[十百千万])"
+    r"(?P<cur>\s?(?:块钱?|元|圆|人民币|rmb))?"
+)
+_ZH_VERB_NUMBER = re.compile(
+    rf"(?:先还|还上|还|付|转账?|打|交|凑|存|给|充|先给|先付|先转)(?:了|个|掉|款)?\s?(?P<n>{_ZH_NUMBER}){_ZH_NOT_AFTER}",
+    re.I,
+)
+_ZH_BARE_BIG = re.compile(rf"(?<![第{_CN_DIGITS}{_CN_UNITS}\d])(?P<n>[{_CN_DIGITS}]+[百千万亿佰仟萬][{_CN_DIGITS}{_CN_UNITS}]*){_ZH_NOT_AFTER}")
+_ZH_NUMBER_BEFORE_VERB = re.compile(rf"(?P<n>{_ZH_NUMBER})(?=先还|先付|先给|先转|还上|还给|还你)", re.I)
+
+_CN_VALUE = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3,
+             "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7,
+             "八": 8, "捌": 8, "九": 9, "玖": 9}
+_CN_UNIT_VALUE = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000,
+                  "万": 10000, "萬": 10000, "亿": 100000000, "k": 1000, "w": 10000}
+
+
+# English number words ("two hundred", "fifty bucks", "a grand"): only with a
+# currency word after them or a hundred/thousand/grand inside them.
+_W_ONES = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen".split())}
+_W_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+_W_NUM = "|".join(sorted([*_W_ONES, *_W_TENS], key=len, reverse=True))
+_WORD_AMOUNT = re.compile(
+    rf"\b(?P<w>(?:a|{_W_NUM})(?:(?:\s+|-)(?:and\s+)?(?:{_W_NUM}|hundred|thousand|grand))*)"
+    r"(?P<cur>\s+(?:dollars?|bucks?|usd|quid|pounds?))?\b",
+    re.I,
+)
+_WORD_GATE = ("hundred", "thousand", "grand", "dollar", "buck", "usd", "quid", "pound")
+
+
+def _words_to_int(words: str) -> int | None:
+    """``"two hundred fifty"`` → 250, ``"a grand"`` → 1000; None if not a number."""
+    total = current = 0
+    seen = False
+    for w in re.split(r"[\s-]+", words.lower()):
+        if w in ("and",):
+            continue
+        if w == "a":
+            current = current or 1
+        elif w in _W_ONES:
+            current += _W_ONES[w]
+        elif w in _W_TENS:
+            current += _W_TENS[w]
+        elif w == "hundred":
+            current = (current or 1) * 100
+        elif w in ("thousand", "grand"):
+            total += (current or 1) * 1000
+            current = 0
+        else:
+            return None
+        seen = True
+    return total + current if seen else None
+
+
+def chinese_to_int(s: str) -> int | None:
+    """Small Chinese numeral (0..99, e.g. ``十五``, ``二十一``, ``五``) → int; else None.
+
+    Used for days, months, hours and counts, where importing cn2an is not worth it.
+    Digit strings are accepted too (``"15"`` → 15).
+    """
+    if s.isdigit():
+        return int(s)
+    if not s:
+        return None
+    if "十" in s:
+        head, _, tail = s.partition("十")
+        if len(head) > 1 or len(tail) > 1:
+            return None
+        tens = _CN_VALUE.get(head, None) if head else 1
+        ones = _CN_VALUE.get(tail, None) if tail else 0
+        if tens is None or ones is None:
+            return None
+        return tens * 10 + ones
+    if len(s) == 1:
+        return _CN_VALUE.get(s)
+    # "二〇二六" style digit-by-digit
+    if all(c in _CN_VALUE for c in s):
+        return int("".join(str(_CN_VALUE[c]) for c in s))
+    return None
+
+
+def _decimal(num: str, k: str | None = None) -> Decimal | None:
+    """``"1,250.00"`` → Decimal("1250.00"); with a ``k``/``w``/``万`` multiplier scaled."""
+    try:
+        value = Decimal(num.replace(",", ""))
+    except InvalidOperation:
+        return None
+    if k:
+        value = value * _CN_UNIT_VALUE[{"万": "万"}.get(k, k.lower())]
+        if value == value.to_integral_value():
+            value = value.quantize(Decimal(1))
+    return value
+
+
+def _zh_number(s: str) -> Decimal | None:
+    """A Chinese/mixed number → Decimal: ``两千六`` 2600, ``三万五`` 35000, ``1.5万`` 15000, ``3千5`` 3500."""
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)([十百千万萬kw])?(\d)?", s, re.I)
+    if m:
+        value = _decimal(m.group(1))
+        if value is None:
+            return None
+        if m.group(2):
+            unit = _CN_UNIT_VALUE[m.group(2).lower()]
+            value = value * unit
+            if m.group(3):  # 3千5 → 3500 (next lower unit)
+                value += int(m.group(3)) * (unit // 10)
+            if value == value.to_integral_value():
+                value = value.quantize(Decimal(1))
+        return value
+    if not any(c in _CN_UNITS for c in s) and len(s) > 1:
+        return None  # "一二" is not a number we trust
+    import cn2an  # lazy: ~0.3 s import
+
+    try:
+        return Decimal(int(cn2an.cn2an(s, "normal")))
+    except Exception:  # cn2an raises ValueError and friends on odd input
+        return None
+
+
+def _zh_money_like(s: str) -> bool:
+    """A Chinese verb-context number must look like an amount: Arabic digits, or a
+    numeral with a unit (五百, 两千六) — not a lone 一 (还一部分, 还一下)."""
+    return any(c.isdigit() for c in s) or any(c in _CN_UNITS for c in s)
+
+
+def find_amounts(text: str) -> list[AmountMatch]:
+    """All money amounts in ``text``, in text order, non-overlapping.
+
+    text: an SMS body, raw or normalised (case does not matter).
+    Returns a list of :class:`AmountMatch`; empty when there is no money.
+    """
+    low = text.lower()
+    words_possible = any(g in low for g in _WORD_GATE)
+    if not words_possible and not _ANY_NUMBER.search(text):
+        return []
+    found: list[AmountMatch] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    def add(value: Decimal | None, vmax: Decimal | None, a: int, b: int, strong: bool) -> None:
+        if value is None or not free(a, b):
+            return
+        if vmax is not None and vmax <= value:
+            vmax = None
+        taken.append((a, b))
+        found.append(AmountMatch(value, vmax, a, b, strong))
+
+    for m in _ZH_RANGE.finditer(text):
+        a, b = _CN_VALUE[m.group("a")], _CN_VALUE[m.group("b")]
+        if b == a + 1:
+            unit = _CN_UNIT_VALUE[m.group("u")]
+            add(Decimal(a * unit), Decimal(b * unit), m.start(), m.end(), True)
+    for rx in (_EN_CURRENCY_PREFIX, _EN_CURRENCY_SUFFIX):
+        for m in rx.finditer(text):
+            value = _decimal(m.group("n"), m.group("k"))
+            vmax = _decimal(m.group("n2"), m.group("k2")) if m.group("n2") else None
+            add(value, vmax, m.start(), m.end(), True)
+    for m in _K_NUMBER.finditer(text):
+        add(_decimal(m.group("n"), m.group("k")), None, m.start(), m.end(), True)
+    # Chinese numerals with a currency word (两千块, 五百元) are caught by the suffix
+    # regex only for digits; handle CN numerals here.
+    for m in re.finditer(rf"(?P<n>{_CN})\s?(?:块钱?|元|圆|人民币|rmb)", text, re.I):
+        if _zh_money_like(m.group("n")):
+            add(_zh_number(m.group("n")), None, m.start(), m.end(), True)
+    if words_possible:
+        for m in _WORD_AMOUNT.finditer(text):
+            w = m.group("w").lower()
+            if not m.group("cur") and not any(u in w for u in ("hundred", "thousand", "grand")):
+                continue
+            if w in ("a", "one") and not m.group("cur"):
+                continue
+            n = _words_to_int(w)
+            if n:
+                add(Decimal(n), None, m.start(), m.end(), bool(m.group("cur")))
+    for m in _EN_VERB_NUMBER.finditer(text):
+        add(_decimal(m.group("n"), m.group("k")), None, m.start("n"), m.end(), False)
+    for m in _EN_PERIOD_NUMBER.finditer(text):
+        add(_decimal(m.group("n")), None, m.start("n"), m.end("n"), False)
+    m = _EN_LEADING_NUMBER.search(text)
+    if m:
+        add(_decimal(m.group("n"), m.group("k")), None, m.start("n"), m.end("k") if m.group("k") else m.end("n"), False)
+    for rx in (_ZH_VERB_NUMBER, _ZH_NUMBER_BEFORE_VERB, _ZH_BARE_BIG):
+        for m in rx.finditer(text):
+            n = m.group("n")
+            if _zh_money_like(n):
+                add(_zh_number(n), None, m.start("n"), m.end("n"), False)
+    found.sort(key=lambda x: x.start)
+    return found
+
+
+def find_amount(text: str) -> AmountMatch | None:
+    """The amount a reply is about: the first currency-marked one, else the first
+    verb-context one, else None. ``text`` as for :func:`find_amounts`."""
+    return pick_amount(find_amounts(text))
+
+
+def pick_amount(matches: list[AmountMatch]) -> AmountMatch | None:
+    """From :func:`find_amounts`' result: the first strong match, else the first one."""
+    for m in matches:
+        if m.strong:
+            return m
+    return matches[0] if matches else None

@@ -1,0 +1,400 @@
+"""``interpret()``: one customer reply → :class:`bot.types.Intent`.
+
+Pure: no I/O, no clock reads, no logging of bodies. Rules are ordered; the first that
+decides wins. The order is the policy:
+
+1. empty / auto-reply / tapback (no entities; never an opt-out);
+2. compliance that can never be outvoted: attorney (US-18), bankruptcy, the opt-out
+   keyword forms (US-06: whole message or leading keyword), wrong number (US-12),
+   natural-language opt-outs (US-06, cease US-17), opt-in;
+3. what the bot last asked (``context``): confirm, verify, plan_offer, ask_date, ask_amount;
+4. dispute, paid_already, hardship, help, agent, who_is_this, abuse, plan, promise,
+   balance, pay, affirm/deny;
+5. a stop-class word nobody explained → ``stop`` below the opt-out threshold (US-06 safe
+   default: pause and hand off instead of guessing).
+
+English rules read a typo-corrected view of the normalised text; Chinese rules are exact
+substrings (``lexicon_zh``). Dates and amounts come from ``bot.intents.entities``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bot.types import CONTEXTS, Entities, Intent
+
+from . import fuzzy
+from . import lexicon_en as en
+from . import lexicon_zh as zh
+from .normalise import detect_lang, has_cjk, normalise
+
+_extract = None
+
+
+def _extract_entities(text: str, *, now: dt.datetime, tz: str, lang: str):
+    global _extract
+    if _extract is None:  # imported on first use so the package imports without it
+        from .entities import extract_entities
+        _extract = extract_entities
+    return _extract(text, now=now, tz=tz, lang=lang)
+
+
+def _rx(patterns) -> re.Pattern[str]:
+    if isinstance(patterns, str):
+        return re.compile(patterns)
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+# English ---------------------------------------------------------------------------
+_AUTO = _rx(en.AUTO_REPLY)
+_TAPBACK = _rx(en.TAPBACK)
+_SIGNATURE = re.compile(en.SIGNATURE)
+_ATTORNEY = _rx(en.ATTORNEY)
+_BANKRUPTCY = _rx(en.BANKRUPTCY)
+_STOP_PHRASE = _rx(en.STOP_PHRASES + (en.CHANNEL_MAIL_ONLY,))
+_STOP_UNSURE = _rx(en.STOP_PHRASES_UNSURE)
+_STOP_NOT = _rx(en.STOP_NOT)
+_STOP_LEAD = re.compile(r"^(?P<kw>[a-zêé]+)(?:(?P<punct>\s*[.!,;:]+)|\s+(?P<obj>" + en.STOP_LEAD_OBJECTS + r")\b)")
+_STOP_WORD = re.compile(r"\b(?:stop|stopall|unsubscribe|unsub|cancel|quit|revoke|optout|opt out|opt-out|"
+                        r"remove|end|block|cease)\b")
+_STOP_TRAIL = re.compile(r"(?<!dont )(?<!do not )(?<!to )(?<!never )(?<!wont )\b(?:stop|unsubscribe|quit|stopall|optout)[.!]*$")
+_CANCEL_PAYMENT = _rx(en.CANCEL_PAYMENT)
+_CH_VOICE = _rx(en.CHANNEL_VOICE)
+_CH_EMAIL = _rx(en.CHANNEL_EMAIL)
+_CH_SMS = _rx(en.CHANNEL_SMS)
+_CH_ALL = _rx(en.CHANNEL_ALL)
+_CH_MAIL_ONLY = _rx(en.CHANNEL_MAIL_ONLY)
+_CH_SMS_OK = _rx(en.CHANNEL_SMS_OK)
+_START = _rx(en.START_PHRASES)
+_WRONG = _rx(en.WRONG_NUMBER)
+_DISPUTE = _rx(en.DISPUTE)
+_PAID = _rx(en.PAID_ALREADY)
+_HARDSHIP = _rx(en.HARDSHIP)
+_HARDSHIP_WEAK = _rx(en.HARDSHIP_WEAK)
+_DECEASED = _rx(en.DECEASED)
+_AGENT = _rx(en.AGENT)
+_WHO = _rx(en.WHO_IS_THIS)
+_ABUSE = _rx(en.ABUSE)
+_BALANCE = _rx(en.BALANCE)
+_PLAN = _rx(en.PLAN)
+_PLAN_OFFER = _rx(en.PLAN_OFFER)
+_PAY = _rx(en.PAY)
+_PAY_VERB = _rx(en.PAY_VERB)
+_IMMEDIATE = _rx(en.IMMEDIATE)
+_DATE_CUE = _rx(en.DATE_CUE)
+_PROMISE_NODATE = re.compile(r"\b(?:i can|i could|ill|i will|im going to|im gonna|i am going to|gonna|can) "
+                             r"(?:pay|send|do|get you)\b")
+_WORDS = re.compile(r"[a-z0-9êé#$*-]+")
+_LETTERS = re.compile(r"[a-z]+")
+_SPACED = re.compile(r"(?:[a-z] ){2,}[a-z]")
+_QMARKS = re.compile(r"^[?!.\s]*$")
+
+# Chinese --------------------------------------------------------------------------
+_Z_STOP = _rx(zh.STOP)
+_Z_STOP_NOT = _rx(zh.STOP_NOT)
+_Z_START = _rx(zh.START)
+_Z_CANCEL_PAYMENT = _rx(zh.CANCEL_PAYMENT)
+_Z_AUTO = _rx(zh.AUTO_REPLY)
+_Z_ATTORNEY = _rx(zh.ATTORNEY)
+_Z_BANKRUPTCY = _rx(zh.BANKRUPTCY)
+_Z_WRONG = _rx(zh.WRONG_NUMBER)
+_Z_DISPUTE = _rx(zh.DISPUTE)
+_Z_PAID = _rx(zh.PAID_ALREADY)
+_Z_HARDSHIP = _rx(zh.HARDSHIP)
+_Z_HELP = _rx(zh.HELP)
+_Z_AGENT = _rx(zh.AGENT)
+_Z_WHO = _rx(zh.WHO_IS_THIS)
+_Z_ABUSE = _rx(zh.ABUSE)
+_Z_BALANCE = _rx(zh.BALANCE)
+_Z_PLAN = _rx(zh.PLAN)
+_Z_PAY = _rx(zh.PAY)
+_Z_IMMEDIATE = _rx(zh.IMMEDIATE)
+_Z_DATE_CUE = _rx(zh.DATE_CUE)
+_Z_PAY_VERB = _rx(zh.PAY_VERB)
+_Z_IDENTITY = _rx(zh.IDENTITY)
+_Z_PUNCT = re.compile(r"[\s,.!?~:;\"'()【】…]+")
+
+# Context-specific -----------------------------------------------------------------
+_AFFIRM = frozenset("""yes y ye yea yeah ya yah yep yup yuh k kk ok okay okey sure correct right confirm confirmed
+agreed agree deal absolutely definitely alright fine perfect great yess yesss affirmative si oui""".split())
+_AFFIRM_PHRASES = frozenset({"sure thing", "of course", "thats right", "that is right", "sounds good",
+                             "go ahead", "please do", "yes please", "that works", "works for me", "i agree",
+                             "for sure", "yes sir", "yes maam", "ok thanks", "ok thank you", "thats me",
+                             "this is me", "it is me", "its me", "speaking", "yes it is", "yes thats me",
+                             "that is correct", "thats correct", "ok cool", "cool", "bet", "got it"})
+_DENY = frozenset("no nope nah naw negative nay never non".split())
+_DENY_REST = frozenset("""not today now thanks thank you thx way really i dont want to dont sorry cant right
+maybe later pls please sir maam yet""".split())
+_AFFIRM_REST = frozenset("""this is it thats me speaking yes please thanks thank you thx sure thing that works
+go ahead do it i agree sounds good correct right ok okay sir maam lets""".split())
+_IDENTITY = re.compile(
+    r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(?:zip|zipcode|postal|postcode|post code|dob|birthday|born|"
+    r"date of birth|ssn|social|last (?:4|four)|last four digits|ending in)\b|^\d{4,5}$|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{1,2},? \d{4}\b|\b(?:19|20)\d{2}\b"
+)
+_VERIFY_WRONG = frozenset({"not me", "no not me", "no its not", "no it is not", "no thats not me", "wrong person",
+                           "not him", "not her", "不是", "不是我", "不是的", "我不是", "不是他", "不是她"})
+_CHOICE = re.compile(
+    r"^(?:(?:i(?:ll| will)? (?:take|choose|pick|want|go with) |lets do |i want )?(?:option|plan|choice|number|no\.?|#)? ?"
+    r"(?P<n>\d)(?:st|nd|rd|th)?(?: one| option| plan)?(?: please| pls| plz)?[.!]*"
+    r"|(?:the )?(?P<w>first|second|third|fourth|fifth|one|two|three|four|five)(?: one| option| plan)?(?: please| pls)?[.!]*"
+    r"|(?:选)?(?:第|方案)?(?P<z>[一二三四五六七八九1-9])(?:个|号)?(?:方案)?(?:吧)?)$"
+)
+_WORDNUM = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4,
+            "fifth": 5, "five": 5, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+# Vocabulary the typo corrector must leave alone (our own slang and abbreviations).
+_KNOWN = frozenset("""txting txts msgs unsub atty attny pmt pymt tmrw tmrow 2moro payoff autopay zelle venmo
+cashapp thru acct conf dont cant wont didnt isnt doesnt whats thats texting""".split())
+
+_CERTAIN = 0.95
+_UNSURE_MARK = -1.0  # replaced by the caller's "unsure" confidence
+_LEXICON = 0.9
+
+
+def _channel(s: str) -> str:
+    """Channels a stop covers (US-05: opt-out is per medium; US-17 cease → all)."""
+    if _CH_MAIL_ONLY.search(s):
+        return "sms+voice"
+    chans = []
+    sms_ok = _CH_SMS_OK.search(s) is not None
+    if _CH_SMS.search(s) and not sms_ok:
+        chans.append("sms")
+    if _CH_VOICE.search(s):
+        chans.append("voice")
+    if _CH_EMAIL.search(s):
+        chans.append("email")
+    if _CH_ALL.search(s) and not chans:
+        return "all"
+    if not chans:
+        return "sms"
+    return "+".join(chans)
+
+
+def _stop_keyword(s: str, words: list[str]) -> tuple[float, str] | None:
+    """Opt-out keyword as the whole message or the leading word (US-06, COMPLIANCE §(b),
+    47 CFR 64.1200(a)(10)). Returns (confidence, rule) or None."""
+    if not words:
+        return None
+    plain = " ".join(words)
+    if plain in en.STOP_AMBIGUOUS_LETTERS:
+        return _LEXICON, "stop.gateway_letter"
+    if plain in en.STOP_KEYWORDS or plain in en.STOP_WHOLE_ONLY:
+        return _CERTAIN, "stop.keyword"
+    core = [w for w in words if w not in en.STOP_FILLER and not w.isdigit()]
+    if core and all(w in en.STOP_KEYWORDS for w in core) and len(core) <= 2:
+        return _CERTAIN, "stop.keyword_plus"
+    m = _STOP_LEAD.match(s)
+    if m and m.group("kw") in en.STOP_KEYWORDS and not _STOP_NOT.match(s):
+        return _CERTAIN, "stop.leading_keyword"
+    if words[0] in ("stop", "unsubscribe", "stopall", "optout") and len(words) > 1 and not _STOP_NOT.search(s):
+        return _UNSURE_MARK, "stop.leading_unsure"
+    return None
+
+
+def _classify(s: str, words: list[str], zh_text: str | None, context: str, ent, plan_options: int,
+              unsure: float) -> tuple[str, float, str, dict]:
+    """The rule cascade over the English view ``s`` and the Chinese text ``zh_text``.
+    Returns (intent, confidence, rule, extra entity fields)."""
+    z = zh_text
+
+    # 2. compliance: attorney, bankruptcy, opt-out keyword forms --------------------
+    if _ATTORNEY.search(s) or (z and _Z_ATTORNEY.search(z)):
+        return "attorney", _CERTAIN, "attorney.lexicon", {}
+    if _BANKRUPTCY.search(s) or (z and _Z_BANKRUPTCY.search(z)):
+        return "bankruptcy", _CERTAIN, "bankruptcy.lexicon", {}
+    hit = _stop_keyword(s, words)
+    if hit:
+        conf, rule = hit
+        if conf == _UNSURE_MARK or rule == "stop.gateway_letter" and context in ("confirm", "verify", "plan_offer"):
+            conf = unsure  # "n" may mean "no" here: pause and hand off (US-06)
+        return "stop", conf, rule, {"channel": _channel(s)}
+    if z:
+        zs = _Z_STOP_NOT.sub("", z)
+        if _Z_STOP.search(zs):
+            return "stop", _CERTAIN, "stop.zh_lexicon", {"channel": "sms"}
+    if _WRONG.search(s) or (z and _Z_WRONG.search(z)) or (context == "verify" and _plain(s, z) in _VERIFY_WRONG):
+        return "wrong_number", _LEXICON, "wrong_number.lexicon", {}
+    if _STOP_PHRASE.search(s):
+        return "stop", _LEXICON, "stop.phrase", {"channel": _channel(s)}
+    if _STOP_UNSURE.search(s) and not _STOP_NOT.search(s):
+        return "stop", unsure, "stop.unsure_phrase", {"channel": _channel(s)}
+    if _STOP_TRAIL.search(s) and not _STOP_NOT.search(s):
+        conf = _LEXICON if _CH_SMS.search(s) else unsure
+        return "stop", conf, "stop.trailing_keyword", {"channel": _channel(s)}
+    plain = _plain(s, z)
+    if plain in en.START_KEYWORDS or _START.search(s) or (z and _Z_START.search(z)) or (
+            context == "opted_out" and plain in ("yes", "y", "ok", "okay", "start again", "resume")):
+        return "start", _CERTAIN if plain in en.START_KEYWORDS else _LEXICON, "start.lexicon", {}
+
+    # 3. what the bot last asked -------------------------------------------------------
+    if context in ("confirm", "verify", "opted_out", "notice", "ask_date", "ask_amount", "plan_offer"):
+        yn = _yes_no(plain, words, context)
+        if yn and (context in ("confirm", "verify") or plain in _AFFIRM or plain in _DENY
+                   or plain in _AFFIRM_PHRASES or (z and plain in zh.AFFIRM | zh.DENY)):
+            return yn, _LEXICON, f"{yn}.{context}", {}
+    if context == "verify":
+        if _IDENTITY.search(s) or (z and _Z_IDENTITY.search(z)) or (words and all(w.isdigit() for w in words)):
+            return "identity_check_answer", _LEXICON, "identity.verify", {}
+    if context == "plan_offer":
+        m = _CHOICE.match(plain)
+        if m:
+            n = int(m.group("n")) if m.group("n") else _WORDNUM[m.group("w") or m.group("z")] \
+                if not (m.group("z") or "").isdigit() else int(m.group("z"))
+            limit = plan_options if plan_options > 0 else 9
+            if 1 <= n <= limit:
+                return "choice", _CERTAIN, "choice.plan_offer", {"option": n}
+    if context == "ask_date" and _has_date(s, z, ent) and not ent.date_is_past:
+        if not (_DISPUTE.search(s) or _HARDSHIP.search(s) or (z and (_Z_HARDSHIP.search(z) or _Z_PAID.search(z)))):
+            return "promise", _LEXICON, "promise.ask_date", {}
+    if context == "ask_amount" and ent.amount is not None and len(words) <= 4:
+        return "promise", _LEXICON, "promise.ask_amount", {}
+
+    # 4. the rest, most specific first -----------------------------------------------
+    if _PLAN_OFFER.search(s):
+        return "plan", _LEXICON, "plan.conditional_offer", {}
+    if _DISPUTE.search(s) or (z and _Z_DISPUTE.search(z)):
+        return "dispute", _LEXICON, "dispute.lexicon", {}
+    if _PAID.search(s) or (z and _Z_PAID.search(z)):
+        return "paid_already", _LEXICON, "paid_already.lexicon", {}
+    if _HARDSHIP.search(s) or (z and _Z_HARDSHIP.search(z)):
+        return "hardship", _LEXICON, "hardship.lexicon", {}
+    if _DECEASED.search(s):
+        return "unknown", 0.5, "unknown.deceased", {}
+    if plain in en.HELP_WHOLE or (z and _Z_HELP.search(plain)):
+        return "help", _CERTAIN, "help.keyword", {}
+    if _CANCEL_PAYMENT.search(s) or (z and _Z_CANCEL_PAYMENT.search(z)):
+        return "unknown", 0.5, "unknown.cancel_payment", {}
+    if _AGENT.search(s) or (z and _Z_AGENT.search(z)):
+        return "agent", _LEXICON, "agent.lexicon", {}
+    if _WHO.search(s) or (z and _Z_WHO.search(z)):
+        return "who_is_this", _LEXICON, "who_is_this.lexicon", {}
+    if _ABUSE.search(s) or (z and _Z_ABUSE.search(z)):
+        return "abuse", _LEXICON, "abuse.lexicon", {}
+    if _PLAN.search(s) or (z and _Z_PLAN.search(z)):
+        return "plan", _LEXICON, "plan.lexicon", {}
+    promise = _promise(s, z, words, ent)
+    if promise:
+        return promise
+    if _HARDSHIP_WEAK.search(s):
+        return "hardship", 0.7, "hardship.cant_pay", {}
+    if _STOP_WORD.search(s) and not _STOP_NOT.search(s):
+        # US-06 safe default: a stop-class word nothing explained → pause and hand off
+        return "stop", unsure, "stop.unsure_word", {"channel": _channel(s)}
+    if _BALANCE.search(s) or (z and _Z_BALANCE.search(z)):
+        return "balance", _LEXICON, "balance.lexicon", {}
+    if _PAY.search(s) or (z and _Z_PAY.search(z)):
+        return "pay", _LEXICON, "pay.lexicon", {}
+    if ent.amount is not None and len(words) <= 3 and not z:
+        return "pay", 0.6, "pay.bare_amount", {}
+    yn = _yes_no(plain, words, context)
+    if yn:
+        return yn, 0.7, f"{yn}.generic", {}
+    return "unknown", 0.3, "unknown.no_rule", {}
+
+
+def _plain(s: str, z: str | None) -> str:
+    """The message as space-joined words/CJK runs, punctuation dropped ("help??" → "help")."""
+    return _Z_PUNCT.sub(" ", s).strip()
+
+
+def _yes_no(plain: str, words: list[str], context: str) -> str | None:
+    if plain in _AFFIRM or plain in _AFFIRM_PHRASES or plain in zh.AFFIRM:
+        return "affirm"
+    if plain in _DENY or plain in zh.DENY or (context == "confirm" and plain in ("不是", "不是的")):
+        return "deny"
+    if not words:
+        return None
+    if words[0] in _DENY and len(words) <= 5 and all(w in _DENY_REST or w in _DENY for w in words[1:]):
+        return "deny"
+    if words[0] in _AFFIRM and len(words) <= 6:
+        rest = words[1:]
+        if all(w in _AFFIRM_REST or w in _AFFIRM for w in rest):
+            return "affirm"
+        if context == "verify" and rest[:2] == ["this", "is"] or rest[:2] == ["it", "is"] or rest[:1] == ["its"]:
+            return "affirm"
+    return None
+
+
+def _has_date(s: str, z: str | None, ent) -> bool:
+    return bool(ent.date is not None or ent.has_date_words or _DATE_CUE.search(s)
+                or (z and _Z_DATE_CUE.search(z)))
+
+
+def _promise(s: str, z: str | None, words: list[str], ent) -> tuple[str, float, str, dict] | None:
+    """Promise-to-pay: a future date with a paying verb, or a reply that is only a date
+    ("next friday", "give me til monday"). "today"/"now" alone makes it ``pay``."""
+    cue_en = _DATE_CUE.search(s) is not None
+    cue_zh = bool(z and _Z_DATE_CUE.search(z))
+    has_date = ent.date is not None or ent.has_date_words or cue_en or cue_zh
+    if has_date and not ent.date_is_past:
+        if not (cue_en or cue_zh) and (_IMMEDIATE.search(s) or (z and _Z_IMMEDIATE.search(z))):
+            return None  # "pay now", "现在就还": a payment, not a promise
+        if cue_zh:
+            return "promise", _LEXICON, "promise.zh_date", {}
+        if _PAY_VERB.search(s):
+            return "promise", _LEXICON, "promise.date_and_verb", {}
+        rest = _LETTERS.findall(_DATE_CUE.sub(" ", s))
+        if all(w in en.PROMISE_FILLER for w in rest):
+            return "promise", 0.8, "promise.date_only", {}
+        return None
+    if ent.amount is not None and _PROMISE_NODATE.search(s):
+        return "promise", 0.7, "promise.amount_no_date", {}
+    return None
+
+
+def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str = "America/New_York",
+              plan_options: int = 0, lang_hint: str | None = None, optout_threshold: float = 0.75) -> Intent:
+    """Read one customer reply.
+
+    Args:
+        text: the SMS body as received.
+        context: what the bot last asked, one of :data:`bot.types.CONTEXTS` (unknown values
+            are read as ``"notice"``).
+        now: timezone-aware datetime; relative dates resolve against it in ``tz``.
+        tz: the customer's IANA zone.
+        plan_options: how many numbered plans are on offer (``plan_offer`` context); 0 → 1..9.
+        lang_hint: the conversation's language when the text itself does not tell.
+        optout_threshold: config ``[intents].optout_threshold``; a possible opt-out the
+            rules are not sure of is returned as ``stop`` *below* it (US-06 safe default,
+            47 CFR 64.1200(a)(10)), a certain one at ≥ 0.9.
+    Returns:
+        :class:`bot.types.Intent` with name in :data:`bot.types.INTENTS`, confidence 0..1,
+        entities (amount/date/time from ``extract_entities``; ``channel`` for stop;
+        ``option`` for choice), ``lang`` ("zh"/"en"/None) and ``rule`` (deciding rule id).
+    """
+    if context not in CONTEXTS:
+        context = "notice"
+    norm = normalise(text)
+    lang = detect_lang(norm)
+    if not norm:
+        return Intent("unknown", 0.3, Entities(), lang, "unknown.empty")
+    if "sent from my" in norm:
+        norm = _SIGNATURE.sub("", norm).strip()
+        if not norm:
+            return Intent("unknown", 0.3, Entities(), lang, "unknown.signature")
+    # 1. auto replies and tapbacks: never an opt-out, never entities
+    if _TAPBACK.match(norm):
+        return Intent("unknown", 0.6, Entities(), lang, "unknown.tapback")
+    cjk = has_cjk(norm)
+    s = norm.replace("'", "")
+    s = fuzzy.correct_text(s, _KNOWN)
+    if _SPACED.fullmatch(s):
+        s = s.replace(" ", "")  # "s t o p"
+    z = fuzzy.correct_zh(norm) if cjk else None
+    if _AUTO.search(s) or (z and _Z_AUTO.search(z)):
+        return Intent("auto_reply", _LEXICON, Entities(), lang, "auto_reply.lexicon")
+    words = _WORDS.findall(s)
+    ent_lang = lang or (lang_hint if lang_hint in ("en", "zh") else "en")
+    ent = _extract_entities(norm, now=now, tz=tz, lang=ent_lang)
+    unsure = min(0.6, optout_threshold - 0.1)
+    name, conf, rule, extra = _classify(s, words, z, context, ent, plan_options, unsure)
+    if name == "stop" and conf < optout_threshold and rule in ("stop.keyword", "stop.keyword_plus"):
+        conf = _CERTAIN
+    if name == "identity_check_answer":
+        entities = Entities()  # a birth date or zip is not a payment date/amount
+    else:
+        entities = Entities(amount=ent.amount, amount_max=ent.amount_max, date=ent.date, time=ent.time,
+                            option=extra.get("option"), channel=extra.get("channel"))
+    return Intent(name, conf, entities, lang, rule)

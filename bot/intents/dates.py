@@ -1,0 +1,727 @@
+"""Dates and times of day in customer SMS replies (English and Chinese).
+
+Pure functions: no I/O, no clock reads (the caller passes ``today``/``now``), no
+logging. Rules (precompiled regexes) handle every form we know customers use;
+``dateparser`` is a lazy fallback only for leftovers that still contain a strong
+date token (a month name or a weekday), never for text without one.
+
+Resolution is FUTURE-preferring (a reply usually promises), except when the
+expression itself is past (``yesterday``, ``last week``, ``上周五``, ``昨天``) or
+the sentence is in the past tense (``mailed a check monday``, ``sent it thru zelle
+on 5/2``), in which case the most recent matching day on or before today is taken
+and ``past`` is set.
+
+Choices for ambiguous forms (documented contract, see also tests/test_dates.py):
+
+* ``friday`` / ``fri`` / ``til monday``: the next occurrence strictly after today
+  (on Monday, ``monday`` is a week away: ``give me til monday`` → +7d).
+* ``this friday``: this Monday–Sunday week's Friday if not yet past, else the next one.
+* ``next friday``: the Friday of NEXT calendar week (Monday-start), same as 下周五:
+  on Mon 2026-11-30 → 2026-12-11 (on Sun 2026-12-06 → 2026-12-11 too). The corpus
+  calls it ambiguous; the dialog should echo the date back for confirmation.
+* ``friday after next``: next occurrence + 7 days.
+* ``the 2nd`` / ``on the 15th`` / ``15号``: the next such day of month on or after
+  today (today counts), skipping months that lack it (31st).
+* ``12/18``, ``6/30``, ``10/3``: US month/day; without a year the next occurrence on
+  or after today — ``10/3`` on 2026-11-30 is 2027-10-03 (it cannot be October 3rd
+  2026 in a promise). With a year it is taken as written.
+* ``next week`` / ``nxt wk`` / ``下周`` / ``next month`` / ``下个月``: ``has_date_words``
+  only, no date (a range, not a day; the dialog asks which day).
+* ``end of the month`` / ``eom`` / ``月底``: last day of this month (today if today is it).
+* ``下个月初`` / ``first of next month``: the 1st of next month. ``月初`` alone: the
+  next 1st on or after today. ``月中``: the next 15th.
+* ``payday`` / ``next payday`` / ``发工资`` / ``get paid``: ``has_date_words``, no date.
+* ``now`` / ``rn`` / ``现在`` / ``下班`` / ``今晚`` / ``tonight``: today.
+* A time with no date (``两点半前``, ``12点之前``, ``after 5``): date is today when
+  that time is still ahead of ``now`` locally, else tomorrow. Hours 1–7 without
+  am/pm (or 上午/早上) are afternoon (``after 5`` → 17:00, ``两点半`` → 14:30);
+  8–11 are morning; 12 is noon.
+* ``下周五`` is next calendar week's Friday; ``这周三``/``本周三`` this week's (may be
+  past: then ``past`` is set); plain ``周五`` this week's if today or later, else
+  next week's.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .amounts import chinese_to_int
+
+__all__ = ["DateHit", "find_dates", "has_date_token", "resolve_fallback"]
+
+
+@dataclass(frozen=True)
+class DateHit:
+    """One date or time expression.
+
+    start, end: character span in the text.
+    date: resolved local calendar date, or None for vague ones (``next week``, ``发工资``).
+    time: local time of day if the expression gives one (``两点半`` → 14:30).
+    past: the expression points to the past.
+    kind: short rule id (``"weekday"``, ``"dom"``, ``"zh_time"``…) for the decision trace.
+    """
+
+    start: int
+    end: int
+    date: dt.date | None
+    time: dt.time | None
+    past: bool
+    kind: str
+
+
+# --- cheap pre-check ------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z0-9'’]+")
+_DIGIT = re.compile(r"\d")
+_ZH_DATE_CHAR = re.compile(r"[今明昨周週星礼禮号號日月天点點时時班工薪现現马馬立晚早午凌当:：]")
+_MONTH_WORDS = frozenset(
+    "jan january feb february mar march apr april may jun june jul july aug august sep sept september "
+    "oct october nov november dec december".split())
+_WEEKDAY_WORDS = frozenset(
+    "mon monday mondays tue tues tuesday tuesdays wed weds wednesday wednesdays thu thur thurs thursday "
+    "thursdays fri friday fridays sat saturday saturdays sun sunday sundays".split())
+_UNIT_WORDS = frozenset("day days week weeks wk wks month months mo mos mth".split())
+_TODAY_WORDS = frozenset(
+    "today 2day tday tonight tonite rn now asap morning afternoon evening am pm earlier later eod".split())
+_YESTERDAY_WORDS = frozenset("yesterday yday yest ystrdy".split())
+_TOMORROW_PREFIX = ("tom", "2mo", "tmr", "2mr", "tmw")
+_PAY_WORDS = frozenset("payday paycheck check paid pay".split())
+_EN_DATE_WORDS = (_MONTH_WORDS | _WEEKDAY_WORDS | _UNIT_WORDS | _TODAY_WORDS | _YESTERDAY_WORDS
+                  | frozenset("weekend weekends eom eow fortnight payday paycheck paid noon midday lunch "
+                              "lunchtime while".split()))
+
+
+def _features(text: str) -> tuple[str, frozenset[str] | set[str], bool, bool]:
+    """(lowercased text, its word set, has a digit, has a Chinese date character)."""
+    low = text.lower()
+    return low, set(_WORD.findall(low)), _DIGIT.search(low) is not None, _ZH_DATE_CHAR.search(low) is not None
+
+
+def _has_tomorrow(words) -> bool:
+    return any(w.startswith(_TOMORROW_PREFIX) for w in words)
+
+
+def has_date_token(text: str) -> bool:
+    """Cheap pre-check (two char-class searches, one word split, one set test):
+    could ``text`` hold a date or time? False means no rule and no fallback can find one."""
+    low, words, digit, zh = _features(text)
+    return digit or zh or not _EN_DATE_WORDS.isdisjoint(words) or _has_tomorrow(words)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+_WEEKDAYS_EN = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2, "weds": 2,
+    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5,
+    "sunday": 6, "sun": 6,
+}
+_WEEKDAYS_ZH = {"一": 0, "1": 0, "二": 1, "2": 1, "三": 2, "3": 2, "四": 3, "4": 3, "五": 4, "5": 4,
+                "六": 5, "6": 5, "日": 6, "天": 6, "七": 6, "7": 6}
+_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+           "sep": 9, "oct": 10, "nov": 11, "dec": 12}
+_NUM_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+              "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+              "couple": 2, "a couple": 2, "a couple of": 2, "couple of": 2}
+
+
+def _add_months(d: dt.date, n: int, day: int | None = None) -> dt.date:
+    """``d`` moved ``n`` months; ``day`` (or d.day) clipped to the month's length."""
+    y, m = divmod(d.month - 1 + n, 12)
+    y += d.year
+    m += 1
+    last = calendar.monthrange(y, m)[1]
+    return dt.date(y, m, min(day or d.day, last))
+
+
+def _end_of_month(d: dt.date) -> dt.date:
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def _next_dom(today: dt.date, day: int, past: bool) -> dt.date | None:
+    """Next day-of-month ``day`` on/after today (or last one on/before today when past)."""
+    if not 1 <= day <= 31:
+        return None
+    step = -1 if past else 1
+    y, m = today.year, today.month
+    for _ in range(14):
+        if day <= calendar.monthrange(y, m)[1]:
+            cand = dt.date(y, m, day)
+            if (cand >= today) if not past else (cand <= today):
+                return cand
+        m += step
+        if m == 13:
+            y, m = y + 1, 1
+        elif m == 0:
+            y, m = y - 1, 12
+    return None
+
+
+def _month_day(today: dt.date, month: int, day: int, year: int | None, past: bool) -> dt.date | None:
+    """Month/day (optional year) → date; without a year the next occurrence on/after
+    today (or last on/before today when past). Invalid dates → None."""
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    if year is not None:
+        if year < 100:
+            year += 2000 if year <= (today.year % 100) + 10 else 1900
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return None
+    for offset in range(0, 9):  # 29 Feb may need up to 8 years
+        y = today.year - offset if past else today.year + offset
+        try:
+            cand = dt.date(y, month, day)
+        except ValueError:
+            continue
+        if (cand <= today) if past else (cand >= today):
+            return cand
+    return None
+
+
+def _weekday_next(today: dt.date, wd: int) -> dt.date:
+    """Next ``wd`` strictly after today (1..7 days on)."""
+    return today + dt.timedelta(days=(wd - today.weekday()) % 7 or 7)
+
+
+def _weekday_prev(today: dt.date, wd: int) -> dt.date:
+    """Last ``wd`` strictly before today."""
+    return today - dt.timedelta(days=(today.weekday() - wd) % 7 or 7)
+
+
+def _week_start(today: dt.date, weeks: int = 0) -> dt.date:
+    return today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=weeks)
+
+
+def _hour_24(h: int, ap: str | None) -> int | None:
+    """12-hour clock + optional marker → 0..23. Without a marker 1–7 are pm, 12 is noon."""
+    if ap:
+        ap = ap.lower().replace(".", "")
+        if ap in ("pm", "p", "下午", "晚上", "晚", "傍晚", "夜里", "今晚", "明晚"):
+            return h + 12 if h < 12 else h
+        if ap in ("中午",):
+            return h + 12 if h < 6 else h
+        if ap in ("am", "a", "上午", "早上", "早", "凌晨", "早晨", "今早", "明早"):
+            return 0 if h == 12 else h
+    if h > 23:
+        return None
+    if 1 <= h <= 7:
+        return h + 12
+    return h
+
+
+# --- English rules -------------------------------------------------------------------------
+
+_EN_PAST_CUE = frozenset(
+    "paid sent mailed made went did was were already transferred posted submitted cleared wired dropped "
+    "deposited zelled venmoed ago had".split())
+_EN_FUTURE_CUE = frozenset(
+    "will ill i'll i’ll gonna going can can't can’t cant could by til till until next nxt shall promise plan "
+    "want wanna let give get gets getting paying pay send sending".split())
+_ZH_PAST_CUE = re.compile(r"已经|已|昨|前天|上周|上个?月|上星期|上礼拜")
+_ZH_FUTURE_CUE = re.compile(r"会|要|准备|打算|就|再|下|明|后天|之前|前还|可以")
+
+_WD_ALT = (r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+           r"|tues|weds|thurs|thur|tue|thu|fri")
+_WD_AMBIG = r"mon|wed|sat|sun"  # need a modifier ("on sat"), else words like "sat", "sun", "c'mon"
+_MOD = r"next|nxt|this|last|coming|this\s+coming|on|by|til|till|until|before|after|b4|for|from|thru|through"
+_MONTH_ALT = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+              r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_ORD = r"(?:st|nd|rd|th)"
+_NOT_ORD_NOUN = (r"(?!\s+(?:payment|pmt|time|installment|instalment|notice|letter|card|one|option|plan"
+                 r"|floor|place|call|text|message|grade|try|attempt|account|acct|reminder|year|yr)s?\b)")
+
+_EN_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")),
+    ("mdy", re.compile(r"(?<![\d/.$£¥€,#-])(?P<m>3[01]|[12]\d|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])"
+                       r"(?:/(?P<y>\d{4}|\d{2}))?(?![\d/]|\.\d)")),
+    ("month_day", re.compile(rf"\b(?P<mon>{_MONTH_ALT})\.?\s+(?:the\s+)?(?P<d>3[01]|[12]\d|0?[1-9]){_ORD}?\b"
+                             rf"(?:,?\s+(?P<y>\d{{4}}))?", re.I)),
+    ("day_month", re.compile(rf"\b(?:the\s+)?(?P<d>3[01]|[12]\d|0?[1-9]){_ORD}?\s+(?:of\s+)?(?P<mon>{_MONTH_ALT})\b"
+                             rf"(?:,?\s+(?P<y>\d{{4}}))?", re.I)),
+    ("eom", re.compile(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<next>next\s+)?(?:month|mo|mth)\b"
+                       r"|eom\b|month[\s-]end\b)", re.I)),
+    ("bom", re.compile(r"\b(?:the\s+)?(?:first|1st|beginning|start|begining)\s+of\s+(?:the\s+|next\s+)?(?:month|mo)\b"
+                       r"|\bearly\s+next\s+month\b", re.I)),
+    ("mid_month", re.compile(r"\b(?:mid[\s-]?month|middle\s+of\s+(?:the\s+)?month)\b", re.I)),
+    ("dom", re.compile(rf"(?:\bthe\s+)?(?<![\d/$])\b(?P<d>3[01]|[12]\d|0?[1-9])\s?{_ORD}\b{_NOT_ORD_NOUN}", re.I)),
+    ("dom_bare", re.compile(r"(?:(?<=\bon )|(?<=\bby )|(?<=\btil )|(?<=\btill )|(?<=\buntil )|(?<=\bbefore )|(?<=\bafter ))"
+                           r"the\s+(?P<d>3[01]|[12]\d|0?[1-9])\b(?![/:.]\d)", re.I)),
+    ("rel_ago", re.compile(r"\b(?P<n>\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a\s+)?couple(?:\s+of)?|few)\s+"
+                           r"(?P<u>days?|weeks?|wks?|months?|mos?)\s+ago\b", re.I)),
+    ("rel_in", re.compile(r"\b(?:in|within|another|give\s+me|gimme|need|wait)\s+(?:(?:like|about|around|maybe|another)\s+)?"
+                          r"(?P<n>\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a\s+)?couple(?:\s+of)?|(?:a\s+)?few)\s+"
+                          r"(?P<u>days?|weeks?|wks?|months?|mos?)\b"
+                          r"|\b(?P<n2>\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten|couple(?:\s+of)?)\s+"
+                          r"(?P<u2>days?|weeks?|wks?|months?|mos?)\s+from\s+(?:now|today)\b", re.I)),
+    ("fortnight", re.compile(r"\b(?:in\s+)?a\s+fortnight\b", re.I)),
+    ("day_after_tomorrow", re.compile(r"\b(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw?|2moro\w*)\b", re.I)),
+    ("weekday", re.compile(
+        rf"(?<!['’])\b(?:(?P<mod>{_MOD})\s+)?(?P<wd>{_WD_ALT})s?\b(?P<after>\s+after\s+next)?"
+        rf"|\b(?P<mod2>{_MOD})\s+(?P<wd2>{_WD_AMBIG})\b(?P<after2>\s+after\s+next)?"
+        rf"|(?<!['’])\b(?P<wd3>mon|wed)\b(?=\s*$)",
+        re.I)),
+    ("tomorrow", re.compile(r"\b(?:tomorrow|tmrw?|tmrow|tomoro\w*|tomm?or+ow|2mor+o\w*|2mrw|tmw)\b", re.I)),
+    ("yesterday", re.compile(r"\b(?:yesterday|yday|yest|ystrdy)\b", re.I)),
+    ("today", re.compile(r"\b(?:today|2day|tday|tonight|tonite|rn|right\s+now|now|asap|this\s+(?:morning|afternoon|evening|am|pm)"
+                         r"|earlier\s+today|later\s+today|end\s+of\s+(?:the\s+)?day|eod)\b", re.I)),
+    ("weekend", re.compile(r"\b(?P<mod>this|next|nxt|last|the|on\s+the|over\s+the|by\s+the)?\s*week[\s-]?end\b", re.I)),
+    ("eow", re.compile(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<next>next\s+)?(?:week|wk)|eow)\b", re.I)),
+    ("week_vague", re.compile(r"\b(?P<mod>next|nxt|this|last|the\s+following)\s+(?:week|wk)s?\b", re.I)),
+    ("month_vague", re.compile(r"\b(?P<mod>next|nxt|this|last|the\s+following)\s+(?:month|mo|mth)\b", re.I)),
+    ("payday", re.compile(r"\b(?:(?:next\s+)?pay\s?day|pay\s?check|next\s+check|(?:get|gets|getting)\s+paid)\b", re.I)),
+    ("past_vague", re.compile(r"\b(?:the\s+other\s+day|earlier|a\s+while\s+(?:ago|back))\b", re.I)),
+    ("month_only", re.compile(r"\b(?:in|by|until|til|till|before|after)\s+(?P<mon>january|february|march|april|june|july"
+                              r"|august|september|october|november|december|jan|feb|apr|aug|sept?|oct|nov|dec)\b", re.I)),
+]
+
+_FRACTIONS = {(1, 2), (1, 3), (1, 4), (2, 3), (3, 4)}
+_FRACTION_BEFORE = re.compile(r"\b(?:pay|do|send|about|only|like|least|half|give|take|put)\s*$", re.I)
+_FRACTION_AFTER = re.compile(r"^\s*(?:now|of|the|today|up|down|payment|pmt|balance|amount|owed|then|first|and)\b", re.I)
+
+
+def _looks_like_fraction(text: str, m: re.Match[str]) -> bool:
+    """``pay 1/2 now``, ``1/2 of the balance``: a fraction, not January 2nd."""
+    return bool(_FRACTION_BEFORE.search(text, 0, m.start()) or _FRACTION_AFTER.match(text[m.end():]))
+
+
+_EN_GATES = {
+    "iso": lambda w, d: d,
+    "mdy": lambda w, d: d,
+    "month_day": lambda w, d: d and not _MONTH_WORDS.isdisjoint(w),
+    "day_month": lambda w, d: d and not _MONTH_WORDS.isdisjoint(w),
+    "eom": lambda w, d: "eom" in w or "month" in w or "mo" in w or "mth" in w,
+    "bom": lambda w, d: "month" in w or "mo" in w,
+    "mid_month": lambda w, d: "month" in w or any(x.startswith("mid") for x in w),
+    "dom": lambda w, d: d,
+    "dom_bare": lambda w, d: d,
+    "rel_ago": lambda w, d: "ago" in w,
+    "rel_in": lambda w, d: not _UNIT_WORDS.isdisjoint(w),
+    "fortnight": lambda w, d: "fortnight" in w,
+    "day_after_tomorrow": lambda w, d: "day" in w,
+    "weekday": lambda w, d: not _WEEKDAY_WORDS.isdisjoint(w),
+    "tomorrow": lambda w, d: _has_tomorrow(w),
+    "yesterday": lambda w, d: not _YESTERDAY_WORDS.isdisjoint(w),
+    "today": lambda w, d: not _TODAY_WORDS.isdisjoint(w) or "day" in w,
+    "weekend": lambda w, d: any(x.startswith("weekend") for x in w) or "week" in w,
+    "eow": lambda w, d: "eow" in w or "week" in w or "wk" in w,
+    "week_vague": lambda w, d: not _UNIT_WORDS.isdisjoint(w),
+    "month_vague": lambda w, d: not _UNIT_WORDS.isdisjoint(w),
+    "payday": lambda w, d: not _PAY_WORDS.isdisjoint(w),
+    "past_vague": lambda w, d: "day" in w or "earlier" in w or "while" in w,
+    "month_only": lambda w, d: not _MONTH_WORDS.isdisjoint(w),
+    "noon": lambda w, d: "noon" in w or "midday" in w or "lunch" in w or "lunchtime" in w,
+    "clock": lambda w, d: d,
+}
+
+_EN_TIME_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("noon", re.compile(r"\b(?:(?P<prep>at|by|after|before|around|til|till|until|b4)\s+)?(?:noon|midday|lunch\s?time)\b", re.I)),
+    ("clock", re.compile(
+        r"\b(?:(?P<prep>at|by|after|before|around|til|till|until|b4|bfr)\s+)?(?P<h>[01]?\d|2[0-3])(?::(?P<mi>[0-5]\d))\s*(?P<ap>[ap]\.?m\.?)?(?![\d:])"
+        r"|\b(?:(?P<prep2>at|by|after|before|around|til|till|until|b4|bfr)\s+)?(?P<h2>1[0-2]|0?[1-9])\s*(?P<ap2>[ap]\.?m\b\.?)"
+        r"|\b(?P<prep3>at|after|before|around|b4|bfr|by)\s+(?P<h3>1[0-2]|0?[1-9])\b(?![/:.,\d]|\s*(?:st|nd|rd|th|days?|weeks?|wks?|months?"
+        r"|mos?|yrs?|years?|payments?|pmts?|dollars?|bucks?)\b|\s*[$%]|k\b)",
+        re.I)),
+]
+
+# --- Chinese rules --------------------------------------------------------------------------
+
+_ZN = r"(?:\d{1,2}|[一二两三四五六七八九十]{1,3})"
+_ZH_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("zh_ymd", re.compile(rf"(?:(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})年)?"
+                          rf"(?:(?P<mpre>下下个?月|下个?月|这个?月|本月|上个?月)|(?P<m>{_ZN})月份?)?"
+                          rf"(?P<d>{_ZN})(?:号|號|日)(?!元)")),
+    ("zh_month_pos", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)?月(?P<pos>底|末|初|中)")),
+    ("zh_weekday", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上上个?|上个?)?(?:周|週|星期|礼拜|禮拜)(?P<d>[一二三四五六日天七1-7])")),
+    ("zh_rel", re.compile(rf"(?:过|再过)?(?P<n>{_ZN}|半)\s*(?P<u>天|日|周|週|个星期|個星期|星期|个礼拜|礼拜|个月|個月)"
+                          r"(?P<dir>后|後|以后|之后|以後|之後|内|以内|前|以前|之前)?")),
+    ("zh_day", re.compile(r"大后天|大前天|今天|今日|今儿|今晚|今早|今夜|明天|明日|明儿|明早|明晚|后天|後天|昨天|昨日|昨晚|昨儿|前天")),
+    ("zh_now", re.compile(r"现在|現在|马上|馬上|立刻|立即|立马|这就|当天|下班|晚上|今天内")),
+    ("zh_week_vague", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)(?:周|週|星期|礼拜|禮拜)")),
+    ("zh_month_vague", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)月")),
+    ("zh_payday", re.compile(r"发工资|發工資|发薪|發薪|工资到|工资下来|开工资|开支|发钱|出粮|领工资")),
+]
+_ZH_TIME = re.compile(
+    rf"(?P<ap>上午|早上|早晨|中午|下午|傍晚|晚上|凌晨)?(?P<h>{_ZN})(?:点|點|时|時|:|：)"
+    r"(?P<mi>半|一刻|三刻|[0-5]?\d分?|[一二三四五][十]?[一二三四五六七八九]?分?)?(?P<pre>前|之前|以前|后|之后|以后)?"
+)
+
+# The am/pm word may already be taken by a date rule (今晚8点, 明天下午3点): look in the raw text.
+_ZH_AP_BEFORE = re.compile(r"(上午|早上|早晨|中午|下午|傍晚|晚上|凌晨|今晚|明晚|今早|明早|早|晚)\s*$")
+
+_ZH_GATES = {
+    "zh_ymd": "号號日",
+    "zh_month_pos": "月",
+    "zh_weekday": "周週期拜",
+    "zh_rel": "天日周週期拜月",
+    "zh_day": "天日晚早夜儿",
+    "zh_now": "现現马馬立这当班晚",
+    "zh_week_vague": "周週期拜",
+    "zh_month_vague": "月",
+    "zh_payday": "工薪支钱粮",
+}
+
+_ZH_PREFIX_WEEKS = {"下下": 2, "下": 1, "这": 0, "本": 0, "上上": -2, "上": -1}
+
+
+def _prefix_n(pre: str | None) -> int | None:
+    """``下下个`` → 2, ``下个`` → 1, ``这个``/``本`` → 0, ``上个`` → -1, None → None."""
+    if not pre:
+        return None
+    pre = pre.rstrip("个個月")
+    return _ZH_PREFIX_WEEKS.get(pre)
+
+
+def _en_count(word: str | None) -> int | None:
+    if word is None:
+        return None
+    word = re.sub(r"\s+", " ", word.lower().strip())
+    if word.isdigit():
+        return int(word)
+    if "few" in word:
+        return None
+    return _NUM_WORDS.get(word, 2 if "couple" in word else None)
+
+
+def _unit_days(unit: str) -> tuple[int, int]:
+    """English/Chinese unit → (days, months) per 1."""
+    u = unit.lower()
+    if u.startswith(("day",)) or u in ("天", "日"):
+        return 1, 0
+    if u.startswith(("week", "wk")) or u in ("周", "週", "个星期", "個星期", "星期", "个礼拜", "礼拜"):
+        return 7, 0
+    return 0, 1
+
+
+def find_dates(text: str, *, today: dt.date, now_time: dt.time, lang: str = "en") -> list[DateHit]:
+    """Every date/time expression in ``text`` resolved against the customer's ``today``.
+
+    text: the SMS body with amount spans already blanked out (same length, so spans
+        stay valid in the original); raw or normalised.
+    today: the customer's local date; now_time: the customer's local time of day
+        (used only to decide whether a bare time means today or tomorrow).
+    lang: ``"en"`` or ``"zh"`` (both scripts are searched whatever it says).
+    Returns hits sorted by start, non-overlapping (earlier rules win overlaps).
+    """
+    low, words, digit, zh_chars = _features(text)
+    if not (digit or zh_chars or not _EN_DATE_WORDS.isdisjoint(words) or _has_tomorrow(words)):
+        return []
+    hits: list[DateHit] = []
+    masked = text
+    has_cjk = zh_chars and any("\u4e00" <= c <= "\u9fff" for c in text)
+    en_past = not _EN_PAST_CUE.isdisjoint(words) and _EN_FUTURE_CUE.isdisjoint(words)
+    zh_past = has_cjk and bool(_ZH_PAST_CUE.search(text)) and not _ZH_FUTURE_CUE.search(text)
+    past_ctx = en_past or zh_past
+
+    def take(m: re.Match[str], date: dt.date | None, time: dt.time | None = None,
+             past: bool = False, kind: str = "", span: tuple[int, int] | None = None) -> None:
+        nonlocal masked
+        a, b = span or m.span()
+        if date is not None and date < today:
+            past = True
+        hits.append(DateHit(a, b, date, time, past, kind))
+        masked = masked[:a] + " " * (b - a) + masked[b:]
+
+    if has_cjk:
+        _zh_rules(masked, today, now_time, past_ctx, take, lambda: masked)
+    if digit or words:
+        _en_rules(words, digit, today, now_time, past_ctx, take, lambda: masked)
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+def _en_rules(words, digit, today, now_time, past_ctx, take, current) -> None:  # noqa: C901 - one rule per branch
+    for kind, rx in _EN_RULES:
+        if not _EN_GATES[kind](words, digit):
+            continue
+        for m in list(rx.finditer(current())):
+            if current()[m.start():m.end()].strip() != m.group(0).strip():
+                continue  # overlaps something an earlier rule took
+            g = m.groupdict()
+            if kind == "iso":
+                try:
+                    d = dt.date(int(g["y"]), int(g["m"]), int(g["d"]))
+                except ValueError:
+                    continue
+                take(m, d, kind=kind)
+            elif kind == "mdy":
+                y = int(g["y"]) if g["y"] else None
+                mo, dd = int(g["m"]), int(g["d"])
+                if mo > 12:  # 31/12: only readable as day/month
+                    if m.group(0) == "24/7":
+                        continue
+                    mo, dd = dd, mo
+                if y is None and (mo, dd) in _FRACTIONS and _looks_like_fraction(current(), m):
+                    continue
+                d = _month_day(today, mo, dd, y, past_ctx)
+                if d is not None:
+                    take(m, d, past=past_ctx and y is None, kind=kind)
+            elif kind in ("month_day", "day_month"):
+                mon = _MONTHS[g["mon"][:3].lower()]
+                y = int(g["y"]) if g["y"] else None
+                d = _month_day(today, mon, int(g["d"]), y, past_ctx)
+                if d is not None:
+                    take(m, d, past=past_ctx and y is None, kind=kind)
+            elif kind == "eom":
+                base = _add_months(today, 1, 1) if g["next"] else today
+                take(m, _end_of_month(base), kind=kind)
+            elif kind == "bom":
+                take(m, _add_months(today, 1, 1) if today.day != 1 or "next" in m.group(0).lower() else today, kind=kind)
+            elif kind == "mid_month":
+                take(m, _next_dom(today, 15, False), kind=kind)
+            elif kind in ("dom", "dom_bare"):
+                d = _next_dom(today, int(g["d"]), past_ctx)
+                if d is not None:
+                    take(m, d, past=past_ctx, kind=kind)
+            elif kind == "rel_ago":
+                n = _en_count(g["n"])
+                days, months = _unit_days(g["u"])
+                d = None if n is None else (_add_months(today, -n * months) if months else today - dt.timedelta(days=n * days))
+                take(m, d, past=True, kind=kind)
+            elif kind == "rel_in":
+                n = _en_count(g["n"] or g["n2"])
+                days, months = _unit_days(g["u"] or g["u2"])
+                d = None if n is None else (_add_months(today, n * months) if months else today + dt.timedelta(days=n * days))
+                take(m, d, kind=kind)
+            elif kind == "fortnight":
+                take(m, today + dt.timedelta(days=14), kind=kind)
+            elif kind == "day_after_tomorrow":
+                take(m, today + dt.timedelta(days=2), kind=kind)
+            elif kind == "weekday":
+                wd_word = (g["wd"] or g["wd2"] or g["wd3"]).lower()
+                wd = _WEEKDAYS_EN[wd_word]
+                mod = (g["mod"] or g["mod2"] or "").lower()
+                mod = re.sub(r"\s+", " ", mod)
+                after = g["after"] or g["after2"]
+                if mod == "last":
+                    take(m, _weekday_prev(today, wd), past=True, kind=kind)
+                elif after:
+                    take(m, _weekday_next(today, wd) + dt.timedelta(days=7), kind=kind)
+                elif mod in ("next", "nxt"):
+                    take(m, _week_start(today, 1) + dt.timedelta(days=wd), kind=kind)
+                elif mod == "this":
+                    d = _week_start(today) + dt.timedelta(days=wd)
+                    if d < today and not past_ctx:
+                        d = _weekday_next(today, wd)
+                    take(m, d, kind=kind)
+                elif past_ctx:
+                    take(m, _weekday_prev(today, wd), past=True, kind=kind)
+                else:
+                    take(m, _weekday_next(today, wd), kind=kind)
+            elif kind == "tomorrow":
+                take(m, today + dt.timedelta(days=1), kind=kind)
+            elif kind == "yesterday":
+                take(m, today - dt.timedelta(days=1), past=True, kind=kind)
+            elif kind == "today":
+                take(m, today, past=past_ctx, kind=kind)
+            elif kind == "weekend":
+                mod = (g["mod"] or "").strip().lower()
+                sat = _week_start(today) + dt.timedelta(days=5)
+                if mod in ("next", "nxt"):
+                    sat += dt.timedelta(days=7)
+                elif mod == "last":
+                    take(m, sat - dt.timedelta(days=7), past=True, kind=kind)
+                    continue
+                take(m, max(sat, today) if today.weekday() == 6 and mod not in ("next", "nxt") else sat, kind=kind)
+            elif kind == "eow":
+                fri = _week_start(today, 1 if g["next"] else 0) + dt.timedelta(days=4)
+                take(m, fri if fri >= today else _week_start(today) + dt.timedelta(days=6), kind=kind)
+            elif kind in ("week_vague", "month_vague"):
+                take(m, None, past=g["mod"].lower() == "last", kind=kind)
+            elif kind in ("payday",):
+                take(m, None, kind=kind)
+            elif kind == "past_vague":
+                take(m, None, past=True, kind=kind)
+            elif kind == "month_only":
+                take(m, None, past=past_ctx, kind=kind)
+    for kind, rx in _EN_TIME_RULES:
+        if not _EN_GATES[kind](words, digit):
+            continue
+        for m in list(rx.finditer(current())):
+            if current()[m.start():m.end()].strip() != m.group(0).strip():
+                continue
+            g = m.groupdict()
+            if kind == "noon":
+                t = dt.time(12, 0)
+            else:
+                h = int(g["h"] or g["h2"] or g["h3"])
+                mi = int(g["mi"]) if g.get("mi") else 0
+                ap = g["ap"] or g["ap2"]
+                if g["h"] and not ap and h >= 13:
+                    hh = h
+                else:
+                    hh = _hour_24(h, ap)
+                if hh is None or hh > 23:
+                    continue
+                t = dt.time(hh, mi)
+            take(m, None, t, kind="time")
+
+
+def _zh_rules(text, today, now_time, past_ctx, take, current) -> None:  # noqa: C901
+    for kind, rx in _ZH_RULES:
+        if not any(c in text for c in _ZH_GATES[kind]):
+            continue
+        for m in list(rx.finditer(current())):
+            if current()[m.start():m.end()] != m.group(0):
+                continue
+            g = m.groupdict()
+            if kind == "zh_ymd":
+                day = chinese_to_int(g["d"])
+                if day is None or not 1 <= day <= 31:
+                    continue
+                year = None
+                if g["y"]:
+                    year = chinese_to_int(g["y"])
+                if g["mpre"]:
+                    n = _prefix_n(g["mpre"])
+                    base = _add_months(today, n or 0, 1)
+                    try:
+                        d = base.replace(day=day)
+                    except ValueError:
+                        continue
+                    take(m, d, past=d < today, kind=kind)
+                elif g["m"]:
+                    month = chinese_to_int(g["m"])
+                    if month is None:
+                        continue
+                    d = _month_day(today, month, day, year, past_ctx)
+                    if d is not None:
+                        take(m, d, past=past_ctx and year is None, kind=kind)
+                else:
+                    d = _next_dom(today, day, past_ctx)
+                    if d is not None:
+                        take(m, d, past=past_ctx, kind=kind)
+            elif kind == "zh_month_pos":
+                n = _prefix_n(g["pre"])
+                pos = g["pos"]
+                if pos in ("底", "末"):
+                    take(m, _end_of_month(_add_months(today, n or 0, 1)), kind=kind)
+                elif pos == "初":
+                    if n is None:
+                        d = today if today.day == 1 else _add_months(today, 1, 1)
+                    else:
+                        d = _add_months(today, n, 1)
+                    take(m, d, kind=kind)
+                else:  # 中
+                    d = _add_months(today, n, 15) if n is not None else _next_dom(today, 15, False)
+                    take(m, d, kind=kind)
+            elif kind == "zh_weekday":
+                wd = _WEEKDAYS_ZH[g["d"]]
+                pre = g["pre"]
+                n = _prefix_n(pre)
+                if n is None:
+                    d = _week_start(today) + dt.timedelta(days=wd)
+                    if d < today:
+                        d = _weekday_prev(today, wd) if past_ctx else d + dt.timedelta(days=7)
+                else:
+                    d = _week_start(today, n) + dt.timedelta(days=wd)
+                take(m, d, kind=kind)
+            elif kind == "zh_rel":
+                nraw = g["n"]
+                unit = g["u"]
+                direction = g["dir"]
+                if not direction and not m.group(0).startswith("过") and not m.group(0).startswith("再过"):
+                    continue  # "3天" alone is a count, not a date
+                if nraw == "半":
+                    days, months = (15, 0) if "月" in unit else (0, 0)
+                    if not days:
+                        continue
+                    n = 1
+                else:
+                    n = chinese_to_int(nraw)
+                    if n is None:
+                        continue
+                    days, months = _unit_days(unit)
+                sign = -1 if direction in ("前", "以前") else 1
+                if direction in ("内", "以内"):
+                    sign = 1
+                d = _add_months(today, sign * n * months) if months else today + dt.timedelta(days=sign * n * days)
+                take(m, d, past=sign < 0, kind=kind)
+            elif kind == "zh_day":
+                w = m.group(0)
+                off = {"大后天": 3, "大前天": -3, "后天": 2, "後天": 2, "前天": -2}.get(w)
+                if off is None:
+                    off = 1 if w[0] == "明" else -1 if w[0] == "昨" else 0
+                if w == "前天" and m.start() > 0 and current()[m.start() - 1] in "之以月号":
+                    continue
+                take(m, today + dt.timedelta(days=off), past=off < 0, kind=kind)
+            elif kind == "zh_now":
+                take(m, today, past=past_ctx, kind=kind)
+            elif kind in ("zh_week_vague", "zh_month_vague"):
+                n = _prefix_n(g["pre"])
+                take(m, None, past=(n or 0) < 0, kind=kind)
+            elif kind == "zh_payday":
+                take(m, None, kind=kind)
+    for m in list(_ZH_TIME.finditer(current()) if any(c in text for c in "点點时時:：") else ()):
+        if current()[m.start():m.end()] != m.group(0):
+            continue
+        g = dict(m.groupdict())
+        if not g["ap"]:
+            ap = _ZH_AP_BEFORE.search(text, 0, m.start())
+            g["ap"] = ap.group(1) if ap else None
+        h = chinese_to_int(g["h"])
+        if h is None or h > 24:
+            continue
+        if h == 1 and not g["ap"] and not g["mi"] and not g["pre"]:
+            continue  # "一点" is usually "a little"
+        mi_raw = g["mi"] or ""
+        if mi_raw == "半":
+            mi = 30
+        elif mi_raw == "一刻":
+            mi = 15
+        elif mi_raw == "三刻":
+            mi = 45
+        elif mi_raw:
+            mi = chinese_to_int(mi_raw.rstrip("分")) or 0
+        else:
+            mi = 0
+        if mi > 59:
+            continue
+        hh = h if h >= 13 else _hour_24(h, g["ap"])
+        if hh is None or hh > 23:
+            if h == 24:
+                hh = 0
+            else:
+                continue
+        take(m, None, dt.time(hh, mi), kind="zh_time")
+
+
+# --- dateparser fallback -----------------------------------------------------------------------
+
+_FALLBACK_TOKEN = re.compile(rf"\b(?:{_MONTH_ALT})\b", re.I)
+
+
+def resolve_fallback(text: str, *, now_local: dt.datetime, tz: str, lang: str) -> tuple[int, int, dt.date] | None:
+    """dateparser over ``text`` (amounts and rule hits blanked) when it still holds a
+    month name and a digit (forms the rules missed, e.g. odd orderings); returns
+    (start, end, local date) or None. Never reached for a text without both.
+
+    Always called with ``languages``, ``TIMEZONE=tz``, ``RETURN_AS_TIMEZONE_AWARE`` and
+    ``PREFER_DATES_FROM='future'``, and ``RELATIVE_BASE`` = ``now_local`` (naive local
+    wall time) so the answer does not depend on the real clock; the local ``.date()``
+    is taken. Imported lazily.
+    """
+    low, words, digit, _ = _features(text)
+    if not digit or _MONTH_WORDS.isdisjoint(words) or not _FALLBACK_TOKEN.search(text):
+        return None
+    from zoneinfo import ZoneInfo
+
+    from dateparser.search import search_dates  # lazy: ~0.1–0.4 s first import
+
+    languages = ["zh", "en"] if lang == "zh" else ["en"]
+    settings = {"TIMEZONE": tz, "RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DATES_FROM": "future",
+                "RELATIVE_BASE": now_local.replace(tzinfo=None)}
+    try:
+        found = search_dates(text, languages=languages, settings=settings)
+    except Exception:  # dateparser raises assorted errors on odd input
+        return None
+    for frag, when in found or ():
+        if not _FALLBACK_TOKEN.search(frag):
+            continue  # a bare number read as a date: not trusted
+        start = text.find(frag)
+        local = when.astimezone(ZoneInfo(tz)).date()
+        return start, start + len(frag), local
+    return None

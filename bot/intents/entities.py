@@ -1,0 +1,120 @@
+"""Amount and date extraction for customer SMS replies: the one entry point.
+
+``extract_entities(text, now=..., tz=..., lang=...)`` is pure (no I/O, no clock
+reads, no logging) and cheap: a text with no digit, no Chinese numeral and no
+date word leaves after two precompiled regex searches. Amounts are taken out
+first (blanked, same length) so that in ``"$50 on the 15th"`` the 50 can never be
+read as a date; dates are then looked for in what is left. See
+:mod:`bot.intents.amounts` and :mod:`bot.intents.dates` for the rules and the
+documented choices for ambiguous forms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from .amounts import find_amounts, pick_amount
+from .dates import find_dates, has_date_token, resolve_fallback
+
+__all__ = ["ExtractResult", "extract_entities"]
+
+
+@dataclass(frozen=True)
+class ExtractResult:
+    """Amount and date entities of one reply.
+
+    amount: major units as typed, exact (``Decimal("1250.00")``, ``Decimal("2600")``);
+        the lower end of a range.
+    amount_max: upper end of a range (``还两三百`` → amount 200, amount_max 300), else None.
+    date: calendar date in the customer's zone (future-preferring unless ``date_is_past``).
+    time: local time of day if one was given (``两点半前`` → 14:30, ``12点之前`` → 12:00).
+    has_date_words: a date/time expression was seen even if unresolved
+        (``next payday``, ``发工资``, ``nxt wk``).
+    date_is_past: the expression points to the past (``yesterday``, ``last week``,
+        ``mailed a check monday``, ``sent it thru zelle on 5/2``).
+    spans: character spans ``(start, end)`` in the given text of the amount and
+        date/time expressions, sorted.
+    """
+
+    amount: Decimal | None = None
+    amount_max: Decimal | None = None
+    date: dt.date | None = None
+    time: dt.time | None = None
+    has_date_words: bool = False
+    date_is_past: bool = False
+    spans: tuple[tuple[int, int], ...] = ()
+
+
+_EMPTY = ExtractResult()
+
+
+@lru_cache(maxsize=64)
+def _zone(tz: str) -> ZoneInfo:
+    return ZoneInfo(tz)
+
+
+def extract_entities(text: str, *, now: dt.datetime, tz: str, lang: str) -> ExtractResult:
+    """Amount, date and time of day in one customer reply.
+
+    text: the SMS body, normalised by the classifier (NFKC, casefolded…) or raw.
+    now: an aware datetime (any zone) — the moment the reply is interpreted.
+    tz: the customer's IANA zone name; relative dates resolve there
+        (the customer's today is ``now.astimezone(ZoneInfo(tz)).date()``).
+    lang: ``"en"`` or ``"zh"``; both scripts are searched either way, ``lang`` only
+        picks dateparser's languages for the rare fallback.
+    Returns an :class:`ExtractResult`; ``ExtractResult()`` when nothing is found.
+    Raises ValueError if ``now`` is naive (a naive clock is a bug upstream).
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    amounts = find_amounts(text)
+    date_text = text
+    spans: list[tuple[int, int]] = []
+    amount = amount_max = None
+    if amounts:
+        chosen = pick_amount(amounts)
+        amount, amount_max = chosen.value, chosen.value_max
+        for a in amounts:
+            spans.append((a.start, a.end))
+            date_text = date_text[:a.start] + " " * (a.end - a.start) + date_text[a.end:]
+    if not has_date_token(date_text):
+        if not amounts:
+            return _EMPTY
+        return ExtractResult(amount=amount, amount_max=amount_max, spans=tuple(spans))
+
+    local_now = now.astimezone(_zone(tz))
+    today = local_now.date()
+    hits = find_dates(date_text, today=today, now_time=local_now.time().replace(tzinfo=None), lang=lang)
+    date = time = None
+    past = False
+    has_words = bool(hits)
+    dated = [h for h in hits if h.date is not None]
+    if dated:
+        first = dated[0]
+        date, past = first.date, first.past
+    elif hits:
+        past = any(h.past for h in hits if h.time is None)
+    timed = [h for h in hits if h.time is not None]
+    if timed:
+        time = timed[0].time
+        if date is None:
+            # a bare time: today if still ahead, else tomorrow
+            date = today if time > local_now.time().replace(tzinfo=None) else today + dt.timedelta(days=1)
+    for h in hits:
+        spans.append((h.start, h.end))
+        date_text = date_text[:h.start] + " " * (h.end - h.start) + date_text[h.end:]
+    if date is None and not hits:
+        fb = resolve_fallback(date_text, now_local=local_now, tz=tz, lang=lang)
+        if fb is not None:
+            start, end, date = fb
+            has_words = True
+            past = date < today
+            spans.append((start, end))
+    if amount is None and not has_words and date is None:
+        return _EMPTY
+    return ExtractResult(amount=amount, amount_max=amount_max, date=date, time=time,
+                         has_date_words=has_words, date_is_past=past, spans=tuple(sorted(spans)))

@@ -1,0 +1,346 @@
+"""English lexicon: phrasings per intent, as regex source strings.
+
+Rules read the *English view* of a message: normalised (see ``normalise``), typo-
+corrected word by word (see ``fuzzy``), with apostrophes removed (``don't`` → ``dont``,
+``i'll`` → ``ill``). Patterns are compiled once in ``classify``. Each list is a set of
+alternatives; order inside a list does not matter.
+
+Compliance sources: opt-out words from COMPLIANCE.md §(b) (US-06, 47 CFR 64.1200(a)(10),
+FCC 24-24; CTIA MPBP §5.1.3; carrier defaults), attorney US-18, bankruptcy, dispute US-16,
+wrong number US-12, cease US-17, hardship UK-01/UK-07.
+"""
+
+from __future__ import annotations
+
+# --- opt-out (US-06) ------------------------------------------------------------
+
+#: Per-se / carrier opt-out keywords, valid as the whole message or the leading word.
+STOP_KEYWORDS = frozenset({
+    "stop", "stopall", "unsubscribe", "unsub", "cancel", "end", "quit", "revoke",
+    "optout", "remove", "arret", "arrêt", "arrete", "arrête", "alto", "parar",
+    "cancelar", "baja", "td", "0000", "unsuscribe", "unsubcribe",
+})
+#: Keywords that count only when they are the whole message (too ambiguous inside text).
+STOP_WHOLE_ONLY = frozenset({"t", "n", "r", "para", "stop all", "opt out", "opt-out",
+                             "no mas", "no más", "stop now", "end all"})
+#: Single letters that are Chinese-gateway opt-outs but may also mean "no" (N).
+STOP_AMBIGUOUS_LETTERS = frozenset({"n", "r", "t"})
+#: Words allowed around a keyword without changing its meaning ("STOP please", "STOP 4417").
+STOP_FILLER = frozenset({
+    "please", "pls", "plz", "plse", "now", "thanks", "thank", "you", "thx", "ty", "all",
+    "me", "it", "asap", "immediately", "right", "away", "already", "just", "ok", "okay",
+    "sir", "maam", "im", "out", "opt", "this", "texts", "msgs", "messages", "text",
+    "sms", "again", "forever", "permanently", "number", "my", "from", "list", "the",
+})
+
+#: Leading keyword followed by one of these words is an opt-out ("stop it", "stop texting").
+STOP_LEAD_OBJECTS = (
+    r"me|it|this|these|that|those|now|please|pls|plz|all|asap|already|texting|txting|"
+    r"texts?|txts?|sending|messaging|messages?|msgs?|contacting|calling|emailing|"
+    r"harassing|harrassing|bothering|spamming|hounding|pestering|blowing|hitting|"
+    r"i|im|ive|id|we|wrong|not|thats|its|thanks|thank|ty|thx|no|never|u|you|ur|your|this is|forever|"
+    r"for good|immediately|right now|for real|seriously|dude|man|already"
+)
+
+#: Natural-language opt-outs judged certain (US-06; CEASE US-17 for "contact" forms).
+STOP_PHRASES = (
+    r"\b(?:stop|quit|cease|end|pls stop|please stop)\s+(?:all\s+)?(?:the\s+)?(?:texting|txting|texts?|txts?|"
+    r"messaging|messages?|msgs?|sending|contacting|calling|emailing|e-?mails?|harass(?:ing)?|"
+    r"harrassing|bothering|spamming|hounding|pestering|blowing up|hitting me up|calls|"
+    r"reaching out|communicating)\b",
+    r"\b(?:dont|do not|never|pls dont|please dont|u dont|you dont)\s+(?:ever\s+)?(?:text|txt|message|msg|"
+    r"contact|call|email|e-mail|sms|bother|harass|reach out|write)(?:ing)?\b(?! (?:before|after|until|til|till|at)\b)",
+    r"\bno more (?:texts?|txts?|messages?|msgs?|calls|emails?|contact|sms)\b",
+    r"\b(?:remove|take|delete|drop|unsubscribe) (?:me|my (?:number|#|phone|info))(?: number)? (?:off|from)\b",
+    r"\bremove (?:me|my number|my #)\b",
+    r"\b(?:opt|sign) me out\b", r"\bopt(?:ing)? out\b", r"\bopt-out\b",
+    r"\bunsub(?:scribe)?\b",
+    r"\bdo not (?:ever )?contact\b", r"\bcease\b",
+    r"\b(?:want|need) (?:this|these|it|the texts|the messages) to stop\b",
+    r"\bmake (?:it|them|this) stop\b",
+    r"\b(?:said|say|saying|told you|tell you) (?:to )?stop\b",
+    r"\bdo not call\b", r"\bwrong to text me\b",
+    r"\bquit (?:it|this)\b",
+    r"\bstop (?:with )?(?:the|these|your|ur) (?:texts|messages|msgs|calls|spam)\b",
+    r"\brevoke (?:my )?consent\b", r"\bwithdraw (?:my )?consent\b",
+    r"\bstop (?:all )?(?:communication|contact)\b",
+)
+
+#: Replies that probably mean "stop" but not certainly: stop with a confidence below the
+#: opt-out threshold, so the dialog pauses automation and hands off (US-06 safe default).
+STOP_PHRASES_UNSURE = (
+    r"\bleave me (?:the hell )?alone\b",
+    r"\b(?:lose|delete|forget|erase) (?:my|this) (?:number|#|contact|info)\b",
+    r"\b(?:im|i am|i will|ill|gonna|going to) (?:be )?block(?:ing)?\b",
+    r"\bblock(?:ing|ed)? (?:this|your|ur|you|u)\b(?! (?:card|account|payment))",
+    r"^(?:good ?bye|bye|bye bye)\b",
+    r"\b(?:no|not) (?:interested|consent)\b(?=.*\b(?:texts?|messages?|contact)\b)",
+    r"\bsick (?:and tired )?of (?:these|your|ur|the|all the|getting) (?:texts|messages|msgs|calls)\b",
+    r"\bnot interested\b", r"\bgo away\b", r"\b(?:stop|quit) (?:asking|bugging|pinging|nagging|pushing)\b",
+    r"\bhow (?:do|can) i (?:stop|unsubscribe|opt out)\b", r"\bwhy (?:do|are) (?:you|u) (?:keep )?(?:texting|messaging)\b",
+    r"\bkeep (?:texting|messaging|calling) me\b", r"\benough\b(?=.*\b(?:texts|messages)\b)|^enough[!.]*$",
+)
+
+#: A stop-class word used for something else: not an opt-out, the rest of the text decides.
+STOP_NOT = (
+    r"\bstop(?:ping|ped|s)? (?:by|in|over|at)\b",
+    r"\b(?:stop|end|quit|cancel) (?:charging|adding|taking|withdrawing|deducting|billing|"
+    r"debiting|drafting|pulling)\b",
+    r"\b(?:stop|cancel|end) (?:the |my |this |that |our |your )?(?:late )?(?:fees?|interest|"
+    r"charges?|auto ?pay|autopay|auto-?draft|auto ?debit|debit|payments?|order|card|check|"
+    r"transaction|plan|promise|arrangement|appointment|withdrawal|draft)\b",
+    r"\bend of (?:the |this |next )?(?:month|week|year|day|mo)\b",
+    r"\b(?:by|at|before|til|till|until) (?:the )?end\b",
+    r"\b(?:dont|do not|never|wont|will not|please dont|pls dont) (?:stop|cancel|end)\b",
+    r"\bquit (?:my|his|her|the|a) (?:job|work)\b",
+)
+
+#: A request to cancel/stop a payment or autopay: a person must look (not an opt-out).
+CANCEL_PAYMENT = (
+    r"\b(?:cancel|stop|dont stop|do not stop) (?:my |the |this |that )?(?:auto ?pay|autopay|"
+    r"payments?|scheduled payment|check|transaction|auto-?draft|debit|withdrawal)\b",
+)
+
+#: Channel words for a stop (US-05: opt-out is per medium).
+CHANNEL_VOICE = r"\b(?:call|calls|calling|phone calls?|ring|ringing|voicemails?|robocalls?)\b"
+CHANNEL_EMAIL = r"\b(?:e-?mails?|e-?mailing)\b"
+CHANNEL_SMS = r"\b(?:text|texts|texting|txt|txts|txting|sms|messages?|messaging|msgs?)\b"
+CHANNEL_ALL = (r"\b(?:contact|contacting|reach|reaching|communicate|communicating|"
+               r"communication|leave me alone|cease|harass|harassing)\b")
+CHANNEL_MAIL_ONLY = (r"\b(?:only (?:contact|reach|write) me (?:by|through|via|in) (?:mail|letter|post|writing)|"
+                     r"(?:by|via) (?:mail|letter|post) only|in writing only|only in writing|mail only)\b")
+CHANNEL_SMS_OK = r"\b(?:text(?:ing)?|texts|txt|sms) (?:is|are) (?:fine|ok|okay|good)\b|\b(?:can|may) text me\b"
+
+# --- opt-in ---------------------------------------------------------------------
+
+START_KEYWORDS = frozenset({"start", "unstop", "subscribe", "resubscribe", "resume",
+                            "optin", "opt in", "opt-in", "restart", "start again"})
+START_PHRASES = (
+    r"\b(?:you |u )?(?:can|may|could|pls|please) (?:text|txt|message|msg|contact) me(?: again| now)?\b",
+    r"\btext me again\b", r"\bresume (?:texts|texting|messages|sms)\b", r"\bopt (?:me )?(?:back )?in\b",
+    r"\bstart (?:texting|sending|the texts|messages) again\b", r"\bsubscribe me\b",
+    r"\bturn (?:texts|messages|notifications) (?:back )?on\b",
+)
+
+# --- auto replies and tapbacks (never opt-outs, never entities) --------------------
+
+AUTO_REPLY = (
+    r"^auto[- ]?(?:reply|response|responder|matic reply)\b", r"\bautomatic reply\b",
+    r"\bautoreply\b", r"\bout of (?:the )?office\b", r"\bdriving focus\b",
+    r"^(?:im|i am) driving\b", r"\bdo not disturb\b", r"\bsee your message when\b",
+    r"\bthis is an automated (?:reply|response|message)\b", r"\bi am currently (?:away|unavailable)\b",
+    r"\b(?:im|i am) (?:currently )?(?:away from my phone|unavailable right now)\b",
+    r"^(?:im|i am) (?:busy|in a meeting|at work)[,.!]? (?:(?:i )?will|ill|i ll) (?:get back|call|text|reply)\b",
+    r"\bwill (?:get back to you|reply|respond) (?:when|as soon as|asap|later)\b",
+    r"\bsilenced notifications\b",
+)
+TAPBACK = (
+    r'^(?:liked|loved|laughed at|emphasized|emphasised|disliked|questioned|'
+    r'reacted .{1,12} to|reacted to) (?:"|an? (?:image|message|photo|video|attachment|link|'
+    r'sticker|gif|audio message|movie))',
+)
+SIGNATURE = r"\s*-*\s*sent from my (?:iphone|ipad|android|samsung[\w ]*|galaxy[\w ]*|phone|mobile|verizon[\w ]*)\b.*$"
+
+# --- other compliance intents ---------------------------------------------------
+
+ATTORNEY = (  # US-18 REPRESENTED
+    r"\b(?:lawyer|lawyers|attorney|attorneys|atty|attny|counsel|law firm|law office|solicitor|"
+    r"legal aid|legal representation|paralegal)\b",
+    r"\blaw (?:group|offices?|llc|pllc|pc)\b", r"\b\w+ law\b(?=.*\d{3})",
+    r"\bi (?:am|m) represented\b", r"\bim represented\b", r"\brepresented by\b",
+)
+BANKRUPTCY = (
+    r"\bbankrupt(?:cy|cies)?\b", r"\bbk\b", r"\bchapter (?:7|11|13|seven|thirteen|eleven)\b",
+    r"\bch\.? ?(?:7|11|13)\b", r"\bdischarged\b", r"\bbankruptcy trustee\b",
+    r"\bautomatic stay\b", r"\bfiled for (?:ch|chapter|bk)\b",
+)
+
+# --- wrong number (US-12) -------------------------------------------------------
+
+WRONG_NUMBER = (
+    r"\bwrong (?:number|#|num|no|person|phone|guy|girl|lady|man|texter|contact)\b",
+    r"\bwrong #", r"^(?:thats |this is |its |that is )?not me[.!]*$", r"\bnot me\b(?! (?:to|the))",
+    r"\b(?:i )?(?:dont|do not) know (?:any ?one|any ?body|anybody|who (?:that|this|you)|a |an |this "
+    r"(?:person|guy|lady|woman|man)|him|her|them|no ?one|nobody|[a-z]+ named)\b",
+    r"\bno ?(?:one|body) (?:here )?(?:by|named|with|called) (?:that|this)?\b",
+    r"\bnobody (?:by that name|named|here by)\b",
+    r"\b(?:my name is ?(?:nt|not)|my names not|my name isnt|this is not|this isnt|thats not|i am not|im not) "
+    r"(?!my |the |a |an |in |at |on |sure|able|going|gonna|paying|interested|working|home|available|ready|happy|"
+    r"okay|ok|trying|mine|it|true|right|fair|correct|what|how|why|possible|true)[a-z]+[!.]*(?:$|[,!.]| stop| you)",
+    r"\bnew (?:number|phone|#)\b", r"\b(?:had|have had|got) this (?:number|#|phone)\b",
+    r"\b(?:doesnt|does not|dont|do not|no longer) (?:live|lives|stay|work) here\b",
+    r"\bno longer (?:has|have|uses|owns) (?:this|that) (?:number|phone|#)\b",
+    r"\bthis is (?:his|her|their) (?:mom|mother|dad|father|wife|husband|son|daughter|sister|"
+    r"brother|girlfriend|boyfriend|partner|roommate|aunt|uncle|grandma|grandmother|friend|landlord)\b",
+    r"\b(?:not|isnt|is not) (?:who|the person) (?:you(?:re| are)|u r|ur) (?:looking|trying)\b",
+    r"\byou (?:have|got|texted) the wrong\b", r"\bnever heard of (?:him|her|them|that person)\b",
+    r"\bthis (?:number|phone|#) (?:isnt|is not|doesnt|does not) (?:belong|his|hers)\b",
+    r"\bnot (?:his|her|their) (?:number|phone)\b",
+)
+
+# --- dispute (US-16) ----------------------------------------------------------------
+
+DISPUTE = (
+    r"\b(?:isnt|is not|not|aint) (?:my|mine|even my) (?:debt|account|card|loan|bill|charge|charges|balance)\b",
+    r"\bnot mine\b", r"\bisnt mine\b", r"\b(?:i )?(?:dont|do not|dont even) owe\b", r"\bowe (?:you )?nothing\b",
+    r"\bnever (?:had|opened|signed up|applied|took out|authorized|authorised|used) (?:for )?(?:a |an |this |that |any |the )?"
+    r"(?:card|account|loan|credit|charge|charges)\b",
+    r"\b(?:amount|balance|bill|charge|charges|total|statement|interest) (?:is|are|seems|looks) (?:wrong|incorrect|off|not right|too high)\b",
+    r"\bwrong (?:amount|balance|charge|charges|total|bill)\b", r"\bincorrect (?:amount|balance|charge)\b",
+    r"\b(?:proof|prove|validation|validate|verification|verify|evidence) (?:that )?(?:of )?(?:i |this |the )?(?:owe|debt)\b",
+    r"\bdebt validation\b", r"\bvalidation (?:letter|notice)\b",
+    r"\bdispute\b", r"\bdisputing\b", r"\bfraud(?:ulent)?\b", r"\bidentity theft\b", r"\bstolen\b",
+    r"\b(?:was|been|already|got) (?:settled|resolved|closed|forgiven|written off|charged off)\b",
+    r"\bstatute of limitations\b",
+    r"\b(?:stop|quit) charging\b", r"\bcharging me\b", r"\b(?:late )?fees? (?:are|is) (?:wrong|unfair|bs|ridiculous)\b",
+    r"\b(?:stop|remove|waive|drop|take off|get rid of) (?:the |these |those |all the |all |my )?(?:late )?fees\b",
+    r"\bovercharg\w*\b", r"\bdouble charg\w*\b", r"\bnot (?:responsible|liable) for\b",
+    r"\bi didnt (?:make|authorize|authorise|sign up for|open) (?:these|this|that|those|the)\b",
+    r"\bunauthori[sz]ed\b",
+)
+
+# --- paid already --------------------------------------------------------------------
+
+PAID_ALREADY = (
+    r"\balready (?:paid|payed|sent|made|mailed|submitted|took care|taken care|settled up|covered)\b",
+    r"\b(?<!get )(?<!gets )(?<!getting )(?<!be )(?<!will be )(?<!when i )paid\b(?! (?:on|next|by|this) (?:friday|monday|"
+    r"tuesday|wednesday|thursday|saturday|sunday|fri|mon|tue|wed|thu|the \d))(?!day)",
+    r"\bpayed\b", r"\bpaid (?:it|this|that|off|in full|already|yesterday|last)\b",
+    r"\bpayment (?:went|has gone|was|has been|is) (?:thru|through|sent|made|posted|processed|submitted|completed)\b",
+    r"\bconf(?:irmation)? ?(?:#|number|no|num|code)\b",
+    r"\b(?:mailed|sent|dropped off) (?:a |the |my |you a |u a )?(?:check|cheque|money order|payment|money|it|the money|funds)\b",
+    r"\bcheck (?:is |was )?in the mail\b", r"\btook care of (?:it|this|that)\b",
+    r"\b(?:i|we) (?:made|submitted|sent) (?:a |the |my )?payment\b",
+    r"\bzelle?d\b", r"\bvenmoed\b", r"\bcleared (?:it|the balance)\b",
+)
+
+# --- hardship (UK-01, UK-07) ------------------------------------------------------
+
+HARDSHIP = (
+    r"\blost (?:my |our |his |her )?(?:job|income|work|employment)\b", r"\blost job\b",
+    r"\blaid off\b", r"\blayed off\b", r"\bgot (?:fired|let go)\b", r"\bunemploy\w*\b", r"\bout of work\b",
+    r"\b(?:no|without a|dont have a|dont have any) (?:job|income|work)\b", r"\bfurlough\w*\b",
+    r"\bsick\b", r"\billness\b", r"\bhospital\w*\b", r"\bsurgery\b", r"\bcancer\b", r"\bmedical\b",
+    r"\bchemo\w*\b", r"\bdisab\w+\b", r"\binjur\w+\b", r"\bpregnan\w*\b",
+    r"\bhours (?:got |were |was |have been |been )?(?:cut|reduced)\b", r"\bpay ?cut\b",
+    r"\b(?:cant|cannot|can not|unable to|couldnt|could not) afford\b", r"\bbarely\b",
+    r"\b(?:money|things|finances|budget|cash)(?: is| are|s)? (?:really |super |very )?tight\b", r"\btight (?:on|with) (?:money|cash)\b",
+    r"\bbroke\b", r"\bno money\b", r"\b(?:dont|do not) have (?:the |any |enough )?(?:money|cash|funds)\b",
+    r"\bstruggl\w+\b", r"\bquit my job\b", r"\bstopped working\b", r"\bcant work\b", r"\bhard times?\b", r"\bhardship\b", r"\bfinancial (?:difficult\w*|trouble|problems?|crisis)\b",
+    r"\bhelp (?:me )?(?:with )?(?:pay|paying|payments?)\b", r"\bneed help (?:paying|with)\b",
+    r"\bdivorc\w+\b", r"\bfuneral\b", r"\bevict\w*\b", r"\bhomeless\b",
+    r"\bmy (?:husband|wife|mom|mother|dad|father|son|daughter|partner|child) (?:passed|died)\b",
+    r"\bbehind on (?:rent|bills|everything)\b", r"\bliving paycheck to paycheck\b",
+    r"\b(?:no|not any|zero) (?:savings|income)\b",
+)
+HARDSHIP_EXTRA = ()
+#: "can't pay" without a reason or a date: hardship, checked after promises.
+HARDSHIP_WEAK = (
+    r"\b(?:cant|cannot|can not|unable to|wont be able to|not able to) (?:pay|make (?:the |a |my |this )?payments?|make it)\b",
+    r"\bdont have it\b",
+)
+
+DECEASED = (r"\b(?:he|she|they|who) (?:has |had )?(?:passed|died|is dead|is deceased)\b", r"\bdeceased\b",
+            r"\b(?:he|she)s (?:dead|deceased|passed)\b")
+
+# --- help / agent ---------------------------------------------------------------------
+
+HELP_WHOLE = frozenset({"help", "info", "information", "ayuda", "help me", "i need help",
+                        "need help", "help please", "help pls", "what", "menu", "options",
+                        "commands", "aide", "more info"})
+
+AGENT = (
+    r"\b(?:talk|speak|chat|connect|transfer|put) (?:me )?(?:to|with|through to) (?:a |an |the |some |your |ur )?"
+    r"(?:real |live |actual |human |another )?(?:person|human|agent|rep|representative|someone|somebody|"
+    r"operator|manager|supervisor|customer service|cs|people|employee|staff|associate)\b",
+    r"\b(?:real|live|actual) (?:person|human|agent|people|rep)\b", r"\bhuman\b",
+    r"\b(?:supervisor|manager|representative|operator|live agent)\b", r"\bcustomer (?:service|support|care)\b",
+    r"\b(?:call|ring|phone) me\b", r"\bpcm\b", r"\bgive me a (?:call|ring)\b", r"\bcan (?:someone|somebody|u|you) call\b",
+    r"\b(?:are|r) (?:you|u) (?:a )?(?:bot|robot|real|human|automated|machine|ai|person)\b",
+    r"\bis this (?:a )?(?:bot|robot|automated|machine|ai|real person|human)\b",
+    r"\b(?:texting|talking to|chatting with) a (?:bot|robot|machine)\b", r"\bbot\b",
+    r"\b(?:what|whats) (?:is )?(?:your|ur|the) (?:phone )?number\b",
+    r"\bnumber (?:i can|to) call\b", r"\bwho (?:can|do) i (?:talk|speak) to\b", r"^agent\b",
+)
+
+# --- who is this / abuse ----------------------------------------------------------
+
+WHO_IS_THIS = (
+    r"\bwho (?:is|s) (?:this|that|it|dis)\b", r"\bwho dis\b", r"\bwhos (?:this|that|dis)\b",
+    r"\bwho (?:are|r) (?:you|u|yall|you guys|u guys)\b", r"\b(?:what|which) (?:company|business|bank|lender|creditor)\b",
+    r"\bwhat (?:is|s) (?:this|that|it) (?:about|for|regarding|re)\b", r"\bwhat (?:is|s) this\b", r"\bwhats this\b",
+    r"\bis this (?:a )?(?:scam|spam|legit|real|legitimate|phishing|fake)\b", r"\bscam\?", r"\bspam\?",
+    r"\bhow (?:did|do|d) (?:you|u|yall) get (?:my|this) (?:number|#|info|phone)\b",
+    r"\bwhere (?:did|do) (?:you|u) get (?:my|this) (?:number|#)\b",
+    r"\bwho (?:do|does) (?:you|u|this) (?:work for|represent)\b", r"\bwhat (?:is|s) this regarding\b",
+    r"\bwho (?:sent|is sending) (?:this|me)\b", r"\b(?:i )?dont know what this is\b", r"^who\?*$",
+)
+ABUSE = (
+    r"\bf\*+\w*", r"\bfu+ck\w*\b", r"\bf+u+c+k\b", r"\bfck\w*\b", r"\bfuk\w*\b", r"\bstfu\b", r"\bwtf\b",
+    r"\bshit\w*\b", r"\bb[i!*]tch\w*\b", r"\bass ?hole\w*\b", r"\bbastard\w*\b", r"\bgo to hell\b",
+    r"\bscrew (?:you|u|off)\b", r"\bpiss off\b", r"\bscammers?\b(?!\?)", r"\bvultures?\b", r"\bcrooks?\b",
+    r"\bthie(?:f|ves)\b", r"\bleeches\b", r"\bidiots?\b", r"\bmorons?\b", r"\bdamn (?:you|u)\b",
+    r"\bkiss my\b", r"\bsuck (?:it|my)\b", r"\bdie\b", r"\bf off\b", r"\bgtfo\b", r"\bdumbass\b", r"\bcunt\b",
+    r"\bdick\w*\b", r"\bmf\b", r"\bmotherf\w*\b", r"\bsob\b", r"\bparasites?\b", r"\bloan sharks?\b",
+)
+
+# --- money: balance, plan, promise, pay --------------------------------------------
+
+BALANCE = (
+    r"\bhow much (?:do i|i|does it|is it|is my|do we|is the|is left|left|remaining|is owed|is due|i gotta|do i still|i still)\b",
+    r"\bhow much\b(?=.*\b(?:owe|due|left|balance|bill|pay off|payoff)\b)",
+    r"\bbalance\b", r"\bpay ?off (?:amt|amount|balance|quote)\b", r"\bpayoff\b",
+    r"\bwhat (?:do|does) i (?:still )?owe\b", r"\bwhat i owe\b",
+    r"\b(?:min|minimum|mininum) (?:payment|pmt|pymt|due|amount|amt)\b", r"\bamount (?:due|owed|owing)\b",
+    r"\bwhat (?:is|s) (?:due|owed)\b", r"\bwhy is (?:it|my|the|this)\b", r"\bwhy (?:did|has) (?:it|my|the) (?:go up|increase|bill)\b",
+    r"\bwhat (?:is|s) the (?:total|amount)\b", r"\bhow much\?*$", r"\btotal (?:due|owed)\b", r"\bstatement\b",
+    r"\bwhen is (?:it|my payment|the payment) due\b", r"\bdue date\b",
+)
+PLAN = (
+    r"\bpayment plans?\b", r"\b(?:a )?plan\b", r"\binstal+ments?\b", r"\bpayment arrangement\b", r"\barrangement\b",
+    r"\b(?:do|make|set up|setup|split (?:it )?(?:in|into)) (?:some |monthly |small |\d+ )?payments\b",
+    r"\b\d+ payments\b", r"\b(?:a|per|each|every|/) ?(?:month|mo|week|wk|2 weeks|2 wks|two weeks|other week|paycheck|check)\b",
+    r"\bmonthly\b", r"\bbi-?weekly\b", r"\bweekly\b", r"\bhalf (?:now|today|next|later)\b", r"\bhalf and half\b",
+    r"\b(?:take|accept|settle for|do you take|would you take|would u take) \$?\d", r"\bclose (?:it|this|the account) out\b",
+    r"\bsettle(?:ment)?\b", r"\blowest\b", r"\bsplit (?:it|the|this)\b", r"\ba little at a time\b", r"\bpartial\b",
+    r"\bpart of it\b", r"\bsome (?:of it )?now\b", r"\bdefer\w*\b", r"\bextension\b", r"\bmore time\b",
+    r"\bpostpone\b", r"\bif (?:you|u|yall) .*\b(?:i can|i could|ill|i will|i would|id)\b",
+    r"\b(?:waive|drop|remove|reduce|lower) (?:the )?(?:fees?|interest|late fees?)\b", r"\bsmaller payments?\b",
+    r"\b(?:can i|could i|can we) (?:do|pay) (?:less|smaller|a smaller|a lower|less than)\b",
+)
+#: A conditional offer ("if you stop adding fees I can pay 100"): a negotiation, checked
+#: before dispute so the fee complaint inside it does not decide.
+PLAN_OFFER = (
+    r"\b(?:if|when|once) (?:you|u|yall|ya)\b.*\b(?:i can|i could|ill|i will|id|i would|i\s?ll)\b",
+    r"\b(?:stop|quit|waive|drop|remove|reduce|lower|take off)\w* (?:adding |charging )?(?:the |all the |these )?"
+    r"(?:late )?(?:fees?|interest)\b.*\b(?:pay|ill|i can|i will|i could)\b",
+)
+#: Words that make a reply a payment act.
+PAY_VERB = r"\b(?:pay|paying|pmt|payment|send|sending|transfer|deposit|cover|put|get you|make (?:a|the) payment)\b"
+IMMEDIATE = r"\b(?:now|rn|right now|today|asap|immediately|right away|this minute)\b"
+PAY = (
+    r"\bpay(?:ing)?\b", r"\bpayment\b", r"\bpayment link\b", r"\b(?:send|text|give) (?:me )?(?:the |a |that )?(?:link|url)\b", r"\blink\b",
+    r"\bhow (?:do|can|to|should) i pay\b", r"\bwhere (?:do|can) i pay\b", r"\bmake (?:a |the )?payment\b",
+    r"\b(?:debit|credit) card\b", r"\b(?:i|ill|i will) (?:send|transfer) (?:it|the money|money)\b",
+)
+
+#: English date cues (the entities module resolves them; this only says "a date was meant").
+DATE_CUE = (
+    r"\b(?:mon|tues?|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?\b(?<!\bsun)(?<!\bsat)|\b(?:wednesday|saturday|sunday)\b|"
+    r"\b(?:tomorrow|tmrw|tmr|tmrow|tmw|2moro|2morrow|2mrw|tomoro|tomorow|tommorow|tonight|tonite)\b|"
+    r"\b(?:next|nxt|this|coming) (?:week|wk|month|mo|payday|paycheck|weekend|year)\b|\bweekend\b|"
+    r"\bend of (?:the |this |next )?(?:month|week|mo)\b|\beom\b|\b\d{1,2}(?:st|nd|rd|th)\b|"
+    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|"
+    r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]* \d{1,2}\b|"
+    r"\bin (?:a |\d+ |one |two |three |a few |few )?(?:days?|wks?|weeks?|months?)\b|\bpayday\b|\bget(?:ting)? paid\b|"
+    r"\bfirst of (?:the )?month\b|\b(?:til|till|until|by) (?:the )?\d+(?:st|nd|rd|th)?\b|\bday after\b|\blater\b"
+)
+#: Words allowed in a reply that is only a date ("give me til monday", "can i do the 20th instead").
+PROMISE_FILLER = frozenset("""
+i ill im will can could do the on by in til till until before after give me instead of ok okay k then and
+rest that if works work it is be get paid a an at around maybe probably how about what or for you u ur your
+this thx thanks please pls latest later than first thing morning afternoon evening night week month next
+wk wks days day weeks months mo sure yes yeah yep gonna going to try let lets say make full amount bucks
+dollars usd that fine good should would so just is are we our my hopefully definitely most likely
+payday paycheck when get go time soon no problem right noon am pm oclock o clock coming few
+""".split())

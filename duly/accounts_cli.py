@@ -1,0 +1,47 @@
+"""``duly accounts import FILE.csv``: import with a progress bar and a summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+
+def import_file(settings, sessions, path: Path, *, today: dt.date | None = None, progress=None):
+    """Import ``path`` into the database behind ``sessions`` with the config's defaults.
+    Returns ``storage.accounts.ImportReport``."""
+    from storage.accounts import import_csv
+
+    b = settings.behaviour
+    with sessions() as s:
+        report = import_csv(s, path, default_region=b.get("default_region", "US"),
+                            default_currency=b.get("default_currency", "USD"),
+                            default_profile=b.get("default_profile", "us_first_party"),
+                            profiles=b.get("profiles", {}), today=today or dt.date.today(),
+                            progress=progress)
+        s.commit()
+    return report
+
+
+def run_import(settings, path: Path) -> int:
+    """The CLI command: exit 0 when every row landed, 1 when some rows were refused
+    (the good rows still land), 2 when the file cannot be read."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from storage import db
+
+    if not path.is_file():
+        print(f"duly accounts import: no such file: {path}", file=sys.stderr)
+        return 2
+    total = max(0, sum(1 for _ in path.open("rb")) - 1)
+    engine = db.make_engine(settings.database_url)
+    sessions = db.make_sessionmaker(engine)
+    with Progress(TextColumn("importing"), BarColumn(), TextColumn("{task.completed}/{task.total} rows"),
+                  transient=True) as bar:
+        task = bar.add_task("import", total=total)
+        report = import_file(settings, sessions, path, progress=lambda n: bar.update(task, completed=n))
+    engine.dispose()
+    for line, reason in report.errors:
+        print(f"line {line}: {reason}", file=sys.stderr)
+    print(f"{report.created} created, {report.updated} updated, {len(report.errors)} rows skipped")
+    return 1 if report.errors else 0

@@ -1,0 +1,128 @@
+"""The Starlette application: webhooks, JSON API, health check.
+
+``create_app()`` wires the edges together: settings, database, runner, transport and
+clock are made here (or injected by tests) and hung on ``app.state.services``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from duly import api
+from duly.config import Settings, load_settings
+from runner.inbound import Clock, Runner, utcnow
+from storage import db as storage_db
+from webhooks import twilio as twilio_hooks
+
+log = logging.getLogger("duly.app")
+
+
+@dataclass
+class Services:
+    """The app's edges: configuration, database, runner."""
+
+    settings: Settings
+    engine: Any
+    sessions: Any
+    runner: Runner
+
+
+def make_transport(settings: Settings, http_client: Any = None) -> Any:
+    """The transport for ``settings.transport``: console, or Twilio's REST API."""
+    from runner.transports import ConsoleTransport, TwilioTransport
+
+    if settings.transport == "twilio":
+        return TwilioTransport(settings.account_sid or "", settings.auth_token or "",
+                               from_=settings.twilio_from,
+                               messaging_service_sid=settings.messaging_service_sid,
+                               http_client=http_client)
+    return ConsoleTransport()
+
+
+def make_services(settings: Settings | None = None, *, clock: Clock = utcnow, transport: Any = None,
+                  engine: Any = None, migrate: bool | None = None) -> Services:
+    """Build the services. ``migrate``: run migrations and seed the default script
+    (default: yes on SQLite, where one process owns the file; PostgreSQL deployments
+    migrate once per deploy with ``duly db upgrade``, the Procfile's release line)."""
+    settings = settings or load_settings()
+    engine = engine or storage_db.make_engine(settings.database_url)
+    if migrate is None:
+        migrate = engine.dialect.name == "sqlite"
+    if migrate:
+        storage_db.upgrade(engine)
+    sessions = storage_db.make_sessionmaker(engine)
+    seed_script(sessions, settings)
+    if transport is None:
+        try:
+            transport = make_transport(settings)
+        except ValueError as exc:
+            log.warning("no outbound transport: %s", exc)
+    runner = Runner(settings, sessions, clock=clock, transport=transport)
+    return Services(settings, engine, sessions, runner)
+
+
+def seed_script(sessions: Any, settings: Settings) -> None:
+    """Seed the shipped default script as revision 1 (approved, published) if the
+    database has none."""
+    from bot import dialogs
+    from storage import scripts
+
+    from sqlalchemy.exc import IntegrityError
+
+    name = str(settings.behaviour.get("script", "default"))
+    try:
+        with sessions() as s, s.begin():
+            scripts.ensure_default_revision(s, name, dialogs.default_script_text())
+    except IntegrityError:  # another process seeded it at the same moment
+        pass
+
+
+def create_app(services: Services | None = None, **kwargs: Any) -> Starlette:
+    """The ASGI app. ``services`` (or ``make_services(**kwargs)``) supplies the edges."""
+    services = services or make_services(**kwargs)
+
+    async def healthz(request: Request) -> Response:
+        ok = await run_in_threadpool(storage_db.ping, services.engine)
+        detail = {"database": "ok" if ok else "down"}
+        if services.settings.redis_url:
+            ok_r = await run_in_threadpool(_redis_ok, services.settings.redis_url)
+            detail["redis"] = "ok" if ok_r else "down"
+            ok = ok and ok_r
+        return JSONResponse({"status": "ok" if ok else "down", **detail}, status_code=200 if ok else 503)
+
+    async def on_http_error(request: Request, exc: HTTPException) -> Response:
+        return PlainTextResponse(f"{exc.detail}\n", status_code=exc.status_code)
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        log.error("unhandled error on %s", request.url.path, exc_info=exc)
+        if request.url.path.startswith("/webhooks/"):
+            # Twilio retries on a 5xx; say so plainly, never with a traceback.
+            return PlainTextResponse("temporarily unavailable\n", status_code=503)
+        return JSONResponse({"error": "internal error"}, status_code=500)
+
+    routes = [
+        *twilio_hooks.routes(services),
+        Route("/healthz", healthz, methods=["GET"]),
+        *api.routes(),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: on_http_error, Exception: on_error})
+    app.state.services = services
+    return app
+
+
+def _redis_ok(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_timeout=2).ping())
+    except Exception:
+        return False

@@ -1,0 +1,148 @@
+"""The ``duly`` command line (CONTRACT.md, "CLI")."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+
+def _settings():
+    from duly.config import ConfigError, load_settings
+
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(f"duly: {exc}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the web process under uvicorn."""
+    import uvicorn
+
+    from duly.app import create_app
+
+    settings = _settings()
+    if not os.environ.get("TWILIO_AUTH_TOKEN") and not settings.dev:
+        print("duly serve: TWILIO_AUTH_TOKEN is not set. Set it (it also checks webhook signatures), "
+              "or set DULY_DEV=1 for a local dev token.", file=sys.stderr)
+        return 2
+    if args.port is not None:
+        host, port = args.host or "127.0.0.1", args.port
+    elif os.environ.get("PORT"):
+        host, port = args.host or "0.0.0.0", int(os.environ["PORT"])
+    else:
+        host, port = args.host or "127.0.0.1", 8000
+    app = create_app()
+    uvicorn.run(app, host=host, port=port, proxy_headers=True,
+                forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                log_level=os.environ.get("LOG_LEVEL", "info").lower(), access_log=False)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Apply migrations and seed the default script."""
+    from duly.app import seed_script
+    from storage import db
+
+    settings = _settings()
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine)
+    seed_script(db.make_sessionmaker(engine), settings)
+    print("database is at the latest revision")
+    return 0
+
+
+def cmd_accounts_import(args: argparse.Namespace) -> int:
+    """Import accounts from a CSV file with a progress bar and a summary."""
+    from duly.accounts_cli import run_import
+
+    return run_import(_settings(), Path(args.file))
+
+
+def cmd_intents_eval(args: argparse.Namespace, rest: list[str]) -> int:
+    from duly import intents_eval
+
+    return intents_eval.main(rest)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from duly import demo
+
+    return demo.main(port=args.port, host=args.host or "127.0.0.1")
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from duly import chat
+
+    return chat.main(args.phone, url=args.url, to=args.to)
+
+
+def cmd_scripts(args: argparse.Namespace) -> int:
+    from duly import scripts_cli
+
+    return scripts_cli.main(args.action, args.file, _settings())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="duly", description="Two-way SMS for collections, within the rules.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="run the web process (webhooks, API, console)")
+    s.add_argument("--port", type=int)
+    s.add_argument("--host")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("demo", help="local SQLite database, demo accounts, console transport")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--host")
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("chat", help="talk to the running bot as PHONE")
+    s.add_argument("phone")
+    s.add_argument("--url", default=os.environ.get("DULY_URL", "http://127.0.0.1:8000"))
+    s.add_argument("--to", default=None, help="our number (default: the demo number)")
+    s.set_defaults(func=cmd_chat)
+
+    db = sub.add_parser("db", help="database")
+    dbs = db.add_subparsers(dest="db_command", required=True)
+    s = dbs.add_parser("upgrade", help="apply migrations")
+    s.set_defaults(func=cmd_db_upgrade)
+
+    acc = sub.add_parser("accounts", help="accounts")
+    accs = acc.add_subparsers(dest="accounts_command", required=True)
+    s = accs.add_parser("import", help="import accounts from CSV")
+    s.add_argument("file")
+    s.set_defaults(func=cmd_accounts_import)
+
+    it = sub.add_parser("intents", help="intent classifier")
+    its = it.add_subparsers(dest="intents_command", required=True)
+    s = its.add_parser("eval", help="score a labelled corpus", add_help=False)
+    s.set_defaults(func=cmd_intents_eval, passthrough=True)
+
+    sc = sub.add_parser("scripts", help="dialog scripts")
+    sc.add_argument("action", choices=["validate", "publish", "export"])
+    sc.add_argument("file", nargs="?")
+    sc.set_defaults(func=cmd_scripts)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``duly`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if argv[:2] == ["intents", "eval"]:
+        from duly import intents_eval
+
+        return intents_eval.main(argv[2:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,53 @@
+"""``duly demo``: a local SQLite database, demo accounts, the console transport, served."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+DEMO_CSV = Path(__file__).with_name("demo_accounts.csv")
+
+
+def prepare(settings) -> tuple[int, int, list[tuple[int, str]]]:
+    """Migrate, seed the default script and (re)import the demo accounts.
+    Returns (created, updated, errors)."""
+    from duly.accounts_cli import import_file
+    from duly.app import seed_script
+    from storage import db
+
+    engine = db.make_engine(settings.database_url)
+    db.upgrade(engine)
+    sessions = db.make_sessionmaker(engine)
+    seed_script(sessions, settings)
+    report = import_file(settings, sessions, DEMO_CSV, today=dt.date.today())
+    engine.dispose()
+    return report.created, report.updated, list(report.errors)
+
+
+def main(port: int = 8000, host: str = "127.0.0.1") -> int:
+    """Prepare the demo database and serve it with the console transport."""
+    os.environ["DULY_DEV"] = "1"
+    os.environ.setdefault("SMS_TRANSPORT", "console")
+    import uvicorn
+
+    from duly.app import create_app
+    from duly.config import load_settings
+
+    settings = load_settings()
+    created, updated, errors = prepare(settings)
+    ours = settings.behaviour.get("demo", {}).get("our_number", "+15555550100")
+    print(f"""
+Duly demo — database {settings.database_url}, console transport (nothing leaves this machine).
+Demo accounts: {created} created, {updated} updated{', ' + str(len(errors)) + ' rows refused' if errors else ''}.
+
+Talk to the bot from another terminal in this folder (same virtualenv), as a customer:
+  duly chat +15555550101      Dana, one card account (English)
+  duly chat +15555550102      Sam, two accounts on one phone (asks which one)
+  duly chat +8613800138000    王芳, Chinese
+  duly chat +447700900123     Olivia, UK profile (identity check first)
+Try: hi · pay · plan · I can pay $50 on friday · 下周五还 · talk to a person · STOP · START
+Duly's number: {ours}. Serving on http://{host}:{port}  (Ctrl-C stops)
+""", flush=True)
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    return 0

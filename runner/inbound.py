@@ -1,0 +1,539 @@
+"""The unit of work for inbound messages.
+
+``Runner.receive(msg)`` is what the SMS webhook calls (in a worker thread):
+
+1. **persist first** — the message row is committed before anything acts on it; the
+   same MessageSid twice is stored once (the unique constraint is the final word);
+2. **drain** the conversation: lock it (in-process lock to order arrivals, then the
+   database row lock inside the transaction — ``BEGIN IMMEDIATE`` on SQLite, ``SELECT
+   … FOR UPDATE`` on PostgreSQL — the guard that holds across processes) and act on
+   every unprocessed inbound message of the conversation, oldest first, one
+   transaction each: interpret → step → apply actions → mark processed;
+3. **answer** — claim the replies to this message that the gate allowed and return
+   them for the TwiML answer; each reply is claimed once, so a duplicate delivery
+   answers ``<Response/>``.
+
+A crash between steps leaves unprocessed rows that the next message (or the repair
+sweep, :meth:`Runner.repair`) processes; nothing a customer sent is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import threading
+from collections import OrderedDict
+from typing import Any, Callable, Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import actions as A
+from bot import dialogs, intents, templates
+from bot.phones import timezone_candidates
+from bot.types import (AccountFacts, ConversationState, Facts, InboundMessage,
+                       InboundText, TimerFired)
+from duly.config import Settings
+from runner import outbound
+from runner.outbound import STATUS_RANK, mask_phone
+from storage import db as storage_db
+from storage import scripts as storage_scripts
+from storage.models import (Account, Conversation, Decision, Flag, Handoff, Hold, Instalment,
+                            Message, OptOut, PaymentLink, Phone, Plan, Promise, Timer)
+
+log = logging.getLogger("duly.runner")
+
+Clock = Callable[[], dt.datetime]
+
+
+def utcnow() -> dt.datetime:
+    """The wall clock, aware UTC (the default clock)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class KeyedLocks:
+    """In-process locks per conversation, to order arrivals in front of the database
+    row lock (which stays the real guard across processes). Bounded: idle locks are
+    forgotten once more than ``size`` exist."""
+
+    def __init__(self, size: int = 10_000):
+        self._locks: OrderedDict[Any, threading.Lock] = OrderedDict()
+        self._guard = threading.Lock()
+        self._size = size
+
+    def get(self, key: Any) -> threading.Lock:
+        """The lock for ``key`` (created on first use)."""
+        with self._guard:
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.Lock()
+                while len(self._locks) > self._size:
+                    old_key, old = next(iter(self._locks.items()))
+                    if old.locked():
+                        break
+                    del self._locks[old_key]
+            else:
+                self._locks.move_to_end(key)
+            return lock
+
+
+class Runner:
+    """Moves conversations: inbound messages, timers, status callbacks.
+
+    settings: :class:`duly.config.Settings`. session_factory: SQLAlchemy sessionmaker.
+    clock: returns aware UTC ``now`` (injected in tests). transport: the object that
+    sends non-TwiML outbound messages (``runner.transports``).
+    """
+
+    def __init__(self, settings: Settings, session_factory: sessionmaker[Session],
+                 clock: Clock = utcnow, transport: Any = None):
+        self.settings = settings
+        self.sessions = session_factory
+        self.clock = clock
+        self.transport = transport
+        self.locks = KeyedLocks()
+        self._scripts: dict[int, Any] = {}
+        self._script_guard = threading.Lock()
+        self.script_name = str(settings.behaviour.get("script", "default"))
+
+    # --- 1. persist ------------------------------------------------------------------
+
+    def store_inbound(self, msg: InboundMessage) -> tuple[int, int, bool]:
+        """Store ``msg`` (and its conversation) in one committed transaction.
+
+        Returns ``(message_id, conversation_id, created)``; ``created`` is False when
+        this MessageSid was already stored (a duplicate delivery)."""
+        for attempt in range(5):
+            now = self.clock()
+            try:
+                with self.sessions() as s, s.begin():
+                    existing = s.execute(select(Message.id, Message.conversation_id)
+                                         .where(Message.provider_sid == msg.provider_sid)).first()
+                    if existing is not None:
+                        return existing[0], existing[1], False
+                    conv = self._conversation(s, msg.from_number, msg.to_number, now)
+                    row = Message(
+                        conversation_id=conv.id, direction="inbound", provider_sid=msg.provider_sid,
+                        from_number=msg.from_number, to_number=msg.to_number, body=msg.body,
+                        status="received", num_segments=msg.num_segments, num_media=msg.num_media,
+                        media=[{"url": u, "content_type": c} for u, c in msg.media],
+                        params=dict(msg.params), kind="inbound", sender="customer",
+                        created_at=now, updated_at=now)
+                    s.add(row)
+                    conv.last_inbound_at = now
+                    s.flush()
+                    return row.id, conv.id, True
+            except IntegrityError:
+                # A concurrent delivery stored the same MessageSid (or created the same
+                # conversation) first; look again.
+                continue
+            except OperationalError:
+                if attempt == 4:
+                    raise
+                continue
+        raise RuntimeError("could not store inbound message")
+
+    def _conversation(self, s: Session, customer: str, ours: str, now: dt.datetime) -> Conversation:
+        conv = s.scalar(select(Conversation).where(Conversation.customer_phone == customer,
+                                                   Conversation.our_number == ours))
+        if conv is None:
+            conv = Conversation(customer_phone=customer, our_number=ours, state="start", slots={},
+                                mode="bot", version=0, created_at=now, updated_at=now)
+            s.add(conv)
+            s.flush()
+        return conv
+
+    # --- the webhook's entry point ----------------------------------------------------------
+
+    def receive(self, msg: InboundMessage) -> list[tuple[int, str]]:
+        """Store, act on and answer one inbound message.
+
+        Returns the replies to put in the TwiML answer as ``(message_id, body)``
+        pairs (empty for a duplicate, or when the bot stays silent)."""
+        mid, conv_id, created = self.store_inbound(msg)
+        log.info("inbound %s from %s stored as %d%s", msg.provider_sid[:6] + "…",
+                 mask_phone(msg.from_number), mid, "" if created else " (duplicate)")
+        self.drain(conv_id)
+        if not created:
+            return []
+        return self.claim_replies(mid)
+
+    # --- 2. drain --------------------------------------------------------------------------
+
+    def drain(self, conv_id: int) -> int:
+        """Act on every unprocessed inbound message of the conversation, oldest first,
+        one transaction each. Returns how many were processed."""
+        done = 0
+        with self.locks.get(conv_id):
+            while True:
+                with self.sessions() as s, s.begin():
+                    conv = storage_db.lock_conversation(s, conv_id)
+                    if conv is None:
+                        return done
+                    m = s.scalar(select(Message).where(
+                        Message.conversation_id == conv_id, Message.direction == "inbound",
+                        Message.processed_at.is_(None)).order_by(Message.id).limit(1))
+                    if m is None:
+                        break
+                    now = self.clock()
+                    self._act(s, conv, m, now)
+                    m.processed_at = now
+                    conv.version = (conv.version or 0) + 1
+                    done += 1
+        self.dispatch(conv_id)
+        return done
+
+    def repair(self) -> int:
+        """Process inbound messages a crash left unprocessed (any conversation).
+        Returns how many conversations were drained."""
+        with self.sessions() as s:
+            conv_ids = s.scalars(select(Message.conversation_id).where(
+                Message.direction == "inbound", Message.processed_at.is_(None)).distinct()).all()
+        for cid in conv_ids:
+            self.drain(cid)
+        return len(conv_ids)
+
+    # --- the step ----------------------------------------------------------------------------
+
+    def script_for(self, s: Session, conv: Conversation) -> Any:
+        """The conversation's pinned script (pins the published revision on first use)."""
+        if conv.script_revision_id is None:
+            try:
+                rev = storage_scripts.published_revision(s, self.script_name)
+            except storage_scripts.NoPublishedScript:
+                rev = storage_scripts.ensure_default_revision(s, self.script_name,
+                                                              dialogs.default_script_text())
+            conv.script_revision_id = rev.id
+        rid = conv.script_revision_id
+        with self._script_guard:
+            script = self._scripts.get(rid)
+        if script is None:
+            from storage.models import ScriptRevision
+            body = s.scalar(select(ScriptRevision.body).where(ScriptRevision.id == rid))
+            script = dialogs.load_script(body)
+            with self._script_guard:
+                self._scripts[rid] = script
+        return script
+
+    def facts_for(self, s: Session, conv: Conversation, now: dt.datetime) -> tuple[Facts, list[Account]]:
+        """Read-only facts for the step: accounts on the phone (not quarantined),
+        opt-outs, holds, policy, replies in the last hour."""
+        phone = conv.customer_phone
+        accounts = s.scalars(select(Account).join(Phone, Phone.account_id == Account.id).where(
+            Phone.e164 == phone, Phone.quarantined_at.is_(None)).order_by(Account.id)).unique().all()
+        opted = s.scalars(select(OptOut.channel).where(OptOut.phone == phone,
+                                                       OptOut.revoked_at.is_(None))).all()
+        ids = [a.id for a in accounts]
+        holds_rows = s.execute(select(Hold.account_id, Hold.kind).where(
+            Hold.cleared_at.is_(None), (Hold.phone == phone) | (Hold.account_id.in_(ids or [-1])))).all()
+        confirmed = set((conv.slots or {}).get("identity_confirmed", []))
+        facts_accounts = []
+        for a in accounts:
+            tz = a.timezone or "America/New_York"
+            today = now.astimezone(ZoneInfo(tz)).date()
+            dpd = max(0, (today - a.delinquent_since).days) if a.delinquent_since else 0
+            profile = self.settings.behaviour.get("profiles", {}).get(a.profile, {})
+            facts_accounts.append(AccountFacts(
+                account_ref=a.account_ref, name=a.name, currency=a.currency,
+                balance_minor=a.balance_minor, past_due_minor=a.past_due_minor,
+                minimum_due_minor=a.minimum_due_minor or 0, dpd=dpd, due_date=a.due_date,
+                timezone=tz, language=a.language or "en", creditor=a.creditor or "",
+                creditor_contact=str(self.settings.behaviour.get("creditor_contact", "")),
+                profile=a.profile, identity_required=bool(profile.get("identity_check", False)),
+                identity_confirmed=a.account_ref in confirmed,
+                holds=tuple(k for aid, k in holds_rows if aid == a.id or aid is None)))
+        since = now - dt.timedelta(hours=1)
+        replies = s.scalar(select(func.count(Message.id)).where(
+            Message.conversation_id == conv.id, Message.direction == "outbound",
+            Message.sender == "bot", Message.created_at >= since)) or 0
+        facts = Facts(accounts=tuple(facts_accounts), opted_out=frozenset(opted),
+                      policy=self.settings.policy(), keyword_replies=self.settings.keyword_replies,
+                      replies_last_hour=replies)
+        return facts, list(accounts)
+
+    def _zone(self, conv: Conversation, facts: Facts) -> str:
+        ref = (conv.slots or {}).get("account_ref")
+        for a in facts.accounts:
+            if a.account_ref == ref:
+                return a.timezone
+        if facts.accounts:
+            return facts.accounts[0].timezone
+        cands = timezone_candidates(conv.customer_phone)
+        return cands[0] if cands else "America/New_York"
+
+    def _act(self, s: Session, conv: Conversation, m: Message, now: dt.datetime) -> None:
+        script = self.script_for(s, conv)
+        facts, accounts = self.facts_for(s, conv, now)
+        state = ConversationState(state=conv.state, slots=dict(conv.slots or {}), mode=conv.mode)
+        lang_hint = (conv.slots or {}).get("lang") or (facts.accounts[0].language if facts.accounts else None)
+        intent = intents.interpret(
+            m.body or "", context=dialogs.context_of(state, script), now=now,
+            tz=self._zone(conv, facts), plan_options=dialogs.plan_options(state), lang_hint=lang_hint)
+        m.intent, m.confidence, m.entities = intent.name, float(intent.confidence), intent.entities.as_json()
+        new_state, acts = dialogs.step(state, InboundText(m.body or "", intent), script, facts, now)
+        self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=m)
+
+    def fire_timer(self, conv_id: int, name: str, data: dict[str, Any] | None = None) -> None:
+        """Feed a :class:`bot.types.TimerFired` event to the conversation (worker, tests)."""
+        with self.locks.get(conv_id):
+            with self.sessions() as s, s.begin():
+                conv = storage_db.lock_conversation(s, conv_id)
+                now = self.clock()
+                script = self.script_for(s, conv)
+                facts, accounts = self.facts_for(s, conv, now)
+                state = ConversationState(state=conv.state, slots=dict(conv.slots or {}), mode=conv.mode)
+                new_state, acts = dialogs.step(state, TimerFired(name, data or {}), script, facts, now)
+                self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=None)
+        self.dispatch(conv_id)
+
+    # --- apply actions ------------------------------------------------------------------------
+
+    def apply(self, s: Session, conv: Conversation, new_state: ConversationState,
+              acts: Iterable[Any], script: Any, facts: Facts, accounts: list[Account],
+              now: dt.datetime, in_reply_to: Message | None) -> None:
+        """Apply a step's actions, in order, inside the caller's transaction. The new
+        state (and mode) is written first so the gate sees, e.g., an agent's ownership
+        that this very step started."""
+        conv.state, conv.slots, conv.mode = new_state.state, dict(new_state.slots), new_state.mode
+        conv.language = new_state.slots.get("lang", conv.language)
+        by_ref = {a.account_ref: a for a in accounts}
+        chosen = by_ref.get(new_state.slots.get("account_ref")) if new_state.slots else None
+        if chosen is not None:
+            conv.account_id = chosen.id
+        source_id = in_reply_to.id if in_reply_to is not None else None
+        extra_params: dict[str, str] = {}
+        for act in acts:
+            if isinstance(act, A.Reply):
+                params = {**act.params, **extra_params}
+                body = templates.render(script, act.template, act.lang, params)
+                outbound.submit(s, conv, body, kind=act.kind, sender="bot", now=now,
+                                transport=self._transport_name(), in_reply_to=in_reply_to)
+            elif isinstance(act, A.IssuePayLink):
+                acct = by_ref.get(act.account_ref)
+                if acct is None:
+                    continue
+                token = secrets.token_urlsafe(24)
+                ttl = int(self.settings.behaviour.get("payments", {}).get("link_ttl_hours", 72))
+                s.add(PaymentLink(token=token, account_id=acct.id, created_at=now,
+                                  expires_at=now + dt.timedelta(hours=ttl)))
+                base = str(self.settings.behaviour.get("payments", {}).get("link_base", ""))
+                extra_params["pay_link"] = base + token
+            elif isinstance(act, A.OptOut):
+                for channel in sorted(act.channels):
+                    active = s.scalar(select(OptOut.id).where(
+                        OptOut.phone == conv.customer_phone, OptOut.channel == channel,
+                        OptOut.revoked_at.is_(None)))
+                    if active is None:
+                        s.add(OptOut(phone=conv.customer_phone, channel=channel, scope=act.scope,
+                                     source="inbound", source_message_id=source_id, created_at=now))
+                s.add(Decision(conversation_id=conv.id, message_id=source_id, rule="US-05",
+                               verdict="record", actor="bot", created_at=now,
+                               detail={"opt_out": sorted(act.channels), "scope": act.scope}))
+                s.flush()
+            elif isinstance(act, A.OptIn):
+                s.execute(update(OptOut).where(OptOut.phone == conv.customer_phone,
+                                               OptOut.channel == "sms", OptOut.revoked_at.is_(None))
+                          .values(revoked_at=now))
+                s.add(Decision(conversation_id=conv.id, message_id=source_id, rule="opt-in",
+                               verdict="record", actor="bot", created_at=now, detail={}))
+                s.flush()
+            elif isinstance(act, A.SetHold):
+                targets = [by_ref[act.account_ref]] if act.account_ref in by_ref else accounts
+                if not targets:
+                    s.add(Hold(phone=conv.customer_phone, kind=act.kind, rule=act.rule or None,
+                               source_message_id=source_id, created_at=now))
+                for acct in targets:
+                    s.add(Hold(account_id=acct.id, phone=conv.customer_phone, kind=act.kind,
+                               rule=act.rule or None, source_message_id=source_id, created_at=now))
+                s.add(Decision(conversation_id=conv.id, message_id=source_id, rule=act.rule or f"hold:{act.kind}",
+                               verdict="record", actor="bot", created_at=now, detail={"hold": act.kind}))
+                s.flush()
+            elif isinstance(act, A.Handoff):
+                open_ = s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv.id,
+                                                          Handoff.resolved_at.is_(None)))
+                if open_ is None:
+                    s.add(Handoff(conversation_id=conv.id, reason=act.reason, priority=act.priority,
+                                  created_at=now))
+                self._flag(s, conv, f"handoff:{act.reason}", now)
+                s.add(Decision(conversation_id=conv.id, message_id=source_id, rule="G-01",
+                               verdict="record", actor="bot", created_at=now,
+                               detail={"handoff": act.reason, "priority": act.priority}))
+                s.flush()
+            elif isinstance(act, A.Flag):
+                self._flag(s, conv, act.name, now)
+            elif isinstance(act, A.Quarantine):
+                s.execute(update(Phone).where(Phone.e164 == conv.customer_phone,
+                                              Phone.quarantined_at.is_(None)).values(quarantined_at=now))
+                s.add(Decision(conversation_id=conv.id, message_id=source_id, rule="US-12",
+                               verdict="record", actor="bot", created_at=now, detail={"quarantine": True}))
+                s.flush()
+            elif isinstance(act, A.RecordPromise):
+                acct = by_ref.get(act.account_ref)
+                if acct is None:
+                    continue
+                s.add(Promise(account_id=acct.id, conversation_id=conv.id, amount_minor=act.amount_minor,
+                              currency=acct.currency, due_date=act.due_date, status="pending",
+                              source=act.source, created_at=now, updated_at=now))
+                s.add(Decision(conversation_id=conv.id, message_id=source_id, account_id=acct.id,
+                               rule="G-02", verdict="record", actor="bot", created_at=now,
+                               detail={"promise": {"amount_minor": act.amount_minor,
+                                                   "due_date": act.due_date.isoformat()}}))
+            elif isinstance(act, A.RecordPlan):
+                acct = by_ref.get(act.account_ref)
+                if acct is None:
+                    continue
+                plan = Plan(account_id=acct.id, conversation_id=conv.id, kind=act.kind,
+                            total_minor=sum(a for _, a in act.instalments), currency=acct.currency,
+                            status="active", source=act.source, created_at=now, updated_at=now)
+                s.add(plan)
+                s.flush()
+                for i, (due, amount) in enumerate(act.instalments, start=1):
+                    s.add(Instalment(plan_id=plan.id, seq=i, due_date=due, amount_minor=amount,
+                                     status="pending"))
+                s.add(Decision(conversation_id=conv.id, message_id=source_id, account_id=acct.id,
+                               rule="G-02", verdict="record", actor="bot", created_at=now,
+                               detail={"plan": act.kind, "instalments": len(act.instalments)}))
+            elif isinstance(act, A.OfferPlans):
+                acct = by_ref.get(act.account_ref)
+                s.add(Decision(conversation_id=conv.id, message_id=source_id,
+                               account_id=acct.id if acct else None, rule="UK-01", verdict="record",
+                               actor="bot", created_at=now,
+                               detail={"offered": [dict(p) for p in _jsonable(act.plans)]}))
+            elif isinstance(act, A.Schedule):
+                s.add(Timer(conversation_id=conv.id, name=act.name, due_at=act.at,
+                            data=_jsonable(dict(act.data)), created_at=now))
+            elif isinstance(act, A.Audit):
+                s.add(Decision(conversation_id=conv.id, message_id=source_id, rule=act.rule,
+                               verdict="record", actor="bot", created_at=now,
+                               detail=_jsonable(dict(act.detail))))
+            else:  # an action this runner does not know is a bug, never a silent drop
+                raise TypeError(f"unknown action {act!r}")
+
+    def _flag(self, s: Session, conv: Conversation, name: str, now: dt.datetime) -> None:
+        exists = s.scalar(select(Flag.id).where(Flag.conversation_id == conv.id, Flag.name == name))
+        if exists is None:
+            s.add(Flag(conversation_id=conv.id, name=name, created_at=now))
+            s.flush()
+
+    def _transport_name(self) -> str:
+        return "console" if self.settings.transport == "console" else "rest"
+
+    # --- 3. answer ----------------------------------------------------------------------------
+
+    def claim_replies(self, inbound_id: int) -> list[tuple[int, str]]:
+        """Claim the allowed replies to ``inbound_id`` for the TwiML answer, exactly once.
+
+        Returns ``(message_id, body)`` pairs in order. Under the console transport the
+        claimed replies are also printed and marked ``sent``; under Twilio they become
+        ``queued`` and their status callbacks (the ``action`` URL) settle them."""
+        now = self.clock()
+        console = self.settings.transport == "console"
+        with self.sessions() as s, s.begin():
+            rows = s.execute(select(Message.id, Message.body, Message.to_number).where(
+                Message.in_reply_to_id == inbound_id, Message.direction == "outbound",
+                Message.status == "pending", Message.transport == "twiml").order_by(Message.id)).all()
+            claimed = []
+            for mid, body, to in rows:
+                res = s.execute(update(Message).where(Message.id == mid, Message.status == "pending")
+                                .values(status="sent" if console else "queued", updated_at=now,
+                                        sent_at=now if console else None))
+                if res.rowcount == 1:
+                    claimed.append((mid, body, to))
+        if console and self.transport is not None:
+            for _, body, to in claimed:
+                self.transport.send(to=to, from_="", body=body)
+        return [(mid, body) for mid, body, _ in claimed]
+
+    def dispatch(self, conv_id: int | None = None) -> int:
+        """Send allowed messages that do not ride in a TwiML answer (agent messages,
+        system notices) through the transport, after commit. Returns how many went."""
+        if self.transport is None:
+            return 0
+        sent = 0
+        with self.sessions() as s:
+            q = select(Message).where(Message.direction == "outbound", Message.status == "pending",
+                                      Message.transport.in_(("console", "rest")))
+            if conv_id is not None:
+                q = q.where(Message.conversation_id == conv_id)
+            rows = s.scalars(q.order_by(Message.id)).all()
+        for row in rows:
+            with self.sessions() as s, s.begin():
+                res = s.execute(update(Message).where(Message.id == row.id, Message.status == "pending")
+                                .values(status="sending", updated_at=self.clock()))
+                if res.rowcount != 1:
+                    continue
+            base = self.settings.public_base_url or ""
+            cb = f"{base}/webhooks/twilio/status?mid={row.id}" if base else None
+            result = self.transport.send(to=row.to_number, from_=row.from_number, body=row.body,
+                                         status_callback=cb)
+            with self.sessions() as s, s.begin():
+                values: dict[str, Any] = {"status": result.status, "updated_at": self.clock()}
+                if result.sid:
+                    values["provider_sid"] = result.sid
+                if result.error_code:
+                    values["error_code"] = result.error_code
+                if result.status in ("sent", "queued", "accepted"):
+                    values["sent_at"] = self.clock()
+                s.execute(update(Message).where(Message.id == row.id).values(**values))
+            sent += 1
+        return sent
+
+    # --- status callbacks -------------------------------------------------------------------
+
+    def status_callback(self, sid: str, status: str, error_code: str | None, to: str,
+                        message_id: int | None = None) -> None:
+        """Apply a Twilio status callback: statuses never move backwards (callbacks
+        arrive out of order), an error code is never overwritten by an empty one, and
+        21610 marks the recipient opted out (US-05)."""
+        now = self.clock()
+        with self.sessions() as s, s.begin():
+            row = None
+            if message_id is not None:
+                row = s.scalar(select(Message).where(Message.id == message_id,
+                                                     Message.direction == "outbound").with_for_update())
+            if row is None:
+                row = s.scalar(select(Message).where(Message.provider_sid == sid).with_for_update())
+            if row is not None:
+                if row.provider_sid is None:
+                    taken = s.scalar(select(Message.id).where(Message.provider_sid == sid))
+                    if taken is None:
+                        row.provider_sid = sid
+                if STATUS_RANK.get(status, -1) > STATUS_RANK.get(row.status, 0):
+                    row.status = status
+                    row.updated_at = now
+                if error_code:
+                    row.error_code = error_code
+            recipient = to or (row.to_number if row is not None else "")
+            if error_code == "21610" and recipient:
+                active = s.scalar(select(OptOut.id).where(OptOut.phone == recipient,
+                                                          OptOut.channel == "sms",
+                                                          OptOut.revoked_at.is_(None)))
+                if active is None:
+                    s.add(OptOut(phone=recipient, channel="sms", scope="all", source="provider_21610",
+                                 source_message_id=row.id if row is not None else None, created_at=now))
+                s.add(Decision(conversation_id=row.conversation_id if row is not None else None,
+                               message_id=row.id if row is not None else None, rule="US-05",
+                               verdict="record", actor="system", created_at=now,
+                               detail={"provider_error": "21610"}))
+            if row is None:
+                log.info("status %s for unknown message %s…", status, sid[:6])
+
+
+def _jsonable(value: Any) -> Any:
+    """Plain JSON values: dates as ISO strings, Decimals as strings, tuples as lists."""
+    import decimal
+
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if hasattr(value, "items"):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,528 @@
+"""Accounts import (CSV file or JSON rows), as in CONTRACT.md "Accounts CSV".
+
+Each row is validated on its own; a bad row is reported by its line number with
+the reasons and skipped, good rows are written (one SAVEPOINT per row, so a row
+that fails at the database leaves the others alone). Re-importing an
+``account_ref`` updates that account — the imported balance is authoritative —
+and adds any new phone links (links are never removed by an import).
+
+Money: decimal strings in major units (``"1234.50"``, ``"1,234.50"``) become
+integer minor units exactly (``Decimal``, never ``float``); more decimals than
+the currency has, negatives, exponents and garbage are refused.
+
+The functions here flush but do not commit (except ``import_csv`` with
+``commit_every``): the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import unicodedata
+import zoneinfo
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from bot.phones import normalise_phone, region_of, timezone_candidates
+
+from .models import Account, Phone
+from .types import UTC
+
+__all__ = [
+    "ImportReport", "import_rows", "import_csv", "parse_money", "currency_exponent",
+    "hash_identity", "check_identity", "normalise_identity", "infer_timezone",
+    "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "US_STATE_ZONES",
+]
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("account_ref", "name", "phone", "balance",
+                                     "days_past_due")
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "past_due", "minimum_due", "currency", "due_date", "timezone", "state",
+    "postal_code", "country", "language", "creditor", "profile", "identity_check",
+    "consent_source", "consent_at")
+
+LANGUAGES = ("en", "zh")
+
+# ISO 4217 minor-unit exponents that are not 2.
+_EXPONENTS: dict[str, int] = {
+    **{c: 0 for c in ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
+                      "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF")},
+    **{c: 3 for c in ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")},
+    "CLF": 4, "UYW": 4,
+}
+
+#: A representative IANA zone per US state (+ DC), the state's most populous
+#: zone. States spanning zones (e.g. TX, FL, IN) get their majority zone; the
+#: outbound gate still considers every candidate zone (US-02).
+US_STATE_ZONES: dict[str, str] = {
+    "AL": "America/Chicago", "AK": "America/Anchorage", "AZ": "America/Phoenix",
+    "AR": "America/Chicago", "CA": "America/Los_Angeles", "CO": "America/Denver",
+    "CT": "America/New_York", "DE": "America/New_York", "DC": "America/New_York",
+    "FL": "America/New_York", "GA": "America/New_York", "HI": "Pacific/Honolulu",
+    "ID": "America/Boise", "IL": "America/Chicago", "IN": "America/Indiana/Indianapolis",
+    "IA": "America/Chicago", "KS": "America/Chicago", "KY": "America/New_York",
+    "LA": "America/Chicago", "ME": "America/New_York", "MD": "America/New_York",
+    "MA": "America/New_York", "MI": "America/Detroit", "MN": "America/Chicago",
+    "MS": "America/Chicago", "MO": "America/Chicago", "MT": "America/Denver",
+    "NE": "America/Chicago", "NV": "America/Los_Angeles", "NH": "America/New_York",
+    "NJ": "America/New_York", "NM": "America/Denver", "NY": "America/New_York",
+    "NC": "America/New_York", "ND": "America/Chicago", "OH": "America/New_York",
+    "OK": "America/Chicago", "OR": "America/Los_Angeles", "PA": "America/New_York",
+    "RI": "America/New_York", "SC": "America/New_York", "SD": "America/Chicago",
+    "TN": "America/Chicago", "TX": "America/Chicago", "UT": "America/Denver",
+    "VT": "America/New_York", "VA": "America/New_York", "WA": "America/Los_Angeles",
+    "WV": "America/New_York", "WI": "America/Chicago", "WY": "America/Denver",
+}
+
+#: Last-resort zone per phone region when neither the row, the state nor the
+#: number's own metadata places the customer (e.g. fictional 555-01XX numbers).
+REGION_DEFAULT_ZONES: dict[str, str] = {
+    "US": "America/New_York", "CA": "America/Toronto", "CN": "Asia/Shanghai",
+    "GB": "Europe/London", "HK": "Asia/Hong_Kong", "SG": "Asia/Singapore",
+    "TW": "Asia/Taipei", "IE": "Europe/Dublin",
+}
+
+_MONEY_RE = re.compile(r"^(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.(\d+))?$")
+_CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+
+
+# --- report -----------------------------------------------------------------------------
+
+@dataclass
+class ImportReport:
+    """Outcome of an import: rows ``created`` and ``updated``, and ``errors`` as
+    ``(line_number, reason)`` for each skipped row (header is line 1)."""
+
+    created: int = 0
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        """Rows written (created + updated)."""
+        return self.created + self.updated
+
+
+# --- values -----------------------------------------------------------------------------
+
+def currency_exponent(currency: str) -> int:
+    """Number of minor-unit digits of an ISO 4217 code (2 unless listed: JPY 0, KWD 3...)."""
+    return _EXPONENTS.get(currency.upper(), 2)
+
+
+def parse_money(text: str, currency: str) -> int:
+    """A major-unit decimal string → integer minor units of ``currency``, exactly.
+
+    ``"1234.50"`` USD → 123450; ``"1,234.5"`` → 123450; ``"500"`` JPY → 500.
+    Raises ``ValueError`` for negatives, exponents, symbols, more decimals than
+    the currency allows (``"12.345"`` USD) or anything that is not a number.
+    """
+    s = (text or "").strip()
+    m = _MONEY_RE.match(s)
+    if not m:
+        if s.startswith("-"):
+            raise ValueError(f"negative amount {text!r}")
+        raise ValueError(f"not an amount {text!r} (expected e.g. 1234.50)")
+    exp = currency_exponent(currency)
+    decimals = m.group(1) or ""
+    if len(decimals) > exp:
+        raise ValueError(f"{text!r} has more decimals than {currency} allows ({exp})")
+    try:
+        value = Decimal(s.replace(",", ""))
+    except InvalidOperation as exc:  # pragma: no cover - regex guards this
+        raise ValueError(f"not an amount {text!r}") from exc
+    return int(value.scaleb(exp))
+
+
+def normalise_identity(value: str) -> str:
+    """The comparable form of an identity-check answer: NFKC, casefolded, letters
+    and digits only (``" SW1A 1AA "`` → ``"sw1a1aa"``)."""
+    v = unicodedata.normalize("NFKC", value or "").casefold()
+    return "".join(ch for ch in v if ch.isalnum())
+
+
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P, _SCRYPT_LEN = 2 ** 14, 8, 1, 32
+
+
+def _b64(b: bytes) -> str:
+    return base64.urlsafe_b64encode(b).decode("ascii").rstrip("=")
+
+
+def _unb64(s: str) -> bytes:
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def hash_identity(value: str) -> str:
+    """Hash an identity-check value (normalised by :func:`normalise_identity`) with
+    scrypt and a fresh 16-byte salt. Returns ``"scrypt$N$r$p$salt$hash"``
+    (URL-safe base64, parameters stored so they can be raised later). Raises
+    ``ValueError`` for a value with no letters or digits."""
+    norm = normalise_identity(value)
+    if not norm:
+        raise ValueError("identity value is empty after normalisation")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(norm.encode("utf-8"), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R,
+                            p=_SCRYPT_P, dklen=_SCRYPT_LEN)
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+
+
+def check_identity(value: str, stored: str | None) -> bool:
+    """Whether ``value`` (as the customer typed it) matches a hash made by
+    :func:`hash_identity`. Constant-time compare; ``False`` for malformed hashes."""
+    if not stored:
+        return False
+    try:
+        algo, n, r, p, salt, digest = stored.split("$")
+        if algo != "scrypt":
+            return False
+        want = _unb64(digest)
+        got = hashlib.scrypt(normalise_identity(value).encode("utf-8"), salt=_unb64(salt),
+                             n=int(n), r=int(r), p=int(p), dklen=len(want))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got, want)
+
+
+def infer_timezone(e164: str, state: str | None = None,
+                   country: str | None = None) -> str | None:
+    """Best single IANA zone for a customer with no ``timezone`` column: the US
+    state's zone (when the address is in the US or has no country), else the
+    phone number's first time-zone candidate, else the phone region's default
+    zone (:data:`REGION_DEFAULT_ZONES`). ``None`` when nothing places it."""
+    st = (state or "").strip().upper()
+    if st in US_STATE_ZONES and (country or "US").upper() == "US":
+        return US_STATE_ZONES[st]
+    cands = timezone_candidates(e164)
+    if cands:
+        return cands[0]
+    region = (country or "").upper() or region_of(e164)
+    return REGION_DEFAULT_ZONES.get(region or "")
+
+
+def _parse_date(text: str, column: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{column}: not an ISO date {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _parse_datetime(text: str, column: str) -> dt.datetime:
+    """ISO date or datetime; naive values are taken as UTC."""
+    s = text.strip()
+    try:
+        value = dt.datetime.fromisoformat(s.replace("Z", "+00:00") if s.endswith("Z") else s)
+    except ValueError:
+        raise ValueError(f"{column}: not an ISO date-time {text!r}") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+# --- one row ------------------------------------------------------------------------------
+
+@dataclass
+class _Row:
+    values: dict[str, Any]      # Account attributes to set (only what the row decides)
+    create_defaults: dict[str, Any]  # set only when the account is created
+    phones: list[str]
+    infer_tz: bool               # timezone not given: infer (on create, or when state given)
+
+
+def _clean(row: Mapping[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in row.items():
+        if k is None:
+            continue
+        key = str(k).strip().lower()
+        if v is None:
+            out[key] = ""
+        elif isinstance(v, float):
+            out[key] = repr(v)
+        else:
+            out[key] = str(v).strip()
+    return out
+
+
+def _validate(raw: Mapping[str, Any], *, default_region: str, default_currency: str,
+              default_profile: str, default_language: str, profiles: Mapping[str, Any],
+              today: dt.date) -> _Row:
+    """Turn one row into attribute values; raise ``ValueError("reason; reason")``."""
+    r = _clean(raw)
+    problems: list[str] = []
+    missing = [c for c in REQUIRED_COLUMNS if not r.get(c)]
+    if missing:
+        problems.append("missing " + ", ".join(missing))
+
+    values: dict[str, Any] = {}
+    create_defaults: dict[str, Any] = {}
+
+    if r.get("account_ref"):
+        if len(r["account_ref"]) > 64:
+            problems.append("account_ref: longer than 64 characters")
+        values["account_ref"] = r["account_ref"]
+    if r.get("name"):
+        values["name"] = r["name"][:200]
+
+    profile = r.get("profile") or default_profile
+    if profile not in profiles:
+        problems.append(f"profile: unknown profile {profile!r}")
+        profile_conf: Mapping[str, Any] = {}
+    else:
+        profile_conf = profiles[profile] or {}
+    if r.get("profile"):
+        values["profile"] = profile
+    else:
+        create_defaults["profile"] = profile
+
+    currency = (r.get("currency") or profile_conf.get("currency") or default_currency).upper()
+    if not _CURRENCY_RE.match(currency):
+        problems.append(f"currency: not an ISO 4217 code {currency!r}")
+        currency = default_currency
+    values["currency"] = currency
+
+    def money(col: str) -> int | None:
+        if not r.get(col):
+            return None
+        try:
+            return parse_money(r[col], currency)
+        except ValueError as exc:
+            problems.append(f"{col}: {exc}")
+            return None
+
+    balance = money("balance")
+    past_due = money("past_due")
+    minimum_due = money("minimum_due")
+    if balance is not None:
+        values["balance_minor"] = balance
+        values["past_due_minor"] = past_due if past_due is not None else balance
+    if minimum_due is not None:
+        values["minimum_due_minor"] = minimum_due
+    else:
+        create_defaults["minimum_due_minor"] = 0
+
+    if r.get("days_past_due"):
+        dpd_text = r["days_past_due"]
+        if not re.fullmatch(r"\d{1,5}", dpd_text):
+            problems.append(f"days_past_due: not a whole number of days {dpd_text!r}")
+        else:
+            values["delinquent_since"] = today - dt.timedelta(days=int(dpd_text))
+
+    for col in ("due_date",):
+        if r.get(col):
+            try:
+                values[col] = _parse_date(r[col], col)
+            except ValueError as exc:
+                problems.append(str(exc))
+    if r.get("consent_at"):
+        try:
+            values["consent_at"] = _parse_datetime(r["consent_at"], "consent_at")
+        except ValueError as exc:
+            problems.append(str(exc))
+
+    phones: list[str] = []
+    if r.get("phone"):
+        for part in re.split(r"[;|]", r["phone"]):
+            if not part.strip():
+                continue
+            e164 = normalise_phone(part, default_region)
+            if e164 is None:
+                problems.append(f"phone: cannot normalise {part.strip()!r}")
+            elif e164 not in phones:
+                phones.append(e164)
+
+    state = r.get("state", "").upper() or None
+    country = r.get("country", "").upper() or None
+    if country is not None and not re.fullmatch(r"[A-Z]{2}", country):
+        problems.append(f"country: not an ISO 3166 alpha-2 code {country!r}")
+    if state:
+        values["state"] = state[:32]
+    if country:
+        values["country"] = country
+    if r.get("postal_code"):
+        values["postal_code"] = r["postal_code"][:32]
+
+    infer_tz = False
+    if r.get("timezone"):
+        tz = r["timezone"]
+        try:
+            if tz not in zoneinfo.available_timezones():
+                raise zoneinfo.ZoneInfoNotFoundError(tz)
+            zoneinfo.ZoneInfo(tz)
+            values["timezone"] = tz
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            problems.append(f"timezone: unknown IANA zone {tz!r}")
+    elif phones:
+        tz = infer_timezone(phones[0], state, country)
+        if tz is None:
+            problems.append("timezone: not given and cannot be inferred from phone or state")
+        else:
+            infer_tz = True
+            if state:
+                values["timezone"] = tz
+            else:
+                create_defaults["timezone"] = tz
+
+    if r.get("language"):
+        lang = r["language"].lower()
+        if lang not in LANGUAGES:
+            problems.append(f"language: {r['language']!r} is not one of {', '.join(LANGUAGES)}")
+        values["language"] = lang
+    else:
+        create_defaults["language"] = default_language
+
+    for col in ("creditor", "consent_source"):
+        if r.get(col):
+            values[col] = r[col][:200]
+    if r.get("identity_check"):
+        try:
+            values["identity_hash"] = hash_identity(r["identity_check"])
+        except ValueError as exc:
+            problems.append(f"identity_check: {exc}")
+
+    if problems:
+        raise ValueError("; ".join(problems))
+    return _Row(values=values, create_defaults=create_defaults, phones=phones,
+                infer_tz=infer_tz)
+
+
+def _apply(session: Session, row: _Row) -> bool:
+    """Upsert one validated row; True when the account was created."""
+    account = session.scalar(
+        select(Account).where(Account.account_ref == row.values["account_ref"]))
+    created = account is None
+    if account is None:
+        account = Account(**row.create_defaults, **row.values)
+        session.add(account)
+    else:
+        for key, value in row.values.items():
+            setattr(account, key, value)
+    session.flush()
+    linked = set(session.scalars(
+        select(Phone.e164).where(Phone.account_id == account.id)))
+    for e164 in row.phones:
+        if e164 not in linked:
+            session.add(Phone(e164=e164, account_id=account.id))
+    session.flush()
+    return created
+
+
+# --- public -------------------------------------------------------------------------------
+
+def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]], *,
+                default_region: str, default_currency: str, default_profile: str,
+                profiles: Mapping[str, Any], today: dt.date,
+                default_language: str = "en",
+                progress: Callable[[int], None] | None = None,
+                commit_every: int | None = None) -> ImportReport:
+    """Import accounts from ``(line_number, row)`` pairs.
+
+    row: column → value (strings as in the CSV; ``None``/missing = empty; JSON
+        callers should send amounts as strings). Columns: CONTRACT.md "Accounts CSV".
+    default_region: phone region for numbers without a country code (``"US"``).
+    default_currency / default_profile / default_language: used when the row
+        has none (a profile's own ``currency`` wins over ``default_currency``).
+    profiles: the config's ``[profiles]`` table (name → settings); an unknown
+        profile is a bad row.
+    today: the import's date; ``delinquent_since = today - days_past_due``.
+    progress: called with the number of rows handled so far after each row.
+    commit_every: commit the session every N rows (long imports on SQLite
+        otherwise hold the write lock throughout); ``None``: never commit.
+
+    Returns an :class:`ImportReport`; never raises for a bad row (database
+    errors on one row roll back that row's savepoint and are reported).
+    """
+    report = ImportReport()
+    done = 0
+    for line, raw in rows:
+        done += 1
+        try:
+            row = _validate(raw, default_region=default_region,
+                            default_currency=default_currency,
+                            default_profile=default_profile,
+                            default_language=default_language, profiles=profiles,
+                            today=today)
+        except ValueError as exc:
+            report.errors.append((line, str(exc)))
+        else:
+            try:
+                with session.begin_nested():
+                    created = _apply(session, row)
+            except SQLAlchemyError as exc:
+                report.errors.append((line, f"database refused the row: {exc.__class__.__name__}: "
+                                            f"{str(exc).splitlines()[0][:200]}"))
+            else:
+                if created:
+                    report.created += 1
+                else:
+                    report.updated += 1
+        if commit_every and done % commit_every == 0:
+            session.commit()
+        if progress is not None:
+            progress(done)
+    return report
+
+
+def read_csv(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(line_number, row)`` from a UTF-8 (BOM allowed) CSV file with a
+    header row; ``line_number`` is the row's first physical line (header = 1).
+    Raises ``ValueError`` when required columns are missing from the header."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = [(h or "").strip().lower() for h in next(reader)]
+        except StopIteration:
+            header = []
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
+        if missing:
+            raise ValueError("missing column(s): " + ", ".join(missing))
+        while True:
+            start = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            if not any(c.strip() for c in cells):
+                continue  # blank line
+            row = {h: (cells[i] if i < len(cells) else "") for i, h in enumerate(header) if h}
+            yield start, row
+
+
+def count_rows(path: str | os.PathLike[str]) -> int:
+    """Data rows in a CSV file (for a progress bar's total)."""
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return max(0, sum(1 for _ in csv.reader(fh)) - 1)
+
+
+def import_csv(session: Session, path: str | os.PathLike[str], *, default_region: str,
+               default_currency: str, default_profile: str, profiles: Mapping[str, Any],
+               today: dt.date, default_language: str = "en",
+               progress: Callable[[int], None] | None = None,
+               commit_every: int | None = None) -> ImportReport:
+    """Import an accounts CSV file (see :func:`import_rows` for the arguments).
+
+    Line numbers in the report are the file's (header = line 1). A header that
+    lacks a required column, or a file that is not UTF-8, gives one error on
+    line 1 and imports nothing; a missing file raises ``OSError``.
+    """
+    try:
+        rows = list(read_csv(Path(path)))
+    except UnicodeDecodeError as exc:
+        return ImportReport(errors=[(1, f"file is not UTF-8: {exc.reason} at byte {exc.start}")])
+    except ValueError as exc:
+        return ImportReport(errors=[(1, str(exc))])
+    return import_rows(session, rows, default_region=default_region,
+                       default_currency=default_currency, default_profile=default_profile,
+                       profiles=profiles, today=today, default_language=default_language,
+                       progress=progress, commit_every=commit_every)

@@ -1,0 +1,173 @@
+"""Engine, sessions, migrations and the conversation row lock.
+
+SQLite (the default, ``sqlite:///duly.db``): WAL, ``foreign_keys=ON``,
+``busy_timeout=30000`` and — the important one — every transaction begins with
+``BEGIN IMMEDIATE`` (pysqlite's own BEGIN handling is switched off and
+SQLAlchemy's ``begin`` event emits ours). A writer therefore takes SQLite's
+write lock when its transaction starts, so a read-then-write transaction never
+fails half-way with "database is locked"; it waits (up to the busy timeout) at
+BEGIN instead. Writers are serialised, which also makes
+:func:`lock_conversation` a plain re-read on SQLite.
+
+A connection may ask for a deferred (read-only friendly) transaction with the
+execution option ``sqlite_begin="DEFERRED"``, e.g.
+``engine.execution_options(sqlite_begin="DEFERRED")`` for a reporting engine.
+
+PostgreSQL (``DATABASE_URL=postgresql://...``): the URL is rewritten to the
+psycopg 3 driver; ``pool_pre_ping``; :func:`lock_conversation` is
+``SELECT ... FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from .models import Base, Conversation
+
+DEFAULT_URL = "sqlite:///duly.db"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+__all__ = [
+    "DEFAULT_URL", "database_url", "normalise_url", "make_engine", "make_sessionmaker",
+    "upgrade", "alembic_config", "lock_conversation", "ping",
+]
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: ``url`` if given, else ``$DATABASE_URL``, else
+    ``sqlite:///duly.db`` (relative to the working directory); normalised with
+    :func:`normalise_url`."""
+    return normalise_url(url or os.environ.get("DATABASE_URL") or DEFAULT_URL)
+
+
+def normalise_url(url: str) -> str:
+    """Rewrite ``postgres://`` and ``postgresql://`` (Heroku style) to
+    ``postgresql+psycopg://``; other URLs are returned unchanged."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    # Take BEGIN away from pysqlite: SQLAlchemy's "begin" event emits it.
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    try:
+        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+    finally:
+        cur.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    if mode not in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE"):
+        raise ValueError(f"sqlite_begin must be IMMEDIATE, DEFERRED or EXCLUSIVE: {mode!r}")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    """Create the engine for ``url`` (default: :func:`database_url`).
+
+    SQLite gets WAL, ``foreign_keys=ON``, a 30 s busy timeout and
+    ``BEGIN IMMEDIATE`` transactions; PostgreSQL gets psycopg 3 and
+    ``pool_pre_ping``. ``kwargs`` go to :func:`sqlalchemy.create_engine`.
+    """
+    url = database_url(url)
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        connect_args = dict(kwargs.pop("connect_args", {}) or {})
+        connect_args.setdefault("timeout", 30)
+        connect_args.setdefault("check_same_thread", False)
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    if backend == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """A session factory bound to ``engine`` with ``expire_on_commit=False`` (rows
+    stay readable after commit, e.g. to send a message once it is stored)."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(connection: Any = None) -> Any:
+    """An Alembic ``Config`` for the packaged migrations (no ini file needed).
+    With ``connection``, migrations run on it (``config.attributes["connection"]``)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("path_separator", "os")
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def upgrade(url: str | Engine | None = None, revision: str = "head") -> None:
+    """Apply the Alembic migrations in ``storage/migrations`` up to ``revision``.
+
+    ``url``: a URL string (default :func:`database_url`) or an existing
+    :class:`Engine` (its connect-time settings, such as a PostgreSQL
+    ``search_path``, then apply). Idempotent: running it twice does nothing the
+    second time. Raises whatever the database raises.
+    """
+    from alembic import command
+
+    if isinstance(url, Engine):
+        engine, owned = url, False
+    else:
+        engine, owned = make_engine(url), True
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), revision)
+    finally:
+        if owned:
+            engine.dispose()
+
+
+def lock_conversation(session: Session, conversation_id: int) -> Conversation | None:
+    """Lock the conversation row for the rest of the session's transaction and
+    return it freshly loaded (``None`` if there is no such row).
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` (blocks while another transaction holds
+    it). SQLite: ``FOR UPDATE`` is not rendered; ``BEGIN IMMEDIATE`` has already
+    serialised writers, so this is a fresh re-read. Call it first in the step's
+    transaction, before reading anything the step depends on.
+    """
+    stmt = (
+        select(Conversation)
+        .where(Conversation.id == conversation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def ping(engine: Engine) -> bool:
+    """``True`` when the database answers ``SELECT 1``; never raises."""
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="DEFERRED")
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+def create_all(engine: Engine) -> None:
+    """Create tables straight from the models (tests/tools only; production uses
+    :func:`upgrade`)."""
+    Base.metadata.create_all(engine)

@@ -1,0 +1,239 @@
+"""storage.accounts: the Accounts CSV import (CONTRACT.md), on both backends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from storage.accounts import (ImportReport, check_identity, hash_identity, import_csv,
+                              import_rows, infer_timezone, normalise_identity,
+                              parse_money)
+from storage.models import Account, Phone
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 11, 29)
+
+
+def _profiles() -> dict:
+    with open(ROOT / "config.toml", "rb") as fh:
+        return tomllib.load(fh)["profiles"]
+
+
+def _kw(**over):
+    kw = dict(default_region="US", default_currency="USD", default_profile="us_first_party",
+              profiles=_profiles(), today=TODAY)
+    kw.update(over)
+    return kw
+
+
+def _write(tmp_path, text: str, name="accounts.csv", bom=False) -> Path:
+    p = tmp_path / name
+    p.write_bytes((("\ufeff" if bom else "") + text).encode("utf-8"))
+    return p
+
+
+HEADER = ("account_ref,name,phone,balance,days_past_due,past_due,minimum_due,currency,"
+          "due_date,timezone,state,postal_code,country,language,creditor,profile,"
+          "identity_check,consent_source,consent_at\n")
+
+
+def test_good_and_bad_rows(tmp_path, session_factory):
+    csv_text = HEADER + "".join([
+        # line 2: good, every column
+        "A-100,Ann Lee,(555) 555-0101,1234.50,30,200.00,35.00,USD,2026-12-15,"
+        "America/Chicago,TX,73301,US,en,Acme Card,us_first_party,SW1A 1AA,web form,"
+        "2026-01-02T03:04:05Z\n",
+        # line 3: bad phone
+        "A-101,Bob,12345,10.00,5,,,,,,,,,,,,,,\n",
+        # line 4: bad money (too many decimals)
+        "A-102,Cy,555.555.0102,12.345,5,,,,,,,,,,,,,,\n",
+        # line 5: missing required name
+        "A-103,,555 555 0103,10,5,,,,,,,,,,,,,,\n",
+        # line 6: unknown profile
+        "A-104,Di,555-555-0104,10,5,,,,,,,,,,,nowhere,,,\n",
+        # line 7: bad timezone
+        "A-105,Ed,555-555-0105,10,5,,,,,Mars/Olympus,,,,,,,,,\n",
+        # line 8: good, minimal, Chinese
+        "C-1,王芳,+86 138 0013 8000,2600,12,,,CNY,,,,,,zh,,cn,,,\n",
+        # line 9: negative and garbage money, bad dpd
+        "A-106,Fa,555-555-0106,-5,abc,1e3,,,,,,,,,,,,,\n",
+        # line 10: bad language and due date
+        "A-107,Gi,555-555-0107,10,5,,,,2026-13-01,,,,,fr,,,,,\n",
+    ])
+    path = _write(tmp_path, csv_text, bom=True)
+    seen: list[int] = []
+    with session_factory() as s:
+        report = import_csv(s, path, progress=seen.append, **_kw())
+        s.commit()
+    errors = dict(report.errors)
+    assert sorted(errors) == [3, 4, 5, 6, 7, 9, 10]
+    assert (report.created, report.updated) == (2, 0)
+    assert "phone" in errors[3] and "12345" in errors[3]
+    assert "balance" in errors[4] and "decimals" in errors[4]
+    assert "missing name" in errors[5]
+    assert "unknown profile 'nowhere'" in errors[6]
+    assert "timezone" in errors[7] and "Mars/Olympus" in errors[7]
+    assert "negative" in errors[9] and "days_past_due" in errors[9] and "past_due" in errors[9]
+    assert "language" in errors[10] and "due_date" in errors[10]
+    assert seen == list(range(1, 10))
+
+    with session_factory() as s:
+        acc = s.scalars(select(Account).where(Account.account_ref == "A-100")).one()
+        assert acc.name == "Ann Lee"
+        assert (acc.balance_minor, acc.past_due_minor, acc.minimum_due_minor) == (123450, 20000, 3500)
+        assert acc.currency == "USD" and acc.due_date == dt.date(2026, 12, 15)
+        assert acc.delinquent_since == TODAY - dt.timedelta(days=30)
+        assert acc.dpd(TODAY) == 30 and acc.dpd(TODAY + dt.timedelta(days=3)) == 33
+        assert acc.timezone == "America/Chicago" and acc.state == "TX"
+        assert acc.postal_code == "73301" and acc.country == "US"
+        assert acc.creditor == "Acme Card" and acc.profile == "us_first_party"
+        assert acc.consent_source == "web form"
+        assert acc.consent_at == dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+        assert "SW1A" not in (acc.identity_hash or "") and acc.identity_hash.startswith("scrypt$")
+        assert check_identity("sw1a1aa", acc.identity_hash)
+        assert check_identity(" SW1A-1AA ", acc.identity_hash)
+        assert not check_identity("SW1A 1AB", acc.identity_hash)
+        assert [p.e164 for p in acc.phones] == ["+15555550101"]
+        assert set(s.scalars(select(Account.account_ref))) == {"A-100", "C-1"}
+        cn = s.scalars(select(Account).where(Account.account_ref == "C-1")).one()
+        assert (cn.currency, cn.balance_minor, cn.timezone, cn.language) == (
+            "CNY", 260000, "Asia/Shanghai", "zh")
+
+
+def test_cn_row_and_defaults(session_factory):
+    rows = [(2, {"account_ref": "C-1", "name": "王芳", "phone": "13800138000",
+                 "balance": "2600", "days_past_due": "12", "language": "zh",
+                 "profile": "cn"})]
+    with session_factory() as s:
+        report = import_rows(s, rows, **_kw(default_region="CN"))
+        s.commit()
+        assert report == ImportReport(created=1, updated=0, errors=[])
+        acc = s.scalars(select(Account)).one()
+        assert acc.currency == "CNY"  # the cn profile's currency
+        assert acc.balance_minor == 260000 and acc.past_due_minor == 260000
+        assert acc.minimum_due_minor == 0
+        assert acc.timezone == "Asia/Shanghai" and acc.language == "zh"
+        assert acc.phones[0].e164 == "+8613800138000"
+
+
+def test_reimport_updates_and_adds_phones(tmp_path, session_factory):
+    p1 = _write(tmp_path, "account_ref,name,phone,balance,days_past_due,state\n"
+                          "A-1,Ann,555-555-0101,100.00,10,CA\n", "one.csv")
+    p2 = _write(tmp_path, "account_ref,name,phone,balance,days_past_due,minimum_due\n"
+                          "A-1,Ann Lee,555-555-0102,80.00,40,25\n", "two.csv")
+    with session_factory() as s:
+        r1 = import_csv(s, p1, **_kw())
+        s.commit()
+        r2 = import_csv(s, p2, **_kw(today=TODAY + dt.timedelta(days=30)))
+        s.commit()
+    assert (r1.created, r1.updated, r1.errors) == (1, 0, [])
+    assert (r2.created, r2.updated, r2.errors) == (0, 1, [])
+    with session_factory() as s:
+        acc = s.scalars(select(Account)).one()
+        assert acc.name == "Ann Lee"
+        assert acc.balance_minor == 8000 and acc.past_due_minor == 8000
+        assert acc.minimum_due_minor == 2500
+        assert acc.delinquent_since == TODAY + dt.timedelta(days=30) - dt.timedelta(days=40)
+        assert acc.timezone == "America/Los_Angeles"  # from the first import's state, kept
+        assert acc.state == "CA"
+        assert sorted(p.e164 for p in acc.phones) == ["+15555550101", "+15555550102"]
+
+
+def test_one_phone_several_accounts(session_factory):
+    rows = [(2, {"account_ref": "A-1", "name": "Ann", "phone": "+1 555 555 0101",
+                 "balance": "10", "days_past_due": "3"}),
+            (3, {"account_ref": "A-2", "name": "Ann", "phone": "(555) 555-0101",
+                 "balance": "20", "days_past_due": "4"}),
+            (4, {"account_ref": "A-3", "name": "Ann", "phone": "555.555.0101; 555 555 0109",
+                 "balance": "30", "days_past_due": "5"})]
+    with session_factory() as s:
+        report = import_rows(s, rows, **_kw())
+        s.commit()
+        assert (report.created, report.errors) == (3, [])
+        refs = s.scalars(select(Account.account_ref).join(Phone)
+                         .where(Phone.e164 == "+15555550101")
+                         .order_by(Account.account_ref)).all()
+        assert refs == ["A-1", "A-2", "A-3"]
+        a3 = s.scalars(select(Account).where(Account.account_ref == "A-3")).one()
+        assert sorted(p.e164 for p in a3.phones) == ["+15555550101", "+15555550109"]
+
+
+def test_same_ref_twice_in_one_file(session_factory):
+    rows = [(2, {"account_ref": "A-1", "name": "Ann", "phone": "555-555-0101",
+                 "balance": "10", "days_past_due": "3"}),
+            (3, {"account_ref": "A-1", "name": "Ann", "phone": "555-555-0102",
+                 "balance": "12", "days_past_due": "3"})]
+    with session_factory() as s:
+        report = import_rows(s, rows, **_kw())
+        s.commit()
+        assert (report.created, report.updated) == (1, 1)
+        acc = s.scalars(select(Account)).one()
+        assert acc.balance_minor == 1200 and len(acc.phones) == 2
+
+
+def test_missing_header_column(tmp_path, session_factory):
+    p = _write(tmp_path, "account_ref,name,balance,days_past_due\nA-1,Ann,1,1\n")
+    with session_factory() as s:
+        report = import_csv(s, p, **_kw())
+    assert report.imported == 0
+    assert report.errors == [(1, "missing column(s): phone")]
+
+
+def test_line_numbers_follow_the_file(tmp_path, session_factory):
+    text = ("account_ref,name,phone,balance,days_past_due\n"
+            "A-1,\"Ann\nLee\",555-555-0101,1,1\n"   # lines 2-3
+            "\n"                                    # line 4: blank
+            "A-2,Bob,bad,1,1\n")                    # line 5
+    p = _write(tmp_path, text)
+    with session_factory() as s:
+        report = import_csv(s, p, **_kw())
+    assert report.created == 1
+    assert [line for line, _ in report.errors] == [5]
+
+
+def test_not_utf8(tmp_path, session_factory):
+    p = tmp_path / "latin1.csv"
+    p.write_bytes("account_ref,name,phone,balance,days_past_due\nA-1,Jos\xe9,555-555-0101,1,1\n"
+                  .encode("latin-1"))
+    with session_factory() as s:
+        report = import_csv(s, p, **_kw())
+    assert report.imported == 0 and report.errors[0][0] == 1
+
+
+@pytest.mark.parametrize("text, currency, minor", [
+    ("1234.50", "USD", 123450), ("1,234.5", "USD", 123450), ("0", "USD", 0),
+    ("0.01", "USD", 1), ("500", "JPY", 500), ("1.234", "KWD", 1234),
+    ("99999999999.99", "USD", 9999999999999), (" 12.3 ", "GBP", 1230),
+])
+def test_parse_money(text, currency, minor):
+    assert parse_money(text, currency) == minor
+
+
+@pytest.mark.parametrize("text, currency", [
+    ("12.345", "USD"), ("-5", "USD"), ("1e3", "USD"), ("abc", "USD"), ("", "USD"),
+    ("$12", "USD"), ("12.5", "JPY"), ("NaN", "USD"), ("1,23.00", "USD"), ("12.", "USD"),
+])
+def test_parse_money_rejects(text, currency):
+    with pytest.raises(ValueError):
+        parse_money(text, currency)
+
+
+def test_identity_hash_is_salted():
+    a, b = hash_identity("1984"), hash_identity("1984")
+    assert a != b and check_identity("1984", a) and check_identity("1984", b)
+    assert normalise_identity(" SW1A\u00a01AA ") == "sw1a1aa"
+    assert not check_identity("1984", None) and not check_identity("1984", "garbage")
+    with pytest.raises(ValueError):
+        hash_identity(" - ")
+
+
+def test_infer_timezone():
+    assert infer_timezone("+15555550101", "CA") == "America/Los_Angeles"
+    assert infer_timezone("+12125550123", None) == "America/New_York"
+    assert infer_timezone("+15555550101", None) == "America/New_York"  # region default
+    assert infer_timezone("+8613800138000") == "Asia/Shanghai"
+    assert infer_timezone("+12125550123", "ON", "CA") == "America/New_York"

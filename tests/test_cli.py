@@ -1,0 +1,76 @@
+"""The `duly` command line, run as a user would (subprocesses)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.live import AUTH_TOKEN, PUBLIC_BASE, Duly
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(args, env=None, input=None, timeout=120, cwd=None):
+    e = dict(os.environ)
+    for k in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "DULY_DEV", "DATABASE_URL", "PUBLIC_BASE_URL"):
+        e.pop(k, None)
+    e.update(env or {})
+    return subprocess.run([sys.executable, "-m", "duly.cli", *args], cwd=cwd or ROOT, env=e, input=input,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_serve_refuses_to_start_without_a_token(tmp_path):
+    r = run(["serve", "--port", "0"], env={"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert r.returncode == 2
+    assert "TWILIO_AUTH_TOKEN" in r.stderr
+
+
+def test_db_upgrade_then_scripts_export(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    r = run(["db", "upgrade"], env=env)
+    assert r.returncode == 0, r.stderr
+    r = run(["scripts", "export"], env=env)
+    assert r.returncode == 0, r.stderr
+    from bot.dialogs import default_script_text
+    assert r.stdout == default_script_text()
+
+
+def test_scripts_validate_default_ok_and_broken_names_the_line(tmp_path):
+    from bot.dialogs import default_script_text
+    good = tmp_path / "good.toml"
+    good.write_text(default_script_text(), "utf-8")
+    r = run(["scripts", "validate", str(good)])
+    assert r.returncode == 0, r.stdout + r.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text("this is = = not toml\n", "utf-8")
+    r = run(["scripts", "validate", str(bad)])
+    assert r.returncode == 1
+    assert f"{bad}:1:" in r.stdout
+
+
+def test_accounts_import_names_bad_rows_and_keeps_good_ones(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    assert run(["db", "upgrade"], env=env).returncode == 0
+    csv = tmp_path / "a.csv"
+    csv.write_text("account_ref,name,phone,balance,days_past_due\n"
+                   "A1,Ann,(555) 555-0101,100.00,3\n"
+                   "A2,Bob,not a phone,50.00,3\n"
+                   "A3,Cy,+1 555 555 0103,12.345,3\n"
+                   "A4,Di,555.555.0104,75,10\n", "utf-8")
+    r = run(["accounts", "import", str(csv)], env=env)
+    assert r.returncode == 1
+    assert "line 3:" in r.stderr and "line 4:" in r.stderr
+    assert "2 created, 0 updated, 2 rows skipped" in r.stdout
+
+
+def test_chat_prints_every_outbound_message_as_stored(tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'chat.db'}"
+    with Duly(db_url) as duly:
+        duly.import_accounts("account_ref,name,phone,balance,days_past_due\nC1,Dana,(555) 555-0101,100.00,5\n")
+        r = run(["chat", "+15555550101", "--url", duly.server.url],
+                env={"DATABASE_URL": db_url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_BASE_URL": PUBLIC_BASE},
+                input="pay\n", timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "duly> " in r.stdout and "pay.example.com" in r.stdout

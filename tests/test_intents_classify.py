@@ -1,0 +1,156 @@
+"""interpret(): unit tests at the core (each runs in microseconds)."""
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.intents import interpret
+from bot.intents.fuzzy import correct_word
+from bot.types import INTENTS
+
+NY = "America/New_York"
+SH = "Asia/Shanghai"
+NOW_NY = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo(NY))
+NOW_SH = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo(SH))
+
+
+def run(text, context="notice", **kw):
+    cjk = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return interpret(text, context=context, now=NOW_SH if cjk else NOW_NY, tz=SH if cjk else NY, **kw)
+
+
+# --- fuzzy: a real word is never a typo ------------------------------------------------
+
+@pytest.mark.parametrize("token, expected", [
+    ("stpo", "stop"), ("plna", "plan"), ("pyament", "payment"), ("lawer", "lawyer"),
+    ("plant", "plant"), ("play", "play"), ("shop", "shop"), ("step", "step"), ("top", "top"),
+    ("nope", "nope"), ("stoop", "stoop"), ("plans", "plans"), ("pat", "pat"),
+])
+def test_correct_word(token, expected):
+    assert correct_word(token) == expected
+
+
+# --- compliance first (US-06, US-18) ----------------------------------------------------
+
+@pytest.mark.parametrize("text, channel", [
+    ("STOP", "sms"), ("stop please", "sms"), ("STOP 4417", "sms"), ("stop texting me", "sms"),
+    ("stop calling me", "voice"), ("stop emailing me, text is fine", "email"),
+    ("do not contact me anymore", "all"), ("only contact me by mail", "sms+voice"),
+    ("退订", "sms"), ("TD", "sms"), ("0000", "sms"),
+])
+def test_certain_opt_outs(text, channel):
+    it = run(text)
+    assert it.name == "stop"
+    assert it.confidence >= 0.9
+    assert it.entities.channel == channel
+
+
+@pytest.mark.parametrize("text", ["leave me alone", "goodbye", "lose my number", "I'm blocking this number"])
+def test_possible_opt_outs_are_stop_below_threshold(text):
+    it = run(text)
+    assert it.name == "stop"
+    assert it.confidence < 0.75
+
+
+def test_threshold_is_configurable():
+    assert run("leave me alone", optout_threshold=0.5).confidence < 0.5
+
+
+def test_gateway_letter_in_confirm_context_is_unsure_stop():
+    it = run("N", "confirm")
+    assert it.name == "stop" and it.confidence < 0.75
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("Stop by the branch?", "unknown"),
+    ("I stopped by the branch and paid yesterday", "paid_already"),
+    ("can you stop charging me late fees", "dispute"),
+    ("please don't stop my autopay", "unknown"),
+    ("if you STOP adding fees I can pay 100", "plan"),
+    ("cancel my payment for friday", "unknown"),
+    ("end of the month", "promise"),
+    ('Liked "Your payment of $75 is due 6/1. Reply STOP to opt out."', "unknown"),
+    ("I'll play it by ear", "unknown"),
+    ("we're planting the garden on the 15th", "unknown"),
+])
+def test_not_stop_traps(text, intent):
+    it = run(text)
+    assert it.name == intent
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("stop texting me, talk to my lawyer", "attorney"),
+    ("STOP. I already paid this", "stop"),
+    ("STOP I filed bankruptcy", "bankruptcy"),
+    ("my name is not Jose! stop texting", "wrong_number"),
+])
+def test_compliance_priority(text, intent):
+    assert run(text).name == intent
+
+
+# --- contexts ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, context, intent", [
+    ("yes", "confirm", "affirm"), ("👍", "confirm", "affirm"), ("k", "confirm", "affirm"),
+    ("是的", "confirm", "affirm"), ("nope", "confirm", "deny"), ("不行", "confirm", "deny"),
+    ("not me", "verify", "wrong_number"), ("不是", "verify", "wrong_number"), ("不是", "confirm", "deny"),
+    ("zip is 60614", "verify", "identity_check_answer"), ("yes this is Dana", "verify", "affirm"),
+    ("START", "opted_out", "start"), ("恢复短信提醒", "opted_out", "start"),
+    ("tmrw", "ask_date", "promise"), ("12点之前", "ask_date", "promise"),
+])
+def test_contexts(text, context, intent):
+    assert run(text, context).name == intent
+
+
+def test_choice_respects_plan_options():
+    it = run("2", "plan_offer", plan_options=3)
+    assert (it.name, it.entities.option) == ("choice", 2)
+    assert run("4", "plan_offer", plan_options=3).name != "choice"
+    assert run("7", "plan_offer").entities.option == 7       # 0 offers → 1..9 accepted
+    assert run("2", "notice").name != "choice"
+
+
+def test_identity_answer_carries_no_entities():
+    it = run("03/14/1985", "verify")
+    assert it.name == "identity_check_answer"
+    assert it.entities.as_json() == {}
+
+
+# --- entities and metadata ----------------------------------------------------------
+
+def test_promise_has_amount_and_date():
+    it = run("$50 on fri")
+    assert it.name == "promise"
+    assert it.entities.amount == Decimal("50")
+    assert it.entities.date == dt.date(2026, 12, 4)
+
+
+def test_chinese_promise_date():
+    it = run("下周五还")
+    assert (it.name, it.lang, it.entities.date) == ("promise", "zh", dt.date(2026, 12, 11))
+
+
+def test_tapback_and_auto_reply_have_no_entities():
+    assert run('Laughed at "Your balance is $412.19"').entities.as_json() == {}
+    it = run("Out of office until 6/3. For urgent matters call 555-0199")
+    assert it.name == "auto_reply" and it.entities.as_json() == {}
+
+
+def test_lang_and_rule():
+    it = run("STOP")
+    assert it.lang == "en" and it.rule.startswith("stop.")
+    assert run("0000").lang is None
+    assert run("ok 下周五 pay").lang == "zh"
+
+
+def test_every_name_is_a_known_intent():
+    for text in ["", "?", "lol", "[Web발신]", "Sent from my iPhone", "hmm", "12345678901234"]:
+        it = run(text)
+        assert it.name in INTENTS
+        assert 0.0 <= it.confidence <= 1.0
+
+
+def test_unknown_context_reads_as_notice():
+    assert run("pay", "bogus").name == "pay"
