@@ -18,7 +18,7 @@ def import_file(settings, sessions, path: Path, *, today: dt.date | None = None,
                             default_currency=b.get("default_currency", "USD"),
                             default_profile=b.get("default_profile", "us_first_party"),
                             profiles=b.get("profiles", {}), today=today or dt.date.today(),
-                            progress=progress)
+                            progress=progress, commit_every=500)
         s.commit()
     return report
 

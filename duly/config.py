@@ -68,7 +68,7 @@ class Settings:
 
     def policy(self) -> dict[str, Any]:
         """The policy mapping handed to the pure dialog step (plans, promises, dialog,
-        intents, payments sections of the config)."""
+        intents, payments and profiles sections of the config)."""
         b = self.behaviour
         return {
             "plans": dict(b.get("plans", {})),
@@ -76,6 +76,7 @@ class Settings:
             "dialog": dict(b.get("dialog", {})),
             "intents": dict(b.get("intents", {})),
             "payments": dict(b.get("payments", {})),
+            "profiles": {k: dict(v) for k, v in b.get("profiles", {}).items()},
         }
 
 

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import actions as A
-from bot import dialogs, intents, templates
+from bot import dialogs, identity, intents, templates
 from bot.phones import timezone_candidates
 from bot.types import (AccountFacts, ConversationState, Facts, InboundMessage,
                        InboundText, TimerFired)
@@ -40,6 +40,7 @@ from duly.config import Settings
 from runner import outbound
 from runner.outbound import STATUS_RANK, mask_phone
 from storage import db as storage_db
+from storage.accounts import check_identity
 from storage import scripts as storage_scripts
 from storage.models import (Account, Conversation, Decision, Flag, Handoff, Hold, Instalment,
                             Message, OptOut, PaymentLink, Phone, Plan, Promise, Timer)
@@ -123,7 +124,6 @@ class Runner:
                         params=dict(msg.params), kind="inbound", sender="customer",
                         created_at=now, updated_at=now)
                     s.add(row)
-                    conv.last_inbound_at = now
                     s.flush()
                     return row.id, conv.id, True
             except IntegrityError:
@@ -248,7 +248,7 @@ class Runner:
         since = now - dt.timedelta(hours=1)
         replies = s.scalar(select(func.count(Message.id)).where(
             Message.conversation_id == conv.id, Message.direction == "outbound",
-            Message.sender == "bot", Message.created_at >= since)) or 0
+            Message.sender == "bot", Message.status != "refused", Message.created_at >= since)) or 0
         facts = Facts(accounts=tuple(facts_accounts), opted_out=frozenset(opted),
                       policy=self.settings.policy(), keyword_replies=self.settings.keyword_replies,
                       replies_last_hour=replies)
@@ -273,8 +273,20 @@ class Runner:
             m.body or "", context=dialogs.context_of(state, script), now=now,
             tz=self._zone(conv, facts), plan_options=dialogs.plan_options(state), lang_hint=lang_hint)
         m.intent, m.confidence, m.entities = intent.name, float(intent.confidence), intent.entities.as_json()
+        conv.last_inbound_at = m.created_at
         new_state, acts = dialogs.step(state, InboundText(m.body or "", intent), script, facts, now)
         self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=m)
+        answer = _identity_answer(acts)
+        if answer is not None:
+            # UK-06: the step asked for the answer to be checked against the stored hash;
+            # the result goes back in as an event, in the same transaction.
+            acct = next((a for a in accounts if a.account_ref == answer), None)
+            ok = acct is not None and any(check_identity(c, acct.identity_hash)
+                                          for c in identity.candidates(m.body or ""))
+            facts, accounts = self.facts_for(s, conv, now)
+            state = ConversationState(state=conv.state, slots=dict(conv.slots or {}), mode=conv.mode)
+            new_state, acts = dialogs.step(state, TimerFired("identity_checked", {"ok": ok}), script, facts, now)
+            self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=m)
 
     def fire_timer(self, conv_id: int, name: str, data: dict[str, Any] | None = None) -> None:
         """Feed a :class:`bot.types.TimerFired` event to the conversation (worker, tests)."""
@@ -520,6 +532,14 @@ class Runner:
                                detail={"provider_error": "21610"}))
             if row is None:
                 log.info("status %s for unknown message %s…", status, sid[:6])
+
+
+def _identity_answer(acts: Iterable[Any]) -> str | None:
+    """The account_ref whose identity answer the step wants checked, if any."""
+    for act in acts:
+        if isinstance(act, A.Audit) and act.rule == "UK-06" and act.detail.get("identity_answer"):
+            return str(act.detail.get("account_ref") or "")
+    return None
 
 
 def _jsonable(value: Any) -> Any:

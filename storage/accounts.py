@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot import money
 from bot.phones import normalise_phone, region_of, timezone_candidates
 
 from .models import Account, Phone
@@ -54,14 +55,6 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "consent_source", "consent_at")
 
 LANGUAGES = ("en", "zh")
-
-# ISO 4217 minor-unit exponents that are not 2.
-_EXPONENTS: dict[str, int] = {
-    **{c: 0 for c in ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
-                      "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF")},
-    **{c: 3 for c in ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")},
-    "CLF": 4, "UYW": 4,
-}
 
 #: A representative IANA zone per US state (+ DC), the state's most populous
 #: zone. States spanning zones (e.g. TX, FL, IN) get their majority zone; the
@@ -118,8 +111,9 @@ class ImportReport:
 # --- values -----------------------------------------------------------------------------
 
 def currency_exponent(currency: str) -> int:
-    """Number of minor-unit digits of an ISO 4217 code (2 unless listed: JPY 0, KWD 3...)."""
-    return _EXPONENTS.get(currency.upper(), 2)
+    """Number of minor-unit digits of an ISO 4217 code (2 unless listed: JPY 0, KWD 3...);
+    the one table lives in :mod:`bot.money`."""
+    return money.exponent(currency)
 
 
 def parse_money(text: str, currency: str) -> int:

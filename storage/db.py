@@ -142,15 +142,17 @@ def lock_conversation(session: Session, conversation_id: int) -> Conversation | 
     """Lock the conversation row for the rest of the session's transaction and
     return it freshly loaded (``None`` if there is no such row).
 
-    PostgreSQL: ``SELECT ... FOR UPDATE`` (blocks while another transaction holds
-    it). SQLite: ``FOR UPDATE`` is not rendered; ``BEGIN IMMEDIATE`` has already
+    PostgreSQL: ``SELECT ... FOR NO KEY UPDATE`` (blocks while another transaction
+    holds it, but lets other transactions insert rows that reference the
+    conversation — a new inbound message is stored while an earlier one is being
+    processed). SQLite: ``FOR UPDATE`` is not rendered; ``BEGIN IMMEDIATE`` has already
     serialised writers, so this is a fresh re-read. Call it first in the step's
     transaction, before reading anything the step depends on.
     """
     stmt = (
         select(Conversation)
         .where(Conversation.id == conversation_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
     return session.execute(stmt).scalar_one_or_none()

@@ -115,3 +115,41 @@ def test_chinese_to_int():
     assert [chinese_to_int(s) for s in ("五", "十", "十五", "二十一", "三十", "15", "二〇二六")] == [
         5, 10, 15, 21, 30, 15, 2026]
     assert chinese_to_int("百") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("i can pay two hundred on friday", "200"),
+    ("fifty bucks tmrw", "50"),
+    ("a grand by the 15th", "1000"),
+    ("two hundred fifty dollars", "250"),
+    ("twenty-five dollars", "25"),
+    ("I can pay a hundred", "100"),
+])
+def test_english_number_words(text, expected):
+    assert amount(text) == Decimal(expected), text
+
+
+@pytest.mark.parametrize("text", ["hundreds of times", "one more thing", "a couple of days"])
+def test_number_words_without_money(text):
+    assert amount(text) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("pay 50 towards it", "50"), ("pay 50 pls", "50"), ("i can send 100 thanks", "100"),
+    ("i can do 60 tops", "60"), ("i can pay 50 this friday", "50"), ("I paid 200 last week", "200"),
+    ("$50 - 12/15", "50"), ("$50 to $75", "50"), ("还5w", "50000"), ("20号还1000", "1000"),
+    ("可以先还200吗", "200"), ("pay at 5k", "5000"),
+])
+def test_more_amounts(text, expected):
+    assert amount(text) == Decimal(expected), text
+
+
+@pytest.mark.parametrize("text", ["I do 2 jobs", "sent 3 emails", "sent 2 checks", "I can make 2 more payments",
+                                  "can i do 3 installments", "pay 1 more time", "pay in 2w", "打3次电话"])
+def test_counts_are_not_amounts(text):
+    assert amount(text) is None, text
+
+
+def test_range_upper_end_is_not_a_date():
+    r = extract_entities("$50 - 12/15", now=NOW, tz="America/New_York", lang="en")
+    assert r.amount_max is None and r.date is not None

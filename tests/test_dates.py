@@ -284,3 +284,133 @@ def test_now_in_another_zone_is_converted():
 def test_naive_now_is_refused():
     with pytest.raises(ValueError):
         extract_entities("tmrw", now=dt.datetime(2026, 11, 30, 10), tz=NY, lang="en")
+
+
+# --- more forms and guards ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("give me 2 weeks", D(2026, 12, 14)),
+    ("i'll pay 300 at the end of next week", D(2026, 12, 11)),
+    ("end of the week", D(2026, 12, 4)),
+    ("this weekend", D(2026, 12, 5)),
+    ("next weekend", D(2026, 12, 12)),
+    ("on sat", D(2026, 12, 5)),
+    ("31/12/2026", D(2026, 12, 31)),            # only readable as day/month
+    ("I'll pay on 12/1/26", D(2026, 12, 1)),
+    ("we'll pay off in 6 months", D(2027, 5, 30)),
+    ("in a couple weeks", D(2026, 12, 14)),
+    ("mid month", D(2026, 12, 15)),
+    ("pay on 12-dec-2026", D(2026, 12, 12)),     # dateparser fallback (month name + digit)
+    ("5-jan", D(2027, 1, 5)),                    # dateparser fallback, future-preferring
+])
+def test_more_english_forms(text, expected):
+    assert en(text).date == expected, text
+
+
+@pytest.mark.parametrize("text", [
+    "Can I pay 1/2 now", "24/7", "I sat there waiting", "I may pay later", "c'mon man", "the sun is out",
+    "my payment is 2 days late", "2nd payment", "STOP 4417", "zip is 60614", "last 4 1234",
+    "I have an attorney, contact Smith Law 555-0100", "stop texting me", "",
+])
+def test_not_dates(text):
+    r = en(text)
+    assert r.date is None or text == "Can I pay 1/2 now", text
+    if text == "Can I pay 1/2 now":  # "now" is the date, 1/2 is a fraction, not Jan 2
+        assert r.date == D(2026, 11, 30)
+
+
+def test_time_with_vague_date_keeps_date_unknown():
+    r = en("next week at 3pm")
+    assert r.time == dt.time(15, 0) and r.date is None and r.has_date_words
+
+
+def test_at_6_then_is_a_time():
+    r = en("I get off work at 6 then I'll pay")
+    assert r.time == dt.time(18, 0)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("一周内", D(2026, 12, 7)),
+    ("两个月后", D(2027, 1, 30)),
+    ("半个月后", D(2026, 12, 15)),
+    ("月中还", D(2026, 12, 15)),
+    ("星期天还", D(2026, 12, 6)),
+    ("周日", D(2026, 12, 6)),
+    ("我下周三发工资，发了就还三千", D(2026, 12, 9)),
+    ("马上还", D(2026, 11, 30)),
+])
+def test_more_chinese_forms(text, expected):
+    assert zh(text).date == expected, text
+
+
+@pytest.mark.parametrize("text", ["周转不开", "一会儿还", "晚点还", "分12期", "还款日是几号", "先还一点"])
+def test_not_chinese_dates(text):
+    assert zh(text).date is None, text
+
+
+@pytest.mark.parametrize("text, date, time", [
+    ("paid at 9am", D(2026, 11, 30), dt.time(9, 0)),     # 09:00 already gone at 10:00 → today
+    ("paid at 3pm", D(2026, 11, 29), dt.time(15, 0)),    # not yet 15:00 → yesterday
+])
+def test_past_tense_bare_time(text, date, time):
+    r = en(text)
+    assert (r.date, r.time, r.date_is_past) == (date, time, True)
+
+
+def test_chinese_today_in_past_tense():
+    r = zh("今天已经还了")
+    assert r.date == D(2026, 11, 30) and r.date_is_past
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a week from friday", D(2026, 12, 11)),
+    ("a week from tmrw", D(2026, 12, 8)),
+    ("a week from now", D(2026, 12, 7)),
+    ("by christmas", D(2026, 12, 25)),
+    ("end of the year", D(2026, 12, 31)),
+    ("by thanksgiving", D(2027, 11, 25)),        # 2026-11-26 is gone
+    ("this coming friday", D(2026, 12, 4)),
+    ("I'll pay Friday the 4th", D(2026, 12, 4)),
+])
+def test_english_extra_forms(text, expected):
+    assert en(text).date == expected, text
+
+
+@pytest.mark.parametrize("text", ["asap", "as soon as i can", "in a few days"])
+def test_english_soon_is_vague(text):
+    r = en(text)
+    assert r.has_date_words and r.date is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("下周末", D(2026, 12, 12)),
+    ("周末还", D(2026, 12, 5)),
+    ("12月底", D(2026, 12, 31)),
+    ("11月底", D(2026, 11, 30)),
+    ("1月初", D(2027, 1, 1)),
+    ("年底", D(2026, 12, 31)),
+    ("明年底", D(2027, 12, 31)),
+    ("下个月的15号", D(2026, 12, 15)),
+    ("过两天", D(2026, 12, 2)),
+])
+def test_chinese_extra_forms(text, expected):
+    assert zh(text).date == expected, text
+
+
+@pytest.mark.parametrize("text", ["尽快还", "过几天还", "近期还"])
+def test_chinese_soon_is_vague(text):
+    r = zh(text)
+    assert r.has_date_words and r.date is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("１２/１８", D(2026, 12, 18)),
+    ("pay ５０ on ｆｒｉ", D(2026, 12, 4)),
+    ("Friday", D(2026, 12, 4)),
+    ("I can’t pay till the 1st", D(2026, 12, 1)),
+])
+def test_raw_unnormalised_text(text, expected):
+    r = extract_entities(text, now=MON_NY, tz=NY, lang="en")
+    assert r.date == expected
+    for a, b in r.spans:
+        assert text[a:b].strip()

@@ -138,3 +138,15 @@ def test_problems_are_sorted_by_line():
     text = DEFAULT.replace('goto = "menu" }', 'goto = "nope" }')
     lines = [p.line for p in validate(text)]
     assert lines == sorted(lines) and len(lines) > 1
+
+
+@pytest.mark.parametrize("snippet", [
+    "", "x = 1", "[script]\ninitial = 5\nmenu = []\n", "script = 3\nstates = 4\ntemplates = 5\nglobal = 6\n",
+    '[script]\nlanguages = "en"\n[states.a]\ncontext = "notice"\non = 3\n',
+    '[states.a]\ncontext = "notice"\n[states.a.on.pay]\ndo = "pay"\nwhen = 3\nsay = 7\n',
+    '[states.a]\ncontext = "notice"\n[states.a.on.promise]\ndo = "promise"\nwhen.bad_date = 3\n',
+    '[templates.x]\nen = 5\nzh = "{{ name"\n', '[templates]\nx = "y"\n', "[[states]]\nname = 1\n",
+])
+def test_broken_scripts_report_problems_without_raising(snippet):
+    probs = validate(snippet)
+    assert probs and all(isinstance(p, Problem) and p.line >= 1 for p in probs)

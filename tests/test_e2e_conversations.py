@@ -195,3 +195,31 @@ def test_same_message_sid_concurrently_acts_once(duly):
         n_in = s.scalars(select(Message.id).where(Message.provider_sid == sid)).all()
         n_out = s.scalars(select(Message.id).where(Message.in_reply_to_id == n_in[0])).all()
     assert len(n_in) == 1 and len(n_out) == 1
+
+
+UK = """account_ref,name,phone,balance,days_past_due,past_due,minimum_due,currency,timezone,language,creditor,profile,identity_check
+UK-9001,Olivia Hughes,+44 7700 900123,900.00,20,300.00,25.00,GBP,Europe/London,en,Northwind UK,uk,SW1A 1AA
+"""
+OLIVIA = "+447700900123"
+
+
+def test_UK_06_no_balance_before_identity_is_confirmed(duly):
+    assert duly.import_accounts(UK).errors == []
+    first = say(duly, "whats my balance", frm=OLIVIA)
+    assert first and all("300" not in b and "900" not in b for b in first)
+    wrong = say(duly, "E1 6AN", frm=OLIVIA)
+    assert all("300" not in b and "900" not in b for b in wrong)
+    say(duly, "my postcode is sw1a 1aa", frm=OLIVIA)
+    balance = say(duly, "whats my balance", frm=OLIVIA)
+    assert any("£300.00" in b for b in balance), balance
+
+
+def test_UK_06_wrong_answers_lock_and_hand_off(duly):
+    assert duly.import_accounts(UK).errors == []
+    say(duly, "hello", frm=OLIVIA)
+    for guess in ("AB1 2CD", "EF3 4GH", "IJ5 6KL"):
+        for b in say(duly, guess, frm=OLIVIA):
+            assert "300" not in b and "900" not in b
+    conv = duly.conversation(OLIVIA)
+    assert conv["mode"] == "agent"
+    assert any(f.startswith("handoff:") for f in conv["flags"])

@@ -221,3 +221,30 @@ def test_speed_report(capsys):
     with capsys.disabled():
         print(f"\nextract_entities: all rows {rate(texts, 20):,.0f}/s; "
               f"rows with no entities ({len(plain)}) {rate(plain, 50):,.0f}/s")
+
+
+ODD_INPUTS = ["", " ", "$", "¥", "号", "月底月底月底", "$$$$", "1/1/1", "99/99", "0/0", "the 0th", "32号",
+              "13月40号", "2月30号", "feb 30", "二〇二六年二月三十号", "$1,2,3", "1.2.3k", "．", "\x00",
+              "9" * 500, "pay " + "9" * 50, "还" + "九" * 40, "下" * 30 + "个月5号", "tmrw " * 200,
+              "😀😀", "ＳＴＯＰ １５号", "周" * 100]
+
+
+@pytest.mark.parametrize("text", ODD_INPUTS, ids=range(len(ODD_INPUTS)))
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_odd_input_never_raises(text, lang):
+    r = extract_entities(text, now=dt.datetime(2026, 11, 30, 15, tzinfo=dt.timezone.utc), tz="Asia/Shanghai",
+                         lang=lang)
+    assert isinstance(r, ExtractResult)
+    for a, b in r.spans:
+        assert 0 <= a < b <= len(text)
+
+
+def test_same_result_raw_casefolded_and_either_lang():
+    for text, _ in ROWS:
+        zh = _is_zh(text)
+        tz = "Asia/Shanghai" if zh else "America/New_York"
+        now = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo(tz))
+        a = extract_entities(text, now=now, tz=tz, lang="en")
+        b = extract_entities(text.casefold(), now=now, tz=tz, lang="zh")
+        assert (a.amount, a.amount_max, a.date, a.time, a.has_date_words, a.date_is_past) == \
+               (b.amount, b.amount_max, b.date, b.time, b.has_date_words, b.date_is_past), text

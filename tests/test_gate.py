@@ -64,3 +64,11 @@ def test_G_03_every_verdict_lists_the_rules_evaluated():
     assert v.action == "send"
     assert [r for r, _ in v.checks] == ["US-05", "holds", "US-12", "G-01"]
     assert all(outcome == "pass" for _, outcome in v.checks)
+
+
+def test_UK_06_identity_candidates_find_the_answer_inside_a_sentence():
+    from bot.identity import candidates
+    c = candidates("my postcode is SW1A 1AA")
+    assert "SW1A 1AA" in c and "my postcode is SW1A 1AA" == c[0]
+    assert "1988" in candidates("born 3/4/1988")
+    assert len(candidates("word " * 100)) <= 24

@@ -154,3 +154,36 @@ def test_every_name_is_a_known_intent():
 
 def test_unknown_context_reads_as_notice():
     assert run("pay", "bogus").name == "pay"
+
+
+# --- the regex pre-check never changes a result ----------------------------------------
+
+def test_prefilter_is_exact_on_corpus_texts():
+    import csv
+    from pathlib import Path
+
+    from bot.intents import classify as C
+    from bot.intents import normalise
+    from bot.intents.prefilter import Rule, word_starts
+
+    texts = []
+    for name in ("replies.tsv", "replies_extra.tsv"):
+        with open(Path(__file__).parent / "data" / name, encoding="utf-8", newline="") as fh:
+            texts += [r["text"] for r in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)]
+    texts += ["i dont know him", "f*** off", "smith law 555-0100", "a b c", "ok 下周五 pay", "x"]
+    rules = [v for v in vars(C).values() if isinstance(v, Rule)]
+    assert len(rules) > 30
+    for raw in texts:
+        t = normalise(raw).replace("'", "")
+        st, chars = word_starts(t), frozenset(t)
+        for rule in rules:
+            assert bool(rule.search(t, st, chars)) == bool(rule.regex.search(t)), (raw, rule.regex.pattern[:60])
+
+
+def test_prefilter_prefixes():
+    from bot.intents.prefilter import firsts_of, starts_of
+    assert starts_of(r"\b(?:i )?(?:dont|do not) know") == {"i ", "do"}
+    assert starts_of(r"\bf+u+c+k\b") == {"fu", "ff"}
+    assert starts_of(r"退订") is None            # not anchored at a word start
+    assert firsts_of(r"退订|拒收") == {"退", "拒"}
+    assert starts_of(r"\b\d+ payments") is None  # a digit class is not a literal

@@ -295,7 +295,8 @@ def opening(state: ConversationState, script: Script, facts: Facts,
     identity question where the profile needs it (UK-06). Nothing for an opted-out
     number, an agent-owned conversation or an unknown phone."""
     s = _Step(state, script, facts, now)
-    if "sms" in facts.opted_out or s.slots.get("opted_out") or s.mode == "agent" or not facts.accounts:
+    if ("sms" in facts.opted_out or s.slots.get("opted_out") or s.slots.get("quarantined")
+            or s.mode == "agent" or not facts.accounts):
         return s.result()
     _present(s, kind="notice")
     return s.result()
@@ -376,12 +377,12 @@ def _inbound(s: _Step, ev: InboundText) -> None:
     if name == "auto_reply":
         s.audit("US-20", ignored="auto_reply")
         return
+    if name == "agent":     # G-01: a person whenever asked (also after a wrong number)
+        s.handoff("agent_request", 2)
+        s.say("handoff_notice", None, kind="handoff_notice")
+        return
     if s.slots.get("quarantined"):
         s.audit("US-12", silent="quarantined", intent=name)
-        return
-    if name == "agent":
-        s.handoff("agent_request", 2)
-        s.say("handoff_notice", s.account(), kind="handoff_notice")
         return
     if not s.facts.accounts:
         s.say("unknown_sender", None)  # no creditor, no debt (US-12, UK-06)
@@ -438,7 +439,9 @@ def _verify(s: _Step, ev: InboundText, acct: AccountFacts) -> None:
     if s.state_name != s.script.verify:
         _ask_identity(s, acct, "reply")
         return
-    if name == "identity_check_answer":
+    # Having just asked the question, an unclassified reply ("SW1A 1AA", "1987") is read
+    # as the answer; the runner checks it against the stored hash.
+    if name in ("identity_check_answer", "unknown", "choice"):
         s.slots["identity_pending"] = True
         s.audit("UK-06", identity_answer=True, account_ref=acct.account_ref)
         return

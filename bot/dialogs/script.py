@@ -328,8 +328,14 @@ def _build(text: str) -> tuple[Script | None, list[Problem]]:
     if not isinstance(head, dict):
         problems.append(Problem(1, "missing [script] table"))
         head = {}
-    initial = head.get("initial", "start")
-    roles = {r: head.get(r, r) for r in ("menu", "verify", "choose_account")}
+    def name_of(key: str, default: str) -> str:
+        value = head.get(key, default)
+        if not isinstance(value, str):
+            problems.append(Problem(at("script", key), f"script.{key} must be a state name (string)"))
+            return default
+        return value
+    initial = name_of("initial", "start")
+    roles = {r: name_of(r, r) for r in ("menu", "verify", "choose_account")}
     languages = head.get("languages", ["en", "zh"])
     if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
         problems.append(Problem(at("script", "languages"), "script.languages must be a list of strings"))

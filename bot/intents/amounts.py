@@ -11,7 +11,12 @@ context:
 
 * a currency sign or word next to it: ``$50``, ``50$``, ``$ 250``, ``£20``,
   ``¥500``, ``50 bucks``, ``50 dollars``, ``500元``, ``两千块``;
-* a ``k``/``w``/``万`` multiplier: ``1.2k``, ``1.5万``;
+* a ``k``/``万`` multiplier (``w`` too, in Chinese text only): ``1.2k``, ``1.5万``, ``5w``;
+* a Chinese numeral with a 百/千/万 unit, even bare: ``两千``, ``三万五`` (not before
+  天/号/期… units);
+* English number words with a currency word or a hundred/thousand/grand:
+  ``fifty bucks``, ``two hundred``, ``a grand``;
+* a range: ``$50-100`` → 50..100, ``两三百`` → 200..300 (``value_max``);
 * a paying verb right before it: ``pay 100``, ``would u take 200``,
   ``I can do 25 every 2 wks``, ``还两千``, ``先还五百``, or a Chinese numeral right
   before ``先还``/``还``: ``一千五先还上``;
@@ -56,7 +61,7 @@ class AmountMatch:
 # --- shared pieces ------------------------------------------------------------------
 
 #: Cheap pre-check: no digit and no Chinese numeral → no amount (a few µs exit).
-_ANY_NUMBER = re.compile(r"[0-9零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬]")
+_ANY_NUMBER = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟萬]")
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _CN_DIGITS = "零〇一二两三四五六七八九壹贰贰叁肆伍陆柒捌玖"
@@ -66,13 +71,17 @@ _CN = f"[{_CN_DIGITS}{_CN_UNITS}]+"
 # What may not follow a bare (verb-context) number: date/time/count units, slashes…
 _EN_NOT_AFTER = (
     r"(?![\d/:a-z]|[.,]\d|\s*(?:st|nd|rd|th)\b|\s*(?:am|pm|a\.m|p\.m|o'?clock|%|percent"
-    r"|payments?|pmts?|installments?|instalments?|times|x\b|weeks?\b|wks?\b|days?\b|months?\b"
-    r"|mos?\b|mths?\b|yrs?\b|years?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|people|kids|of\s+them))"
+    r"|(?:(?:more|separate|small|smaller|equal|monthly|weekly|partial|extra)\s+)?(?:payments?|pmts?"
+    r"|installments?|instalments?|checks?|cheques?|cards?|accounts?|bills?|loans?|times?|x\b)"
+    r"|weeks?\b|wks?\b|days?\b|months?\b"
+    r"|mos?\b|mths?\b|yrs?\b|years?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|people|kids|of\s+them"
+    # "I do 2 jobs", "sent 3 emails": a plural noun after the number makes it a count
+    r"|(?!(?:is|was|towards|plus|as|this|its|yes|always|perhaps|thursdays|tuesdays|us|pls|thanks|tops|unless|afterwards|besides|whats|thats|lets)\b)[a-z]+s\b))"
 )
 
 _EN_CURRENCY_PREFIX = re.compile(
     rf"(?:(?<![a-z])(?:usd|us\$|rmb|cny|gbp|eur)\s?|[$£¥￥€]\s?)(?P<n>{_NUM})(?P<k>k\b)?"
-    rf"(?:\s?(?:-|to|~)\s?(?:[$£¥￥€]\s?)?(?P<n2>{_NUM})(?P<k2>k\b)?)?",
+    rf"(?:\s?(?:-|to|~)\s?(?:[$£¥￥€]\s?)?(?P<n2>{_NUM})(?P<k2>k\b)?(?![\d/:]))?",
     re.I,
 )
 _EN_CURRENCY_SUFFIX = re.compile(
@@ -110,6 +119,7 @@ _ZH_NOT_AFTER = (
     r"(?![\d.]|\s*(?:号|號|日|月|年|点|點|期|天|周|週|星期|礼拜|个|個|岁|歲|次|分钟|分|小时|位|部|些|下|成|%|％|倍|张|笔|家|秒))"
 )
 _ZH_NUMBER = rf"(?:\d+(?:\.\d+)?(?:[十百千万萬kw](?:\d)?)?|{_CN})"
+_ZH_CN_CURRENCY = re.compile(rf"(?P<n>{_CN})\s?(?:块钱?|元|圆|人民币|rmb)", re.I)
 _ZH_RANGE = re.compile(
     r"(?P<a>[一二两三四五六七八九])(?P<b>[二两三四五六七八九])(?P<u>[十百千万])"
     r"(?P<cur>\s?(?:块钱?|元|圆|人民币|rmb))?"
@@ -140,7 +150,7 @@ _WORD_AMOUNT = re.compile(
     r"(?P<cur>\s+(?:dollars?|bucks?|usd|quid|pounds?))?\b",
     re.I,
 )
-_WORD_GATE = ("hundred", "thousand", "grand", "dollar", "buck", "usd", "quid", "pound")
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _words_to_int(words: str) -> int | None:
@@ -201,7 +211,7 @@ def _decimal(num: str, k: str | None = None) -> Decimal | None:
     except InvalidOperation:
         return None
     if k:
-        value = value * _CN_UNIT_VALUE[{"万": "万"}.get(k, k.lower())]
+        value = value * _CN_UNIT_VALUE[k.lower()]
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))
     return value
@@ -245,9 +255,11 @@ def find_amounts(text: str) -> list[AmountMatch]:
     Returns a list of :class:`AmountMatch`; empty when there is no money.
     """
     low = text.lower()
-    words_possible = any(g in low for g in _WORD_GATE)
+    words_possible = ("hundred" in low or "thousand" in low or "grand" in low or "dollar" in low
+                      or "buck" in low or "usd" in low or "quid" in low or "pound" in low)
     if not words_possible and not _ANY_NUMBER.search(text):
         return []
+    cjk = _CJK.search(text) is not None
     found: list[AmountMatch] = []
     taken: list[tuple[int, int]] = []
 
@@ -262,7 +274,7 @@ def find_amounts(text: str) -> list[AmountMatch]:
         taken.append((a, b))
         found.append(AmountMatch(value, vmax, a, b, strong))
 
-    for m in _ZH_RANGE.finditer(text):
+    for m in _ZH_RANGE.finditer(text) if cjk else ():
         a, b = _CN_VALUE[m.group("a")], _CN_VALUE[m.group("b")]
         if b == a + 1:
             unit = _CN_UNIT_VALUE[m.group("u")]
@@ -273,10 +285,12 @@ def find_amounts(text: str) -> list[AmountMatch]:
             vmax = _decimal(m.group("n2"), m.group("k2")) if m.group("n2") else None
             add(value, vmax, m.start(), m.end(), True)
     for m in _K_NUMBER.finditer(text):
+        if m.group("k") in ("w", "W") and not cjk:
+            continue  # "2w" in English is two weeks; 5w = 50,000 only in Chinese slang
         add(_decimal(m.group("n"), m.group("k")), None, m.start(), m.end(), True)
     # Chinese numerals with a currency word (两千块, 五百元) are caught by the suffix
     # regex only for digits; handle CN numerals here.
-    for m in re.finditer(rf"(?P<n>{_CN})\s?(?:块钱?|元|圆|人民币|rmb)", text, re.I):
+    for m in _ZH_CN_CURRENCY.finditer(text) if cjk else ():
         if _zh_money_like(m.group("n")):
             add(_zh_number(m.group("n")), None, m.start(), m.end(), True)
     if words_possible:
@@ -296,7 +310,7 @@ def find_amounts(text: str) -> list[AmountMatch]:
     m = _EN_LEADING_NUMBER.search(text)
     if m:
         add(_decimal(m.group("n"), m.group("k")), None, m.start("n"), m.end("k") if m.group("k") else m.end("n"), False)
-    for rx in (_ZH_VERB_NUMBER, _ZH_NUMBER_BEFORE_VERB, _ZH_BARE_BIG):
+    for rx in (_ZH_VERB_NUMBER, _ZH_NUMBER_BEFORE_VERB, _ZH_BARE_BIG) if cjk else ():
         for m in rx.finditer(text):
             n = m.group("n")
             if _zh_money_like(n):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from bot.types import CONTEXTS, Entities, Intent
 
@@ -28,6 +29,7 @@ from . import fuzzy
 from . import lexicon_en as en
 from . import lexicon_zh as zh
 from .normalise import detect_lang, has_cjk, normalise
+from .prefilter import Rule, word_starts
 
 _extract = None
 
@@ -40,10 +42,8 @@ def _extract_entities(text: str, *, now: dt.datetime, tz: str, lang: str):
     return _extract(text, now=now, tz=tz, lang=lang)
 
 
-def _rx(patterns) -> re.Pattern[str]:
-    if isinstance(patterns, str):
-        return re.compile(patterns)
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+def _rx(patterns) -> Rule:
+    return Rule(patterns)
 
 
 # English ---------------------------------------------------------------------------
@@ -56,9 +56,9 @@ _STOP_PHRASE = _rx(en.STOP_PHRASES + (en.CHANNEL_MAIL_ONLY,))
 _STOP_UNSURE = _rx(en.STOP_PHRASES_UNSURE)
 _STOP_NOT = _rx(en.STOP_NOT)
 _STOP_LEAD = re.compile(r"^(?P<kw>[a-zêé]+)(?:(?P<punct>\s*[.!,;:]+)|\s+(?P<obj>" + en.STOP_LEAD_OBJECTS + r")\b)")
-_STOP_WORD = re.compile(r"\b(?:stop|stopall|unsubscribe|unsub|cancel|quit|revoke|optout|opt out|opt-out|"
+_STOP_WORD = Rule(r"\b(?:stop|stopall|unsubscribe|unsub|cancel|quit|revoke|optout|opt out|opt-out|"
                         r"remove|end|block|cease)\b")
-_STOP_TRAIL = re.compile(r"(?<!dont )(?<!do not )(?<!to )(?<!never )(?<!wont )\b(?:stop|unsubscribe|quit|stopall|optout)[.!]*$")
+_STOP_TRAIL = Rule(r"(?<!dont )(?<!do not )(?<!to )(?<!never )(?<!wont )\b(?:stop|unsubscribe|quit|stopall|optout)[.!]*$")
 _CANCEL_PAYMENT = _rx(en.CANCEL_PAYMENT)
 _CH_VOICE = _rx(en.CHANNEL_VOICE)
 _CH_EMAIL = _rx(en.CHANNEL_EMAIL)
@@ -83,12 +83,13 @@ _PAY = _rx(en.PAY)
 _PAY_VERB = _rx(en.PAY_VERB)
 _IMMEDIATE = _rx(en.IMMEDIATE)
 _DATE_CUE = _rx(en.DATE_CUE)
-_PROMISE_NODATE = re.compile(r"\b(?:i can|i could|ill|i will|im going to|im gonna|i am going to|gonna|can) "
+_PROMISE_NODATE = Rule(r"\b(?:i can|i could|ill|i will|im going to|im gonna|i am going to|gonna|can) "
                              r"(?:pay|send|do|get you)\b")
 _WORDS = re.compile(r"[a-z0-9êé#$*-]+")
 _LETTERS = re.compile(r"[a-z]+")
+_REPEATS = re.compile(r"(.)\1+")
 _SPACED = re.compile(r"(?:[a-z] ){2,}[a-z]")
-_QMARKS = re.compile(r"^[?!.\s]*$")
+_BARE_NUMBER = re.compile(r"^\$? ?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:\.\d{1,2})?) ?(?:\$|usd|dollars|bucks|元|块)?$")
 
 # Chinese --------------------------------------------------------------------------
 _Z_STOP = _rx(zh.STOP)
@@ -118,17 +119,21 @@ _Z_PUNCT = re.compile(r"[\s,.!?~:;\"'()【】…]+")
 # Context-specific -----------------------------------------------------------------
 _AFFIRM = frozenset("""yes y ye yea yeah ya yah yep yup yuh k kk ok okay okey sure correct right confirm confirmed
 agreed agree deal absolutely definitely alright fine perfect great yess yesss affirmative si oui""".split())
-_AFFIRM_PHRASES = frozenset({"sure thing", "of course", "thats right", "that is right", "sounds good",
+_AFFIRM_PHRASES = frozenset({"this is her", "this is him", "this is he", "this is she", "yes this is her",
+                             "yes this is him", "yes it is me", "yes its me", "yes speaking", "thats right", "sure thing", "of course", "thats right", "that is right", "sounds good",
                              "go ahead", "please do", "yes please", "that works", "works for me", "i agree",
                              "for sure", "yes sir", "yes maam", "ok thanks", "ok thank you", "thats me",
                              "this is me", "it is me", "its me", "speaking", "yes it is", "yes thats me",
                              "that is correct", "thats correct", "ok cool", "cool", "bet", "got it"})
 _DENY = frozenset("no nope nah naw negative nay never non".split())
+_DENY_PHRASES = frozenset({"not now", "not today", "not yet", "not really", "no way", "not interested in that",
+                           "i dont think so", "dont think so", "not at this time", "i cant", "no i cant",
+                           "i dont want to", "no i dont"})
 _DENY_REST = frozenset("""not today now thanks thank you thx way really i dont want to dont sorry cant right
 maybe later pls please sir maam yet""".split())
 _AFFIRM_REST = frozenset("""this is it thats me speaking yes please thanks thank you thx sure thing that works
 go ahead do it i agree sounds good correct right ok okay sir maam lets""".split())
-_IDENTITY = re.compile(
+_IDENTITY = Rule(
     r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(?:zip|zipcode|postal|postcode|post code|dob|birthday|born|"
     r"date of birth|ssn|social|last (?:4|four)|last four digits|ending in)\b|^\d{4,5}$|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{1,2},? \d{4}\b|\b(?:19|20)\d{2}\b"
@@ -153,26 +158,26 @@ _UNSURE_MARK = -1.0  # replaced by the caller's "unsure" confidence
 _LEXICON = 0.9
 
 
-def _channel(s: str) -> str:
+def _channel(s: str, st: frozenset[str]) -> str:
     """Channels a stop covers (US-05: opt-out is per medium; US-17 cease → all)."""
-    if _CH_MAIL_ONLY.search(s):
+    if _CH_MAIL_ONLY.search(s, st):
         return "sms+voice"
     chans = []
-    sms_ok = _CH_SMS_OK.search(s) is not None
-    if _CH_SMS.search(s) and not sms_ok:
+    sms_ok = _CH_SMS_OK.search(s, st) is not None
+    if _CH_SMS.search(s, st) and not sms_ok:
         chans.append("sms")
-    if _CH_VOICE.search(s):
+    if _CH_VOICE.search(s, st):
         chans.append("voice")
-    if _CH_EMAIL.search(s):
+    if _CH_EMAIL.search(s, st):
         chans.append("email")
-    if _CH_ALL.search(s) and not chans:
+    if _CH_ALL.search(s, st) and not chans:
         return "all"
     if not chans:
         return "sms"
     return "+".join(chans)
 
 
-def _stop_keyword(s: str, words: list[str]) -> tuple[float, str] | None:
+def _stop_keyword(s: str, st: frozenset[str], words: list[str]) -> tuple[float, str] | None:
     """Opt-out keyword as the whole message or the leading word (US-06, COMPLIANCE §(b),
     47 CFR 64.1200(a)(10)). Returns (confidence, rule) or None."""
     if not words:
@@ -182,49 +187,54 @@ def _stop_keyword(s: str, words: list[str]) -> tuple[float, str] | None:
         return _LEXICON, "stop.gateway_letter"
     if plain in en.STOP_KEYWORDS or plain in en.STOP_WHOLE_ONLY:
         return _CERTAIN, "stop.keyword"
+    if len(words) == 1:
+        squeezed = _REPEATS.sub(r"\1", plain)  # "stooop", "stoppp"
+        if squeezed in en.STOP_KEYWORDS or plain in en.STOP_ABBREVIATIONS:
+            return _LEXICON, "stop.keyword_variant"
     core = [w for w in words if w not in en.STOP_FILLER and not w.isdigit()]
     if core and all(w in en.STOP_KEYWORDS for w in core) and len(core) <= 2:
         return _CERTAIN, "stop.keyword_plus"
     m = _STOP_LEAD.match(s)
     if m and m.group("kw") in en.STOP_KEYWORDS and not _STOP_NOT.match(s):
         return _CERTAIN, "stop.leading_keyword"
-    if words[0] in ("stop", "unsubscribe", "stopall", "optout") and len(words) > 1 and not _STOP_NOT.search(s):
+    if words[0] in ("stop", "unsubscribe", "stopall", "optout") and len(words) > 1 and not _STOP_NOT.search(s, st):
         return _UNSURE_MARK, "stop.leading_unsure"
     return None
 
 
-def _classify(s: str, words: list[str], zh_text: str | None, context: str, ent, plan_options: int,
+def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None, context: str, ent, plan_options: int,
               unsure: float) -> tuple[str, float, str, dict]:
     """The rule cascade over the English view ``s`` and the Chinese text ``zh_text``.
     Returns (intent, confidence, rule, extra entity fields)."""
     z = zh_text
+    zc = frozenset(z) if z else None
 
     # 2. compliance: attorney, bankruptcy, opt-out keyword forms --------------------
-    if _ATTORNEY.search(s) or (z and _Z_ATTORNEY.search(z)):
+    if _ATTORNEY.search(s, st) or (z and _Z_ATTORNEY.search(z, None, zc)):
         return "attorney", _CERTAIN, "attorney.lexicon", {}
-    if _BANKRUPTCY.search(s) or (z and _Z_BANKRUPTCY.search(z)):
+    if _BANKRUPTCY.search(s, st) or (z and _Z_BANKRUPTCY.search(z, None, zc)):
         return "bankruptcy", _CERTAIN, "bankruptcy.lexicon", {}
-    hit = _stop_keyword(s, words)
+    hit = _stop_keyword(s, st, words)
     if hit:
         conf, rule = hit
         if conf == _UNSURE_MARK or rule == "stop.gateway_letter" and context in ("confirm", "verify", "plan_offer"):
             conf = unsure  # "n" may mean "no" here: pause and hand off (US-06)
-        return "stop", conf, rule, {"channel": _channel(s)}
+        return "stop", conf, rule, {"channel": _channel(s, st)}
     if z:
         zs = _Z_STOP_NOT.sub("", z)
         if _Z_STOP.search(zs):
             return "stop", _CERTAIN, "stop.zh_lexicon", {"channel": "sms"}
-    if _WRONG.search(s) or (z and _Z_WRONG.search(z)) or (context == "verify" and _plain(s, z) in _VERIFY_WRONG):
+    if _WRONG.search(s, st) or (z and _Z_WRONG.search(z, None, zc)) or (context == "verify" and _plain(s, z) in _VERIFY_WRONG):
         return "wrong_number", _LEXICON, "wrong_number.lexicon", {}
-    if _STOP_PHRASE.search(s):
-        return "stop", _LEXICON, "stop.phrase", {"channel": _channel(s)}
-    if _STOP_UNSURE.search(s) and not _STOP_NOT.search(s):
-        return "stop", unsure, "stop.unsure_phrase", {"channel": _channel(s)}
-    if _STOP_TRAIL.search(s) and not _STOP_NOT.search(s):
-        conf = _LEXICON if _CH_SMS.search(s) else unsure
-        return "stop", conf, "stop.trailing_keyword", {"channel": _channel(s)}
+    if _STOP_PHRASE.search(s, st):
+        return "stop", _LEXICON, "stop.phrase", {"channel": _channel(s, st)}
+    if _STOP_UNSURE.search(s, st) and not _STOP_NOT.search(s, st):
+        return "stop", unsure, "stop.unsure_phrase", {"channel": _channel(s, st)}
+    if _STOP_TRAIL.search(s, st) and not _STOP_NOT.search(s, st):
+        conf = _LEXICON if _CH_SMS.search(s, st) else unsure
+        return "stop", conf, "stop.trailing_keyword", {"channel": _channel(s, st)}
     plain = _plain(s, z)
-    if plain in en.START_KEYWORDS or _START.search(s) or (z and _Z_START.search(z)) or (
+    if plain in en.START_KEYWORDS or _START.search(s, st) or (z and _Z_START.search(z, None, zc)) or (
             context == "opted_out" and plain in ("yes", "y", "ok", "okay", "start again", "resume")):
         return "start", _CERTAIN if plain in en.START_KEYWORDS else _LEXICON, "start.lexicon", {}
 
@@ -235,7 +245,7 @@ def _classify(s: str, words: list[str], zh_text: str | None, context: str, ent, 
                    or plain in _AFFIRM_PHRASES or (z and plain in zh.AFFIRM | zh.DENY)):
             return yn, _LEXICON, f"{yn}.{context}", {}
     if context == "verify":
-        if _IDENTITY.search(s) or (z and _Z_IDENTITY.search(z)) or (words and all(w.isdigit() for w in words)):
+        if _IDENTITY.search(s, st) or (z and _Z_IDENTITY.search(z, None, zc)) or (words and all(w.isdigit() for w in words)):
             return "identity_check_answer", _LEXICON, "identity.verify", {}
     if context == "plan_offer":
         m = _CHOICE.match(plain)
@@ -245,46 +255,50 @@ def _classify(s: str, words: list[str], zh_text: str | None, context: str, ent, 
             limit = plan_options if plan_options > 0 else 9
             if 1 <= n <= limit:
                 return "choice", _CERTAIN, "choice.plan_offer", {"option": n}
-    if context == "ask_date" and _has_date(s, z, ent) and not ent.date_is_past:
-        if not (_DISPUTE.search(s) or _HARDSHIP.search(s) or (z and (_Z_HARDSHIP.search(z) or _Z_PAID.search(z)))):
+    if context == "ask_date" and _has_date(s, st, z, ent) and not ent.date_is_past:
+        if not (_DISPUTE.search(s, st) or _HARDSHIP.search(s, st) or (z and (_Z_HARDSHIP.search(z, None, zc) or _Z_PAID.search(z, None, zc)))):
             return "promise", _LEXICON, "promise.ask_date", {}
-    if context == "ask_amount" and ent.amount is not None and len(words) <= 4:
-        return "promise", _LEXICON, "promise.ask_amount", {}
+    if context == "ask_amount":
+        if ent.amount is not None and len(words) <= 4:
+            return "promise", _LEXICON, "promise.ask_amount", {}
+        m = _BARE_NUMBER.match(plain)
+        if m:  # the bot asked "how much?": a bare number is the amount
+            return "promise", _LEXICON, "promise.ask_amount_bare", {"amount": Decimal(m.group(1).replace(",", ""))}
 
     # 4. the rest, most specific first -----------------------------------------------
-    if _PLAN_OFFER.search(s):
+    if _PLAN_OFFER.search(s, st):
         return "plan", _LEXICON, "plan.conditional_offer", {}
-    if _DISPUTE.search(s) or (z and _Z_DISPUTE.search(z)):
+    if _DISPUTE.search(s, st) or (z and _Z_DISPUTE.search(z, None, zc)):
         return "dispute", _LEXICON, "dispute.lexicon", {}
-    if _PAID.search(s) or (z and _Z_PAID.search(z)):
+    if _PAID.search(s, st) or (z and _Z_PAID.search(z, None, zc)):
         return "paid_already", _LEXICON, "paid_already.lexicon", {}
-    if _HARDSHIP.search(s) or (z and _Z_HARDSHIP.search(z)):
+    if _HARDSHIP.search(s, st) or (z and _Z_HARDSHIP.search(z, None, zc)):
         return "hardship", _LEXICON, "hardship.lexicon", {}
-    if _DECEASED.search(s):
+    if _DECEASED.search(s, st):
         return "unknown", 0.5, "unknown.deceased", {}
     if plain in en.HELP_WHOLE or (z and _Z_HELP.search(plain)):
         return "help", _CERTAIN, "help.keyword", {}
-    if _CANCEL_PAYMENT.search(s) or (z and _Z_CANCEL_PAYMENT.search(z)):
+    if _CANCEL_PAYMENT.search(s, st) or (z and _Z_CANCEL_PAYMENT.search(z, None, zc)):
         return "unknown", 0.5, "unknown.cancel_payment", {}
-    if _AGENT.search(s) or (z and _Z_AGENT.search(z)):
+    if _AGENT.search(s, st) or (z and _Z_AGENT.search(z, None, zc)):
         return "agent", _LEXICON, "agent.lexicon", {}
-    if _WHO.search(s) or (z and _Z_WHO.search(z)):
+    if _WHO.search(s, st) or (z and _Z_WHO.search(z, None, zc)):
         return "who_is_this", _LEXICON, "who_is_this.lexicon", {}
-    if _ABUSE.search(s) or (z and _Z_ABUSE.search(z)):
+    if _ABUSE.search(s, st) or (z and _Z_ABUSE.search(z, None, zc)):
         return "abuse", _LEXICON, "abuse.lexicon", {}
-    if _PLAN.search(s) or (z and _Z_PLAN.search(z)):
+    if _PLAN.search(s, st) or (z and _Z_PLAN.search(z, None, zc)):
         return "plan", _LEXICON, "plan.lexicon", {}
-    promise = _promise(s, z, words, ent)
+    promise = _promise(s, st, z, words, ent)
     if promise:
         return promise
-    if _HARDSHIP_WEAK.search(s):
+    if _HARDSHIP_WEAK.search(s, st):
         return "hardship", 0.7, "hardship.cant_pay", {}
-    if _STOP_WORD.search(s) and not _STOP_NOT.search(s):
+    if _STOP_WORD.search(s, st) and not _STOP_NOT.search(s, st):
         # US-06 safe default: a stop-class word nothing explained → pause and hand off
-        return "stop", unsure, "stop.unsure_word", {"channel": _channel(s)}
-    if _BALANCE.search(s) or (z and _Z_BALANCE.search(z)):
+        return "stop", unsure, "stop.unsure_word", {"channel": _channel(s, st)}
+    if _BALANCE.search(s, st) or (z and _Z_BALANCE.search(z, None, zc)):
         return "balance", _LEXICON, "balance.lexicon", {}
-    if _PAY.search(s) or (z and _Z_PAY.search(z)):
+    if _PAY.search(s, st) or (z and _Z_PAY.search(z, None, zc)):
         return "pay", _LEXICON, "pay.lexicon", {}
     if ent.amount is not None and len(words) <= 3 and not z:
         return "pay", 0.6, "pay.bare_amount", {}
@@ -302,7 +316,7 @@ def _plain(s: str, z: str | None) -> str:
 def _yes_no(plain: str, words: list[str], context: str) -> str | None:
     if plain in _AFFIRM or plain in _AFFIRM_PHRASES or plain in zh.AFFIRM:
         return "affirm"
-    if plain in _DENY or plain in zh.DENY or (context == "confirm" and plain in ("不是", "不是的")):
+    if plain in _DENY or plain in _DENY_PHRASES or plain in zh.DENY or (context == "confirm" and plain in ("不是", "不是的")):
         return "deny"
     if not words:
         return None
@@ -317,29 +331,31 @@ def _yes_no(plain: str, words: list[str], context: str) -> str | None:
     return None
 
 
-def _has_date(s: str, z: str | None, ent) -> bool:
-    return bool(ent.date is not None or ent.has_date_words or _DATE_CUE.search(s)
-                or (z and _Z_DATE_CUE.search(z)))
+def _has_date(s: str, st: frozenset[str], z: str | None, ent) -> bool:
+    zc = frozenset(z) if z else None
+    return bool(ent.date is not None or ent.has_date_words or _DATE_CUE.search(s, st)
+                or (z and _Z_DATE_CUE.search(z, None, zc)))
 
 
-def _promise(s: str, z: str | None, words: list[str], ent) -> tuple[str, float, str, dict] | None:
+def _promise(s: str, st: frozenset[str], z: str | None, words: list[str], ent) -> tuple[str, float, str, dict] | None:
     """Promise-to-pay: a future date with a paying verb, or a reply that is only a date
     ("next friday", "give me til monday"). "today"/"now" alone makes it ``pay``."""
-    cue_en = _DATE_CUE.search(s) is not None
-    cue_zh = bool(z and _Z_DATE_CUE.search(z))
+    zc = frozenset(z) if z else None
+    cue_en = _DATE_CUE.search(s, st) is not None
+    cue_zh = bool(z and _Z_DATE_CUE.search(z, None, zc))
     has_date = ent.date is not None or ent.has_date_words or cue_en or cue_zh
     if has_date and not ent.date_is_past:
-        if not (cue_en or cue_zh) and (_IMMEDIATE.search(s) or (z and _Z_IMMEDIATE.search(z))):
+        if not (cue_en or cue_zh) and (_IMMEDIATE.search(s, st) or (z and _Z_IMMEDIATE.search(z, None, zc))):
             return None  # "pay now", "现在就还": a payment, not a promise
         if cue_zh:
             return "promise", _LEXICON, "promise.zh_date", {}
-        if _PAY_VERB.search(s):
+        if _PAY_VERB.search(s, st):
             return "promise", _LEXICON, "promise.date_and_verb", {}
         rest = _LETTERS.findall(_DATE_CUE.sub(" ", s))
         if all(w in en.PROMISE_FILLER for w in rest):
             return "promise", 0.8, "promise.date_only", {}
         return None
-    if ent.amount is not None and _PROMISE_NODATE.search(s):
+    if ent.amount is not None and _PROMISE_NODATE.search(s, st):
         return "promise", 0.7, "promise.amount_no_date", {}
     return None
 
@@ -379,22 +395,27 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
         return Intent("unknown", 0.6, Entities(), lang, "unknown.tapback")
     cjk = has_cjk(norm)
     s = norm.replace("'", "")
+    s_typed = s
     s = fuzzy.correct_text(s, _KNOWN)
     if _SPACED.fullmatch(s):
         s = s.replace(" ", "")  # "s t o p"
     z = fuzzy.correct_zh(norm) if cjk else None
-    if _AUTO.search(s) or (z and _Z_AUTO.search(z)):
+    zc = frozenset(z) if z else None
+    st = word_starts(s)
+    if _AUTO.search(s, st) or (z and _Z_AUTO.search(z, None, zc)):
         return Intent("auto_reply", _LEXICON, Entities(), lang, "auto_reply.lexicon")
     words = _WORDS.findall(s)
     ent_lang = lang or (lang_hint if lang_hint in ("en", "zh") else "en")
     ent = _extract_entities(norm, now=now, tz=tz, lang=ent_lang)
     unsure = min(0.6, optout_threshold - 0.1)
-    name, conf, rule, extra = _classify(s, words, z, context, ent, plan_options, unsure)
+    name, conf, rule, extra = _classify(s, st, words, z, context, ent, plan_options, unsure)
+    if name == "stop" and s != s_typed and conf > 0.85:
+        conf, rule = 0.85, rule + ".typo"  # read through a typo correction: likely, not certain
     if name == "stop" and conf < optout_threshold and rule in ("stop.keyword", "stop.keyword_plus"):
         conf = _CERTAIN
     if name == "identity_check_answer":
         entities = Entities()  # a birth date or zip is not a payment date/amount
     else:
-        entities = Entities(amount=ent.amount, amount_max=ent.amount_max, date=ent.date, time=ent.time,
+        entities = Entities(amount=extra.get("amount", ent.amount), amount_max=ent.amount_max, date=ent.date, time=ent.time,
                             option=extra.get("option"), channel=extra.get("channel"))
     return Intent(name, conf, entities, lang, rule)

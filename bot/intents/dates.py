@@ -76,7 +76,8 @@ class DateHit:
 
 _WORD = re.compile(r"[a-z0-9'’]+")
 _DIGIT = re.compile(r"\d")
-_ZH_DATE_CHAR = re.compile(r"[今明昨周週星礼禮号號日月天点點时時班工薪现現马馬立晚早午凌当:：]")
+_DIGIT_OR_ZH = re.compile(r"[\d年尽儘末近阵今明昨周週星礼禮号號日月天点點时時班工薪现現马馬立晚早午凌当:：]")
+_ZH_DATE_CHAR = re.compile(r"[年尽儘末近阵今明昨周週星礼禮号號日月天点點时時班工薪现現马馬立晚早午凌当:：]")
 _MONTH_WORDS = frozenset(
     "jan january feb february mar march apr april may jun june jul july aug august sep sept september "
     "oct october nov november dec december".split())
@@ -84,20 +85,27 @@ _WEEKDAY_WORDS = frozenset(
     "mon monday mondays tue tues tuesday tuesdays wed weds wednesday wednesdays thu thur thurs thursday "
     "thursdays fri friday fridays sat saturday saturdays sun sunday sundays".split())
 _UNIT_WORDS = frozenset("day days week weeks wk wks month months mo mos mth".split())
-_TODAY_WORDS = frozenset(
-    "today 2day tday tonight tonite rn now asap morning afternoon evening am pm earlier later eod".split())
+_TODAY_WORDS = frozenset("today 2day tday tonight tonite rn now earlier later eod".split())
+_HOLIDAY_WORDS = frozenset("christmas xmas x thanksgiving year years year's".split())
+_PART_OF_DAY = frozenset("morning afternoon evening am pm".split())
 _YESTERDAY_WORDS = frozenset("yesterday yday yest ystrdy".split())
 _TOMORROW_PREFIX = ("tom", "2mo", "tmr", "2mr", "tmw")
 _PAY_WORDS = frozenset("payday paycheck check paid pay".split())
 _EN_DATE_WORDS = (_MONTH_WORDS | _WEEKDAY_WORDS | _UNIT_WORDS | _TODAY_WORDS | _YESTERDAY_WORDS
-                  | frozenset("weekend weekends eom eow fortnight payday paycheck paid noon midday lunch "
-                              "lunchtime while".split()))
+                  | _HOLIDAY_WORDS
+                  | frozenset("weekend weekends eom eow eoy fortnight payday paycheck paid noon midday lunch "
+                              "lunchtime while asap soon few".split()))
 
 
 def _features(text: str) -> tuple[str, frozenset[str] | set[str], bool, bool]:
     """(lowercased text, its word set, has a digit, has a Chinese date character)."""
     low = text.lower()
     return low, set(_WORD.findall(low)), _DIGIT.search(low) is not None, _ZH_DATE_CHAR.search(low) is not None
+
+
+def _this_part_of_day(words) -> bool:
+    """``this am`` / ``this morning``: "am" alone is far too common to trigger anything."""
+    return "this" in words and not _PART_OF_DAY.isdisjoint(words)
 
 
 def _has_tomorrow(words) -> bool:
@@ -107,8 +115,10 @@ def _has_tomorrow(words) -> bool:
 def has_date_token(text: str) -> bool:
     """Cheap pre-check (two char-class searches, one word split, one set test):
     could ``text`` hold a date or time? False means no rule and no fallback can find one."""
-    low, words, digit, zh = _features(text)
-    return digit or zh or not _EN_DATE_WORDS.isdisjoint(words) or _has_tomorrow(words)
+    if _DIGIT_OR_ZH.search(text):
+        return True
+    words = set(_WORD.findall(text.lower()))
+    return not _EN_DATE_WORDS.isdisjoint(words) or _has_tomorrow(words) or _this_part_of_day(words)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -258,6 +268,10 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
                           r"|\b(?P<n2>\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten|couple(?:\s+of)?)\s+"
                           r"(?P<u2>days?|weeks?|wks?|months?|mos?)\s+from\s+(?:now|today)\b", re.I)),
     ("fortnight", re.compile(r"\b(?:in\s+)?a\s+fortnight\b", re.I)),
+    ("week_from", re.compile(rf"\b(?:a|one|1)\s+(?:week|wk)\s+from\s+(?:(?P<wd>{_WD_ALT}|mon|wed|sat|sun)|(?P<tm>tomorrow|tmrw?))\b", re.I)),
+    ("eoy", re.compile(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy|year[\s-]end)\b", re.I)),
+    ("holiday", re.compile(r"\b(?:christmas|xmas|x-mas|new\s+year'?s(?:\s+day)?|thanksgiving)\b", re.I)),
+    ("asap", re.compile(r"\b(?:asap|as\s+soon\s+as\s+(?:possible|i\s+can)|soon|in\s+a\s+few\s+days|a\s+few\s+days)\b", re.I)),
     ("day_after_tomorrow", re.compile(r"\b(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw?|2moro\w*)\b", re.I)),
     ("weekday", re.compile(
         rf"(?<!['’])\b(?:(?P<mod>{_MOD})\s+)?(?P<wd>{_WD_ALT})s?\b(?P<after>\s+after\s+next)?"
@@ -266,7 +280,7 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
         re.I)),
     ("tomorrow", re.compile(r"\b(?:tomorrow|tmrw?|tmrow|tomoro\w*|tomm?or+ow|2mor+o\w*|2mrw|tmw)\b", re.I)),
     ("yesterday", re.compile(r"\b(?:yesterday|yday|yest|ystrdy)\b", re.I)),
-    ("today", re.compile(r"\b(?:today|2day|tday|tonight|tonite|rn|right\s+now|now|asap|this\s+(?:morning|afternoon|evening|am|pm)"
+    ("today", re.compile(r"\b(?:today|2day|tday|tonight|tonite|rn|right\s+now|now|this\s+(?:morning|afternoon|evening|am|pm)"
                          r"|earlier\s+today|later\s+today|end\s+of\s+(?:the\s+)?day|eod)\b", re.I)),
     ("weekend", re.compile(r"\b(?P<mod>this|next|nxt|last|the|on\s+the|over\s+the|by\s+the)?\s*week[\s-]?end\b", re.I)),
     ("eow", re.compile(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<next>next\s+)?(?:week|wk)|eow)\b", re.I)),
@@ -301,11 +315,15 @@ _EN_GATES = {
     "rel_ago": lambda w, d: "ago" in w,
     "rel_in": lambda w, d: not _UNIT_WORDS.isdisjoint(w),
     "fortnight": lambda w, d: "fortnight" in w,
+    "week_from": lambda w, d: "from" in w and ("week" in w or "wk" in w),
+    "eoy": lambda w, d: "year" in w or "eoy" in w,
+    "holiday": lambda w, d: not _HOLIDAY_WORDS.isdisjoint(w),
+    "asap": lambda w, d: "asap" in w or "soon" in w or "few" in w,
     "day_after_tomorrow": lambda w, d: "day" in w,
     "weekday": lambda w, d: not _WEEKDAY_WORDS.isdisjoint(w),
     "tomorrow": lambda w, d: _has_tomorrow(w),
     "yesterday": lambda w, d: not _YESTERDAY_WORDS.isdisjoint(w),
-    "today": lambda w, d: not _TODAY_WORDS.isdisjoint(w) or "day" in w,
+    "today": lambda w, d: not _TODAY_WORDS.isdisjoint(w) or "day" in w or _this_part_of_day(w),
     "weekend": lambda w, d: any(x.startswith("weekend") for x in w) or "week" in w,
     "eow": lambda w, d: "eow" in w or "week" in w or "wk" in w,
     "week_vague": lambda w, d: not _UNIT_WORDS.isdisjoint(w),
@@ -332,14 +350,17 @@ _EN_TIME_RULES: list[tuple[str, re.Pattern[str]]] = [
 _ZN = r"(?:\d{1,2}|[一二两三四五六七八九十]{1,3})"
 _ZH_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("zh_ymd", re.compile(rf"(?:(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})年)?"
-                          rf"(?:(?P<mpre>下下个?月|下个?月|这个?月|本月|上个?月)|(?P<m>{_ZN})月份?)?"
+                          rf"(?:(?P<mpre>下下个?月|下个?月|这个?月|本月|上个?月)的?|(?P<m>{_ZN})月份?的?)?"
                           rf"(?P<d>{_ZN})(?:号|號|日)(?!元)")),
-    ("zh_month_pos", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)?月(?P<pos>底|末|初|中)")),
+    ("zh_month_pos", re.compile(rf"(?:(?P<pre>下下个?|下个?|这个?|本|上个?)|(?P<m>{_ZN}))?月(?P<pos>底|末|初|中)")),
+    ("zh_year_end", re.compile(r"(?P<pre>明|今)?年(?:底|末)")),
+    ("zh_weekend", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)?(?:周末|週末|礼拜六日)")),
     ("zh_weekday", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上上个?|上个?)?(?:周|週|星期|礼拜|禮拜)(?P<d>[一二三四五六日天七1-7])")),
     ("zh_rel", re.compile(rf"(?:过|再过)?(?P<n>{_ZN}|半)\s*(?P<u>天|日|周|週|个星期|個星期|星期|个礼拜|礼拜|个月|個月)"
                           r"(?P<dir>后|後|以后|之后|以後|之後|内|以内|前|以前|之前)?")),
     ("zh_day", re.compile(r"大后天|大前天|今天|今日|今儿|今晚|今早|今夜|明天|明日|明儿|明早|明晚|后天|後天|昨天|昨日|昨晚|昨儿|前天")),
     ("zh_now", re.compile(r"现在|現在|马上|馬上|立刻|立即|立马|这就|当天|下班|晚上|今天内")),
+    ("zh_soon", re.compile(r"尽快|儘快|过几天|過幾天|这几天|这两天|近期|过段时间|过一阵|晚些时候|改天")),
     ("zh_week_vague", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)(?:周|週|星期|礼拜|禮拜)")),
     ("zh_month_vague", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)月")),
     ("zh_payday", re.compile(r"发工资|發工資|发薪|發薪|工资到|工资下来|开工资|开支|发钱|出粮|领工资")),
@@ -355,6 +376,9 @@ _ZH_AP_BEFORE = re.compile(r"(上午|早上|早晨|中午|下午|傍晚|晚上|�
 _ZH_GATES = {
     "zh_ymd": "号號日",
     "zh_month_pos": "月",
+    "zh_year_end": "年",
+    "zh_weekend": "末日",
+    "zh_soon": "尽儘几幾两近段阵些改",
     "zh_weekday": "周週期拜",
     "zh_rel": "天日周週期拜月",
     "zh_day": "天日晚早夜儿",
@@ -407,7 +431,8 @@ def find_dates(text: str, *, today: dt.date, now_time: dt.time, lang: str = "en"
     Returns hits sorted by start, non-overlapping (earlier rules win overlaps).
     """
     low, words, digit, zh_chars = _features(text)
-    if not (digit or zh_chars or not _EN_DATE_WORDS.isdisjoint(words) or _has_tomorrow(words)):
+    if not (digit or zh_chars or not _EN_DATE_WORDS.isdisjoint(words) or _has_tomorrow(words)
+            or _this_part_of_day(words)):
         return []
     hits: list[DateHit] = []
     masked = text
@@ -488,6 +513,23 @@ def _en_rules(words, digit, today, now_time, past_ctx, take, current) -> None:  
                 take(m, d, kind=kind)
             elif kind == "fortnight":
                 take(m, today + dt.timedelta(days=14), kind=kind)
+            elif kind == "week_from":
+                base = _weekday_next(today, _WEEKDAYS_EN[g["wd"].lower()]) if g["wd"] else today + dt.timedelta(days=1)
+                take(m, base + dt.timedelta(days=7), kind=kind)
+            elif kind == "eoy":
+                take(m, dt.date(today.year, 12, 31), kind=kind)
+            elif kind == "holiday":
+                w = m.group(0).lower()
+                if "thanksgiving" in w:  # fourth Thursday of November
+                    def tg(y: int) -> dt.date:
+                        first = dt.date(y, 11, 1)
+                        return first + dt.timedelta(days=(3 - first.weekday()) % 7 + 21)
+                    d = tg(today.year) if tg(today.year) >= today else tg(today.year + 1)
+                else:
+                    d = _month_day(today, 12, 25, None, False) if "mas" in w else _month_day(today, 1, 1, None, False)
+                take(m, d, kind=kind)
+            elif kind == "asap":
+                take(m, None, kind=kind)
             elif kind == "day_after_tomorrow":
                 take(m, today + dt.timedelta(days=2), kind=kind)
             elif kind == "weekday":
@@ -557,7 +599,7 @@ def _en_rules(words, digit, today, now_time, past_ctx, take, current) -> None:  
                 if hh is None or hh > 23:
                     continue
                 t = dt.time(hh, mi)
-            take(m, None, t, kind="time")
+            take(m, None, t, past=past_ctx, kind="time")
 
 
 def _zh_rules(text, today, now_time, past_ctx, take, current) -> None:  # noqa: C901
@@ -597,7 +639,22 @@ def _zh_rules(text, today, now_time, past_ctx, take, current) -> None:  # noqa: 
             elif kind == "zh_month_pos":
                 n = _prefix_n(g["pre"])
                 pos = g["pos"]
-                if pos in ("底", "末"):
+                if g["m"]:  # 12月底, 1月初: that month, next occurrence
+                    month = chinese_to_int(g["m"])
+                    if month is None or not 1 <= month <= 12:
+                        continue
+                    day = {"初": 1, "中": 15}.get(pos, 31)
+                    first = _month_day(today, month, 1, None, False)
+                    if first is None:
+                        continue
+                    if pos in ("底", "末") and first.month == today.month and first.year > today.year:
+                        first = today.replace(day=1)  # 11月底 on Nov 30 is today, not next year
+                    elif first > today and first.month != today.month and _end_of_month(
+                            first.replace(year=first.year - 1)) >= today:
+                        first = first.replace(year=first.year - 1)
+                    d = _end_of_month(first) if day == 31 else first.replace(day=day)
+                    take(m, d, kind=kind)
+                elif pos in ("底", "末"):
                     take(m, _end_of_month(_add_months(today, n or 0, 1)), kind=kind)
                 elif pos == "初":
                     if n is None:
@@ -647,9 +704,18 @@ def _zh_rules(text, today, now_time, past_ctx, take, current) -> None:  # noqa: 
                     off = 1 if w[0] == "明" else -1 if w[0] == "昨" else 0
                 if w == "前天" and m.start() > 0 and current()[m.start() - 1] in "之以月号":
                     continue
-                take(m, today + dt.timedelta(days=off), past=off < 0, kind=kind)
+                take(m, today + dt.timedelta(days=off), past=off < 0 or (off == 0 and past_ctx), kind=kind)
             elif kind == "zh_now":
                 take(m, today, past=past_ctx, kind=kind)
+            elif kind == "zh_soon":
+                take(m, None, kind=kind)
+            elif kind == "zh_year_end":
+                year = today.year + (1 if g["pre"] == "明" else 0)
+                take(m, dt.date(year, 12, 31), kind=kind)
+            elif kind == "zh_weekend":
+                n = _prefix_n(g["pre"]) or 0
+                sat = _week_start(today, n) + dt.timedelta(days=5)
+                take(m, today if n == 0 and today.weekday() == 6 else sat, kind=kind)
             elif kind in ("zh_week_vague", "zh_month_vague"):
                 n = _prefix_n(g["pre"])
                 take(m, None, past=(n or 0) < 0, kind=kind)
@@ -686,7 +752,7 @@ def _zh_rules(text, today, now_time, past_ctx, take, current) -> None:  # noqa: 
                 hh = 0
             else:
                 continue
-        take(m, None, dt.time(hh, mi), kind="zh_time")
+        take(m, None, dt.time(hh, mi), past=past_ctx, kind="zh_time")
 
 
 # --- dateparser fallback -----------------------------------------------------------------------

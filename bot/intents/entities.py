@@ -52,6 +52,13 @@ class ExtractResult:
 _EMPTY = ExtractResult()
 
 
+# Length-preserving (1:1) fold of full-width ASCII and curly quotes, so raw text works
+# and spans still index the caller's text. Full NFKC is the classifier's job.
+_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FOLD.update({0x3000: 0x20, 0x2018: 0x27, 0x2019: 0x27, 0x201C: 0x22, 0x201D: 0x22, 0xFFE5: 0xA5,
+              0xFFE1: 0xA3, 0x00A0: 0x20})
+
+
 @lru_cache(maxsize=64)
 def _zone(tz: str) -> ZoneInfo:
     return ZoneInfo(tz)
@@ -60,17 +67,21 @@ def _zone(tz: str) -> ZoneInfo:
 def extract_entities(text: str, *, now: dt.datetime, tz: str, lang: str) -> ExtractResult:
     """Amount, date and time of day in one customer reply.
 
-    text: the SMS body, normalised by the classifier (NFKC, casefolded…) or raw.
+    text: the SMS body, normalised by the classifier (NFKC, casefolded…) or raw
+        (full-width ASCII and curly quotes are folded here, length-preserving).
     now: an aware datetime (any zone) — the moment the reply is interpreted.
     tz: the customer's IANA zone name; relative dates resolve there
         (the customer's today is ``now.astimezone(ZoneInfo(tz)).date()``).
     lang: ``"en"`` or ``"zh"``; both scripts are searched either way, ``lang`` only
         picks dateparser's languages for the rare fallback.
     Returns an :class:`ExtractResult`; ``ExtractResult()`` when nothing is found.
-    Raises ValueError if ``now`` is naive (a naive clock is a bug upstream).
+    Raises ValueError if ``now`` is naive (a naive clock is a bug upstream), and
+    zoneinfo.ZoneInfoNotFoundError for an unknown ``tz``.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    if not text.isascii():
+        text = text.translate(_FOLD)
     amounts = find_amounts(text)
     date_text = text
     spans: list[tuple[int, int]] = []
@@ -101,9 +112,16 @@ def extract_entities(text: str, *, now: dt.datetime, tz: str, lang: str) -> Extr
     timed = [h for h in hits if h.time is not None]
     if timed:
         time = timed[0].time
-        if date is None:
-            # a bare time: today if still ahead, else tomorrow
-            date = today if time > local_now.time().replace(tzinfo=None) else today + dt.timedelta(days=1)
+        if date is None and all(h.time is not None for h in hits):
+            # a bare time: today if still ahead, else tomorrow (not when a vague
+            # date such as "next week" was also given: then the day is unknown);
+            # in a past-tense reply ("paid at 3pm") today if already gone, else yesterday
+            clock = local_now.time().replace(tzinfo=None)
+            if timed[0].past:
+                past = True
+                date = today if time <= clock else today - dt.timedelta(days=1)
+            else:
+                date = today if time > clock else today + dt.timedelta(days=1)
     for h in hits:
         spans.append((h.start, h.end))
         date_text = date_text[:h.start] + " " * (h.end - h.start) + date_text[h.end:]

@@ -36,8 +36,21 @@ KEYWORDS: tuple[str, ...] = (
     "hardship", "settlement", "minimum", "unstop", "start", "afford", "customer", "service",
 )
 _KW_SET = frozenset(KEYWORDS)
+_KW_BY_LEN: dict[int, tuple[str, ...]] = {
+    n: tuple(k for k in KEYWORDS if abs(len(k) - n) <= 2) for n in range(4, 40)}
 _WORD = re.compile(r"[a-z]{4,}")
+#: Common English words (top of wordfreq's list): never typos, skipped without any scoring.
+COMMON_WORDS_N = 25000
 _zipf = None
+_common: frozenset[str] | None = None
+
+
+def _common_words() -> frozenset[str]:
+    global _common
+    if _common is None:  # lazy, one-time
+        from wordfreq import top_n_list
+        _common = frozenset(w for w in top_n_list("en", COMMON_WORDS_N) if w.isascii())
+    return _common
 
 
 def _zipf_frequency(word: str) -> float:
@@ -70,9 +83,9 @@ def correct_word(token: str, known: frozenset[str] = frozenset()) -> str:
         ``"payment"``; ``correct_word("stpo")`` → ``"stop"``; ``correct_word("plant")`` →
         ``"plant"``; ``correct_word("plna")`` → ``"plan"``.
     """
-    if len(token) < 4 or token in _KW_SET or token in known:
+    if len(token) < 4 or token in _KW_SET or token in known or token in _common_words():
         return token
-    hit = process.extractOne(token, KEYWORDS, scorer=OSA.distance, score_cutoff=2)
+    hit = process.extractOne(token, _KW_BY_LEN.get(len(token), KEYWORDS), scorer=OSA.distance, score_cutoff=2)
     if hit is None:
         return token
     keyword, dist, _ = hit

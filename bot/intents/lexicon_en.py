@@ -23,6 +23,9 @@ STOP_KEYWORDS = frozenset({
 #: Keywords that count only when they are the whole message (too ambiguous inside text).
 STOP_WHOLE_ONLY = frozenset({"t", "n", "r", "para", "stop all", "opt out", "opt-out",
                              "no mas", "no más", "stop now", "end all"})
+#: Common SMS abbreviations/misspellings of opt-out words (whole message only).
+STOP_ABBREVIATIONS = frozenset({"stp", "sop", "stpp", "stopit", "stopp", "unsubscibe", "unsuscribe",
+                                "unsubcribe", "unsubscrib", "unsubsribe", "optput", "opout"})
 #: Single letters that are Chinese-gateway opt-outs but may also mean "no" (N).
 STOP_AMBIGUOUS_LETTERS = frozenset({"n", "r", "t"})
 #: Words allowed around a keyword without changing its meaning ("STOP please", "STOP 4417").
@@ -117,7 +120,8 @@ START_KEYWORDS = frozenset({"start", "unstop", "subscribe", "resubscribe", "resu
                             "optin", "opt in", "opt-in", "restart", "start again"})
 START_PHRASES = (
     r"\b(?:you |u )?(?:can|may|could|pls|please) (?:text|txt|message|msg|contact) me(?: again| now)?\b",
-    r"\btext me again\b", r"\bresume (?:texts|texting|messages|sms)\b", r"\bopt (?:me )?(?:back )?in\b",
+    r"\btext me again\b", r"\b(?:want|like|need) (?:the |my |your )?(?:texts|messages|text messages|reminders|notifications) (?:again|back)\b",
+    r"\bsend (?:me )?(?:the )?(?:texts|messages|reminders) again\b", r"\bturn (?:it|them) back on\b", r"\bresume (?:texts|texting|messages|sms)\b", r"\bopt (?:me )?(?:back )?in\b",
     r"\bstart (?:texting|sending|the texts|messages) again\b", r"\bsubscribe me\b",
     r"\bturn (?:texts|messages|notifications) (?:back )?on\b",
 )
@@ -132,7 +136,8 @@ AUTO_REPLY = (
     r"\b(?:im|i am) (?:currently )?(?:away from my phone|unavailable right now)\b",
     r"^(?:im|i am) (?:busy|in a meeting|at work)[,.!]? (?:(?:i )?will|ill|i ll) (?:get back|call|text|reply)\b",
     r"\bwill (?:get back to you|reply|respond) (?:when|as soon as|asap|later)\b",
-    r"\bsilenced notifications\b",
+    r"\bsilenced notifications\b", r"^sorry,? i cant talk right now\b", r"^(?:i )?cant talk (?:right )?now\b",
+    r"\bcall you (?:back )?later\b(?!.*\b(?:pay|owe|debt)\b)", r"\bplease leave a message\b",
 )
 TAPBACK = (
     r'^(?:liked|loved|laughed at|emphasized|emphasised|disliked|questioned|'
@@ -146,7 +151,7 @@ SIGNATURE = r"\s*-*\s*sent from my (?:iphone|ipad|android|samsung[\w ]*|galaxy[\
 ATTORNEY = (  # US-18 REPRESENTED
     r"\b(?:lawyer|lawyers|attorney|attorneys|atty|attny|counsel|law firm|law office|solicitor|"
     r"legal aid|legal representation|paralegal)\b",
-    r"\blaw (?:group|offices?|llc|pllc|pc)\b", r"\b\w+ law\b(?=.*\d{3})",
+    r"\blaw (?:group|offices?|llc|pllc|pc)\b", r"\blaw\b(?=.*\d{3})",
     r"\bi (?:am|m) represented\b", r"\bim represented\b", r"\brepresented by\b",
 )
 BANKRUPTCY = (
@@ -175,7 +180,9 @@ WRONG_NUMBER = (
     r"\b(?:not|isnt|is not) (?:who|the person) (?:you(?:re| are)|u r|ur) (?:looking|trying)\b",
     r"\byou (?:have|got|texted) the wrong\b", r"\bnever heard of (?:him|her|them|that person)\b",
     r"\bthis (?:number|phone|#) (?:isnt|is not|doesnt|does not) (?:belong|his|hers)\b",
-    r"\bnot (?:his|her|their) (?:number|phone)\b",
+    r"\bnot (?:his|her|their) (?:number|phone)\b", r"^no [a-z]+ (?:here|at this number)\b",
+    r"^who(?: is|s|s is) (?!this|that|it|dis|you|u|there|calling|texting|sending|speaking|the|a|an|my|your)[a-z]+\?*$",
+    r"\bjust got this (?:number|phone|#)\b", r"\bdont know (?:who|any|a)\b",
 )
 
 # --- dispute (US-16) ----------------------------------------------------------------
@@ -196,7 +203,9 @@ DISPUTE = (
     r"\b(?:stop|remove|waive|drop|take off|get rid of) (?:the |these |those |all the |all |my )?(?:late )?fees\b",
     r"\bovercharg\w*\b", r"\bdouble charg\w*\b", r"\bnot (?:responsible|liable) for\b",
     r"\bi didnt (?:make|authorize|authorise|sign up for|open) (?:these|this|that|those|the)\b",
-    r"\bunauthori[sz]ed\b",
+    r"\bunauthori[sz]ed\b", r"^prove it\b", r"\bprove (?:it|that)\b",
+    r"\bnever (?:signed up|applied|agreed|authori[sz]ed)\b", r"\bstole my (?:identity|card|info|information|wallet)\b",
+    r"\bidentity (?:was |got )?stolen\b", r"\bnot (?:a )?debt i (?:owe|recognize)\b", r"\bdont recognize (?:this|the|that)\b",
 )
 
 # --- paid already --------------------------------------------------------------------
@@ -233,7 +242,6 @@ HARDSHIP = (
     r"\bbehind on (?:rent|bills|everything)\b", r"\bliving paycheck to paycheck\b",
     r"\b(?:no|not any|zero) (?:savings|income)\b",
 )
-HARDSHIP_EXTRA = ()
 #: "can't pay" without a reason or a date: hardship, checked after promises.
 HARDSHIP_WEAK = (
     r"\b(?:cant|cannot|can not|unable to|wont be able to|not able to) (?:pay|make (?:the |a |my |this )?payments?|make it)\b",
@@ -246,7 +254,7 @@ DECEASED = (r"\b(?:he|she|they|who) (?:has |had )?(?:passed|died|is dead|is dece
 # --- help / agent ---------------------------------------------------------------------
 
 HELP_WHOLE = frozenset({"help", "info", "information", "ayuda", "help me", "i need help",
-                        "need help", "help please", "help pls", "what", "menu", "options",
+                        "need help", "help please", "help pls", "menu", "options",
                         "commands", "aide", "more info"})
 
 AGENT = (
@@ -266,18 +274,18 @@ AGENT = (
 # --- who is this / abuse ----------------------------------------------------------
 
 WHO_IS_THIS = (
-    r"\bwho (?:is|s) (?:this|that|it|dis)\b", r"\bwho dis\b", r"\bwhos (?:this|that|dis)\b",
+    r"\bwho(?: is|s|s is) (?:this|that|it|dis)\b", r"\bwho dis\b", r"\bwhos (?:this|that|dis)\b",
     r"\bwho (?:are|r) (?:you|u|yall|you guys|u guys)\b", r"\b(?:what|which) (?:company|business|bank|lender|creditor)\b",
-    r"\bwhat (?:is|s) (?:this|that|it) (?:about|for|regarding|re)\b", r"\bwhat (?:is|s) this\b", r"\bwhats this\b",
+    r"\bwhat(?: is|s|s is) (?:this|that|it) (?:about|for|regarding|re)\b", r"\bwhat(?: is|s|s is) this\b", r"\bwhats this\b",
     r"\bis this (?:a )?(?:scam|spam|legit|real|legitimate|phishing|fake)\b", r"\bscam\?", r"\bspam\?",
     r"\bhow (?:did|do|d) (?:you|u|yall) get (?:my|this) (?:number|#|info|phone)\b",
     r"\bwhere (?:did|do) (?:you|u) get (?:my|this) (?:number|#)\b",
-    r"\bwho (?:do|does) (?:you|u|this) (?:work for|represent)\b", r"\bwhat (?:is|s) this regarding\b",
+    r"\bwho (?:do|does) (?:you|u|this) (?:work for|represent)\b", r"\bwhat(?: is|s|s is) this regarding\b",
     r"\bwho (?:sent|is sending) (?:this|me)\b", r"\b(?:i )?dont know what this is\b", r"^who\?*$",
 )
 ABUSE = (
     r"\bf\*+\w*", r"\bfu+ck\w*\b", r"\bf+u+c+k\b", r"\bfck\w*\b", r"\bfuk\w*\b", r"\bstfu\b", r"\bwtf\b",
-    r"\bshit\w*\b", r"\bb[i!*]tch\w*\b", r"\bass ?hole\w*\b", r"\bbastard\w*\b", r"\bgo to hell\b",
+    r"\bshit\w*\b", r"\bb(?:i|!|\*)tch\w*\b", r"\bass ?hole\w*\b", r"\bbastard\w*\b", r"\bgo to hell\b",
     r"\bscrew (?:you|u|off)\b", r"\bpiss off\b", r"\bscammers?\b(?!\?)", r"\bvultures?\b", r"\bcrooks?\b",
     r"\bthie(?:f|ves)\b", r"\bleeches\b", r"\bidiots?\b", r"\bmorons?\b", r"\bdamn (?:you|u)\b",
     r"\bkiss my\b", r"\bsuck (?:it|my)\b", r"\bdie\b", r"\bf off\b", r"\bgtfo\b", r"\bdumbass\b", r"\bcunt\b",
@@ -292,14 +300,15 @@ BALANCE = (
     r"\bbalance\b", r"\bpay ?off (?:amt|amount|balance|quote)\b", r"\bpayoff\b",
     r"\bwhat (?:do|does) i (?:still )?owe\b", r"\bwhat i owe\b",
     r"\b(?:min|minimum|mininum) (?:payment|pmt|pymt|due|amount|amt)\b", r"\bamount (?:due|owed|owing)\b",
-    r"\bwhat (?:is|s) (?:due|owed)\b", r"\bwhy is (?:it|my|the|this)\b", r"\bwhy (?:did|has) (?:it|my|the) (?:go up|increase|bill)\b",
-    r"\bwhat (?:is|s) the (?:total|amount)\b", r"\bhow much\?*$", r"\btotal (?:due|owed)\b", r"\bstatement\b",
+    r"\bwhat(?: is|s|s is) (?:due|owed)\b", r"\bwhy is (?:it|my|the|this)\b", r"\bwhy (?:did|has) (?:it|my|the) (?:go up|increase|bill)\b",
+    r"\bwhat(?: is|s|s is) the (?:total|amount)\b", r"\bhow much\?*$", r"\btotal (?:due|owed)\b", r"\bstatement\b",
     r"\bwhen is (?:it|my payment|the payment) due\b", r"\bdue date\b",
 )
 PLAN = (
     r"\bpayment plans?\b", r"\b(?:a )?plan\b", r"\binstal+ments?\b", r"\bpayment arrangement\b", r"\barrangement\b",
     r"\b(?:do|make|set up|setup|split (?:it )?(?:in|into)) (?:some |monthly |small |\d+ )?payments\b",
-    r"\b\d+ payments\b", r"\b(?:a|per|each|every|/) ?(?:month|mo|week|wk|2 weeks|2 wks|two weeks|other week|paycheck|check)\b",
+    r"\b\d+ payments\b", r"\bevery (?:other )?(?:week|wk|month|friday|monday|tuesday|wednesday|thursday|saturday|"
+    r"sunday|fri|mon|payday|paycheck|pay day|2 weeks|two weeks|\d+ (?:days|weeks|wks))\b", r"\b(?<!in )(?<!within )(?:a|per|each|every|/) ?(?:month|mo|week|wk|2 weeks|2 wks|two weeks|other week|paycheck|check)\b",
     r"\bmonthly\b", r"\bbi-?weekly\b", r"\bweekly\b", r"\bhalf (?:now|today|next|later)\b", r"\bhalf and half\b",
     r"\b(?:take|accept|settle for|do you take|would you take|would u take) \$?\d", r"\bclose (?:it|this|the account) out\b",
     r"\bsettle(?:ment)?\b", r"\blowest\b", r"\bsplit (?:it|the|this)\b", r"\ba little at a time\b", r"\bpartial\b",
@@ -326,14 +335,23 @@ PAY = (
 
 #: English date cues (the entities module resolves them; this only says "a date was meant").
 DATE_CUE = (
-    r"\b(?:mon|tues?|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?\b(?<!\bsun)(?<!\bsat)|\b(?:wednesday|saturday|sunday)\b|"
-    r"\b(?:tomorrow|tmrw|tmr|tmrow|tmw|2moro|2morrow|2mrw|tomoro|tomorow|tommorow|tonight|tonite)\b|"
-    r"\b(?:next|nxt|this|coming) (?:week|wk|month|mo|payday|paycheck|weekend|year)\b|\bweekend\b|"
-    r"\bend of (?:the |this |next )?(?:month|week|mo)\b|\beom\b|\b\d{1,2}(?:st|nd|rd|th)\b|"
-    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|"
-    r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]* \d{1,2}\b|"
-    r"\bin (?:a |\d+ |one |two |three |a few |few )?(?:days?|wks?|weeks?|months?)\b|\bpayday\b|\bget(?:ting)? paid\b|"
-    r"\bfirst of (?:the )?month\b|\b(?:til|till|until|by) (?:the )?\d+(?:st|nd|rd|th)?\b|\bday after\b|\blater\b"
+    r"\b(?:mon|tues?|wed|thu|thur|thurs|fri|sat|sun)(?:day)?s?\b(?<!\bsun)(?<!\bsat)",
+    r"\b(?:wednesday|saturday|sunday)\b",
+    r"\b(?:tomorrow|tmrw|tmr|tmrow|tmw|2moro|2morrow|2mrw|tomoro|tomorow|tommorow|tonight|tonite)\b",
+    r"\b(?:next|nxt|this|coming) (?:week|wk|month|mo|payday|paycheck|weekend|year)\b",
+    r"\bweekend\b",
+    r"\bend of (?:the |this |next )?(?:month|week|mo)\b",
+    r"\beom\b",
+    r"\b\d{1,2}(?:st|nd|rd|th)\b",
+    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b",
+    r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]* \d{1,2}\b",
+    r"\bin (?:a |\d+ |one |two |three |a few |few )?(?:days?|wks?|weeks?|months?)\b",
+    r"\bpayday\b",
+    r"\bget(?:ting)? paid\b",
+    r"\bfirst of (?:the )?month\b",
+    r"\b(?:til|till|until|by) (?:the )?\d+(?:st|nd|rd|th)?\b",
+    r"\bday after\b",
+    r"\blater\b",
 )
 #: Words allowed in a reply that is only a date ("give me til monday", "can i do the 20th instead").
 PROMISE_FILLER = frozenset("""
