@@ -52,7 +52,8 @@ def follow(sessions, phone: str, stop: threading.Event, start_after: int) -> Non
         for mid, body, status, kind in rows:
             last = mid
             note = "" if status in ("sent", "queued", "delivered", "pending", "sending") else f"  [{status}]"
-            print(f"\r\033[Kduly> {body}{note}\nyou> ", end="", flush=True)
+            clear = "\r\033[K" if sys.stdout.isatty() else "\n"
+            print(f"{clear}duly> {body}{note}\nyou> ", end="", flush=True)
         stop.wait(0.3)
 
 

@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for noisy in ("alembic", "httpx", "httpx2", "httpcore", "twilio.http_client"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if argv[:2] == ["intents", "eval"]:
         from duly import intents_eval
 

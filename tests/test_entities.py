@@ -248,3 +248,12 @@ def test_same_result_raw_casefolded_and_either_lang():
         b = extract_entities(text.casefold(), now=now, tz=tz, lang="zh")
         assert (a.amount, a.amount_max, a.date, a.time, a.has_date_words, a.date_is_past) == \
                (b.amount, b.amount_max, b.date, b.time, b.has_date_words, b.date_is_past), text
+
+
+def test_corpus_spans_are_trimmed_and_in_bounds():
+    for text, _ in ROWS:
+        t = text.casefold()
+        r = run(text)
+        for a, b in r.spans:
+            assert 0 <= a < b <= len(t), text
+            assert t[a:b] == t[a:b].strip(), (text, t[a:b])

@@ -816,6 +816,9 @@ def _agent_action(s: _Step, ev: AgentAction) -> None:
 # --- reply cap -----------------------------------------------------------------------------
 
 _PROTECTIVE = (OptOut, OptIn, SetHold, Handoff, Flag, Quarantine, Audit)
+#: Replies the loop guard never holds back: the one opt-out confirmation (US-08) and the
+#: notice that a person will answer (G-01) — a handoff is never silent.
+_CAP_EXEMPT = frozenset({"optout_confirmation", "handoff_notice"})
 
 
 def _cap(s: _Step) -> tuple[ConversationState, list[Action]]:
@@ -823,11 +826,11 @@ def _cap(s: _Step) -> tuple[ConversationState, list[Action]]:
     conversation does not move; protective actions and opt-out confirmation stay."""
     new_state, actions = s.result()
     limit = int(s.pol("dialog", "max_auto_replies_per_hour", 8))
-    replies = [a for a in actions if isinstance(a, Reply) and a.kind != "optout_confirmation"]
+    replies = [a for a in actions if isinstance(a, Reply) and a.kind not in _CAP_EXEMPT]
     if not replies or s.facts.replies_last_hour + len(replies) <= limit:
         return new_state, actions
     kept = [a for a in actions if isinstance(a, _PROTECTIVE)
-            or (isinstance(a, Reply) and a.kind == "optout_confirmation")]
+            or (isinstance(a, Reply) and a.kind in _CAP_EXEMPT)]
     kept.append(Audit("US-20", {"reply_cap": limit, "replies_last_hour": s.facts.replies_last_hour,
                                 "suppressed": [r.template for r in replies]}))
     slots = dict(s.orig.slots)

@@ -57,7 +57,7 @@ _STOP_UNSURE = _rx(en.STOP_PHRASES_UNSURE)
 _STOP_NOT = _rx(en.STOP_NOT)
 _STOP_LEAD = re.compile(r"^(?P<kw>[a-zêé]+)(?:(?P<punct>\s*[.!,;:]+)|\s+(?P<obj>" + en.STOP_LEAD_OBJECTS + r")\b)")
 _STOP_WORD = Rule(r"\b(?:stop|stopall|unsubscribe|unsub|cancel|quit|revoke|optout|opt out|opt-out|"
-                        r"remove|end|block|cease)\b")
+                        r"remove|block|cease)\b")
 _STOP_TRAIL = Rule(r"(?<!dont )(?<!do not )(?<!to )(?<!never )(?<!wont )\b(?:stop|unsubscribe|quit|stopall|optout)[.!]*$")
 _CANCEL_PAYMENT = _rx(en.CANCEL_PAYMENT)
 _CH_VOICE = _rx(en.CHANNEL_VOICE)
@@ -88,7 +88,7 @@ _PROMISE_NODATE = Rule(r"\b(?:i can|i could|ill|i will|im going to|im gonna|i am
 _WORDS = re.compile(r"[a-z0-9êé#$*-]+")
 _LETTERS = re.compile(r"[a-z]+")
 _REPEATS = re.compile(r"(.)\1+")
-_SPACED = re.compile(r"(?:[a-z] ){2,}[a-z]")
+_SPACED = re.compile(r"(?:[a-z][ .\-]){2,}[a-z][.!]*")
 _BARE_NUMBER = re.compile(r"^\$? ?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:\.\d{1,2})?) ?(?:\$|usd|dollars|bucks|元|块)?$")
 
 # Chinese --------------------------------------------------------------------------
@@ -119,13 +119,17 @@ _Z_PUNCT = re.compile(r"[\s,.!?~:;\"'()【】…]+")
 # Context-specific -----------------------------------------------------------------
 _AFFIRM = frozenset("""yes y ye yea yeah ya yah yep yup yuh k kk ok okay okey sure correct right confirm confirmed
 agreed agree deal absolutely definitely alright fine perfect great yess yesss affirmative si oui""".split())
-_AFFIRM_PHRASES = frozenset({"this is her", "this is him", "this is he", "this is she", "yes this is her",
-                             "yes this is him", "yes it is me", "yes its me", "yes speaking", "thats right", "sure thing", "of course", "thats right", "that is right", "sounds good",
-                             "go ahead", "please do", "yes please", "that works", "works for me", "i agree",
-                             "for sure", "yes sir", "yes maam", "ok thanks", "ok thank you", "thats me",
-                             "this is me", "it is me", "its me", "speaking", "yes it is", "yes thats me",
-                             "that is correct", "thats correct", "ok cool", "cool", "bet", "got it"})
+_AFFIRM_PHRASES = frozenset({
+    "sure thing", "of course", "thats right", "that is right", "sounds good", "go ahead", "please do",
+    "yes please", "that works", "works for me", "i agree", "for sure", "yes sir", "yes maam", "ok thanks",
+    "ok thank you", "ok cool", "cool", "bet", "got it", "that is correct", "thats correct",
+    # identity confirmations ("Is this Dana?")
+    "me", "yes me", "that is me", "thats me", "it is me", "its me", "this is me", "speaking", "yes speaking",
+    "yes it is", "yes it is me", "yes its me", "yes thats me", "this is her", "this is him", "this is he",
+    "this is she", "yes this is her", "yes this is him",
+})
 _DENY = frozenset("no nope nah naw negative nay never non".split())
+_ZH_YES_NO = zh.AFFIRM | zh.DENY
 _DENY_PHRASES = frozenset({"not now", "not today", "not yet", "not really", "no way", "not interested in that",
                            "i dont think so", "dont think so", "not at this time", "i cant", "no i cant",
                            "i dont want to", "no i dont"})
@@ -191,6 +195,8 @@ def _stop_keyword(s: str, st: frozenset[str], words: list[str]) -> tuple[float, 
         squeezed = _REPEATS.sub(r"\1", plain)  # "stooop", "stoppp"
         if squeezed in en.STOP_KEYWORDS or plain in en.STOP_ABBREVIATIONS:
             return _LEXICON, "stop.keyword_variant"
+        if fuzzy.near_miss(plain, "stop"):  # "stoo": not a real word, one edit from "stop"
+            return _UNSURE_MARK, "stop.near_miss"
     core = [w for w in words if w not in en.STOP_FILLER and not w.isdigit()]
     if core and all(w in en.STOP_KEYWORDS for w in core) and len(core) <= 2:
         return _CERTAIN, "stop.keyword_plus"
@@ -202,8 +208,8 @@ def _stop_keyword(s: str, st: frozenset[str], words: list[str]) -> tuple[float, 
     return None
 
 
-def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None, context: str, ent, plan_options: int,
-              unsure: float) -> tuple[str, float, str, dict]:
+def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None, context: str, ent,
+              plan_options: int, unsure: float) -> tuple[str, float, str, dict]:
     """The rule cascade over the English view ``s`` and the Chinese text ``zh_text``.
     Returns (intent, confidence, rule, extra entity fields)."""
     z = zh_text
@@ -217,14 +223,15 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     hit = _stop_keyword(s, st, words)
     if hit:
         conf, rule = hit
-        if conf == _UNSURE_MARK or rule == "stop.gateway_letter" and context in ("confirm", "verify", "plan_offer"):
-            conf = unsure  # "n" may mean "no" here: pause and hand off (US-06)
+        if conf == _UNSURE_MARK or (rule == "stop.gateway_letter" and context in ("confirm", "verify", "plan_offer")):
+            conf = unsure  # possible opt-out ("n" may mean "no" here): pause and hand off (US-06)
         return "stop", conf, rule, {"channel": _channel(s, st)}
     if z:
         zs = _Z_STOP_NOT.sub("", z)
         if _Z_STOP.search(zs):
             return "stop", _CERTAIN, "stop.zh_lexicon", {"channel": "sms"}
-    if _WRONG.search(s, st) or (z and _Z_WRONG.search(z, None, zc)) or (context == "verify" and _plain(s, z) in _VERIFY_WRONG):
+    if (_WRONG.search(s, st) or (z and _Z_WRONG.search(z, None, zc))
+            or (context == "verify" and _plain(s, z) in _VERIFY_WRONG)):
         return "wrong_number", _LEXICON, "wrong_number.lexicon", {}
     if _STOP_PHRASE.search(s, st):
         return "stop", _LEXICON, "stop.phrase", {"channel": _channel(s, st)}
@@ -239,31 +246,33 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "start", _CERTAIN if plain in en.START_KEYWORDS else _LEXICON, "start.lexicon", {}
 
     # 3. what the bot last asked -------------------------------------------------------
-    if context in ("confirm", "verify", "opted_out", "notice", "ask_date", "ask_amount", "plan_offer"):
-        yn = _yes_no(plain, words, context)
-        if yn and (context in ("confirm", "verify") or plain in _AFFIRM or plain in _DENY
-                   or plain in _AFFIRM_PHRASES or (z and plain in zh.AFFIRM | zh.DENY)):
-            return yn, _LEXICON, f"{yn}.{context}", {}
+    yn = _yes_no(plain, words, context)
+    if yn and (context in ("confirm", "verify") or plain in _AFFIRM or plain in _DENY
+               or plain in _AFFIRM_PHRASES or plain in _ZH_YES_NO):
+        return yn, _LEXICON, f"{yn}.{context}", {}
     if context == "verify":
-        if _IDENTITY.search(s, st) or (z and _Z_IDENTITY.search(z, None, zc)) or (words and all(w.isdigit() for w in words)):
+        if (_IDENTITY.search(s, st) or (z and _Z_IDENTITY.search(z, None, zc))
+                or (words and all(w.isdigit() for w in words))):
             return "identity_check_answer", _LEXICON, "identity.verify", {}
     if context == "plan_offer":
         m = _CHOICE.match(plain)
         if m:
-            n = int(m.group("n")) if m.group("n") else _WORDNUM[m.group("w") or m.group("z")] \
-                if not (m.group("z") or "").isdigit() else int(m.group("z"))
+            token = m.group("n") or m.group("w") or m.group("z")
+            n = int(token) if token.isdigit() else _WORDNUM[token]
             limit = plan_options if plan_options > 0 else 9
             if 1 <= n <= limit:
                 return "choice", _CERTAIN, "choice.plan_offer", {"option": n}
     if context == "ask_date" and _has_date(s, st, z, ent) and not ent.date_is_past:
-        if not (_DISPUTE.search(s, st) or _HARDSHIP.search(s, st) or (z and (_Z_HARDSHIP.search(z, None, zc) or _Z_PAID.search(z, None, zc)))):
+        if not (_DISPUTE.search(s, st) or _HARDSHIP.search(s, st)
+                or (z and (_Z_HARDSHIP.search(z, None, zc) or _Z_PAID.search(z, None, zc)))):
             return "promise", _LEXICON, "promise.ask_date", {}
     if context == "ask_amount":
         if ent.amount is not None and len(words) <= 4:
             return "promise", _LEXICON, "promise.ask_amount", {}
         m = _BARE_NUMBER.match(plain)
         if m:  # the bot asked "how much?": a bare number is the amount
-            return "promise", _LEXICON, "promise.ask_amount_bare", {"amount": Decimal(m.group(1).replace(",", ""))}
+            amount = Decimal(m.group(1).replace(",", ""))
+            return "promise", _LEXICON, "promise.ask_amount_bare", {"amount": amount}
 
     # 4. the rest, most specific first -----------------------------------------------
     if _PLAN_OFFER.search(s, st):
@@ -288,6 +297,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "abuse", _LEXICON, "abuse.lexicon", {}
     if _PLAN.search(s, st) or (z and _Z_PLAN.search(z, None, zc)):
         return "plan", _LEXICON, "plan.lexicon", {}
+    if z and _Z_BALANCE.search(z, None, zc):
+        return "balance", _LEXICON, "balance.zh_lexicon", {}
     promise = _promise(s, st, z, words, ent)
     if promise:
         return promise
@@ -314,9 +325,11 @@ def _plain(s: str, z: str | None) -> str:
 
 
 def _yes_no(plain: str, words: list[str], context: str) -> str | None:
+    """``"affirm"``/``"deny"`` for a yes/no-shaped reply, else None."""
     if plain in _AFFIRM or plain in _AFFIRM_PHRASES or plain in zh.AFFIRM:
         return "affirm"
-    if plain in _DENY or plain in _DENY_PHRASES or plain in zh.DENY or (context == "confirm" and plain in ("不是", "不是的")):
+    if (plain in _DENY or plain in _DENY_PHRASES or plain in zh.DENY
+            or (context == "confirm" and plain in ("不是", "不是的"))):
         return "deny"
     if not words:
         return None
@@ -326,7 +339,7 @@ def _yes_no(plain: str, words: list[str], context: str) -> str | None:
         rest = words[1:]
         if all(w in _AFFIRM_REST or w in _AFFIRM for w in rest):
             return "affirm"
-        if context == "verify" and rest[:2] == ["this", "is"] or rest[:2] == ["it", "is"] or rest[:1] == ["its"]:
+        if (context == "verify" and rest[:2] == ["this", "is"]) or rest[:2] == ["it", "is"] or rest[:1] == ["its"]:
             return "affirm"
     return None
 
@@ -337,7 +350,8 @@ def _has_date(s: str, st: frozenset[str], z: str | None, ent) -> bool:
                 or (z and _Z_DATE_CUE.search(z, None, zc)))
 
 
-def _promise(s: str, st: frozenset[str], z: str | None, words: list[str], ent) -> tuple[str, float, str, dict] | None:
+def _promise(s: str, st: frozenset[str], z: str | None, words: list[str],
+             ent) -> tuple[str, float, str, dict] | None:
     """Promise-to-pay: a future date with a paying verb, or a reply that is only a date
     ("next friday", "give me til monday"). "today"/"now" alone makes it ``pay``."""
     zc = frozenset(z) if z else None
@@ -398,7 +412,7 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
     s_typed = s
     s = fuzzy.correct_text(s, _KNOWN)
     if _SPACED.fullmatch(s):
-        s = s.replace(" ", "")  # "s t o p"
+        s = re.sub(r"[ .\-]", "", s)  # "s t o p", "s.t.o.p"
     z = fuzzy.correct_zh(norm) if cjk else None
     zc = frozenset(z) if z else None
     st = word_starts(s)

@@ -38,7 +38,19 @@ Choices for ambiguous forms (documented contract, see also tests/test_dates.py):
   8–11 are morning; 12 is noon.
 * ``下周五`` is next calendar week's Friday; ``这周三``/``本周三`` this week's (may be
   past: then ``past`` is set); plain ``周五`` this week's if today or later, else
-  next week's.
+  next week's (so, unlike English ``friday``, ``周一`` said on a Monday is today).
+* ``asap`` / ``soon`` / ``in a few days`` / ``尽快`` / ``过几天`` / ``近期``:
+  ``has_date_words`` only (no commitment to a day).
+* ``a week from friday`` → next Friday + 7; ``end of the year`` / ``年底`` → Dec 31;
+  ``christmas``, ``new year's``, ``thanksgiving`` → next occurrence;
+  ``this weekend`` / ``周末`` → Saturday (``next weekend`` / ``下周末`` a week on).
+* ``12月底`` / ``1月初``: that month's last / first day, next occurrence
+  (``11月底`` on 2026-11-30 is today).
+* ``31/12/2026``: a first number above 12 can only be a day, read as day/month;
+  ``24/7`` and fractions in money context (``pay 1/2 now``) are not dates.
+* Past tense (``paid``, ``sent``, ``mailed``, ``已经`` … and no future cue such as
+  ``will``, ``can``, ``next``, ``要``) flips weekdays, ``m/d``, day-of-month and bare
+  times to the most recent occurrence: ``paid at 3pm`` asked at 10:00 is yesterday.
 """
 
 from __future__ import annotations
@@ -282,7 +294,7 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("yesterday", re.compile(r"\b(?:yesterday|yday|yest|ystrdy)\b", re.I)),
     ("today", re.compile(r"\b(?:today|2day|tday|tonight|tonite|rn|right\s+now|now|this\s+(?:morning|afternoon|evening|am|pm)"
                          r"|earlier\s+today|later\s+today|end\s+of\s+(?:the\s+)?day|eod)\b", re.I)),
-    ("weekend", re.compile(r"\b(?P<mod>this|next|nxt|last|the|on\s+the|over\s+the|by\s+the)?\s*week[\s-]?end\b", re.I)),
+    ("weekend", re.compile(r"\b(?:(?P<mod>this|next|nxt|last|the|on\s+the|over\s+the|by\s+the)\s+)?week[\s-]?end\b", re.I)),
     ("eow", re.compile(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<next>next\s+)?(?:week|wk)|eow)\b", re.I)),
     ("week_vague", re.compile(r"\b(?P<mod>next|nxt|this|last|the\s+following)\s+(?:week|wk)s?\b", re.I)),
     ("month_vague", re.compile(r"\b(?P<mod>next|nxt|this|last|the\s+following)\s+(?:month|mo|mth)\b", re.I)),

@@ -98,6 +98,15 @@ def correct_word(token: str, known: frozenset[str] = frozenset()) -> str:
     return keyword
 
 
+def near_miss(token: str, keyword: str) -> bool:
+    """True when ``token`` is one edit (OSA) from ``keyword``, is not ``keyword`` and is not
+    a real word (Zipf < :data:`REAL_WORD_ZIPF`): ``near_miss("stoo", "stop")`` is True,
+    ``near_miss("shop", "stop")`` is False. Used only to flag a *possible* opt-out."""
+    if token == keyword or not token.isalpha() or OSA.distance(token, keyword) != 1:
+        return False
+    return _zipf_frequency(token) < REAL_WORD_ZIPF
+
+
 def correct_text(text: str, known: frozenset[str] = frozenset()) -> str:
     """Correct every ASCII word of 4+ letters in ``text`` with :func:`correct_word`.
 

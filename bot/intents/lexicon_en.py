@@ -33,7 +33,7 @@ STOP_FILLER = frozenset({
     "please", "pls", "plz", "plse", "now", "thanks", "thank", "you", "thx", "ty", "all",
     "me", "it", "asap", "immediately", "right", "away", "already", "just", "ok", "okay",
     "sir", "maam", "im", "out", "opt", "this", "texts", "msgs", "messages", "text",
-    "sms", "again", "forever", "permanently", "number", "my", "from", "list", "the",
+    "sms", "again", "forever", "permanently", "number", "my", "from", "list",
 })
 
 #: Leading keyword followed by one of these words is an opt-out ("stop it", "stop texting").
@@ -52,10 +52,10 @@ STOP_PHRASES = (
     r"harrassing|bothering|spamming|hounding|pestering|blowing up|hitting me up|calls|"
     r"reaching out|communicating)\b",
     r"\b(?:dont|do not|never|pls dont|please dont|u dont|you dont)\s+(?:ever\s+)?(?:text|txt|message|msg|"
-    r"contact|call|email|e-mail|sms|bother|harass|reach out|write)(?:ing)?\b(?! (?:before|after|until|til|till|at)\b)",
+    r"contact|call|email|e-mail|sms|bother|harass|reach out|write)(?:ing)?\b(?! (?:before|after|until|til|till|at|during|on|in the|while)\b)",
     r"\bno more (?:texts?|txts?|messages?|msgs?|calls|emails?|contact|sms)\b",
     r"\b(?:remove|take|delete|drop|unsubscribe) (?:me|my (?:number|#|phone|info))(?: number)? (?:off|from)\b",
-    r"\bremove (?:me|my number|my #)\b",
+    r"\bremove (?:me|my number|my #)(?!\w)",
     r"\b(?:opt|sign) me out\b", r"\bopt(?:ing)? out\b", r"\bopt-out\b",
     r"\bunsub(?:scribe)?\b",
     r"\bdo not (?:ever )?contact\b", r"\bcease\b",
@@ -63,6 +63,7 @@ STOP_PHRASES = (
     r"\bmake (?:it|them|this) stop\b",
     r"\b(?:said|say|saying|told you|tell you) (?:to )?stop\b",
     r"\bdo not call\b", r"\bwrong to text me\b",
+    r"\b(?:text|message|call|contact) me (?:again|one more time) and\b",
     r"\bquit (?:it|this)\b",
     r"\bstop (?:with )?(?:the|these|your|ur) (?:texts|messages|msgs|calls|spam)\b",
     r"\brevoke (?:my )?consent\b", r"\bwithdraw (?:my )?consent\b",
@@ -73,7 +74,7 @@ STOP_PHRASES = (
 #: opt-out threshold, so the dialog pauses automation and hands off (US-06 safe default).
 STOP_PHRASES_UNSURE = (
     r"\bleave me (?:the hell )?alone\b",
-    r"\b(?:lose|delete|forget|erase) (?:my|this) (?:number|#|contact|info)\b",
+    r"\b(?:lose|delete|forget|erase) (?:my|this) (?:number|#|contact|info)(?!\w)",
     r"\b(?:im|i am|i will|ill|gonna|going to) (?:be )?block(?:ing)?\b",
     r"\bblock(?:ing|ed)? (?:this|your|ur|you|u)\b(?! (?:card|account|payment))",
     r"^(?:good ?bye|bye|bye bye)\b",
@@ -94,8 +95,9 @@ STOP_NOT = (
     r"transaction|plan|promise|arrangement|appointment|withdrawal|draft)\b",
     r"\bend of (?:the |this |next )?(?:month|week|year|day|mo)\b",
     r"\b(?:by|at|before|til|till|until) (?:the )?end\b",
-    r"\b(?:dont|do not|never|wont|will not|please dont|pls dont) (?:stop|cancel|end)\b",
-    r"\bquit (?:my|his|her|the|a) (?:job|work)\b",
+    r"\b(?:dont|do not|never|wont|will not|please dont|pls dont|cant|cannot|couldnt) (?:stop|cancel|end)\b",
+    r"\bquit (?:my|his|her|the|a|this|that) (?:\w+ )?(?:job|work|gig|position)\b",
+    r"\b(?:bus|truck|rest|pit|full|one|last|next|first|train|subway) stop\b", r"\bstop (?:sign|light)s?\b",
 )
 
 #: A request to cancel/stop a payment or autopay: a person must look (not an opt-out).
@@ -163,7 +165,7 @@ BANKRUPTCY = (
 # --- wrong number (US-12) -------------------------------------------------------
 
 WRONG_NUMBER = (
-    r"\bwrong (?:number|#|num|no|person|phone|guy|girl|lady|man|texter|contact)\b",
+    r"\bwrong (?:number|#|num|no|person|phone|guy|girl|lady|man|texter|contact)(?!\w)",
     r"\bwrong #", r"^(?:thats |this is |its |that is )?not me[.!]*$", r"\bnot me\b(?! (?:to|the))",
     r"\b(?:i )?(?:dont|do not) know (?:any ?one|any ?body|anybody|who (?:that|this|you)|a |an |this "
     r"(?:person|guy|lady|woman|man)|him|her|them|no ?one|nobody|[a-z]+ named)\b",
@@ -172,17 +174,17 @@ WRONG_NUMBER = (
     r"\b(?:my name is ?(?:nt|not)|my names not|my name isnt|this is not|this isnt|thats not|i am not|im not) "
     r"(?!my |the |a |an |in |at |on |sure|able|going|gonna|paying|interested|working|home|available|ready|happy|"
     r"okay|ok|trying|mine|it|true|right|fair|correct|what|how|why|possible|true)[a-z]+[!.]*(?:$|[,!.]| stop| you)",
-    r"\bnew (?:number|phone|#)\b", r"\b(?:had|have had|got) this (?:number|#|phone)\b",
+    r"\bnew (?:number|phone|#)(?!\w)", r"\b(?:had|have had|got) this (?:number|#|phone)(?!\w)",
     r"\b(?:doesnt|does not|dont|do not|no longer) (?:live|lives|stay|work) here\b",
-    r"\bno longer (?:has|have|uses|owns) (?:this|that) (?:number|phone|#)\b",
+    r"\bno longer (?:has|have|uses|owns) (?:this|that) (?:number|phone|#)(?!\w)",
     r"\bthis is (?:his|her|their) (?:mom|mother|dad|father|wife|husband|son|daughter|sister|"
     r"brother|girlfriend|boyfriend|partner|roommate|aunt|uncle|grandma|grandmother|friend|landlord)\b",
     r"\b(?:not|isnt|is not) (?:who|the person) (?:you(?:re| are)|u r|ur) (?:looking|trying)\b",
     r"\byou (?:have|got|texted) the wrong\b", r"\bnever heard of (?:him|her|them|that person)\b",
     r"\bthis (?:number|phone|#) (?:isnt|is not|doesnt|does not) (?:belong|his|hers)\b",
-    r"\bnot (?:his|her|their) (?:number|phone)\b", r"^no [a-z]+ (?:here|at this number)\b",
+    r"\bnot (?:his|her|their) (?:number|phone)\b", r"\b(?:not|isnt|aint) [a-z]+s (?:phone|number|cell|#)(?!\w)", r"^no [a-z]+ (?:here|at this number)\b",
     r"^who(?: is|s|s is) (?!this|that|it|dis|you|u|there|calling|texting|sending|speaking|the|a|an|my|your)[a-z]+\?*$",
-    r"\bjust got this (?:number|phone|#)\b", r"\bdont know (?:who|any|a)\b",
+    r"\bjust got this (?:number|phone|#)(?!\w)", r"\bdont know (?:who|any|a)\b",
 )
 
 # --- dispute (US-16) ----------------------------------------------------------------
@@ -200,12 +202,15 @@ DISPUTE = (
     r"\b(?:was|been|already|got) (?:settled|resolved|closed|forgiven|written off|charged off)\b",
     r"\bstatute of limitations\b",
     r"\b(?:stop|quit) charging\b", r"\bcharging me\b", r"\b(?:late )?fees? (?:are|is) (?:wrong|unfair|bs|ridiculous)\b",
-    r"\b(?:stop|remove|waive|drop|take off|get rid of) (?:the |these |those |all the |all |my )?(?:late )?fees\b",
+    r"\b(?:stop|remove|waive|drop|take off|get rid of) (?:the |these |those |all the |all |my |that )?(?:late )?fees?\b",
+    r"\b(?:dont|do not|never) (?:have|had) (?:an? |any )?(?:account|card|loan|credit card|debt)s? (?:with|from|at)\b",
+    r"\b(?:records?|statement|report|math|numbers?|figures?|fees?|calculation) (?:is|are|seems|looks|is all|are all) (?:wrong|incorrect|off|not right)\b",
+    r"\bdont recognize (?:this|the|that|these) (?:debt|charges?|account|loan|balance|amount)\b",
     r"\bovercharg\w*\b", r"\bdouble charg\w*\b", r"\bnot (?:responsible|liable) for\b",
     r"\bi didnt (?:make|authorize|authorise|sign up for|open) (?:these|this|that|those|the)\b",
     r"\bunauthori[sz]ed\b", r"^prove it\b", r"\bprove (?:it|that)\b",
     r"\bnever (?:signed up|applied|agreed|authori[sz]ed)\b", r"\bstole my (?:identity|card|info|information|wallet)\b",
-    r"\bidentity (?:was |got )?stolen\b", r"\bnot (?:a )?debt i (?:owe|recognize)\b", r"\bdont recognize (?:this|the|that)\b",
+    r"\bidentity (?:was |got )?stolen\b", r"\bnot (?:a )?debt i (?:owe|recognize)\b",
 )
 
 # --- paid already --------------------------------------------------------------------
@@ -214,9 +219,11 @@ PAID_ALREADY = (
     r"\balready (?:paid|payed|sent|made|mailed|submitted|took care|taken care|settled up|covered)\b",
     r"\b(?<!get )(?<!gets )(?<!getting )(?<!be )(?<!will be )(?<!when i )paid\b(?! (?:on|next|by|this) (?:friday|monday|"
     r"tuesday|wednesday|thursday|saturday|sunday|fri|mon|tue|wed|thu|the \d))(?!day)",
-    r"\bpayed\b", r"\bpaid (?:it|this|that|off|in full|already|yesterday|last)\b",
+    r"\bpayed\b", r"\b(?:and|just|already|i) (?:made|sent|submitted|did) (?:a |the |my |that )?payment\b", r"^(?:made|sent) (?:a |the |my )?payment\b", r"\bpaid (?:it|this|that|off|in full|already|yesterday|last)\b",
     r"\bpayment (?:went|has gone|was|has been|is) (?:thru|through|sent|made|posted|processed|submitted|completed)\b",
-    r"\bconf(?:irmation)? ?(?:#|number|no|num|code)\b",
+    r"\bpayment (?:posted|cleared|processed|went thru|went through)\b",
+    r"\b(?:already )?(?:took|taken|withdrew|withdrawn|debited|deducted|pulled) (?:it|the money|the payment|out|my payment)\b",
+    r"\bconf(?:irmation)? ?(?:#|number|no|num|code)(?!\w)",
     r"\b(?:mailed|sent|dropped off) (?:a |the |my |you a |u a )?(?:check|cheque|money order|payment|money|it|the money|funds)\b",
     r"\bcheck (?:is |was )?in the mail\b", r"\btook care of (?:it|this|that)\b",
     r"\b(?:i|we) (?:made|submitted|sent) (?:a |the |my )?payment\b",
@@ -235,12 +242,13 @@ HARDSHIP = (
     r"\b(?:cant|cannot|can not|unable to|couldnt|could not) afford\b", r"\bbarely\b",
     r"\b(?:money|things|finances|budget|cash)(?: is| are|s)? (?:really |super |very )?tight\b", r"\btight (?:on|with) (?:money|cash)\b",
     r"\bbroke\b", r"\bno money\b", r"\b(?:dont|do not) have (?:the |any |enough )?(?:money|cash|funds)\b",
-    r"\bstruggl\w+\b", r"\bquit my job\b", r"\bstopped working\b", r"\bcant work\b", r"\bhard times?\b", r"\bhardship\b", r"\bfinancial (?:difficult\w*|trouble|problems?|crisis)\b",
+    r"\bstruggl\w+\b", r"\bcut (?:my|our|his|her) (?:hours|pay|shifts?|wages?|salary)\b", r"\bquit my job\b", r"\bstopped working\b", r"\bcant work\b", r"\bhard times?\b", r"\bhardship\b", r"\bfinancial (?:difficult\w*|trouble|problems?|crisis)\b",
     r"\bhelp (?:me )?(?:with )?(?:pay|paying|payments?)\b", r"\bneed help (?:paying|with)\b",
     r"\bdivorc\w+\b", r"\bfuneral\b", r"\bevict\w*\b", r"\bhomeless\b",
     r"\bmy (?:husband|wife|mom|mother|dad|father|son|daughter|partner|child) (?:passed|died)\b",
     r"\bbehind on (?:rent|bills|everything)\b", r"\bliving paycheck to paycheck\b",
-    r"\b(?:no|not any|zero) (?:savings|income)\b",
+    r"\b(?:no|not any|zero) (?:savings|income)\b", r"\bcovid\b", r"\bcorona ?virus\b", r"\bcar (?:accident|broke)\b",
+    r"\baccident\b", r"\bemergency\b", r"\bhardship program\b",
 )
 #: "can't pay" without a reason or a date: hardship, checked after promises.
 HARDSHIP_WEAK = (
@@ -278,17 +286,17 @@ WHO_IS_THIS = (
     r"\bwho (?:are|r) (?:you|u|yall|you guys|u guys)\b", r"\b(?:what|which) (?:company|business|bank|lender|creditor)\b",
     r"\bwhat(?: is|s|s is) (?:this|that|it) (?:about|for|regarding|re)\b", r"\bwhat(?: is|s|s is) this\b", r"\bwhats this\b",
     r"\bis this (?:a )?(?:scam|spam|legit|real|legitimate|phishing|fake)\b", r"\bscam\?", r"\bspam\?",
-    r"\bhow (?:did|do|d) (?:you|u|yall) get (?:my|this) (?:number|#|info|phone)\b",
-    r"\bwhere (?:did|do) (?:you|u) get (?:my|this) (?:number|#)\b",
+    r"\b(?:how (?:did|do|d)|howd) (?:you|u|yall|ya) (?:get|got|find) (?:my|this) (?:number|#|info|phone)(?!\w)",
+    r"\bwhere (?:did|do) (?:you|u) get (?:my|this) (?:number|#)(?!\w)",
     r"\bwho (?:do|does) (?:you|u|this) (?:work for|represent)\b", r"\bwhat(?: is|s|s is) this regarding\b",
-    r"\bwho (?:sent|is sending) (?:this|me)\b", r"\b(?:i )?dont know what this is\b", r"^who\?*$",
+    r"\bwho (?:sent|is sending) (?:this|me)\b", r"\bdont (?:recognize|know) (?:this|the|your) (?:number|#|company|name|sender)(?!\w)", r"\b(?:i )?dont know what this is\b", r"^who\?*$",
 )
 ABUSE = (
     r"\bf\*+\w*", r"\bfu+ck\w*\b", r"\bf+u+c+k\b", r"\bfck\w*\b", r"\bfuk\w*\b", r"\bstfu\b", r"\bwtf\b",
     r"\bshit\w*\b", r"\bb(?:i|!|\*)tch\w*\b", r"\bass ?hole\w*\b", r"\bbastard\w*\b", r"\bgo to hell\b",
     r"\bscrew (?:you|u|off)\b", r"\bpiss off\b", r"\bscammers?\b(?!\?)", r"\bvultures?\b", r"\bcrooks?\b",
     r"\bthie(?:f|ves)\b", r"\bleeches\b", r"\bidiots?\b", r"\bmorons?\b", r"\bdamn (?:you|u)\b",
-    r"\bkiss my\b", r"\bsuck (?:it|my)\b", r"\bdie\b", r"\bf off\b", r"\bgtfo\b", r"\bdumbass\b", r"\bcunt\b",
+    r"\bkiss my\b", r"^f u\b", r"\bf you\b", r"\b(?:you|u|yall|ya) (?:all )?suck\b", r"\beat shit\b", r"\bsuck (?:it|my)\b", r"\bdie\b", r"\bf off\b", r"\bgtfo\b", r"\bdumbass\b", r"\bcunt\b",
     r"\bdick\w*\b", r"\bmf\b", r"\bmotherf\w*\b", r"\bsob\b", r"\bparasites?\b", r"\bloan sharks?\b",
 )
 
@@ -296,7 +304,7 @@ ABUSE = (
 
 BALANCE = (
     r"\bhow much (?:do i|i|does it|is it|is my|do we|is the|is left|left|remaining|is owed|is due|i gotta|do i still|i still)\b",
-    r"\bhow much\b(?=.*\b(?:owe|due|left|balance|bill|pay off|payoff)\b)",
+    r"\bhow much\b(?=.*\b(?:owe|due|left|balance|bill|pay off|payoff)\b)", r"\bhow much (?:to|for|would|will|does|do|is|are|was)\b",
     r"\bbalance\b", r"\bpay ?off (?:amt|amount|balance|quote)\b", r"\bpayoff\b",
     r"\bwhat (?:do|does) i (?:still )?owe\b", r"\bwhat i owe\b",
     r"\b(?:min|minimum|mininum) (?:payment|pmt|pymt|due|amount|amt)\b", r"\bamount (?:due|owed|owing)\b",
@@ -305,7 +313,7 @@ BALANCE = (
     r"\bwhen is (?:it|my payment|the payment) due\b", r"\bdue date\b",
 )
 PLAN = (
-    r"\bpayment plans?\b", r"\b(?:a )?plan\b", r"\binstal+ments?\b", r"\bpayment arrangement\b", r"\barrangement\b",
+    r"\bpayment plans?\b", r"(?<!i )(?<!ill )(?<!will )(?<!we )(?<!to )\bplan\b(?! (?:on|to|for|ahead)\b)", r"\binstal+ments?\b", r"\bpayment arrangement\b", r"\barrangement\b",
     r"\b(?:do|make|set up|setup|split (?:it )?(?:in|into)) (?:some |monthly |small |\d+ )?payments\b",
     r"\b\d+ payments\b", r"\bevery (?:other )?(?:week|wk|month|friday|monday|tuesday|wednesday|thursday|saturday|"
     r"sunday|fri|mon|payday|paycheck|pay day|2 weeks|two weeks|\d+ (?:days|weeks|wks))\b", r"\b(?<!in )(?<!within )(?:a|per|each|every|/) ?(?:month|mo|week|wk|2 weeks|2 wks|two weeks|other week|paycheck|check)\b",
@@ -313,7 +321,9 @@ PLAN = (
     r"\b(?:take|accept|settle for|do you take|would you take|would u take) \$?\d", r"\bclose (?:it|this|the account) out\b",
     r"\bsettle(?:ment)?\b", r"\blowest\b", r"\bsplit (?:it|the|this)\b", r"\ba little at a time\b", r"\bpartial\b",
     r"\bpart of it\b", r"\bsome (?:of it )?now\b", r"\bdefer\w*\b", r"\bextension\b", r"\bmore time\b",
-    r"\bpostpone\b", r"\bif (?:you|u|yall) .*\b(?:i can|i could|ill|i will|i would|id)\b",
+    r"\bpostpone\b", r"\bwork (?:something|it|this|out) out\b", r"\bwork (?:something )?with me\b",
+    r"\bcome to an? (?:agreement|arrangement|deal)\b", r"\bwhat are my options\b", r"\bany options\b",
+    r"\b(?:now|today|this week) and (?:\$?\d+|the rest|rest|half|some|more|another|the other half) (?:next|later|on|in|by|the|at|after)\b", r"\bif (?:you|u|yall) .*\b(?:i can|i could|ill|i will|i would|id)\b",
     r"\b(?:waive|drop|remove|reduce|lower) (?:the )?(?:fees?|interest|late fees?)\b", r"\bsmaller payments?\b",
     r"\b(?:can i|could i|can we) (?:do|pay) (?:less|smaller|a smaller|a lower|less than)\b",
 )
@@ -325,7 +335,7 @@ PLAN_OFFER = (
     r"(?:late )?(?:fees?|interest)\b.*\b(?:pay|ill|i can|i will|i could)\b",
 )
 #: Words that make a reply a payment act.
-PAY_VERB = r"\b(?:pay|paying|pmt|payment|send|sending|transfer|deposit|cover|put|get you|make (?:a|the) payment)\b"
+PAY_VERB = r"\b(?:pay|paying|pmt|payment|send|sending|transfer|deposit|cover|put|get you|make (?:a|the) payment|have (?:it|the money|the funds)|get (?:it|the money) to you)\b"
 IMMEDIATE = r"\b(?:now|rn|right now|today|asap|immediately|right away|this minute)\b"
 PAY = (
     r"\bpay(?:ing)?\b", r"\bpayment\b", r"\bpayment link\b", r"\b(?:send|text|give) (?:me )?(?:the |a |that )?(?:link|url)\b", r"\blink\b",
@@ -349,6 +359,7 @@ DATE_CUE = (
     r"\bpayday\b",
     r"\bget(?:ting)? paid\b",
     r"\bfirst of (?:the )?month\b",
+    r"\b(?:\d+|a|one|two|three|a few|few|couple(?: of)?) (?:more )?(?:days?|wks?|weeks?)\b(?! ago)",
     r"\b(?:til|till|until|by) (?:the )?\d+(?:st|nd|rd|th)?\b",
     r"\bday after\b",
     r"\blater\b",
