@@ -182,8 +182,35 @@ def test_prefilter_is_exact_on_corpus_texts():
 
 def test_prefilter_prefixes():
     from bot.intents.prefilter import firsts_of, starts_of
-    assert starts_of(r"\b(?:i )?(?:dont|do not) know") == {"i ", "do"}
-    assert starts_of(r"\bf+u+c+k\b") == {"fu", "ff"}
+    assert starts_of(r"\b(?:i )?(?:dont|do not) know") == {"i d", "don", "do "}
+    assert starts_of(r"\bf+u+c+k\b") == {"fuc", "fuu", "ffu", "fff"}
+    assert starts_of(r"\bok\b") == {"ok"}
     assert starts_of(r"退订") is None            # not anchored at a word start
     assert firsts_of(r"退订|拒收") == {"退", "拒"}
     assert starts_of(r"\b\d+ payments") is None  # a digit class is not a literal
+
+
+def test_jieba_only_for_ambiguous_chinese():
+    """Lexicon-decided Chinese never loads jieba; 还有/还是 ambiguity is settled by it."""
+    import subprocess
+    import sys
+    code = (
+        "import datetime as dt, sys\n"
+        "from zoneinfo import ZoneInfo\n"
+        "from bot.intents import interpret\n"
+        "now = dt.datetime(2026, 11, 30, 10, tzinfo=ZoneInfo('Asia/Shanghai'))\n"
+        "for t in ['请帮我退订', '下周五还', '我要还款', '不是本人', '分期']:\n"
+        "    interpret(t, now=now, tz='Asia/Shanghai')\n"
+        "print('jieba' in sys.modules)\n"
+        "print(interpret('明天还有事', now=now, tz='Asia/Shanghai').name)\n"
+        "print('jieba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1])).stdout.split()
+    assert out == ["False", "unknown", "True"]
+
+
+def test_quoted_footer_is_not_an_opt_out():
+    it = run('"Your payment of $75 is due. Reply STOP to opt out."')
+    assert (it.name, it.entities.as_json()) == ("unknown", {})
+    assert run('STOP "Reply STOP to opt out"').name == "stop"

@@ -30,6 +30,7 @@ from . import lexicon_en as en
 from . import lexicon_zh as zh
 from .normalise import detect_lang, has_cjk, normalise
 from .prefilter import Rule, word_starts
+from .segment import zh_words
 
 _extract = None
 
@@ -50,6 +51,7 @@ def _rx(patterns) -> Rule:
 _AUTO = _rx(en.AUTO_REPLY)
 _TAPBACK = _rx(en.TAPBACK)
 _SIGNATURE = re.compile(en.SIGNATURE)
+_QUOTED_FOOTER = re.compile(en.QUOTED_FOOTER, re.M)
 _ATTORNEY = _rx(en.ATTORNEY)
 _BANKRUPTCY = _rx(en.BANKRUPTCY)
 _STOP_PHRASE = _rx(en.STOP_PHRASES + (en.CHANNEL_MAIL_ONLY,))
@@ -81,6 +83,8 @@ _PLAN = _rx(en.PLAN)
 _PLAN_OFFER = _rx(en.PLAN_OFFER)
 _PAY = _rx(en.PAY)
 _PAY_VERB = _rx(en.PAY_VERB)
+_PAY_WANT = Rule(r"\b(?:i want|i wanna|i would like|id like|ready|im ready|i need|i have) to "
+                 r"(?:pay|make a payment|clear|settle|close)\b")
 _IMMEDIATE = _rx(en.IMMEDIATE)
 _DATE_CUE = _rx(en.DATE_CUE)
 _PROMISE_NODATE = Rule(r"\b(?:i can|i could|ill|i will|im going to|im gonna|i am going to|gonna|can) "
@@ -89,11 +93,13 @@ _WORDS = re.compile(r"[a-z0-9êé#$*-]+")
 _LETTERS = re.compile(r"[a-z]+")
 _REPEATS = re.compile(r"(.)\1+")
 _SPACED = re.compile(r"(?:[a-z][ .\-]){2,}[a-z][.!]*")
+_ONE_NUMBER = re.compile(r"(?:[a-z]+ ){0,3}\$? ?(\d{1,7}(?:\.\d{1,2})?)(?: [a-z]+){0,2}")
 _BARE_NUMBER = re.compile(r"^\$? ?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:\.\d{1,2})?) ?(?:\$|usd|dollars|bucks|元|块)?$")
 
 # Chinese --------------------------------------------------------------------------
 _Z_STOP = _rx(zh.STOP)
 _Z_STOP_NOT = _rx(zh.STOP_NOT)
+_Z_STOP_UNSURE = _rx(zh.STOP_UNSURE)
 _Z_START = _rx(zh.START)
 _Z_CANCEL_PAYMENT = _rx(zh.CANCEL_PAYMENT)
 _Z_AUTO = _rx(zh.AUTO_REPLY)
@@ -112,8 +118,9 @@ _Z_PLAN = _rx(zh.PLAN)
 _Z_PAY = _rx(zh.PAY)
 _Z_IMMEDIATE = _rx(zh.IMMEDIATE)
 _Z_DATE_CUE = _rx(zh.DATE_CUE)
-_Z_PAY_VERB = _rx(zh.PAY_VERB)
 _Z_IDENTITY = _rx(zh.IDENTITY)
+_Z_HAI_AMBIGUOUS = re.compile(zh.HAI_AMBIGUOUS)
+_ZH_TRAILING = re.compile(r"(?:谢谢|谢了|多谢|谢谢你|哈+|啊|呀|哦|呢|吧|啦|!|\.)+$")
 _Z_PUNCT = re.compile(r"[\s,.!?~:;\"'()【】…]+")
 
 # Context-specific -----------------------------------------------------------------
@@ -130,11 +137,12 @@ _AFFIRM_PHRASES = frozenset({
 })
 _DENY = frozenset("no nope nah naw negative nay never non".split())
 _ZH_YES_NO = zh.AFFIRM | zh.DENY
+_LAUGHS = frozenset("lol lmao haha hahaha hehe ha lolol rofl".split())
 _DENY_PHRASES = frozenset({"not now", "not today", "not yet", "not really", "no way", "not interested in that",
                            "i dont think so", "dont think so", "not at this time", "i cant", "no i cant",
                            "i dont want to", "no i dont"})
 _DENY_REST = frozenset("""not today now thanks thank you thx way really i dont want to dont sorry cant right
-maybe later pls please sir maam yet""".split())
+maybe later pls please sir maam yet thats wrong im good mind never incorrect it isnt is that fine ok okay""".split())
 _AFFIRM_REST = frozenset("""this is it thats me speaking yes please thanks thank you thx sure thing that works
 go ahead do it i agree sounds good correct right ok okay sir maam lets""".split())
 _IDENTITY = Rule(
@@ -147,7 +155,8 @@ _VERIFY_WRONG = frozenset({"not me", "no not me", "no its not", "no it is not", 
 _CHOICE = re.compile(
     r"^(?:(?:i(?:ll| will)? (?:take|choose|pick|want|go with) |lets do |i want )?(?:option|plan|choice|number|no\.?|#)? ?"
     r"(?P<n>\d)(?:st|nd|rd|th)?(?: one| option| plan)?(?: please| pls| plz)?[.!]*"
-    r"|(?:the )?(?P<w>first|second|third|fourth|fifth|one|two|three|four|five)(?: one| option| plan)?(?: please| pls)?[.!]*"
+    r"|(?:the |option |plan |choice |number |#)?(?P<w>first|second|third|fourth|fifth|one|two|three|four|five)"
+    r"(?: one| option| plan)?(?: please| pls)?[.!]*"
     r"|(?:选)?(?:第|方案)?(?P<z>[一二三四五六七八九1-9])(?:个|号)?(?:方案)?(?:吧)?)$"
 )
 _WORDNUM = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4,
@@ -157,6 +166,7 @@ _WORDNUM = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3,
 _KNOWN = frozenset("""txting txts msgs unsub atty attny pmt pymt tmrw tmrow 2moro payoff autopay zelle venmo
 cashapp thru acct conf dont cant wont didnt isnt doesnt whats thats texting""".split())
 
+_NO_ENTITIES = Entities()
 _CERTAIN = 0.95
 _UNSURE_MARK = -1.0  # replaced by the caller's "unsure" confidence
 _LEXICON = 0.9
@@ -214,12 +224,15 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     Returns (intent, confidence, rule, extra entity fields)."""
     z = zh_text
     zc = frozenset(z) if z else None
+    zst = word_starts(z) if z else None
 
     # 2. compliance: attorney, bankruptcy, opt-out keyword forms --------------------
-    if _ATTORNEY.search(s, st) or (z and _Z_ATTORNEY.search(z, None, zc)):
+    # US-18 represented: wins over everything, even an opt-out in the same message
+    if _ATTORNEY.search(s, st) or (z and _Z_ATTORNEY.search(z, zst, zc)):
         return "attorney", _CERTAIN, "attorney.lexicon", {}
-    if _BANKRUPTCY.search(s, st) or (z and _Z_BANKRUPTCY.search(z, None, zc)):
+    if _BANKRUPTCY.search(s, st) or (z and _Z_BANKRUPTCY.search(z, zst, zc)):
         return "bankruptcy", _CERTAIN, "bankruptcy.lexicon", {}
+    # US-06 opt-out keywords (whole message or leading word), 47 CFR 64.1200(a)(10)
     hit = _stop_keyword(s, st, words)
     if hit:
         conf, rule = hit
@@ -230,9 +243,13 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         zs = _Z_STOP_NOT.sub("", z)
         if _Z_STOP.search(zs):
             return "stop", _CERTAIN, "stop.zh_lexicon", {"channel": "sms"}
-    if (_WRONG.search(s, st) or (z and _Z_WRONG.search(z, None, zc))
+        if _Z_STOP_UNSURE.search(zs):
+            return "stop", unsure, "stop.zh_unsure", {"channel": "sms"}
+    # US-12 wrong number (quarantines the number, which also ends texts)
+    if (_WRONG.search(s, st) or (z and _Z_WRONG.search(z, zst, zc))
             or (context == "verify" and _plain(s, z) in _VERIFY_WRONG)):
         return "wrong_number", _LEXICON, "wrong_number.lexicon", {}
+    # US-06 natural-language opt-outs; "contact" forms are a cease (US-17, channel all)
     if _STOP_PHRASE.search(s, st):
         return "stop", _LEXICON, "stop.phrase", {"channel": _channel(s, st)}
     if _STOP_UNSURE.search(s, st) and not _STOP_NOT.search(s, st):
@@ -241,7 +258,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         conf = _LEXICON if _CH_SMS.search(s, st) else unsure
         return "stop", conf, "stop.trailing_keyword", {"channel": _channel(s, st)}
     plain = _plain(s, z)
-    if plain in en.START_KEYWORDS or _START.search(s, st) or (z and _Z_START.search(z, None, zc)) or (
+    if plain in en.START_KEYWORDS or _START.search(s, st) or (z and _Z_START.search(z, zst, zc)) or (
             context == "opted_out" and plain in ("yes", "y", "ok", "okay", "start again", "resume")):
         return "start", _CERTAIN if plain in en.START_KEYWORDS else _LEXICON, "start.lexicon", {}
 
@@ -251,7 +268,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
                or plain in _AFFIRM_PHRASES or plain in _ZH_YES_NO):
         return yn, _LEXICON, f"{yn}.{context}", {}
     if context == "verify":
-        if (_IDENTITY.search(s, st) or (z and _Z_IDENTITY.search(z, None, zc))
+        if (_IDENTITY.search(s, st) or (z and _Z_IDENTITY.search(z, zst, zc))
                 or (words and all(w.isdigit() for w in words))):
             return "identity_check_answer", _LEXICON, "identity.verify", {}
     if context == "plan_offer":
@@ -262,14 +279,20 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
             limit = plan_options if plan_options > 0 else 9
             if 1 <= n <= limit:
                 return "choice", _CERTAIN, "choice.plan_offer", {"option": n}
-    if context == "ask_date" and _has_date(s, st, z, ent) and not ent.date_is_past:
+        numbers = [w for w in words if w.isdigit()]
+        if len(numbers) == 1 and len(numbers[0]) == 1 and len(words) <= 8:
+            n = int(numbers[0])  # "sure, 2 works", "can I do 3 instead"
+            if 1 <= n <= (plan_options if plan_options > 0 else 9) and ent.amount in (None, n):
+                return "choice", 0.8, "choice.in_sentence", {"option": n}
+    if (context == "ask_date" and _has_date(s, st, z, ent) and not ent.date_is_past
+            and not (z and _Z_HAI_AMBIGUOUS.search(z) and not _zh_repays(z))):
         if not (_DISPUTE.search(s, st) or _HARDSHIP.search(s, st)
-                or (z and (_Z_HARDSHIP.search(z, None, zc) or _Z_PAID.search(z, None, zc)))):
+                or (z and (_Z_HARDSHIP.search(z, zst, zc) or _Z_PAID.search(z, zst, zc)))):
             return "promise", _LEXICON, "promise.ask_date", {}
     if context == "ask_amount":
         if ent.amount is not None and len(words) <= 4:
             return "promise", _LEXICON, "promise.ask_amount", {}
-        m = _BARE_NUMBER.match(plain)
+        m = _BARE_NUMBER.match(plain) or (len(words) <= 4 and _ONE_NUMBER.fullmatch(plain))
         if m:  # the bot asked "how much?": a bare number is the amount
             amount = Decimal(m.group(1).replace(",", ""))
             return "promise", _LEXICON, "promise.ask_amount_bare", {"amount": amount}
@@ -277,28 +300,28 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     # 4. the rest, most specific first -----------------------------------------------
     if _PLAN_OFFER.search(s, st):
         return "plan", _LEXICON, "plan.conditional_offer", {}
-    if _DISPUTE.search(s, st) or (z and _Z_DISPUTE.search(z, None, zc)):
+    if _DISPUTE.search(s, st) or (z and _Z_DISPUTE.search(z, zst, zc)):  # US-16
         return "dispute", _LEXICON, "dispute.lexicon", {}
-    if _PAID.search(s, st) or (z and _Z_PAID.search(z, None, zc)):
+    if _PAID.search(s, st) or (z and _Z_PAID.search(z, zst, zc)):
         return "paid_already", _LEXICON, "paid_already.lexicon", {}
-    if _HARDSHIP.search(s, st) or (z and _Z_HARDSHIP.search(z, None, zc)):
+    if _HARDSHIP.search(s, st) or (z and _Z_HARDSHIP.search(z, zst, zc)):  # UK-01, UK-07
         return "hardship", _LEXICON, "hardship.lexicon", {}
     if _DECEASED.search(s, st):
         return "unknown", 0.5, "unknown.deceased", {}
     if plain in en.HELP_WHOLE or (z and _Z_HELP.search(plain)):
         return "help", _CERTAIN, "help.keyword", {}
-    if _CANCEL_PAYMENT.search(s, st) or (z and _Z_CANCEL_PAYMENT.search(z, None, zc)):
+    if _CANCEL_PAYMENT.search(s, st) or (z and _Z_CANCEL_PAYMENT.search(z, zst, zc)):
         return "unknown", 0.5, "unknown.cancel_payment", {}
-    if _AGENT.search(s, st) or (z and _Z_AGENT.search(z, None, zc)):
+    if _AGENT.search(s, st) or (z and _Z_AGENT.search(z, zst, zc)):
         return "agent", _LEXICON, "agent.lexicon", {}
-    if _WHO.search(s, st) or (z and _Z_WHO.search(z, None, zc)):
+    if _WHO.search(s, st) or (z and _Z_WHO.search(z, zst, zc)):
         return "who_is_this", _LEXICON, "who_is_this.lexicon", {}
-    if _ABUSE.search(s, st) or (z and _Z_ABUSE.search(z, None, zc)):
+    if _ABUSE.search(s, st) or (z and _Z_ABUSE.search(z, zst, zc)):
         return "abuse", _LEXICON, "abuse.lexicon", {}
-    if _PLAN.search(s, st) or (z and _Z_PLAN.search(z, None, zc)):
-        return "plan", _LEXICON, "plan.lexicon", {}
-    if z and _Z_BALANCE.search(z, None, zc):
+    if z and _Z_BALANCE.search(z, zst, zc):  # 多少 questions before 少还/先还 plan words
         return "balance", _LEXICON, "balance.zh_lexicon", {}
+    if _PLAN.search(s, st) or (z and _Z_PLAN.search(z, zst, zc)):
+        return "plan", _LEXICON, "plan.lexicon", {}
     promise = _promise(s, st, z, words, ent)
     if promise:
         return promise
@@ -307,9 +330,11 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     if _STOP_WORD.search(s, st) and not _STOP_NOT.search(s, st):
         # US-06 safe default: a stop-class word nothing explained → pause and hand off
         return "stop", unsure, "stop.unsure_word", {"channel": _channel(s, st)}
-    if _BALANCE.search(s, st) or (z and _Z_BALANCE.search(z, None, zc)):
+    if _PAY_WANT.search(s, st) and "how much" not in s:  # "I want to pay off my balance": paying
+        return "pay", _LEXICON, "pay.want_to_pay", {}
+    if _BALANCE.search(s, st) or (z and _Z_BALANCE.search(z, zst, zc)):
         return "balance", _LEXICON, "balance.lexicon", {}
-    if _PAY.search(s, st) or (z and _Z_PAY.search(z, None, zc)):
+    if _PAY.search(s, st) or (z and _Z_PAY.search(z, zst, zc)):
         return "pay", _LEXICON, "pay.lexicon", {}
     if ent.amount is not None and len(words) <= 3 and not z:
         return "pay", 0.6, "pay.bare_amount", {}
@@ -324,15 +349,37 @@ def _plain(s: str, z: str | None) -> str:
     return _Z_PUNCT.sub(" ", s).strip()
 
 
+def _zh_all_in(text: str, vocab: frozenset[str]) -> bool:
+    """True when ``text`` is a run of words from ``vocab`` (greedy, longest first)."""
+    i = 0
+    while i < len(text):
+        for n in (4, 3, 2, 1):
+            if text[i:i + n] in vocab:
+                i += n
+                break
+        else:
+            return False
+    return i > 0
+
+
 def _yes_no(plain: str, words: list[str], context: str) -> str | None:
     """``"affirm"``/``"deny"`` for a yes/no-shaped reply, else None."""
+    if len(words) == 1 and plain.isascii() and plain.isalpha():
+        plain = _REPEATS.sub(r"\1", plain)  # "yesss", "noo", "okkk"
+    elif not plain.isascii():
+        plain = _ZH_TRAILING.sub("", plain).strip(" ,")  # 好的谢谢, 不用了谢谢
+        if plain not in zh.AFFIRM and _zh_all_in(plain, zh.AFFIRM):
+            return "affirm"  # 是的是我, 好的好的
     if plain in _AFFIRM or plain in _AFFIRM_PHRASES or plain in zh.AFFIRM:
         return "affirm"
     if (plain in _DENY or plain in _DENY_PHRASES or plain in zh.DENY
             or (context == "confirm" and plain in ("不是", "不是的"))):
         return "deny"
+    words = [w for w in words if w not in _LAUGHS]  # "lol ok"
     if not words:
         return None
+    if len(words) == 1 and (words[0] in _AFFIRM or words[0] in _DENY):
+        return "affirm" if words[0] in _AFFIRM else "deny"
     if words[0] in _DENY and len(words) <= 5 and all(w in _DENY_REST or w in _DENY for w in words[1:]):
         return "deny"
     if words[0] in _AFFIRM and len(words) <= 6:
@@ -346,8 +393,17 @@ def _yes_no(plain: str, words: list[str], context: str) -> str | None:
 
 def _has_date(s: str, st: frozenset[str], z: str | None, ent) -> bool:
     zc = frozenset(z) if z else None
+    zst = word_starts(z) if z else None
     return bool(ent.date is not None or ent.has_date_words or _DATE_CUE.search(s, st)
-                or (z and _Z_DATE_CUE.search(z, None, zc)))
+                or (z and _Z_DATE_CUE.search(z, zst, zc)))
+
+
+def _zh_repays(z: str) -> bool:
+    """With jieba: does this Chinese reply say "repay" (还 as a word, or a paying word),
+    or is it only a date ("还是明天吧")? Called only when 还 starts an ambiguous
+    compound (还有/还是/还要…), so short lexicon-decided texts never load jieba."""
+    rest = [w for w in zh_words(z) if w not in zh.PARTICLES and not _Z_DATE_CUE.search(w) and not w.isdigit()]
+    return not rest or any(w in zh.REPAY_WORDS for w in rest)
 
 
 def _promise(s: str, st: frozenset[str], z: str | None, words: list[str],
@@ -355,13 +411,17 @@ def _promise(s: str, st: frozenset[str], z: str | None, words: list[str],
     """Promise-to-pay: a future date with a paying verb, or a reply that is only a date
     ("next friday", "give me til monday"). "today"/"now" alone makes it ``pay``."""
     zc = frozenset(z) if z else None
+    zst = word_starts(z) if z else None
     cue_en = _DATE_CUE.search(s, st) is not None
-    cue_zh = bool(z and _Z_DATE_CUE.search(z, None, zc))
+    cue_zh = bool(z and _Z_DATE_CUE.search(z, zst, zc))
     has_date = ent.date is not None or ent.has_date_words or cue_en or cue_zh
-    if has_date and not ent.date_is_past:
-        if not (cue_en or cue_zh) and (_IMMEDIATE.search(s, st) or (z and _Z_IMMEDIATE.search(z, None, zc))):
+    past = ent.date_is_past and not (cue_zh and "了" not in z)  # 这个月25号还: still a promise
+    if has_date and not past:
+        if not (cue_en or cue_zh) and (_IMMEDIATE.search(s, st) or (z and _Z_IMMEDIATE.search(z, zst, zc))):
             return None  # "pay now", "现在就还": a payment, not a promise
         if cue_zh:
+            if _Z_HAI_AMBIGUOUS.search(z) and not _zh_repays(z):
+                return None  # 明天还有事: 还 means "still" here, not "repay"
             return "promise", _LEXICON, "promise.zh_date", {}
         if _PAY_VERB.search(s, st):
             return "promise", _LEXICON, "promise.date_and_verb", {}
@@ -399,14 +459,18 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
     norm = normalise(text)
     lang = detect_lang(norm)
     if not norm:
-        return Intent("unknown", 0.3, Entities(), lang, "unknown.empty")
+        return Intent("unknown", 0.3, _NO_ENTITIES, lang, "unknown.empty")
     if "sent from my" in norm:
         norm = _SIGNATURE.sub("", norm).strip()
         if not norm:
-            return Intent("unknown", 0.3, Entities(), lang, "unknown.signature")
-    # 1. auto replies and tapbacks: never an opt-out, never entities
+            return Intent("unknown", 0.3, _NO_ENTITIES, lang, "unknown.signature")
+    # 1. auto replies, tapbacks and quoted footers: never an opt-out, never entities
     if _TAPBACK.match(norm):
-        return Intent("unknown", 0.6, Entities(), lang, "unknown.tapback")
+        return Intent("unknown", 0.6, _NO_ENTITIES, lang, "unknown.tapback")
+    if "stop" in norm and ('"' in norm or ">" in norm):
+        norm = _QUOTED_FOOTER.sub(" ", norm).strip()
+        if not norm:
+            return Intent("unknown", 0.5, _NO_ENTITIES, lang, "unknown.quoted_footer")
     cjk = has_cjk(norm)
     s = norm.replace("'", "")
     s_typed = s
@@ -415,9 +479,10 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
         s = re.sub(r"[ .\-]", "", s)  # "s t o p", "s.t.o.p"
     z = fuzzy.correct_zh(norm) if cjk else None
     zc = frozenset(z) if z else None
+    zst = word_starts(z) if z else None
     st = word_starts(s)
-    if _AUTO.search(s, st) or (z and _Z_AUTO.search(z, None, zc)):
-        return Intent("auto_reply", _LEXICON, Entities(), lang, "auto_reply.lexicon")
+    if _AUTO.search(s, st) or (z and _Z_AUTO.search(z, zst, zc)):
+        return Intent("auto_reply", _LEXICON, _NO_ENTITIES, lang, "auto_reply.lexicon")
     words = _WORDS.findall(s)
     ent_lang = lang or (lang_hint if lang_hint in ("en", "zh") else "en")
     ent = _extract_entities(norm, now=now, tz=tz, lang=ent_lang)
@@ -427,8 +492,9 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
         conf, rule = 0.85, rule + ".typo"  # read through a typo correction: likely, not certain
     if name == "stop" and conf < optout_threshold and rule in ("stop.keyword", "stop.keyword_plus"):
         conf = _CERTAIN
-    if name == "identity_check_answer":
-        entities = Entities()  # a birth date or zip is not a payment date/amount
+    if name == "identity_check_answer" or (not extra and ent.amount is None and ent.amount_max is None
+                                           and ent.date is None and ent.time is None):
+        entities = _NO_ENTITIES  # a birth date or zip is not a payment date/amount
     else:
         entities = Entities(amount=extra.get("amount", ent.amount), amount_max=ent.amount_max, date=ent.date, time=ent.time,
                             option=extra.get("option"), channel=extra.get("channel"))

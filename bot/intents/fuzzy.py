@@ -33,7 +33,8 @@ KEYWORDS: tuple[str, ...] = (
     "dispute", "fraud", "human", "person", "representative", "supervisor", "manager", "operator",
     "agent", "number", "wrong", "help", "hospital", "disability", "unemployed", "already", "paid",
     "tomorrow", "friday", "monday", "tuesday", "wednesday", "thursday", "saturday", "sunday",
-    "hardship", "settlement", "minimum", "unstop", "start", "afford", "customer", "service",
+    "hardship", "settlement", "minimum", "unstop", "start", "afford", "customer", "service", "debt",
+    "account", "unemployed", "hospital", "representative",
 )
 _KW_SET = frozenset(KEYWORDS)
 _KW_BY_LEN: dict[int, tuple[str, ...]] = {

@@ -54,6 +54,10 @@ STOP_PHRASES = (
     r"\b(?:dont|do not|never|pls dont|please dont|u dont|you dont)\s+(?:ever\s+)?(?:text|txt|message|msg|"
     r"contact|call|email|e-mail|sms|bother|harass|reach out|write)(?:ing)?\b(?! (?:before|after|until|til|till|at|during|on|in the|while)\b)",
     r"\bno more (?:texts?|txts?|messages?|msgs?|calls|emails?|contact|sms)\b",
+    r"\b(?:dont|do not|never) want (?:to be|you to|yall to|u to) (?:contacted|texted|messaged|called|bothered|contact|text|message|call)\b",
+    r"^(?:pls |please )?no (?:texts?|txts?|messages?|msgs?|sms|calls)(?: please| pls| thanks| thank you)?[.!]*$",
+    r"\b(?:dont|do not|never) (?:want|need|wish to (?:get|receive)) (?:these|your|ur|any|the|this)? ?(?:more )?"
+    r"(?:texts|messages|msgs|txts|sms|calls|text messages|reminders|notifications)\b",
     r"\b(?:remove|take|delete|drop|unsubscribe) (?:me|my (?:number|#|phone|info))(?: number)? (?:off|from)\b",
     r"\bremove (?:me|my number|my #)(?!\w)",
     r"\b(?:opt|sign) me out\b", r"\bopt(?:ing)? out\b", r"\bopt-out\b",
@@ -63,6 +67,8 @@ STOP_PHRASES = (
     r"\bmake (?:it|them|this) stop\b",
     r"\b(?:said|say|saying|told you|tell you) (?:to )?stop\b",
     r"\bdo not call\b", r"\bwrong to text me\b",
+    # CEASE_ALL (US-17, FDCPA 15 USC 1692c(c)): a refusal to pay ends collection contact
+    r"\b(?:i )?refuse to pay\b", r"\b(?:i will|ill|i am|im) never (?:going to |gonna )?pay\b", r"\bnever (?:going to|gonna) pay\b",
     r"\b(?:text|message|call|contact) me (?:again|one more time) and\b",
     r"\bquit (?:it|this)\b",
     r"\bstop (?:with )?(?:the|these|your|ur) (?:texts|messages|msgs|calls|spam)\b",
@@ -73,15 +79,16 @@ STOP_PHRASES = (
 #: Replies that probably mean "stop" but not certainly: stop with a confidence below the
 #: opt-out threshold, so the dialog pauses automation and hands off (US-06 safe default).
 STOP_PHRASES_UNSURE = (
-    r"\bleave me (?:the hell )?alone\b",
+    r"\bleave me (?:the hell |\w+ )?alone\b",
     r"\b(?:lose|delete|forget|erase) (?:my|this) (?:number|#|contact|info)(?!\w)",
     r"\b(?:im|i am|i will|ill|gonna|going to) (?:be )?block(?:ing)?\b",
     r"\bblock(?:ing|ed)? (?:this|your|ur|you|u)\b(?! (?:card|account|payment))",
     r"^(?:good ?bye|bye|bye bye)\b",
     r"\b(?:no|not) (?:interested|consent)\b(?=.*\b(?:texts?|messages?|contact)\b)",
     r"\bsick (?:and tired )?of (?:these|your|ur|the|all the|getting) (?:texts|messages|msgs|calls)\b",
-    r"\bnot interested\b", r"\bgo away\b", r"\b(?:stop|quit) (?:asking|bugging|pinging|nagging|pushing)\b",
-    r"\bhow (?:do|can) i (?:stop|unsubscribe|opt out)\b", r"\bwhy (?:do|are) (?:you|u) (?:keep )?(?:texting|messaging)\b",
+    r"\bnot interested\b", r"\bgo away\b", r"^(?:pls |please )?no more[.!]*$", r"^this is spam\b",
+    r"\b(?:report(?:ing|ed)?|flag(?:ging|ged)?|mark(?:ing|ed)?) (?:this|you|it|these|your number|ur number|u)? ?(?:as )?spam\b", r"\b(?:stop|quit) (?:asking|bugging|pinging|nagging|pushing)\b",
+    r"\bhow (?:do|can) i (?:stop|unsubscribe|opt out)\b", r"\bwhy (?:do|are|does) (?:you|u|yall|this number) keep (?:texting|messaging|calling)\b",
     r"\bkeep (?:texting|messaging|calling) me\b", r"\benough\b(?=.*\b(?:texts|messages)\b)|^enough[!.]*$",
 )
 
@@ -111,7 +118,7 @@ CHANNEL_VOICE = r"\b(?:call|calls|calling|phone calls?|ring|ringing|voicemails?|
 CHANNEL_EMAIL = r"\b(?:e-?mails?|e-?mailing)\b"
 CHANNEL_SMS = r"\b(?:text|texts|texting|txt|txts|txting|sms|messages?|messaging|msgs?)\b"
 CHANNEL_ALL = (r"\b(?:contact|contacting|reach|reaching|communicate|communicating|"
-               r"communication|leave me alone|cease|harass|harassing)\b")
+               r"communication|leave me alone|cease|harass|harassing|refuse to pay|never (?:going to |gonna )?pay)\b")
 CHANNEL_MAIL_ONLY = (r"\b(?:only (?:contact|reach|write) me (?:by|through|via|in) (?:mail|letter|post|writing)|"
                      r"(?:by|via) (?:mail|letter|post) only|in writing only|only in writing|mail only)\b")
 CHANNEL_SMS_OK = r"\b(?:text(?:ing)?|texts|txt|sms) (?:is|are) (?:fine|ok|okay|good)\b|\b(?:can|may) text me\b"
@@ -146,6 +153,8 @@ TAPBACK = (
     r'reacted .{1,12} to|reacted to) (?:"|an? (?:image|message|photo|video|attachment|link|'
     r'sticker|gif|audio message|movie))',
 )
+#: Our own footer quoted back (a pasted message, an email-style quote): never an opt-out.
+QUOTED_FOOTER = r'"[^"]*\b(?:reply|text|txt) stop\b[^"]*"?|^>.*$'
 SIGNATURE = r"\s*-*\s*sent from my (?:iphone|ipad|android|samsung[\w ]*|galaxy[\w ]*|phone|mobile|verizon[\w ]*)\b.*$"
 
 # --- other compliance intents ---------------------------------------------------
@@ -177,14 +186,14 @@ WRONG_NUMBER = (
     r"\bnew (?:number|phone|#)(?!\w)", r"\b(?:had|have had|got) this (?:number|#|phone)(?!\w)",
     r"\b(?:doesnt|does not|dont|do not|no longer) (?:live|lives|stay|work) here\b",
     r"\bno longer (?:has|have|uses|owns) (?:this|that) (?:number|phone|#)(?!\w)",
-    r"\bthis is (?:his|her|their) (?:mom|mother|dad|father|wife|husband|son|daughter|sister|"
-    r"brother|girlfriend|boyfriend|partner|roommate|aunt|uncle|grandma|grandmother|friend|landlord)\b",
+    r"\b(?:doesnt|does not|dont|do not|no longer|hasnt) (?:have|had|use|own|got) (?:this|that) (?:number|phone|#)(?!\w)",
+    r"\b(?:this is|im|i am|its|it is) (?:his|her|their) (?:mom|mother|dad|father|wife|husband|son|daughter|sister|brother|girlfriend|boyfriend|partner|roommate|aunt|uncle|grandma|grandmother|grandpa|grandson|granddaughter|niece|nephew|friend|landlord|coworker|boss|caregiver|neighbor)\b",
     r"\b(?:not|isnt|is not) (?:who|the person) (?:you(?:re| are)|u r|ur) (?:looking|trying)\b",
     r"\byou (?:have|got|texted) the wrong\b", r"\bnever heard of (?:him|her|them|that person)\b",
     r"\bthis (?:number|phone|#) (?:isnt|is not|doesnt|does not) (?:belong|his|hers)\b",
     r"\bnot (?:his|her|their) (?:number|phone)\b", r"\b(?:not|isnt|aint) [a-z]+s (?:phone|number|cell|#)(?!\w)", r"^no [a-z]+ (?:here|at this number)\b",
-    r"^who(?: is|s|s is) (?!this|that|it|dis|you|u|there|calling|texting|sending|speaking|the|a|an|my|your)[a-z]+\?*$",
-    r"\bjust got this (?:number|phone|#)(?!\w)", r"\bdont know (?:who|any|a)\b",
+    r"^who(?: is|s|s is) (?!this|that|it|dis|you|u|there|calling|texting|sending|speaking|the|a|an|my|your|messaging|writing|contacting)[a-z]+(?: [a-z]+)?\?*$",
+    r"\bjust got this (?:number|phone|#)(?!\w)", r"\b(?:number|phone) (?:belongs|is registered) to me\b", r"\bbelongs to me not\b", r"\bdont know (?:who|any|a)\b",
 )
 
 # --- dispute (US-16) ----------------------------------------------------------------
@@ -206,7 +215,13 @@ DISPUTE = (
     r"\b(?:dont|do not|never) (?:have|had) (?:an? |any )?(?:account|card|loan|credit card|debt)s? (?:with|from|at)\b",
     r"\b(?:records?|statement|report|math|numbers?|figures?|fees?|calculation) (?:is|are|seems|looks|is all|are all) (?:wrong|incorrect|off|not right)\b",
     r"\bdont recognize (?:this|the|that|these) (?:debt|charges?|account|loan|balance|amount)\b",
-    r"\bovercharg\w*\b", r"\bdouble charg\w*\b", r"\bnot (?:responsible|liable) for\b",
+    r"\bovercharg\w*\b", r"\b(?:theres|there is|must be|this is|its|it is) (?:a |an |some )?(?:mistake|error)\b",
+    r"\b(?:mistake|error) (?:on|in|with) (?:my|the|this|your)\b", r"\bcharged (?:me )?(?:twice|double|two times|2x)\b",
+    r"\bnever (?:received|got|requested|asked for|ordered|activated) (?:a |an |this |the |that |any )?(?:card|loan|account|money|statement|bill|credit)\b",
+    r"\bvalidation\b", r"\b(?:i )?closed (?:that|this|the|my) (?:account|card)\b", r"\b(?:didnt|did not) owe\b",
+    r"\b(?:arent|are not|isnt|is not|not|aint) mine\b", r"^(?:this|that|it|thats|its) (?:is )?(?:wrong|incorrect|a mistake)\b",
+    r"\bno idea what (?:this|the|that) (?:debt|charge|account|bill|balance) is\b", r"\bnever signed\b", r"\bproof\b", r"\btoo old\b", r"\btime.?barred\b",
+    r"\bnever (?:borrowed|took out|took|had|owed)\b", r"\bi owe less\b", r"\bdont owe (?:that|this) much\b", r"\bthats not (?:right|correct|accurate)\b", r"\bdouble charg\w*\b", r"\bnot (?:responsible|liable) for\b",
     r"\bi didnt (?:make|authorize|authorise|sign up for|open) (?:these|this|that|those|the)\b",
     r"\bunauthori[sz]ed\b", r"^prove it\b", r"\bprove (?:it|that)\b",
     r"\bnever (?:signed up|applied|agreed|authori[sz]ed)\b", r"\bstole my (?:identity|card|info|information|wallet)\b",
@@ -217,9 +232,12 @@ DISPUTE = (
 
 PAID_ALREADY = (
     r"\balready (?:paid|payed|sent|made|mailed|submitted|took care|taken care|settled up|covered)\b",
-    r"\b(?<!get )(?<!gets )(?<!getting )(?<!be )(?<!will be )(?<!when i )paid\b(?! (?:on|next|by|this) (?:friday|monday|"
+    r"\b(?<!get )(?<!gets )(?<!getting )(?<!be )(?<!will be )(?<!when i )(?<!until its )(?<!until it is )(?<!til its )(?<!till its )(?<!until )paid\b(?! (?:on|next|by|this) (?:friday|monday|"
     r"tuesday|wednesday|thursday|saturday|sunday|fri|mon|tue|wed|thu|the \d))(?!day)",
-    r"\bpayed\b", r"\b(?:and|just|already|i) (?:made|sent|submitted|did) (?:a |the |my |that )?payment\b", r"^(?:made|sent) (?:a |the |my )?payment\b", r"\bpaid (?:it|this|that|off|in full|already|yesterday|last)\b",
+    r"\bpayed\b", r"^(?:sent|paid|done)[.!]*$", r"\bpayment (?:submitted|sent|made|done|complete|completed)\b", r"^already (?:handled|done|taken care of|settled|cleared)\b", r"\b(?:made|paid) all (?:my|the|of my|of the) payments\b", r"\b(?:should have|shouldve|should of) (?:posted|gone through|gone thru|cleared|been received|arrived)\b",
+    r"\b(?:it|payment|the payment|my payment|check|the check) (?:already )?(?:went|has gone|already went) (?:thru|through)\b",
+    r"\b(?:posted|cleared) already\b", r"\balready (?:posted|cleared|went through|went thru)\b", r"^already done\b", r"\b(?:its|it is|its all|all) (?:already )?(?:done|taken care of|settled|cleared)\b",
+    r"\b(?:i|we|my \w+) (?:already )?(?:sent|mailed|transferred|wired|dropped off) (?:you |u |it |the |a |my |\$?\d)", r"\b(?:and|just|already|i) (?:made|sent|submitted|did) (?:a |the |my |that )?payment\b", r"^(?:made|sent) (?:a |the |my )?payment\b", r"\bpaid (?:it|this|that|off|in full|already|yesterday|last)\b",
     r"\bpayment (?:went|has gone|was|has been|is) (?:thru|through|sent|made|posted|processed|submitted|completed)\b",
     r"\bpayment (?:posted|cleared|processed|went thru|went through)\b",
     r"\b(?:already )?(?:took|taken|withdrew|withdrawn|debited|deducted|pulled) (?:it|the money|the payment|out|my payment)\b",
@@ -242,7 +260,9 @@ HARDSHIP = (
     r"\b(?:cant|cannot|can not|unable to|couldnt|could not) afford\b", r"\bbarely\b",
     r"\b(?:money|things|finances|budget|cash)(?: is| are|s)? (?:really |super |very )?tight\b", r"\btight (?:on|with) (?:money|cash)\b",
     r"\bbroke\b", r"\bno money\b", r"\b(?:dont|do not) have (?:the |any |enough )?(?:money|cash|funds)\b",
-    r"\bstruggl\w+\b", r"\bcut (?:my|our|his|her) (?:hours|pay|shifts?|wages?|salary)\b", r"\bquit my job\b", r"\bstopped working\b", r"\bcant work\b", r"\bhard times?\b", r"\bhardship\b", r"\bfinancial (?:difficult\w*|trouble|problems?|crisis)\b",
+    r"\bstruggl\w+\b", r"\b(?:things|times|life|it)(?: have| has|s)? (?:been )?(?:rough|hard|tough|difficult)\b",
+    r"\b(?:husband|wife|partner|boyfriend|girlfriend) left\b", r"\bsingle (?:mom|mother|dad|father|parent)\b", r"\b(?:got |was |been |am |im )?hurt\b", r"\bsocial security\b", r"\bssdi?\b",
+    r"\bfixed income\b", r"\bretired\b", r"\bon (?:a )?pension\b", r"\bno income\b", r"\b(?:work|business|sales) (?:has been|is|s been|was) (?:slow|dead|down)\b", r"\bslow (?:at work|season)\b", r"\bcut (?:my|our|his|her) (?:hours|pay|shifts?|wages?|salary)\b", r"\bquit my job\b", r"\bstopped working\b", r"\bcant work\b", r"\bhard times?\b", r"\bhardship\b", r"\bfinancial (?:difficult\w*|trouble|problems?|crisis)\b",
     r"\bhelp (?:me )?(?:with )?(?:pay|paying|payments?)\b", r"\bneed help (?:paying|with)\b",
     r"\bdivorc\w+\b", r"\bfuneral\b", r"\bevict\w*\b", r"\bhomeless\b",
     r"\bmy (?:husband|wife|mom|mother|dad|father|son|daughter|partner|child) (?:passed|died)\b",
@@ -276,7 +296,9 @@ AGENT = (
     r"\bis this (?:a )?(?:bot|robot|automated|machine|ai|real person|human)\b",
     r"\b(?:texting|talking to|chatting with) a (?:bot|robot|machine)\b", r"\bbot\b",
     r"\b(?:what|whats) (?:is )?(?:your|ur|the) (?:phone )?number\b",
-    r"\bnumber (?:i can|to) call\b", r"\bwho (?:can|do) i (?:talk|speak) to\b", r"^agent\b",
+    r"\bnumber (?:i can|to) call\b", r"\bcan i call (?:you|u|someone|somebody|yall)\b", r"\b(?:number|#) (?:can|do|should) i call\b", r"\bsomeone on the phone\b",
+    r"\b(?:get|put) me (?:someone|somebody|a person|a human)\b", r"\b(?:get|have|need|want|like) a (?:call|phone call|callback|call back)\b",
+    r"\b(?:talk|speak|discuss this) (?:on|over|by) (?:the )?phone\b", r"\b(?:speak|talk) (?:with|to) (?:someone|somebody|anyone)\b", r"\bwho (?:can|do) i (?:talk|speak) to\b", r"^agent\b",
 )
 
 # --- who is this / abuse ----------------------------------------------------------
@@ -289,14 +311,18 @@ WHO_IS_THIS = (
     r"\b(?:how (?:did|do|d)|howd) (?:you|u|yall|ya) (?:get|got|find) (?:my|this) (?:number|#|info|phone)(?!\w)",
     r"\bwhere (?:did|do) (?:you|u) get (?:my|this) (?:number|#)(?!\w)",
     r"\bwho (?:do|does) (?:you|u|this) (?:work for|represent)\b", r"\bwhat(?: is|s|s is) this regarding\b",
-    r"\bwho (?:sent|is sending) (?:this|me)\b", r"\bdont (?:recognize|know) (?:this|the|your) (?:number|#|company|name|sender)(?!\w)", r"\b(?:i )?dont know what this is\b", r"^who\?*$",
+    r"\bwho (?:sent|is sending) (?:this|me)\b",
+    r"^is this (?!a |an |the |it |true|right|correct|ok|okay|real|legit|about|for|me|my|your|you|bot|automated)[a-z]+(?: [a-z]+)?\?*$", r"\bwhy (?:are|r|is) (?:you|u|yall|this number) (?:texting|messaging|contacting) me\b", r"\bwho wants to know\b",
+    r"\bwhy (?:do|would|does) (?:you|u|yall|this) (?:need|want) (?:that|this|to know|my|it)\b", r"\bwho (?:am i|are we) (?:talking|speaking|texting|chatting) (?:to|with)\b",
+    r"\bscam\b", r"\bwhat(?: is|s) (?:your|ur|the) (?:company|business|bank)(?: name)?\b", r"\bwho(?: is|s|s is)? (?:texting|messaging|sending|contacting|calling|writing)\b",
+    r"\bwho(?: is|s) (?:this|it) from\b", r"\bdont (?:recognize|know) (?:this|the|your) (?:number|#|company|name|sender)(?!\w)", r"\b(?:i )?dont know what this is\b", r"^who\?*$",
 )
 ABUSE = (
     r"\bf\*+\w*", r"\bfu+ck\w*\b", r"\bf+u+c+k\b", r"\bfck\w*\b", r"\bfuk\w*\b", r"\bstfu\b", r"\bwtf\b",
     r"\bshit\w*\b", r"\bb(?:i|!|\*)tch\w*\b", r"\bass ?hole\w*\b", r"\bbastard\w*\b", r"\bgo to hell\b",
     r"\bscrew (?:you|u|off)\b", r"\bpiss off\b", r"\bscammers?\b(?!\?)", r"\bvultures?\b", r"\bcrooks?\b",
     r"\bthie(?:f|ves)\b", r"\bleeches\b", r"\bidiots?\b", r"\bmorons?\b", r"\bdamn (?:you|u)\b",
-    r"\bkiss my\b", r"^f u\b", r"\bf you\b", r"\b(?:you|u|yall|ya) (?:all )?suck\b", r"\beat shit\b", r"\bsuck (?:it|my)\b", r"\bdie\b", r"\bf off\b", r"\bgtfo\b", r"\bdumbass\b", r"\bcunt\b",
+    r"\bkiss my\b", r"\bbite me\b", r"\blosers?\b", r"\bpathetic\b", r"\bdisgusting\b", r"\bscum\w*\b", r"\bshame on (?:you|u)\b", r"\bgreedy\b", r"\b(?:go )?f(?:\*+|uck|k)? (?:yourself|urself|yourselves)\b", r"^f u\b", r"\bf you\b", r"\b(?:you|u|yall|ya) (?:all )?suck\b", r"\beat shit\b", r"\bsuck (?:it|my)\b", r"\bdie\b", r"\bf off\b", r"\bgtfo\b", r"\bdumbass\b", r"\bcunt\b",
     r"\bdick\w*\b", r"\bmf\b", r"\bmotherf\w*\b", r"\bsob\b", r"\bparasites?\b", r"\bloan sharks?\b",
 )
 
@@ -315,13 +341,21 @@ BALANCE = (
 PLAN = (
     r"\bpayment plans?\b", r"(?<!i )(?<!ill )(?<!will )(?<!we )(?<!to )\bplan\b(?! (?:on|to|for|ahead)\b)", r"\binstal+ments?\b", r"\bpayment arrangement\b", r"\barrangement\b",
     r"\b(?:do|make|set up|setup|split (?:it )?(?:in|into)) (?:some |monthly |small |\d+ )?payments\b",
-    r"\b\d+ payments\b", r"\bevery (?:other )?(?:week|wk|month|friday|monday|tuesday|wednesday|thursday|saturday|"
-    r"sunday|fri|mon|payday|paycheck|pay day|2 weeks|two weeks|\d+ (?:days|weeks|wks))\b", r"\b(?<!in )(?<!within )(?:a|per|each|every|/) ?(?:month|mo|week|wk|2 weeks|2 wks|two weeks|other week|paycheck|check)\b",
+    r"\b(?<=\d )payments\b", r"\bevery (?:other )?(?:week|wk|month|friday|monday|tuesday|wednesday|thursday|saturday|"
+    r"sunday|fri|mon|payday|paycheck|pay day|2 weeks|two weeks|\d+ (?:days|weeks|wks))\b", r"\b(?<!in )(?<!within )(?<!me )(?:a|per|each|every) ?(?:month|mo|week|wk|2 weeks|2 wks|two weeks|other week|paycheck|check)\b",
+    r"/ ?(?:month|mo|week|wk)\b",
     r"\bmonthly\b", r"\bbi-?weekly\b", r"\bweekly\b", r"\bhalf (?:now|today|next|later)\b", r"\bhalf and half\b",
     r"\b(?:take|accept|settle for|do you take|would you take|would u take) \$?\d", r"\bclose (?:it|this|the account) out\b",
     r"\bsettle(?:ment)?\b", r"\blowest\b", r"\bsplit (?:it|the|this)\b", r"\ba little at a time\b", r"\bpartial\b",
     r"\bpart of it\b", r"\bsome (?:of it )?now\b", r"\bdefer\w*\b", r"\bextension\b", r"\bmore time\b",
-    r"\bpostpone\b", r"\bwork (?:something|it|this|out) out\b", r"\bwork (?:something )?with me\b",
+    r"\bpostpone\b", r"\b(?:only|just) (?:have|got|pay|do|afford|send|manage) \$? ?\d",
+    r"\b(?:can|could|may) i (?:just |only )?(?:pay|do|send) \$? ?\d+(?:\.\d\d)? (?:now|today|for now|right now)\b", r"\bspread (?:out|it|the|them|this)\b",
+    r"\b(?:cant|cannot|can not|unable to) (?:pay|do|afford|make) (?:the |it |this )?(?:in )?(?:full|whole|entire|total|all)\b",
+    r"\breduce (?:what i owe|the (?:balance|amount|debt|total)|my (?:balance|debt|bill))\b", r"\b\$?\d+\b.*\band \$?\d+ (?:on|the|next|by|in|every|a|each)\b",
+    r"\bbreak (?:it|this|that|the \w+) (?:up|into|down)\b", r"\binto (?:\d+ )?payments\b",
+    r"\bpay (?:just |only )?(?:the )?min(?:imum)?\b(?! (?:payment )?(?:is|due|amount))", r"\bover (?:\d+|a few|several|two|three|four|six|twelve) (?:months|weeks|mos|paychecks)\b",
+    r"\b(?:lower|reduce|decrease) (?:my |the |our )?(?:monthly )?(?:payments?|pmts?|installments?)\b", r"\b(?:a )?(?:lower|reduced) (?:monthly )?payment\b", r"\ball at once\b", r"\bskip (?:a|this|next|one|the) (?:month|payment|pmt)\b",
+    r"\b(?:take|accept|settle for) (?:half|less|a lower|part|a portion|a partial)\b", r"\bwork (?:something|it|this|out) out\b", r"\bwork (?:something )?with me\b",
     r"\bcome to an? (?:agreement|arrangement|deal)\b", r"\bwhat are my options\b", r"\bany options\b",
     r"\b(?:now|today|this week) and (?:\$?\d+|the rest|rest|half|some|more|another|the other half) (?:next|later|on|in|by|the|at|after)\b", r"\bif (?:you|u|yall) .*\b(?:i can|i could|ill|i will|i would|id)\b",
     r"\b(?:waive|drop|remove|reduce|lower) (?:the )?(?:fees?|interest|late fees?)\b", r"\bsmaller payments?\b",
@@ -335,12 +369,14 @@ PLAN_OFFER = (
     r"(?:late )?(?:fees?|interest)\b.*\b(?:pay|ill|i can|i will|i could)\b",
 )
 #: Words that make a reply a payment act.
-PAY_VERB = r"\b(?:pay|paying|pmt|payment|send|sending|transfer|deposit|cover|put|get you|make (?:a|the) payment|have (?:it|the money|the funds)|get (?:it|the money) to you)\b"
+PAY_VERB = r"\b(?:take care of (?:it|this|that|the balance)|handle it|get it done|settle (?:it|up)|clear it|pay|paying|pmt|payment|send|sending|transfer|deposit|cover|put|get you|make (?:a|the) payment|have (?:it|the money|the funds)|get (?:it|the money) to you)\b"
 IMMEDIATE = r"\b(?:now|rn|right now|today|asap|immediately|right away|this minute)\b"
 PAY = (
     r"\bpay(?:ing)?\b", r"\bpayment\b", r"\bpayment link\b", r"\b(?:send|text|give) (?:me )?(?:the |a |that )?(?:link|url)\b", r"\blink\b",
     r"\bhow (?:do|can|to|should) i pay\b", r"\bwhere (?:do|can) i pay\b", r"\bmake (?:a |the )?payment\b",
-    r"\b(?:debit|credit) card\b", r"\b(?:i|ill|i will) (?:send|transfer) (?:it|the money|money)\b",
+    r"\b(?:debit|credit) card\b", r"\b(?:do|can|will) (?:you|u|yall) (?:take|accept)\b",
+    r"\b(?:zelle|venmo|cash ?app|paypal|apple pay|google pay|money order)\b", r"\b(?:set ?up|enroll in|sign up for|start|turn on) auto ?pay\b",
+    r"\b(?:i want|i wanna|i would like|id like|ready|im ready|i need|i have) to (?:pay|make a payment)\b", r"\b(?:i|ill|i will) (?:send|transfer) (?:it|the money|money)\b",
 )
 
 #: English date cues (the entities module resolves them; this only says "a date was meant").
@@ -371,5 +407,6 @@ rest that if works work it is be get paid a an at around maybe probably how abou
 this thx thanks please pls latest later than first thing morning afternoon evening night week month next
 wk wks days day weeks months mo sure yes yeah yep gonna going to try let lets say make full amount bucks
 dollars usd that fine good should would so just is are we our my hopefully definitely most likely
-payday paycheck when get go time soon no problem right noon am pm oclock o clock coming few
+payday paycheck when get go time soon sometime no problem right noon am pm oclock o clock coming few
+need have has until expect expecting hope hoping plan planning try trying promise
 """.split())

@@ -41,7 +41,6 @@ _EMOJI = re.compile(
     "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f1e6-\U0001f1ff"
     "\U0001f3fb-\U0001f3ff\u2b00-\u2bff\u2300-\u23ff\ufe00-\ufe0f\u20e3]"
 )
-_SPACES = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
@@ -60,6 +59,11 @@ def normalise(text: str) -> str:
     """
     if not text:
         return ""
+    if text.isascii():  # fast path: NFKC and the translations change nothing but ` → '
+        t = text.lower()
+        if "`" in t:
+            t = t.replace("`", "'")
+        return " ".join(t.split())
     t = unicodedata.normalize("NFKC", text).casefold().translate(_TRANSLATE)
     if "[" in t:
         t = _CARRIER_TAG.sub(" ", t)
@@ -68,7 +72,7 @@ def normalise(text: str) -> str:
             if emo in t:
                 t = t.replace(emo, word)
         t = _EMOJI.sub(" ", t)
-    return _SPACES.sub(" ", t).strip()
+    return " ".join(t.split())
 
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")

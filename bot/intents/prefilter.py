@@ -1,11 +1,16 @@
-"""A regex with a substring pre-check, for speed.
+"""A regex with cheap pre-checks, for speed (the classifier runs ~30 rules per reply).
 
 Python's ``re`` tries every alternative of a big alternation at every position. Most
-replies contain none of an intent's words, so :class:`Rule` first compares the text's
-word starts (first two characters of each word, one set per message) with the
-prefixes every match of the rule must begin with, derived from the parsed pattern.
-When they are disjoint the regex cannot match and is skipped. When a prefix set cannot
-be proved for some alternative, the rule always runs the regex (never a wrong skip).
+replies contain none of an intent's words, so :class:`Rule` groups its alternatives by
+the first three (or two) characters every match must begin with, derived from the
+parsed pattern, and runs only the groups whose prefix is among the text's word starts
+(one set per message, :func:`word_starts`). Alternatives that need not start at a word
+start (Chinese substrings) are gated by their possible first characters instead. When
+no prefix can be proved, the alternative always runs: a pre-check never changes a result
+(``tests/test_intents_classify.py`` checks this on every corpus text).
+
+Uses the stdlib regex parser (``re._parser``), a private module; any surprise while
+deriving prefixes falls back to "always run".
 """
 
 from __future__ import annotations
@@ -20,52 +25,14 @@ except ImportError:  # pragma: no cover - older Pythons
     import sre_parse as _p  # type: ignore[no-redef]
 
 
-def _needles(seq) -> frozenset[str] | None:
-    """Substrings one of which every match of the parsed sequence ``seq`` contains."""
-    best: frozenset[str] | None = None
-
-    def offer(cand: frozenset[str] | None) -> None:
-        nonlocal best
-        if not cand:
-            return
-        if best is None or min(map(len, cand)) > min(map(len, best)):
-            best = cand
-
-    run: list[str] = []
-    for op, av in list(seq) + [(None, None)]:
-        if op is _c.LITERAL:
-            run.append(chr(av))
-            continue
-        if run:
-            offer(frozenset({"".join(run)}))
-            run = []
-        if op is _c.SUBPATTERN:
-            offer(_needles(av[-1]))
-        elif op is _c.BRANCH:
-            sets = [_needles(branch) for branch in av[1]]
-            if all(sets):
-                offer(frozenset().union(*sets))
-        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and av[0] >= 1:
-            offer(_needles(av[2]))
-    return best
-
-
-def needles_of(pattern: str) -> frozenset[str] | None:
-    """Needles of a regex source string, or None when none can be proved."""
-    try:
-        return _needles(_p.parse(pattern))
-    except Exception:  # noqa: BLE001 - any surprise means "always run the regex"
-        return None
-
-
 _ANCHORS = (_c.AT_BOUNDARY, _c.AT_BEGINNING, _c.AT_BEGINNING_STRING)
 
 
-def _p2(items: list, acc: str, anchored: bool, depth: int = 0) -> frozenset[str] | None:
-    """Possible first two characters of a match of ``items`` (given ``acc`` already
+def _p2(items: list, acc: str, anchored: bool, depth: int = 0, k: int = 2) -> frozenset[str] | None:
+    """Possible first ``k`` characters of a match of ``items`` (given ``acc`` already
     matched), provided the match starts at a word start; None when that is not certain."""
-    if len(acc) >= 2:
-        return frozenset({acc[:2]}) if (acc[0].isalnum() or acc[0] == "_") else None
+    if len(acc) >= k:
+        return frozenset({acc[:k]}) if (acc[0].isalnum() or acc[0] == "_") else None
     if not items or depth > 24:
         return None
     op, av = items[0]
@@ -73,15 +40,17 @@ def _p2(items: list, acc: str, anchored: bool, depth: int = 0) -> frozenset[str]
     if op is _c.LITERAL:
         if not acc and not anchored:
             return None
-        return _p2(rest, acc + chr(av), anchored, depth)
+        return _p2(rest, acc + chr(av), anchored, depth, k)
     if op is _c.AT:
-        return _p2(rest, acc, anchored or (not acc and av in _ANCHORS), depth)
+        return _p2(rest, acc, anchored or (not acc and av in _ANCHORS), depth, k)
     if op in (_c.ASSERT, _c.ASSERT_NOT):
-        return _p2(rest, acc, anchored, depth)
+        return _p2(rest, acc, anchored, depth, k)
     if op is _c.SUBPATTERN:
-        return _p2(list(av[-1]) + rest, acc, anchored, depth + 1)
+        return _p2(list(av[-1]) + rest, acc, anchored, depth + 1, k)
     if op is _c.BRANCH:
         options = [list(br) + rest for br in av[1]]
+    elif op is _c.IN and all(o is _c.LITERAL for o, _ in av):  # [abc]: a set of literals
+        options = [[(_c.LITERAL, ch)] + rest for _, ch in av]
     elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
         lo, hi, content = av
         options = []
@@ -96,7 +65,7 @@ def _p2(items: list, acc: str, anchored: bool, depth: int = 0) -> frozenset[str]
         return None
     out: set[str] = set()
     for opt in options:
-        got = _p2(opt, acc, anchored, depth + 1)
+        got = _p2(opt, acc, anchored, depth + 1, k)
         if got is None:
             return None
         out |= got
@@ -104,9 +73,10 @@ def _p2(items: list, acc: str, anchored: bool, depth: int = 0) -> frozenset[str]
 
 
 def _starts(seq) -> frozenset[str] | None:
-    """The possible first two characters of any match of ``seq``, when every match
-    starts at the start of a word (``\\b`` or ``^`` before a word character); else None."""
-    return _p2(list(seq), "", False)
+    """The possible first three (else two) characters of any match of ``seq``, when every
+    match starts at the start of a word (``\\b`` or ``^`` before a word character); else None."""
+    items = list(seq)
+    return _p2(items, "", False, 0, 3) or _p2(items, "", False, 0, 2)
 
 
 def _p1(items: list, depth: int = 0) -> frozenset[str] | None:
@@ -123,6 +93,8 @@ def _p1(items: list, depth: int = 0) -> frozenset[str] | None:
         return _p1(list(av[-1]) + rest, depth + 1)
     if op is _c.BRANCH:
         options = [list(br) + rest for br in av[1]]
+    elif op is _c.IN and all(o is _c.LITERAL for o, _ in av):
+        return frozenset(chr(ch) for _, ch in av)
     elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
         lo, hi, content = av
         options = [list(content) + rest] if hi != 0 else []
@@ -155,27 +127,30 @@ def starts_of(pattern: str) -> frozenset[str] | None:
         return None
 
 
-#: Word starts of a text: a word character at a word boundary plus the next character.
-WORD_STARTS = re.compile(r"\b\w.", re.S)
+#: Word starts of a text: a word character at a word boundary plus the next one or two characters.
+_STARTS2 = re.compile(r"\b(?=(\w.))", re.S)
+_STARTS3 = re.compile(r"\b(?=(\w..))", re.S)
 
 
 def word_starts(text: str) -> frozenset[str]:
-    """The set :class:`Rule` compares against (compute once per message)."""
-    return frozenset(WORD_STARTS.findall(text))
+    """The set :class:`Rule` compares against (compute once per message): the first two
+    and the first three characters at every word start."""
+    return frozenset(_STARTS2.findall(text) + _STARTS3.findall(text))
 
 
 class Rule:
     """A compiled alternation of ``patterns`` with cheap pre-checks.
 
-    Alternatives whose matches must begin at a word start are gated by their possible
-    first two characters against the text's word starts (:func:`word_starts`); other
+    Alternatives whose matches must begin at a word start are grouped by their possible
+    first three (or two) characters; ``search`` runs only the groups whose prefix is
+    among the text's word starts (:func:`word_starts`); other
     alternatives with a bounded set of first characters (e.g. Chinese substrings) are
     gated by those characters against the text's character set. Both checks are set
     operations in C. Alternatives with neither always run. ``bool(search(...))`` is
     exactly ``bool(self.regex.search(text))``.
     """
 
-    __slots__ = ("regex", "prefixes", "gated", "chars", "by_char", "free")
+    __slots__ = ("regex", "prefixes", "by_prefix", "chars", "by_char", "free")
 
     def __init__(self, patterns) -> None:
         if isinstance(patterns, str):
@@ -183,14 +158,14 @@ class Rule:
         if not patterns:
             raise ValueError("a Rule needs at least one pattern")
         self.regex = re.compile("|".join(f"(?:{p})" for p in patterns))
-        gated, by_char, free = [], [], []
-        prefixes: set[str] = set()
+        by_char, free = [], []
+        by_prefix: dict[str, list[str]] = {}
         chars: set[str] = set()
         for p in patterns:
             st = starts_of(p)
             if st:
-                gated.append(p)
-                prefixes |= st
+                for prefix in st:
+                    by_prefix.setdefault(prefix, []).append(p)
                 continue
             fc = firsts_of(p)
             if fc:
@@ -198,18 +173,24 @@ class Rule:
                 chars |= fc
             else:
                 free.append(p)
-        self.prefixes = frozenset(prefixes)
-        self.chars = frozenset(chars)
         join = lambda ps: re.compile("|".join(f"(?:{p})" for p in ps)) if ps else None  # noqa: E731
-        self.gated, self.by_char, self.free = join(gated), join(by_char), join(free)
+        #: word-start prefix → the alternatives whose matches begin with it
+        self.by_prefix = {prefix: join(ps) for prefix, ps in by_prefix.items()}
+        self.prefixes = frozenset(self.by_prefix)
+        self.chars = frozenset(chars)
+        self.by_char, self.free = join(by_char), join(free)
 
     def search(self, text: str, starts: frozenset[str] | None = None, chars: frozenset[str] | None = None):
         """A ``re.Match`` when some alternative matches ``text``, else None. ``starts`` is
         :func:`word_starts` of ``text``, ``chars`` is ``frozenset(text)``; None skips that
         pre-check."""
         m = None
-        if self.gated is not None and (starts is None or not self.prefixes.isdisjoint(starts)):
-            m = self.gated.search(text)
+        if self.by_prefix:
+            hits = self.prefixes if starts is None else self.prefixes.intersection(starts)
+            for prefix in hits:
+                m = self.by_prefix[prefix].search(text)
+                if m is not None:
+                    return m
         if m is None and self.by_char is not None and (chars is None or not self.chars.isdisjoint(chars)):
             m = self.by_char.search(text)
         if m is None and self.free is not None:
