@@ -181,7 +181,6 @@ class Runner:
                     now = self.clock()
                     self._act(s, conv, m, now)
                     m.processed_at = now
-                    conv.version = (conv.version or 0) + 1
                     done += 1
         self.dispatch(conv_id)
         return done

@@ -118,6 +118,10 @@ class Phone(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True, nullable=False)
     quarantined_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: set when the provider says the number cannot get texts (21211, 21614, 30003,
+    #: 30005, 30006): cadence stops and the account is flagged for tracing.
+    undeliverable_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    undeliverable_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = _created()
 
     account: Mapped[Account] = relationship(back_populates="phones")
@@ -216,6 +220,10 @@ class Message(Base):
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the account a collection message is about (caps are per debt, ST-01/US-20).
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    #: send attempts by the worker (retries only before the request left, or on 429).
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     conversation: Mapped[Conversation] = relationship()
 
@@ -239,6 +247,9 @@ class Promise(Base):
     due_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     source: Mapped[str] = mapped_column(String(255), nullable=False, default="bot")
+    #: the payment that kept it (a reversed payment reopens the promise).
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = _created()
     updated_at: Mapped[dt.datetime] = _updated()
 
@@ -281,6 +292,9 @@ class Instalment(Base):
     due_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
     amount_minor: Mapped[int] = mapped_column(BigInteger, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
+    #: the payment that paid it (a reversed payment reopens the instalment).
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
+    paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     plan: Mapped[Plan] = relationship(back_populates="instalments")
 
@@ -299,6 +313,8 @@ class Payment(Base):
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     paid_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
     created_at: Mapped[dt.datetime] = _created()
+    #: a returned payment: the balance goes back up and what it settled reopens.
+    reversed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 # --- compliance ----------------------------------------------------------------------
@@ -340,6 +356,11 @@ class Hold(Base):
     created_at: Mapped[dt.datetime] = _created()
     cleared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     cleared_by: Mapped[str | None] = mapped_column(String(255))
+    #: ``sms`` (from a customer's text), ``api`` (the loan system: post, court,
+    #: recall), ``agent:<email>``; note: free text from whoever set it.
+    source: Mapped[str] = mapped_column(String(64), nullable=False, default="sms",
+                                        server_default="sms")
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class Flag(Base):
@@ -455,8 +476,109 @@ class Timer(Base):
     created_at: Mapped[dt.datetime] = _created()
 
 
+# --- the collection cycle (cadence, consent, windows, events, workers) ------------------
+
+class Consent(Base):
+    """Consent to texts for ``phone`` (US-10): how (``source``) and when the
+    customer agreed; ``revoked_at`` set by an opt-out of texts."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True, nullable=False)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(8), nullable=False, default="sms")
+    source: Mapped[str] = mapped_column(String(200), nullable=False)
+    consented_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class ContactWindow(Base):
+    """A time the customer said suits them (US-03, UK-05): minutes after local
+    midnight, ``[start_minute, end_minute)``, in the customer's zone. The latest
+    active window per phone narrows the profile's allowed hours, never widens them."""
+
+    __tablename__ = "contact_windows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), index=True, nullable=False)
+    start_minute: Mapped[int] = mapped_column(Integer, nullable=False)
+    end_minute: Mapped[int] = mapped_column(Integer, nullable=False)
+    source_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    created_at: Mapped[dt.datetime] = _created()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class CadenceSend(Base):
+    """One cadence step queued for one account in one delinquency episode
+    (``delinquent_since``): the unique key makes each step go once. status:
+    ``queued`` (message row made), ``held`` (a rule held it: ``rule``),
+    ``skipped``."""
+
+    __tablename__ = "cadence_sends"
+    __table_args__ = (UniqueConstraint("account_id", "step", "delinquent_since"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True, nullable=False)
+    step: Mapped[str] = mapped_column(String(64), nullable=False)
+    delinquent_since: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    profile: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    rule: Mapped[str | None] = mapped_column(String(64))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class Event(Base):
+    """An outcome the lender's systems hear about (``GET /api/events?after=ID`` and
+    HMAC-signed webhooks). kind: ``promise.made``, ``promise.kept``,
+    ``promise.broken``, ``plan.agreed``, ``dispute``, ``opt_out``, ``wrong_number``,
+    ``handoff``, ``cease``, ``payment.applied``, ``payment.reversed``, ...
+    Delivery bookkeeping: ``attempts``, ``next_attempt_at``, ``delivered_at``."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_delivered_at_next_attempt_at", "delivered_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), nullable=False)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    created_at: Mapped[dt.datetime] = _created()
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(255))
+
+
+class WorkerLease(Base):
+    """A named lease (``outbox`` on SQLite, where ``SKIP LOCKED`` does not exist):
+    only its ``holder`` works until ``expires_at``."""
+
+    __tablename__ = "worker_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128), nullable=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class SenderPause(Base):
+    """A sender (our number or messaging service) paused by the provider (30034):
+    nothing goes from it until ``paused_until``."""
+
+    __tablename__ = "sender_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender: Mapped[str] = mapped_column(String(64), index=True, nullable=False)
+    reason: Mapped[str] = mapped_column(String(64), nullable=False)
+    paused_until: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+    created_at: Mapped[dt.datetime] = _created()
+
+
 __all__ = [
     "Base", "NAMING_CONVENTION", "Account", "Phone", "Conversation", "Message",
     "Promise", "Plan", "Instalment", "Payment", "OptOut", "Hold", "Flag", "Handoff",
     "Decision", "AppendOnlyError", "ScriptRevision", "PaymentLink", "Timer",
+    "Consent", "ContactWindow", "CadenceSend", "Event", "WorkerLease", "SenderPause",
 ]

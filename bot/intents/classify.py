@@ -3,18 +3,24 @@
 Pure: no I/O, no clock reads, no logging of bodies. Rules are ordered; the first that
 decides wins. The order is the policy:
 
-1. empty / auto-reply / tapback (no entities; never an opt-out);
-2. compliance that can never be outvoted: attorney (US-18), bankruptcy, the opt-out
-   keyword forms (US-06: whole message or leading keyword), wrong number (US-12),
-   natural-language opt-outs (US-06, cease US-17), opt-in;
-3. what the bot last asked (``context``): confirm, verify, plan_offer, ask_date, ask_amount;
-4. dispute, paid_already, hardship, help, agent, who_is_this, abuse, plan, promise,
-   balance, pay, affirm/deny;
-5. a stop-class word nobody explained → ``stop`` below the opt-out threshold (US-06 safe
-   default: pause and hand off instead of guessing).
+1. empty, signature-only, tapback, our own footer quoted back, auto-reply → no entities,
+   never an opt-out;
+2. compliance that can never be outvoted: attorney (US-18), bankruptcy, opt-out keyword
+   forms (US-06: whole message or leading keyword; COMPLIANCE §(b) US and China
+   lexicons), wrong number (US-12), natural-language opt-outs (US-06; "contact" forms and
+   refusals to pay are a cease, US-17), possible opt-outs (stop *below* the threshold),
+   opt-in;
+3. what the bot last asked (``context``): yes/no, identity answers (verify), plan number
+   (plan_offer), a date (ask_date), an amount (ask_amount);
+4. the rest, most specific first: conditional offers, dispute (US-16), paid_already,
+   hardship (UK-01/UK-07), deceased third party → unknown, help, cancel-a-payment →
+   unknown, agent, who_is_this, abuse, plan, promise, "can't pay" → hardship, an
+   unexplained stop-class word → stop below the threshold (US-06 safe default), balance,
+   pay, generic yes/no, unknown.
 
-English rules read a typo-corrected view of the normalised text; Chinese rules are exact
-substrings (``lexicon_zh``). Dates and amounts come from ``bot.intents.entities``.
+English rules read a typo-corrected view of the normalised text (``fuzzy``); Chinese
+rules are exact substrings (``lexicon_zh``), with jieba (``segment``) only where a
+substring is ambiguous. Dates and amounts come from ``bot.intents.entities``.
 """
 
 from __future__ import annotations
@@ -129,7 +135,8 @@ agreed agree deal absolutely definitely alright fine perfect great yess yesss af
 _AFFIRM_PHRASES = frozenset({
     "sure thing", "of course", "thats right", "that is right", "sounds good", "go ahead", "please do",
     "yes please", "that works", "works for me", "i agree", "for sure", "yes sir", "yes maam", "ok thanks",
-    "ok thank you", "ok cool", "cool", "bet", "got it", "that is correct", "thats correct",
+    "ok thank you", "ok cool", "cool", "bet", "got it", "that is correct", "thats correct", "sure why not",
+    "why not", "i guess", "i guess so", "sounds great", "lets do it", "do it", "deal", "please", "yes pls",
     # identity confirmations ("Is this Dana?")
     "me", "yes me", "that is me", "thats me", "it is me", "its me", "this is me", "speaking", "yes speaking",
     "yes it is", "yes it is me", "yes its me", "yes thats me", "this is her", "this is him", "this is he",
@@ -140,7 +147,8 @@ _ZH_YES_NO = zh.AFFIRM | zh.DENY
 _LAUGHS = frozenset("lol lmao haha hahaha hehe ha lolol rofl".split())
 _DENY_PHRASES = frozenset({"not now", "not today", "not yet", "not really", "no way", "not interested in that",
                            "i dont think so", "dont think so", "not at this time", "i cant", "no i cant",
-                           "i dont want to", "no i dont"})
+                           "i dont want to", "no i dont", "id rather not", "rather not", "i would rather not", "pass",
+                           "i pass", "no way", "hell no", "absolutely not", "definitely not", "not interested"})
 _DENY_REST = frozenset("""not today now thanks thank you thx way really i dont want to dont sorry cant right
 maybe later pls please sir maam yet thats wrong im good mind never incorrect it isnt is that fine ok okay""".split())
 _AFFIRM_REST = frozenset("""this is it thats me speaking yes please thanks thank you thx sure thing that works

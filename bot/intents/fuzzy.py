@@ -117,7 +117,13 @@ def correct_text(text: str, known: frozenset[str] = frozenset()) -> str:
     Returns:
         the text with typos replaced; everything else (spacing, punctuation, CJK) unchanged.
     """
-    return _WORD.sub(lambda m: correct_word(m.group(0), known), text)
+    words = _WORD.findall(text)
+    if not words:
+        return text
+    unknown = set(words).difference(_KW_SET, known, _common_words())
+    if not unknown:  # the common case: every word is a keyword, known or common English
+        return text
+    return _WORD.sub(lambda m: correct_word(m.group(0), known) if m.group(0) in unknown else m.group(0), text)
 
 
 def correct_zh(text: str) -> str:

@@ -15,6 +15,7 @@ deriving prefixes falls back to "always run".
 
 from __future__ import annotations
 
+import operator
 import re
 
 try:  # Python ≥ 3.11
@@ -128,14 +129,17 @@ def starts_of(pattern: str) -> frozenset[str] | None:
 
 
 #: Word starts of a text: a word character at a word boundary plus the next one or two characters.
-_STARTS2 = re.compile(r"\b(?=(\w.))", re.S)
 _STARTS3 = re.compile(r"\b(?=(\w..))", re.S)
+_FIRST2 = operator.itemgetter(slice(0, 2))
 
 
 def word_starts(text: str) -> frozenset[str]:
     """The set :class:`Rule` compares against (compute once per message): the first two
-    and the first three characters at every word start."""
-    return frozenset(_STARTS2.findall(text) + _STARTS3.findall(text))
+    and the first three characters at every word start. Two padding spaces give a word
+    at the very end its three characters (a superset is always safe: it can only make a
+    rule run, never skip)."""
+    three = _STARTS3.findall(text + "  ")
+    return frozenset(three).union(map(_FIRST2, three))
 
 
 class Rule:
@@ -186,7 +190,12 @@ class Rule:
         pre-check."""
         m = None
         if self.by_prefix:
-            hits = self.prefixes if starts is None else self.prefixes.intersection(starts)
+            if starts is None:
+                hits = self.prefixes
+            elif self.prefixes.isdisjoint(starts):  # the common case: no allocation
+                hits = ()
+            else:
+                hits = self.prefixes.intersection(starts)
             for prefix in hits:
                 m = self.by_prefix[prefix].search(text)
                 if m is not None:
