@@ -7,12 +7,32 @@ it evaluated so the decision log can show why (G-03, 12 CFR 1006.100).
 
 This module does no I/O and reads no clock: the runner passes in a
 :class:`GateContext` built from the database and ``now``.
+
+Order of the rules (every one evaluated is listed in ``Verdict.checks``, G-03):
+
+1. refusals — opt-out registry (US-05, US-08), holds (US-16/17/18), wrong-number
+   quarantine (US-12), agent ownership (G-01), undeliverable number
+   (``gate:undeliverable``), consent (US-10), content (approved template or the
+   linter's first failing rule: US-04, US-14, UK-06, US-21, UK-02, CN-04, ...);
+2. deferrals — allowed hours in every candidate zone (US-01/CN-01/UK-05, US-02, the
+   customer's own window US-03), a paused sender (``gate:sender_paused``, Twilio 30034),
+   frequency caps per debt (US-20 product cap, ST-01 Massachusetts, CN-03). Deferrals
+   combine: ``until`` is the earliest instant at which *all* of them pass at once.
+
+"Initiated" means Duly starts it (``Candidate.in_reply_to_inbound`` is False): cadence
+notices, reminders, follow-ups, campaigns, an agent's unprompted message. A reply to
+the customer's own message is exempt from hours (unless the profile sets
+``replies_follow_hours``; 12 CFR 1006.6(b)(1) comment 6(b)(1)-2), consent, caps
+(US-20: replies do not count) and the content rule (bot replies come from the published,
+approved script; agents' replies are still linted).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+
+from bot import hours
 
 #: Message kinds that Duly starts itself (not answers to the customer's own message).
 INITIATED_KINDS: frozenset[str] = frozenset({"notice", "reminder", "followup", "campaign"})
@@ -39,15 +59,42 @@ class Candidate:
     """One outbound message asking to go.
 
     kind: ``reply``, ``optout_confirmation``, ``optin_confirmation``, ``help``,
-        ``handoff_notice``, ``notice``, ``reminder``, ``followup``, ``agent``.
+        ``handoff_notice``, ``notice``, ``reminder``, ``followup``, ``campaign``, ``agent``.
     sender: ``bot``, ``agent`` or ``system``.
     in_reply_to_inbound: ``True`` when it answers a message the customer just sent
-        (a consumer-initiated communication, 12 CFR 1006.6(b)(1) comment 6(b)(1)-2).
+        (a consumer-initiated communication, 12 CFR 1006.6(b)(1) comment 6(b)(1)-2);
+        ``False`` → initiated by Duly.
+    approved: the text comes from an approved template version (or the published,
+        approved script).
+    lint_problems: ``(rule, message)`` pairs from :func:`bot.lint.lint` for text that is
+        not from an approved template (empty: it passed or was not linted).
     """
 
     kind: str
     sender: str = "bot"
     in_reply_to_inbound: bool = True
+    approved: bool = False
+    lint_problems: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def initiated(self) -> bool:
+        """Duly starts this message (not an answer to the customer's own message)."""
+        return not self.in_reply_to_inbound
+
+
+@dataclass(frozen=True)
+class Cap:
+    """A frequency cap per debt: at most ``count`` initiated messages in any rolling
+    ``days`` days (24-hour units, UTC instants). ``rule``: ``US-20`` (product cap),
+    ``ST-01`` (Massachusetts, 940 CMR 7.04(1)(f)), ``CN-03``, ..."""
+
+    rule: str
+    count: int
+    days: float
+
+    @property
+    def span(self) -> dt.timedelta:
+        return dt.timedelta(days=self.days)
 
 
 @dataclass(frozen=True)
@@ -61,6 +108,24 @@ class GateContext:
     mode: the conversation's mode, ``bot`` or ``agent``.
     quarantined: the phone was reported as a wrong number (US-12).
     now: aware UTC datetime of the decision (dispatch time, US-01).
+    profile: the jurisdiction profile's name (cited in the decision log).
+    zones: candidate IANA zones (phone number, account, address; US-02). Empty with a
+        ``window`` set → initiated messages are refused (location unknown).
+    window: the profile's allowed hours (:data:`bot.hours.Window`, minutes, local);
+        ``None`` → no hours rule configured (pure tests).
+    hours_rule: the rule the window implements (``US-01``, ``CN-01``, ``UK-05``).
+    customer_window: the customer's own window (US-03/UK-05), narrows ``window``.
+    replies_follow_hours: replies to the customer's message wait for the window too.
+    consent: an active consent record exists for the number (US-10).
+    undeliverable: the provider said the number cannot get texts.
+    sender_paused_until: our sender is paused (30034) until this UTC instant.
+    recent_initiated: UTC send times of initiated messages already counted for this
+        debt (any order; only those inside a cap's span count).
+    caps: the caps that apply (profile caps plus state overlays such as ST-01).
+    on_cap: ``defer`` (wait until the oldest counted message leaves the span) or
+        ``refuse``.
+    min_validity_seconds: an initiated message cleared with less than this left in
+        the window is deferred to the next window instead (Twilio ValidityPeriod).
     """
 
     opted_out_sms: bool = False
@@ -69,6 +134,19 @@ class GateContext:
     mode: str = "bot"
     quarantined: bool = False
     now: dt.datetime | None = None
+    profile: str = ""
+    zones: tuple[str, ...] = ()
+    window: hours.Window | None = None
+    hours_rule: str = "US-01"
+    customer_window: hours.Window | None = None
+    replies_follow_hours: bool = False
+    consent: bool = False
+    undeliverable: bool = False
+    sender_paused_until: dt.datetime | None = None
+    recent_initiated: tuple[dt.datetime, ...] = ()
+    caps: tuple[Cap, ...] = ()
+    on_cap: str = "defer"
+    min_validity_seconds: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,8 +156,12 @@ class Verdict:
     action: ``send``, ``defer`` or ``refuse``.
     until: for ``defer``, the aware UTC time it may go.
     rule: the rule that decided (a COMPLIANCE.md ID or ``gate:...``).
-    checks: every rule evaluated, in order, as ``(rule, outcome)`` pairs.
+    checks: every rule evaluated, in order, as ``(rule, outcome)`` pairs; outcome is
+        ``pass``, ``refuse``, ``defer``, ``exempt`` (does not apply to this message)
+        or ``n/a`` (not configured), optionally with ``": detail"``.
     reason: a short human sentence (shown to agents).
+    validity_seconds: for ``send`` under the hours rule, seconds left in the allowed
+        window (Twilio ``ValidityPeriod``, capped at 36000); ``None`` otherwise.
     """
 
     action: str
@@ -87,31 +169,54 @@ class Verdict:
     reason: str
     until: dt.datetime | None = None
     checks: tuple[tuple[str, str], ...] = field(default=())
+    validity_seconds: int | None = None
+
+
+#: Twilio's maximum ValidityPeriod (seconds).
+MAX_VALIDITY = 36000
+
+
+def count_in_span(times: tuple[dt.datetime, ...], now: dt.datetime, span: dt.timedelta) -> int:
+    """How many of ``times`` fall in the rolling span ``(now - span, now]``."""
+    return sum(1 for t in times if now - span < t <= now)
+
+
+def cap_free_at(cap: Cap, times: tuple[dt.datetime, ...], t: dt.datetime) -> dt.datetime:
+    """The earliest instant ``>= t`` at which fewer than ``cap.count`` of ``times`` lie in
+    the cap's span: ``t`` itself, or when the ``count``-th most recent leaves the span."""
+    inside = sorted((x for x in times if t - cap.span < x <= t), reverse=True)
+    if len(inside) < cap.count:
+        return t
+    return inside[cap.count - 1] + cap.span
 
 
 def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
-    """Decide whether ``candidate`` may go now.
+    """Decide whether ``candidate`` may go now (``ctx.now``, dispatch time).
 
     Order matters: the opt-out registry first (US-05, 12 CFR 1006.14(h)(1); one
     confirmation, US-08, 47 CFR 64.1200(a)(12)), then holds (US-16 dispute, US-17
     cease, US-18 attorney), then the wrong-number quarantine (US-12), then agent
-    ownership (G-01: the bot goes silent once a handoff starts). Returns a
-    :class:`Verdict`; never raises for a well-formed candidate.
+    ownership (G-01: the bot goes silent once a handoff starts), then the remaining
+    refusals and the deferrals described in the module docstring. Returns a
+    :class:`Verdict`; never raises for a well-formed candidate. ``ctx.now`` must be set
+    when a window, caps or a sender pause are configured (``ValueError`` otherwise).
     """
     checks: list[tuple[str, str]] = []
+
+    def refuse(rule: str, reason: str) -> Verdict:
+        checks.append((rule, "refuse"))
+        return Verdict("refuse", rule, reason, checks=tuple(checks))
 
     # US-05 / US-08: opt-out registry.
     if ctx.opted_out_sms:
         if candidate.kind == "optout_confirmation" and candidate.in_reply_to_inbound:
             if ctx.optout_confirmations_since_optout >= 1:
-                checks.append(("US-08", "refuse"))
-                return Verdict("refuse", "US-08", "opt-out already confirmed once", checks=tuple(checks))
+                return refuse("US-08", "opt-out already confirmed once")
             checks.append(("US-08", "pass"))
         elif candidate.kind in OPTED_OUT_ALLOWED and candidate.in_reply_to_inbound:
             checks.append(("US-05", "pass"))
         else:
-            checks.append(("US-05", "refuse"))
-            return Verdict("refuse", "US-05", "opted out of texts", checks=tuple(checks))
+            return refuse("US-05", "opted out of texts")
     else:
         checks.append(("US-05", "pass"))
 
@@ -119,25 +224,177 @@ def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
     silencing = [h for h in ctx.holds if h in SILENCING_HOLDS]
     if silencing and candidate.kind not in SILENCED_ALLOWED:
         rule = {"cease": "US-17", "attorney": "US-18", "bankruptcy": "hold:bankruptcy"}[silencing[0]]
-        checks.append((rule, "refuse"))
-        return Verdict("refuse", rule, f"{silencing[0]} hold", checks=tuple(checks))
-    if ctx.holds and candidate.kind in INITIATED_KINDS:
+        return refuse(rule, f"{silencing[0]} hold")
+    if ctx.holds and (candidate.kind in INITIATED_KINDS or
+                      (candidate.initiated and candidate.sender != "agent"
+                       and candidate.kind not in SILENCED_ALLOWED)):
         rule = "US-16" if "dispute" in ctx.holds else f"hold:{ctx.holds[0]}"
-        checks.append((rule, "refuse"))
-        return Verdict("refuse", rule, f"{ctx.holds[0]} hold pauses automated collection",
-                       checks=tuple(checks))
+        return refuse(rule, f"{ctx.holds[0]} hold pauses automated collection")
     checks.append(("holds", "pass"))
 
     # US-12: a wrong number never gets collection content again.
-    if ctx.quarantined and (candidate.kind in INITIATED_KINDS or candidate.sender == "agent"):
-        checks.append(("US-12", "refuse"))
-        return Verdict("refuse", "US-12", "number reported as a wrong number", checks=tuple(checks))
+    if ctx.quarantined and (candidate.kind in INITIATED_KINDS or candidate.sender == "agent"
+                            or candidate.initiated):
+        return refuse("US-12", "number reported as a wrong number")
     checks.append(("US-12", "pass"))
 
     # G-01: an agent owns the conversation; the bot stays silent.
     if ctx.mode == "agent" and candidate.sender == "bot" and candidate.kind not in AGENT_MODE_BOT_ALLOWED:
-        checks.append(("G-01", "refuse"))
-        return Verdict("refuse", "G-01", "an agent owns this conversation", checks=tuple(checks))
+        return refuse("G-01", "an agent owns this conversation")
     checks.append(("G-01", "pass"))
 
-    return Verdict("send", "gate:pass", "allowed", checks=tuple(checks))
+    initiated = candidate.initiated
+
+    # The provider said the number cannot get texts (21211, 21614, 30003, 30005, 30006).
+    if initiated:
+        if ctx.undeliverable:
+            return refuse("gate:undeliverable", "the number cannot receive texts")
+        checks.append(("gate:undeliverable", "pass"))
+    else:
+        checks.append(("gate:undeliverable", "exempt"))
+
+    # US-10: automated texts need prior express consent (TCPA 47 USC 227(b)).
+    if initiated:
+        if not ctx.consent:
+            return refuse("US-10", "no consent record for this number")
+        checks.append(("US-10", "pass"))
+    else:
+        checks.append(("US-10", "exempt"))
+
+    # Content: an approved template, or text that passes the linter.
+    if initiated or candidate.sender == "agent":
+        if candidate.approved:
+            checks.append(("content", "pass: approved"))
+        elif candidate.lint_problems:
+            checks.append(("content", "refuse: not approved and the linter found problems"))
+            for r, m in candidate.lint_problems:
+                checks.append((r, f"refuse: {m}"))
+            rule, message = candidate.lint_problems[0]
+            return Verdict("refuse", rule, f"content: {message}", checks=tuple(checks))
+        else:
+            checks.append(("content", "pass: linted"))
+    else:
+        checks.append(("content", "exempt"))
+
+    # --- deferrals ---------------------------------------------------------------------
+    now = ctx.now
+    hours_apply = ctx.window is not None and (initiated or ctx.replies_follow_hours)
+    caps_apply = initiated and bool(ctx.caps)
+    pause_applies = ctx.sender_paused_until is not None
+    if (hours_apply or caps_apply or pause_applies) and now is None:
+        raise ValueError("GateContext.now is required for hours, caps and sender pauses")
+
+    window: hours.Window = ()
+    if hours_apply:
+        assert ctx.window is not None
+        window = hours.narrow(ctx.window, ctx.customer_window)
+        if not ctx.zones:
+            checks.append(("US-02", "refuse"))
+            return Verdict("refuse", "US-02", "the customer's time zone is unknown",
+                           checks=tuple(checks))
+        if not window:
+            return refuse("US-03", "the customer's window and the allowed hours do not overlap")
+
+    def earliest_from(t: dt.datetime) -> tuple[dt.datetime | None, str | None]:
+        """Earliest instant >= t passing hours, pause and caps together; the rule that
+        first pushed it (None when t itself passes)."""
+        first_rule: str | None = None
+        for _ in range(64):
+            moved = False
+            if hours_apply:
+                nt = hours.next_allowed(t, ctx.zones, window)
+                if nt is None:
+                    return None, first_rule or ctx.hours_rule
+                if nt > t:
+                    first_rule = first_rule or _hours_rule(ctx, t)
+                    t, moved = nt, True
+                left = hours.seconds_left(t, ctx.zones, window)
+                if initiated and left < ctx.min_validity_seconds:
+                    first_rule = first_rule or ctx.hours_rule
+                    t, moved = t + dt.timedelta(seconds=max(left, 1)), True
+                    continue
+            if pause_applies and ctx.sender_paused_until is not None and t < ctx.sender_paused_until:
+                first_rule = first_rule or "gate:sender_paused"
+                t, moved = ctx.sender_paused_until, True
+            if caps_apply:
+                for cap in ctx.caps:
+                    free = cap_free_at(cap, ctx.recent_initiated, t)
+                    if free > t:
+                        first_rule = first_rule or cap.rule
+                        t, moved = free, True
+            if not moved:
+                return t, first_rule
+        return None, first_rule
+
+    # Record each deferring rule's own outcome at ``now`` (G-03).
+    if hours_apply:
+        assert now is not None
+        ok = hours.allowed_at(now, ctx.zones, window)
+        if len(ctx.zones) > 1:
+            checks.append(("US-02", f"{'pass' if ok else 'defer'}: zones {','.join(ctx.zones)}"))
+        if ctx.customer_window is not None:
+            own = hours.allowed_at(now, ctx.zones, ctx.window)  # type: ignore[arg-type]
+            checks.append(("US-03", "pass" if ok or not own else "defer"))
+        checks.append((ctx.hours_rule, "pass" if ok else "defer"))
+    elif ctx.window is None:
+        checks.append((ctx.hours_rule, "n/a"))
+    else:
+        checks.append((ctx.hours_rule, "exempt: reply to the customer's message"))
+    if pause_applies:
+        assert now is not None and ctx.sender_paused_until is not None
+        checks.append(("gate:sender_paused", "pass" if now >= ctx.sender_paused_until else "defer"))
+    if caps_apply:
+        assert now is not None
+        for cap in ctx.caps:
+            n = count_in_span(ctx.recent_initiated, now, cap.span)
+            outcome = "pass" if n < cap.count else ("refuse" if ctx.on_cap == "refuse" else "defer")
+            checks.append((cap.rule, f"{outcome}: {n}/{cap.count} in {cap.days:g}d"))
+    elif ctx.caps:
+        checks.append(("caps", "exempt: replies do not count"))
+    else:
+        checks.append(("caps", "n/a"))
+
+    if caps_apply and ctx.on_cap == "refuse":
+        assert now is not None
+        for cap in ctx.caps:
+            if count_in_span(ctx.recent_initiated, now, cap.span) >= cap.count:
+                return Verdict("refuse", cap.rule, f"frequency cap {cap.count} per {cap.days:g} days reached",
+                               checks=tuple(checks))
+
+    if not (hours_apply or caps_apply or pause_applies):
+        return Verdict("send", "gate:pass", "allowed", checks=tuple(checks))
+    assert now is not None
+    until, rule = earliest_from(now)
+    if until is None:
+        rule = "US-02" if len(ctx.zones) > 1 else (rule or ctx.hours_rule)
+        return Verdict("refuse", rule, "no time is allowed in every candidate zone within a week",
+                       checks=tuple(checks))
+    if until > now:
+        return Verdict("defer", rule or "gate:defer", _defer_reason(rule), until=until,
+                       checks=tuple(checks))
+    validity = None
+    if hours_apply:
+        validity = min(MAX_VALIDITY, hours.seconds_left(now, ctx.zones, window))
+    return Verdict("send", "gate:pass", "allowed", checks=tuple(checks), validity_seconds=validity)
+
+
+def _hours_rule(ctx: GateContext, t: dt.datetime) -> str:
+    """The rule that blocks ``t``: the customer's own window (US-03) when the profile's
+    hours alone would allow it, US-02 when only some zones block, else the profile's."""
+    assert ctx.window is not None
+    if ctx.customer_window is not None and hours.allowed_at(t, ctx.zones, ctx.window):
+        return "US-03"
+    if len(ctx.zones) > 1 and any(hours.allowed_at(t, (z,), ctx.window) for z in ctx.zones):
+        return "US-02"
+    return ctx.hours_rule
+
+
+def _defer_reason(rule: str | None) -> str:
+    return {
+        "US-01": "outside the allowed hours in the customer's local time",
+        "CN-01": "outside the allowed hours (Beijing time)",
+        "UK-05": "outside the allowed hours in the customer's local time",
+        "US-02": "outside the hours allowed in every zone the customer may be in",
+        "US-03": "outside the times the customer said suit them",
+        "gate:sender_paused": "our sender is paused by the provider",
+    }.get(rule or "", f"frequency cap reached ({rule})")

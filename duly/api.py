@@ -1,19 +1,70 @@
-"""The JSON API under ``/api`` (bearer ``API_TOKEN``; unset → every call is 401)."""
+"""The JSON API under ``/api`` (bearer ``API_TOKEN``; unset → every call is 401).
+
+Routes (CONTRACT.md "HTTP"; amounts are decimal strings in major units, times ISO 8601
+UTC; every error is ``{"error": "..."}`` unless noted):
+
+``POST /api/accounts``
+    Body: a JSON list of account objects with the Accounts CSV fields (or
+    ``{"accounts": [...]}``). Values may be strings or numbers; money should be a
+    string — a JSON number with more decimals than the currency allows is refused, never
+    rounded. Upserts by ``account_ref`` (:func:`storage.accounts.import_rows`), writes a
+    consent record per number (US-10). 200 ``{"created", "updated", "errors": []}``;
+    422 with the same shape when some rows were refused — each error is ``{"index"
+    (0-based position in the list), "account_ref", "reason"}`` and the good rows are kept;
+    400 on malformed JSON or a body that is not a list of objects; 413 over 10,000 rows.
+``POST /api/payments``
+    ``{"account_ref", "amount", "paid_at" (ISO date or date-time; a date is midnight in
+    the customer's zone; default now), "payment_ref", "currency" (optional, must be the
+    account's)}`` → :func:`runner.payments.apply_payment`. 200 ``{"payment_ref",
+    "duplicate", "account_ref", "amount", "currency", "balance", "past_due",
+    "delinquent", "promises_kept", "instalments_paid"}``; a repeat of a ``payment_ref``
+    answers 200 with ``"duplicate": true`` and changes nothing. 404 unknown account, 422
+    invalid fields (``{"error", "fields": {name: reason}}``), 400 malformed JSON.
+``POST /api/payments/reverse``
+    ``{"payment_ref", "reason"?}`` → :func:`runner.payments.reverse_payment`: balance
+    back, settled promise/instalment reopened. 200 ``{"payment_ref", "duplicate",
+    "balance", "past_due", "promises_reopened", "instalments_reopened"}``; 404 unknown.
+``POST /api/holds`` / ``POST /api/holds/clear``
+    ``{"account_ref", "kind", "note"?}`` / ``{"account_ref", "kind"}``; kind one of
+    :data:`API_HOLD_KINDS`. Set: a hold with ``source="api"`` (an active api hold of the
+    same kind is reused: ``"created": false``), a decision row (rule per kind: US-16
+    dispute, US-17 cease, US-18 attorney, ``hold:<kind>`` otherwise), event
+    ``hold.set``. Clear: every active hold of that kind on the account (whatever set it)
+    gets ``cleared_at``/``cleared_by="api"``, a decision row and event ``hold.cleared``;
+    200 ``{"cleared": n}``. 404 unknown account, 422 bad kind.
+``GET /api/events?after=ID&limit=N``
+    Events with ``id > after`` (default 0) in id order, at most ``limit`` (default 100,
+    max 1000): ``{"events": [...], "last_id"}`` (:func:`runner.events.event_json`).
+``GET /api/conversations?phone=E164``
+    As in CONTRACT.md.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
+import json
+import math
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.money import from_minor
-from storage.models import (Account, Conversation, Flag, Instalment, Message, OptOut, Phone, Plan,
-                            Promise)
+from storage.models import (Account, Conversation, Decision, Flag, Hold, Instalment, Message, OptOut,
+                            Phone, Plan, Promise)
+
+#: Hold kinds the loan system may set and clear (post, court, recall), with the rule each cites.
+API_HOLD_KINDS: dict[str, str] = {
+    "bankruptcy": "hold:bankruptcy", "deceased": "hold:deceased", "dispute": "US-16",
+    "cease": "US-17", "recalled": "hold:recalled", "attorney": "US-18",
+}
+
+MAX_ACCOUNT_ROWS = 10_000
 
 
 def _amount(minor: int, currency: str) -> str:
@@ -109,6 +160,335 @@ async def conversations(request: Request) -> Response:
     return JSONResponse(view)
 
 
+# --- shared helpers -------------------------------------------------------------------
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, body: dict[str, Any]):
+        super().__init__(body.get("error"))
+        self.status = status
+        self.body = body
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+async def _json(request: Request) -> Any:
+    """The request's JSON body; :class:`_BadRequest` (400) when malformed. NaN and
+    Infinity are refused."""
+    raw = await request.body()
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _BadRequest(400, {"error": f"malformed JSON: {exc}"}) from None
+
+
+def _services(request: Request) -> Any:
+    return request.app.state.services
+
+
+def _now(request: Request) -> dt.datetime:
+    return _services(request).runner.clock()
+
+
+def _error(status: int, body: dict[str, Any]) -> Response:
+    return JSONResponse(body, status_code=status)
+
+
+def _scalar_text(value: Any) -> str | None:
+    """A JSON scalar as the CSV-style text the import expects; ``None`` for null.
+    Raises ``ValueError`` for booleans, lists and objects."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or isinstance(value, (list, dict)):
+        raise ValueError(f"expected a string or number, got {json.dumps(value)[:40]}")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        return repr(value)
+    return str(value)
+
+
+def _parse_money(value: Any, currency: str) -> int:
+    """An amount (string preferred; JSON numbers accepted when exact) → minor units."""
+    from storage.accounts import parse_money
+
+    text = _scalar_text(value)
+    if text is None or text.strip() == "":
+        raise ValueError("is required")
+    if "e" in text.lower():
+        raise ValueError(f"not an amount {text!r} (expected e.g. \"50.00\")")
+    minor = parse_money(text, currency)
+    if minor <= 0:
+        raise ValueError("must be greater than zero")
+    return minor
+
+
+def _parse_when(value: Any, tz: str | None, default: dt.datetime) -> dt.datetime:
+    """ISO date-time (naive = UTC) or date (midnight in ``tz``) → aware UTC."""
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO date or date-time string")
+    s = value.strip()
+    if len(s) == 10:
+        day = dt.date.fromisoformat(s)
+        zone = ZoneInfo(tz or "UTC")
+        return dt.datetime.combine(day, dt.time(0), zone).astimezone(dt.timezone.utc)
+    when = dt.datetime.fromisoformat(s[:-1] + "+00:00" if s.endswith("Z") else s)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(dt.timezone.utc)
+
+
+def _ref(body: dict[str, Any], key: str, fields: dict[str, str]) -> str:
+    value = body.get(key)
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value).strip() == "":
+        fields[key] = "is required (a string)"
+        return ""
+    return str(value).strip()
+
+
+# --- POST /api/accounts ----------------------------------------------------------------
+
+def import_accounts(services: Any, items: list[Any], now: dt.datetime) -> dict[str, Any]:
+    """Import JSON account objects (see the module docstring); returns the answer body."""
+    from storage.accounts import import_rows
+
+    errors: list[dict[str, Any]] = []
+    good: list[tuple[int, dict[str, str]]] = []
+    refs: dict[int, Any] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors.append({"index": i, "account_ref": None, "reason": "expected an object"})
+            continue
+        refs[i] = item.get("account_ref")
+        row: dict[str, str] = {}
+        bad = []
+        for key, value in item.items():
+            try:
+                text = _scalar_text(value)
+            except ValueError as exc:
+                bad.append(f"{key}: {exc}")
+                continue
+            if text is not None:
+                row[str(key)] = text
+        if bad:
+            errors.append({"index": i, "account_ref": refs[i], "reason": "; ".join(bad)})
+            continue
+        good.append((i, row))
+    b = services.settings.behaviour
+    with services.sessions() as s:
+        report = import_rows(s, good, default_region=b.get("default_region", "US"),
+                             default_currency=b.get("default_currency", "USD"),
+                             default_profile=b.get("default_profile", "us_first_party"),
+                             profiles=b.get("profiles", {}), today=now.date(),
+                             default_language=b.get("default_language", "en"), now=now)
+        s.commit()
+    for index, reason in report.errors:
+        errors.append({"index": index, "account_ref": refs.get(index), "reason": reason})
+    errors.sort(key=lambda e: e["index"])
+    return {"created": report.created, "updated": report.updated, "errors": errors}
+
+
+async def accounts_post(request: Request) -> Response:
+    """``POST /api/accounts``."""
+    if not authorised(request):
+        return _unauthorised()
+    try:
+        body = await _json(request)
+    except _BadRequest as exc:
+        return _error(exc.status, exc.body)
+    items = body.get("accounts") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        return _error(400, {"error": "expected a JSON list of accounts"})
+    if len(items) > MAX_ACCOUNT_ROWS:
+        return _error(413, {"error": f"at most {MAX_ACCOUNT_ROWS} accounts per request"})
+    result = await run_in_threadpool(import_accounts, _services(request), items, _now(request))
+    return JSONResponse(result, status_code=422 if result["errors"] else 200)
+
+
+# --- payments ----------------------------------------------------------------------------
+
+def post_payment(services: Any, body: dict[str, Any], now: dt.datetime) -> tuple[int, dict[str, Any]]:
+    """Apply one payment request; returns ``(status, answer)``."""
+    from runner.payments import PaymentError, amount_str, apply_payment
+
+    fields: dict[str, str] = {}
+    account_ref = _ref(body, "account_ref", fields)
+    payment_ref = _ref(body, "payment_ref", fields)
+    if len(payment_ref) > 128:
+        fields["payment_ref"] = "longer than 128 characters"
+    currency = body.get("currency")
+    if currency is not None and not isinstance(currency, str):
+        fields["currency"] = "expected an ISO 4217 code"
+    if fields:
+        return 422, {"error": "invalid payment", "fields": fields}
+    with services.sessions() as s, s.begin():
+        acct = s.execute(select(Account.currency, Account.timezone)
+                         .where(Account.account_ref == account_ref)).first()
+        if acct is None:
+            return 404, {"error": f"unknown account_ref {account_ref!r}"}
+        try:
+            amount = _parse_money(body.get("amount"), acct.currency)
+        except ValueError as exc:
+            fields["amount"] = str(exc)
+        try:
+            paid_at = _parse_when(body.get("paid_at"), acct.timezone, now)
+            if paid_at > now + dt.timedelta(days=1):
+                fields["paid_at"] = "is in the future"
+        except (ValueError, KeyError) as exc:
+            fields["paid_at"] = f"not an ISO date or date-time ({exc})"
+        if fields:
+            return 422, {"error": "invalid payment", "fields": fields}
+        try:
+            with s.begin_nested():
+                r = apply_payment(s, account_ref=account_ref, amount_minor=amount, paid_at=paid_at,
+                                  payment_ref=payment_ref, now=now, currency=currency)
+        except PaymentError as exc:
+            return exc.status, {"error": str(exc)}
+        return 200, {"payment_ref": payment_ref, "duplicate": r.duplicate, "account_ref": r.account_ref,
+                     "amount": amount_str(r.amount_minor, r.currency), "currency": r.currency,
+                     "balance": amount_str(r.balance_minor, r.currency),
+                     "past_due": amount_str(r.past_due_minor, r.currency), "delinquent": r.delinquent,
+                     "promises_kept": r.promises_kept, "instalments_paid": r.instalments_paid}
+
+
+def post_reversal(services: Any, body: dict[str, Any], now: dt.datetime) -> tuple[int, dict[str, Any]]:
+    """Reverse one payment; returns ``(status, answer)``."""
+    from runner.payments import PaymentError, amount_str, reverse_payment
+
+    fields: dict[str, str] = {}
+    payment_ref = _ref(body, "payment_ref", fields)
+    reason = body.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        fields["reason"] = "expected a string"
+    if fields:
+        return 422, {"error": "invalid reversal", "fields": fields}
+    with services.sessions() as s, s.begin():
+        try:
+            with s.begin_nested():
+                r = reverse_payment(s, payment_ref=payment_ref, now=now, reason=reason)
+        except PaymentError as exc:
+            return exc.status, {"error": str(exc)}
+        currency = s.scalar(select(Account.currency).where(Account.account_ref == r.account_ref))
+        return 200, {"payment_ref": payment_ref, "duplicate": r.duplicate, "account_ref": r.account_ref,
+                     "balance": amount_str(r.balance_minor, currency),
+                     "past_due": amount_str(r.past_due_minor, currency),
+                     "promises_reopened": r.promises_reopened,
+                     "instalments_reopened": r.instalments_reopened}
+
+
+def _json_route(fn: Any) -> Any:
+    async def endpoint(request: Request) -> Response:
+        if not authorised(request):
+            return _unauthorised()
+        try:
+            body = await _json(request)
+        except _BadRequest as exc:
+            return _error(exc.status, exc.body)
+        if not isinstance(body, dict):
+            return _error(400, {"error": "expected a JSON object"})
+        status, answer = await run_in_threadpool(fn, _services(request), body, _now(request))
+        return JSONResponse(answer, status_code=status)
+    endpoint.__name__ = fn.__name__
+    endpoint.__doc__ = fn.__doc__
+    return endpoint
+
+
+# --- holds ---------------------------------------------------------------------------------
+
+def set_hold(services: Any, body: dict[str, Any], now: dt.datetime) -> tuple[int, dict[str, Any]]:
+    """``POST /api/holds``; returns ``(status, answer)``."""
+    from runner.events import record_event
+
+    fields: dict[str, str] = {}
+    account_ref = _ref(body, "account_ref", fields)
+    kind = body.get("kind")
+    if kind not in API_HOLD_KINDS:
+        fields["kind"] = "one of " + ", ".join(sorted(API_HOLD_KINDS))
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        fields["note"] = "expected a string"
+    if fields:
+        return 422, {"error": "invalid hold", "fields": fields}
+    rule = API_HOLD_KINDS[kind]
+    with services.sessions() as s, s.begin():
+        acct = s.scalar(select(Account).where(Account.account_ref == account_ref))
+        if acct is None:
+            return 404, {"error": f"unknown account_ref {account_ref!r}"}
+        hold = s.scalar(select(Hold).where(Hold.account_id == acct.id, Hold.kind == kind,
+                                           Hold.source == "api", Hold.cleared_at.is_(None)))
+        if hold is not None:
+            return 200, {"hold_id": hold.id, "created": False, "kind": kind, "rule": rule}
+        hold = Hold(account_id=acct.id, kind=kind, rule=rule, source="api", note=note, created_at=now)
+        s.add(hold)
+        s.flush()
+        s.add(Decision(account_id=acct.id, rule=rule, verdict="record", actor="api", created_at=now,
+                       detail={"hold": kind, "hold_id": hold.id, "source": "api", "note": note}))
+        record_event(s, "hold.set", account_id=acct.id, now=now,
+                     payload={"hold_id": hold.id, "kind": kind, "rule": rule, "source": "api", "note": note})
+        return 200, {"hold_id": hold.id, "created": True, "kind": kind, "rule": rule}
+
+
+def clear_hold(services: Any, body: dict[str, Any], now: dt.datetime) -> tuple[int, dict[str, Any]]:
+    """``POST /api/holds/clear``; returns ``(status, answer)``."""
+    from runner.events import record_event
+
+    fields: dict[str, str] = {}
+    account_ref = _ref(body, "account_ref", fields)
+    kind = body.get("kind")
+    if kind not in API_HOLD_KINDS:
+        fields["kind"] = "one of " + ", ".join(sorted(API_HOLD_KINDS))
+    if fields:
+        return 422, {"error": "invalid hold", "fields": fields}
+    with services.sessions() as s, s.begin():
+        acct = s.scalar(select(Account).where(Account.account_ref == account_ref))
+        if acct is None:
+            return 404, {"error": f"unknown account_ref {account_ref!r}"}
+        ids = s.scalars(select(Hold.id).where(Hold.account_id == acct.id, Hold.kind == kind,
+                                              Hold.cleared_at.is_(None))).all()
+        if ids:
+            s.execute(update(Hold).where(Hold.id.in_(ids)).values(cleared_at=now, cleared_by="api"))
+            s.add(Decision(account_id=acct.id, rule=API_HOLD_KINDS[kind], verdict="clear", actor="api",
+                           created_at=now, detail={"hold": kind, "hold_ids": list(ids)}))
+            record_event(s, "hold.cleared", account_id=acct.id, now=now,
+                         payload={"kind": kind, "hold_ids": list(ids), "source": "api"})
+        return 200, {"cleared": len(ids), "kind": kind}
+
+
+# --- events ----------------------------------------------------------------------------------
+
+async def events_get(request: Request) -> Response:
+    """``GET /api/events?after=ID&limit=N``."""
+    from runner.events import list_events
+
+    if not authorised(request):
+        return _unauthorised()
+    try:
+        after = int(request.query_params.get("after", "0") or 0)
+        limit = int(request.query_params.get("limit", "100") or 100)
+    except ValueError:
+        return _error(400, {"error": "after and limit must be whole numbers"})
+    if after < 0 or not 1 <= limit <= 1000:
+        return _error(400, {"error": "after must be >= 0 and limit between 1 and 1000"})
+
+    def read() -> list[dict[str, Any]]:
+        with _services(request).sessions() as s:
+            return list_events(s, after, limit)
+
+    events = await run_in_threadpool(read)
+    return JSONResponse({"events": events, "last_id": events[-1]["id"] if events else after})
+
+
 def routes() -> list[Route]:
     """The API routes."""
-    return [Route("/api/conversations", conversations, methods=["GET"])]
+    return [
+        Route("/api/conversations", conversations, methods=["GET"]),
+        Route("/api/accounts", accounts_post, methods=["POST"]),
+        Route("/api/payments", _json_route(post_payment), methods=["POST"]),
+        Route("/api/payments/reverse", _json_route(post_reversal), methods=["POST"]),
+        Route("/api/holds", _json_route(set_hold), methods=["POST"]),
+        Route("/api/holds/clear", _json_route(clear_hold), methods=["POST"]),
+        Route("/api/events", events_get, methods=["GET"]),
+    ]

@@ -30,6 +30,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("duly serve: TWILIO_AUTH_TOKEN is not set. Set it (it also checks webhook signatures), "
               "or set DULY_DEV=1 for a local dev token.", file=sys.stderr)
         return 2
+    from duly.worker_cli import transport_startup_check  # CN-09: refused transport → exit 2
+
+    if transport_startup_check(settings, "duly serve"):
+        return 2
     if args.port is not None:
         host, port = args.host or "127.0.0.1", args.port
     elif os.environ.get("PORT"):
@@ -87,6 +91,20 @@ def cmd_scripts(args: argparse.Namespace) -> int:
     return scripts_cli.main(args.action, args.file, _settings())
 
 
+def cmd_campaign_run(args: argparse.Namespace) -> int:
+    """Queue the cadence step due for every eligible account (runner/campaign.py)."""
+    from duly.campaign_cli import run
+
+    return run(_settings(), dry_run=args.dry_run, now_text=args.now)
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Purge what is past the retention period (runner/retention.py; US-24, CN-06)."""
+    from runner.retention import run_cli
+
+    return run_cli(_settings(), dry_run=args.dry_run, now_text=args.now)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="duly", description="Two-way SMS for collections, within the rules.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -118,10 +136,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file")
     s.set_defaults(func=cmd_accounts_import)
 
+    cp = sub.add_parser("campaign", help="cadence campaigns")
+    cps = cp.add_subparsers(dest="campaign_command", required=True)
+    s = cps.add_parser("run", help="queue the cadence step due for every eligible account")
+    s.add_argument("--dry-run", action="store_true", help="print what would go; write nothing")
+    s.add_argument("--now", default=None, help="ISO time to plan as of (default: the clock)")
+    s.set_defaults(func=cmd_campaign_run)
+
     it = sub.add_parser("intents", help="intent classifier")
     its = it.add_subparsers(dest="intents_command", required=True)
     s = its.add_parser("eval", help="score a labelled corpus", add_help=False)
     s.set_defaults(func=cmd_intents_eval, passthrough=True)
+
+    from duly import worker_cli  # `duly worker [--once] [--now ISO]`
+
+    worker_cli.add_parser(sub)
+
+    s = sub.add_parser("purge", help="purge records past the retention period (US-24, CN-06)")
+    s.add_argument("--dry-run", action="store_true", help="print the counts; change nothing")
+    s.add_argument("--now", default=None, help="ISO time to purge as of (default: the clock)")
+    s.set_defaults(func=cmd_purge)
 
     sc = sub.add_parser("scripts", help="dialog scripts")
     sc.add_argument("action", choices=["validate", "publish", "export"])

@@ -19,6 +19,7 @@ sweep, :meth:`Runner.repair`) processes; nothing a customer sent is lost.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import secrets
@@ -32,13 +33,15 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import actions as A
-from bot import dialogs, identity, intents, templates
+from bot import dialogs, gate, identity, intents, templates
 from bot.phones import timezone_candidates
 from bot.types import (AccountFacts, ConversationState, Facts, InboundMessage,
                        InboundText, TimerFired)
 from duly.config import Settings
 from runner import outbound
 from runner.outbound import STATUS_RANK, mask_phone
+from runner.events import record_event
+from bot.money import from_minor
 from storage import db as storage_db
 from storage.accounts import check_identity
 from storage import scripts as storage_scripts
@@ -48,6 +51,10 @@ from storage.models import (Account, Conversation, Decision, Flag, Handoff, Hold
 log = logging.getLogger("duly.runner")
 
 Clock = Callable[[], dt.datetime]
+
+#: Twilio waits 15 s for a webhook's answer; a reply still unclaimed after this many
+#: seconds is sent through the outbox instead.
+REPLY_TWIML_TIMEOUT_S = 30
 
 
 def utcnow() -> dt.datetime:
@@ -157,8 +164,8 @@ class Runner:
         log.info("inbound %s from %s stored as %d%s", msg.provider_sid[:6] + "…",
                  mask_phone(msg.from_number), mid, "" if created else " (duplicate)")
         self.drain(conv_id)
-        if not created:
-            return []
+        # Claiming is atomic, so a duplicate delivery answers only replies nobody
+        # answered yet: after a crash the retry carries them, otherwise <Response/>.
         return self.claim_replies(mid)
 
     # --- 2. drain --------------------------------------------------------------------------
@@ -166,33 +173,85 @@ class Runner:
     def drain(self, conv_id: int) -> int:
         """Act on every unprocessed inbound message of the conversation, oldest first,
         one transaction each. Returns how many were processed."""
-        done = 0
         with self.locks.get(conv_id):
-            while True:
-                with self.sessions() as s, s.begin():
-                    conv = storage_db.lock_conversation(s, conv_id)
-                    if conv is None:
-                        return done
-                    m = s.scalar(select(Message).where(
-                        Message.conversation_id == conv_id, Message.direction == "inbound",
-                        Message.processed_at.is_(None)).order_by(Message.id).limit(1))
-                    if m is None:
-                        break
-                    now = self.clock()
-                    self._act(s, conv, m, now)
-                    m.processed_at = now
-                    done += 1
+            done = self._drain_locked(conv_id)
         self.dispatch(conv_id)
         return done
 
+    def _drain_locked(self, conv_id: int) -> int:
+        """:meth:`drain` for a caller that holds the in-process lock already."""
+        done = 0
+        while True:
+            with self.sessions() as s, s.begin():
+                conv = storage_db.lock_conversation(s, conv_id)
+                if conv is None:
+                    return done
+                m = s.scalar(select(Message).where(
+                    Message.conversation_id == conv_id, Message.direction == "inbound",
+                    Message.processed_at.is_(None)).order_by(Message.id).limit(1))
+                if m is None:
+                    return done
+                now = self.clock()
+                mid_now = m.id
+                try:
+                    with s.begin_nested():
+                        self._act(s, conv, m, now)
+                        s.flush()  # any database error surfaces inside the savepoint
+                except Exception as exc:  # one bad message never blocks the next (STOP!)
+                    log.exception("acting on inbound message %d failed; handing off", mid_now)
+                    self._fail_safe(s, conv, m, now, exc)
+                m.processed_at = now
+                done += 1
+
+    def _fail_safe(self, s: Session, conv: Conversation, m: Message, now: dt.datetime,
+                   exc: Exception) -> None:
+        """A message the step could not act on: never lost, never blocking. An opt-out in
+        it is still honoured (US-05/US-07), automation pauses and a person takes over
+        (G-01); the decision log records the failure class (not the body)."""
+        s.expire(conv)
+        conv = storage_db.lock_conversation(s, conv.id)
+        try:
+            reading = intents.interpret(m.body or "", now=now)
+        except Exception:
+            reading = None
+        if reading is not None and reading.name == "stop":
+            active = s.scalar(select(OptOut.id).where(OptOut.phone == conv.customer_phone,
+                                                      OptOut.channel == "sms", OptOut.revoked_at.is_(None)))
+            if active is None:
+                s.add(OptOut(phone=conv.customer_phone, channel="sms", scope="all", source="inbound",
+                             source_message_id=m.id, created_at=now))
+        m.intent = "error"
+        conv.mode = "agent"
+        if s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv.id,
+                                             Handoff.resolved_at.is_(None))) is None:
+            s.add(Handoff(conversation_id=conv.id, reason="error", priority=1, created_at=now))
+        self._flag(s, conv, "handoff:error", now)
+        s.add(Decision(conversation_id=conv.id, message_id=m.id, rule="G-01", verdict="record",
+                       actor="system", created_at=now,
+                       detail={"error": type(exc).__name__, "opt_out": bool(reading and reading.name == "stop")}))
+
     def repair(self) -> int:
-        """Process inbound messages a crash left unprocessed (any conversation).
-        Returns how many conversations were drained."""
+        """Repair what a crash left (the worker calls this each pass): inbound messages
+        stored more than :data:`REPLY_TWIML_TIMEOUT_S` ago and never acted on are acted on
+        now, and replies no webhook can carry any more (Twilio stops waiting after 15 s)
+        go through the outbox — and the gate — instead. Returns how many conversations
+        were drained."""
+        stale = self.clock() - dt.timedelta(seconds=REPLY_TWIML_TIMEOUT_S)
         with self.sessions() as s:
             conv_ids = s.scalars(select(Message.conversation_id).where(
-                Message.direction == "inbound", Message.processed_at.is_(None)).distinct()).all()
+                Message.direction == "inbound", Message.processed_at.is_(None),
+                Message.created_at < stale).distinct()).all()
         for cid in conv_ids:
             self.drain(cid)
+        with self.sessions() as s, s.begin():
+            orphaned_inbound = select(Message.id).where(Message.direction == "inbound",
+                                                        Message.created_at < stale)
+            s.execute(update(Message).where(
+                Message.direction == "outbound", Message.status == "pending",
+                Message.transport == "twiml",
+                (Message.created_at < stale) | Message.in_reply_to_id.in_(orphaned_inbound))
+                .values(transport=self._transport_name(), updated_at=self.clock()))
+        self.dispatch()
         return len(conv_ids)
 
     # --- the step ----------------------------------------------------------------------------
@@ -221,8 +280,15 @@ class Runner:
         """Read-only facts for the step: accounts on the phone (not quarantined),
         opt-outs, holds, policy, replies in the last hour."""
         phone = conv.customer_phone
-        accounts = s.scalars(select(Account).join(Phone, Phone.account_id == Account.id).where(
-            Phone.e164 == phone, Phone.quarantined_at.is_(None)).order_by(Account.id)).unique().all()
+        wrong_number = s.scalar(select(Hold.id).where(Hold.phone == phone, Hold.kind == "wrong_number",
+                                                      Hold.cleared_at.is_(None)).limit(1))
+        if wrong_number is not None:
+            # US-12: whoever holds this number said it is not the customer's; accounts
+            # linked later (a new import) do not reopen it.
+            accounts = []
+        else:
+            accounts = s.scalars(select(Account).join(Phone, Phone.account_id == Account.id).where(
+                Phone.e164 == phone, Phone.quarantined_at.is_(None)).order_by(Account.id)).unique().all()
         opted = s.scalars(select(OptOut.channel).where(OptOut.phone == phone,
                                                        OptOut.revoked_at.is_(None))).all()
         ids = [a.id for a in accounts]
@@ -266,11 +332,18 @@ class Runner:
     def _act(self, s: Session, conv: Conversation, m: Message, now: dt.datetime) -> None:
         script = self.script_for(s, conv)
         facts, accounts = self.facts_for(s, conv, now)
+        if conv.mode == "bot" and s.scalar(select(Conversation.id).where(
+                Conversation.customer_phone == conv.customer_phone, Conversation.id != conv.id,
+                Conversation.mode == "agent").limit(1)) is not None:
+            # an agent owns this customer on another of our numbers: the bot stays quiet here too
+            conv.mode = "agent"
+            self._flag(s, conv, "handoff:other_number", now)
         state = ConversationState(state=conv.state, slots=dict(conv.slots or {}), mode=conv.mode)
         lang_hint = (conv.slots or {}).get("lang") or (facts.accounts[0].language if facts.accounts else None)
         intent = intents.interpret(
             m.body or "", context=dialogs.context_of(state, script), now=now,
-            tz=self._zone(conv, facts), plan_options=dialogs.plan_options(state), lang_hint=lang_hint)
+            tz=self._zone(conv, facts), plan_options=dialogs.plan_options(state), lang_hint=lang_hint,
+            optout_threshold=float(facts.policy.get("intents", {}).get("optout_threshold", 0.75)))
         m.intent, m.confidence, m.entities = intent.name, float(intent.confidence), intent.entities.as_json()
         conv.last_inbound_at = m.created_at
         new_state, acts = dialogs.step(state, InboundText(m.body or "", intent), script, facts, now)
@@ -287,18 +360,26 @@ class Runner:
             new_state, acts = dialogs.step(state, TimerFired("identity_checked", {"ok": ok}), script, facts, now)
             self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=m)
 
-    def fire_timer(self, conv_id: int, name: str, data: dict[str, Any] | None = None) -> None:
-        """Feed a :class:`bot.types.TimerFired` event to the conversation (worker, tests)."""
+    def fire_timer(self, conv_id: int, name: str, data: dict[str, Any] | None = None,
+                   timer_id: int | None = None) -> bool:
+        """Feed a :class:`bot.types.TimerFired` event to the conversation (worker, tests).
+        With ``timer_id`` the Timer row is marked fired in the step's own transaction,
+        only if it was not yet (exactly once across workers); returns False when it was."""
         with self.locks.get(conv_id):
             with self.sessions() as s, s.begin():
                 conv = storage_db.lock_conversation(s, conv_id)
                 now = self.clock()
+                if timer_id is not None and s.execute(
+                        update(Timer).where(Timer.id == timer_id, Timer.fired_at.is_(None))
+                        .values(fired_at=now)).rowcount != 1:
+                    return False
                 script = self.script_for(s, conv)
                 facts, accounts = self.facts_for(s, conv, now)
                 state = ConversationState(state=conv.state, slots=dict(conv.slots or {}), mode=conv.mode)
                 new_state, acts = dialogs.step(state, TimerFired(name, data or {}), script, facts, now)
                 self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=None)
         self.dispatch(conv_id)
+        return True
 
     # --- apply actions ------------------------------------------------------------------------
 
@@ -321,7 +402,8 @@ class Runner:
                 params = {**act.params, **extra_params}
                 body = templates.render(script, act.template, act.lang, params)
                 outbound.submit(s, conv, body, kind=act.kind, sender="bot", now=now,
-                                transport=self._transport_name(), in_reply_to=in_reply_to)
+                                transport=self._transport_name(), in_reply_to=in_reply_to,
+                                behaviour=self.settings.behaviour)
             elif isinstance(act, A.IssuePayLink):
                 acct = by_ref.get(act.account_ref)
                 if acct is None:
@@ -343,6 +425,9 @@ class Runner:
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, rule="US-05",
                                verdict="record", actor="bot", created_at=now,
                                detail={"opt_out": sorted(act.channels), "scope": act.scope}))
+                record_event(s, "opt_out", account_id=conv.account_id, conversation_id=conv.id, now=now,
+                             payload={"phone": conv.customer_phone, "channels": sorted(act.channels),
+                                      "scope": act.scope})
                 s.flush()
             elif isinstance(act, A.OptIn):
                 s.execute(update(OptOut).where(OptOut.phone == conv.customer_phone,
@@ -361,6 +446,11 @@ class Runner:
                                rule=act.rule or None, source_message_id=source_id, created_at=now))
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, rule=act.rule or f"hold:{act.kind}",
                                verdict="record", actor="bot", created_at=now, detail={"hold": act.kind}))
+                if act.kind in ("dispute", "cease"):  # US-16 / US-17 (cease: "stop all contact")
+                    for acct in targets or [None]:
+                        record_event(s, act.kind, account_id=acct.id if acct else None,
+                                     conversation_id=conv.id, now=now,
+                                     payload={"phone": conv.customer_phone, "rule": act.rule or None})
                 s.flush()
             elif isinstance(act, A.Handoff):
                 open_ = s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv.id,
@@ -372,6 +462,8 @@ class Runner:
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, rule="G-01",
                                verdict="record", actor="bot", created_at=now,
                                detail={"handoff": act.reason, "priority": act.priority}))
+                record_event(s, "handoff", account_id=conv.account_id, conversation_id=conv.id, now=now,
+                             payload={"reason": act.reason, "priority": act.priority})
                 s.flush()
             elif isinstance(act, A.Flag):
                 self._flag(s, conv, act.name, now)
@@ -380,14 +472,22 @@ class Runner:
                                               Phone.quarantined_at.is_(None)).values(quarantined_at=now))
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, rule="US-12",
                                verdict="record", actor="bot", created_at=now, detail={"quarantine": True}))
+                record_event(s, "wrong_number", account_id=conv.account_id, conversation_id=conv.id, now=now,
+                             payload={"phone": conv.customer_phone})
                 s.flush()
             elif isinstance(act, A.RecordPromise):
                 acct = by_ref.get(act.account_ref)
                 if acct is None:
                     continue
-                s.add(Promise(account_id=acct.id, conversation_id=conv.id, amount_minor=act.amount_minor,
-                              currency=acct.currency, due_date=act.due_date, status="pending",
-                              source=act.source, created_at=now, updated_at=now))
+                promise = Promise(account_id=acct.id, conversation_id=conv.id, amount_minor=act.amount_minor,
+                                  currency=acct.currency, due_date=act.due_date, status="pending",
+                                  source=act.source, created_at=now, updated_at=now)
+                s.add(promise)
+                s.flush()
+                record_event(s, "promise.made", account_id=acct.id, conversation_id=conv.id, now=now,
+                             payload={"promise_id": promise.id, "currency": acct.currency,
+                                      "amount": str(from_minor(act.amount_minor, acct.currency)),
+                                      "due_date": act.due_date.isoformat(), "source": act.source})
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, account_id=acct.id,
                                rule="G-02", verdict="record", actor="bot", created_at=now,
                                detail={"promise": {"amount_minor": act.amount_minor,
@@ -407,6 +507,12 @@ class Runner:
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, account_id=acct.id,
                                rule="G-02", verdict="record", actor="bot", created_at=now,
                                detail={"plan": act.kind, "instalments": len(act.instalments)}))
+                record_event(s, "plan.agreed", account_id=acct.id, conversation_id=conv.id, now=now,
+                             payload={"plan_id": plan.id, "kind": act.kind, "currency": acct.currency,
+                                      "total": str(from_minor(plan.total_minor, acct.currency)),
+                                      "instalments": [{"due_date": d.isoformat(),
+                                                       "amount": str(from_minor(a, acct.currency))}
+                                                      for d, a in act.instalments]})
             elif isinstance(act, A.OfferPlans):
                 acct = by_ref.get(act.account_ref)
                 s.add(Decision(conversation_id=conv.id, message_id=source_id,
@@ -437,26 +543,72 @@ class Runner:
     def claim_replies(self, inbound_id: int) -> list[tuple[int, str]]:
         """Claim the allowed replies to ``inbound_id`` for the TwiML answer, exactly once.
 
-        Returns ``(message_id, body)`` pairs in order. Under the console transport the
-        claimed replies are also printed and marked ``sent``; under Twilio they become
-        ``queued`` and their status callbacks (the ``action`` URL) settle them."""
-        now = self.clock()
+        Before claiming, messages of the conversation stored meanwhile (a STOP sent right
+        after) are acted on, and each reply passes the gate again at this moment: a reply
+        made before an opt-out or a handoff was processed is refused, not sent (US-05,
+        US-07, G-01). Returns ``(message_id, body)`` pairs in order. Under the console
+        transport the claimed replies are also printed and marked ``sent``; under Twilio
+        they become ``queued`` and their status callbacks (the ``action`` URL) settle them."""
         console = self.settings.transport == "console"
-        with self.sessions() as s, s.begin():
-            rows = s.execute(select(Message.id, Message.body, Message.to_number).where(
-                Message.in_reply_to_id == inbound_id, Message.direction == "outbound",
-                Message.status == "pending", Message.transport == "twiml").order_by(Message.id)).all()
-            claimed = []
-            for mid, body, to in rows:
-                res = s.execute(update(Message).where(Message.id == mid, Message.status == "pending")
-                                .values(status="sent" if console else "queued", updated_at=now,
-                                        sent_at=now if console else None))
-                if res.rowcount == 1:
-                    claimed.append((mid, body, to))
+        with self.sessions() as s:
+            conv_id = s.scalar(select(Message.conversation_id).where(Message.id == inbound_id))
+        if conv_id is None:
+            return []
+        claimed: list[tuple[int, str, str]] = []
+        with self.locks.get(conv_id):
+            for _ in range(3):
+                with self.sessions() as s:
+                    waiting = s.scalar(select(Message.id).where(
+                        Message.conversation_id == conv_id, Message.direction == "inbound",
+                        Message.processed_at.is_(None)).limit(1))
+                if waiting is not None:
+                    self._drain_locked(conv_id)
+                    continue
+                with self.sessions() as s, s.begin():
+                    conv = storage_db.lock_conversation(s, conv_id)
+                    now = self.clock()
+                    rows = s.scalars(select(Message).where(
+                        Message.in_reply_to_id == inbound_id, Message.direction == "outbound",
+                        Message.status == "pending", Message.transport == "twiml").order_by(Message.id)).all()
+                    if not rows:
+                        break
+                    ctx = outbound.gate_context(s, conv, now)
+                    sent_confirmations = self._confirmations_sent(s, conv.customer_phone)
+                    for row in rows:
+                        if row.kind == "optout_confirmation":
+                            ctx = dataclasses.replace(ctx, optout_confirmations_since_optout=sent_confirmations)
+                        verdict = gate.decide(gate.Candidate(kind=row.kind or "reply", sender="bot",
+                                                             in_reply_to_inbound=True), ctx)
+                        if verdict.action != "send":
+                            row.status, row.updated_at = "refused", now
+                            s.add(Decision(conversation_id=conv.id, message_id=row.id, rule=verdict.rule,
+                                           verdict="refuse", actor="gate", created_at=now,
+                                           detail={"kind": row.kind, "at": "claim", "reason": verdict.reason,
+                                                   "checks": [list(c) for c in verdict.checks]}))
+                            continue
+                        row.status = "sent" if console else "queued"
+                        row.updated_at = now
+                        row.sent_at = now if console else None
+                        if row.kind == "optout_confirmation":
+                            sent_confirmations += 1
+                        claimed.append((row.id, row.body, row.to_number))
+                break
         if console and self.transport is not None:
             for _, body, to in claimed:
                 self.transport.send(to=to, from_="", body=body)
         return [(mid, body) for mid, body, _ in claimed]
+
+    def _confirmations_sent(self, s: Session, phone: str) -> int:
+        """Opt-out confirmations that actually left (queued or further) since the
+        latest active SMS opt-out of ``phone`` (US-08 allows one)."""
+        latest = s.scalar(select(func.max(OptOut.created_at)).where(
+            OptOut.phone == phone, OptOut.channel == "sms", OptOut.revoked_at.is_(None)))
+        if latest is None:
+            return 0
+        return s.scalar(select(func.count(Message.id)).where(
+            Message.to_number == phone, Message.direction == "outbound",
+            Message.kind == "optout_confirmation", Message.created_at >= latest,
+            Message.status.not_in(("refused", "pending", "deferred")))) or 0
 
     def dispatch(self, conv_id: int | None = None) -> int:
         """Send allowed messages that do not ride in a TwiML answer (agent messages,
@@ -488,7 +640,15 @@ class Runner:
                     values["error_code"] = result.error_code
                 if result.status in ("sent", "queued", "accepted"):
                     values["sent_at"] = self.clock()
-                s.execute(update(Message).where(Message.id == row.id).values(**values))
+                if STATUS_RANK.get(result.status, 0) <= STATUS_RANK["sending"]:
+                    # a status callback may have arrived while the request was in flight:
+                    # never move the message backwards
+                    values.pop("status")
+                    s.execute(update(Message).where(Message.id == row.id).values(**values))
+                    s.execute(update(Message).where(Message.id == row.id, Message.status == "sending")
+                              .values(status=result.status))
+                else:
+                    s.execute(update(Message).where(Message.id == row.id).values(**values))
             sent += 1
         return sent
 
@@ -498,7 +658,8 @@ class Runner:
                         message_id: int | None = None) -> None:
         """Apply a Twilio status callback: statuses never move backwards (callbacks
         arrive out of order), an error code is never overwritten by an empty one, and
-        21610 marks the recipient opted out (US-05)."""
+        an error code is applied by ``runner.worker.apply_provider_error`` (21610 marks
+        the recipient opted out, US-05; 30003 marks the number undeliverable; ...)."""
         now = self.clock()
         with self.sessions() as s, s.begin():
             row = None
@@ -506,29 +667,27 @@ class Runner:
                 row = s.scalar(select(Message).where(Message.id == message_id,
                                                      Message.direction == "outbound").with_for_update())
             if row is None:
-                row = s.scalar(select(Message).where(Message.provider_sid == sid).with_for_update())
+                row = s.scalar(select(Message).where(Message.provider_sid == sid,
+                                                     Message.direction == "outbound").with_for_update())
             if row is not None:
                 if row.provider_sid is None:
                     taken = s.scalar(select(Message.id).where(Message.provider_sid == sid))
                     if taken is None:
                         row.provider_sid = sid
-                if STATUS_RANK.get(status, -1) > STATUS_RANK.get(row.status, 0):
+                moved = STATUS_RANK.get(status, -1) > STATUS_RANK.get(row.status, 0)
+                if moved:
                     row.status = status
                     row.updated_at = now
-                if error_code:
+                # an error code is never overwritten by an empty one, nor pinned on a
+                # message whose status the callback could not move
+                if error_code and (moved or row.error_code is None and status in ("failed", "undelivered")):
                     row.error_code = error_code
-            recipient = to or (row.to_number if row is not None else "")
-            if error_code == "21610" and recipient:
-                active = s.scalar(select(OptOut.id).where(OptOut.phone == recipient,
-                                                          OptOut.channel == "sms",
-                                                          OptOut.revoked_at.is_(None)))
-                if active is None:
-                    s.add(OptOut(phone=recipient, channel="sms", scope="all", source="provider_21610",
-                                 source_message_id=row.id if row is not None else None, created_at=now))
-                s.add(Decision(conversation_id=row.conversation_id if row is not None else None,
-                               message_id=row.id if row is not None else None, rule="US-05",
-                               verdict="record", actor="system", created_at=now,
-                               detail={"provider_error": "21610"}))
+            # the recipient is the stored message's, never a form field that disagrees
+            recipient = row.to_number if row is not None else to
+            if error_code:  # one table for what each provider error means (runner/transports.py)
+                from runner.worker import apply_provider_error
+                apply_provider_error(s, error_code, message=row, recipient=recipient, now=now,
+                                     settings=self.settings, sid=sid)
             if row is None:
                 log.info("status %s for unknown message %s…", status, sid[:6])
 

@@ -10,6 +10,16 @@ TwiML answer (transport ``twiml``); everything else goes through a transport
 
 Nothing else in Duly creates outbound message rows (``tests/test_gate_single_path.py``
 checks the source).
+
+The gate runs twice for anything that does not go at once: at ``submit()`` (scheduling)
+and again at dispatch with :func:`redecide` — US-01 counts the time the message is
+*sent*, and an opt-out, hold or cap may have arrived in between.
+
+Configuration read here (``config.toml``; ``behaviour`` argument, else the file):
+``reply_via`` (``twiml`` | ``api``), ``default_profile``, ``[profiles.*]``
+(``allowed_hours``, ``replies_follow_hours``, ``caps``, ``on_cap``, ``states``,
+``area_codes``, ``fallback_zones``, ``min_validity_seconds``, ``hours_rule``) and
+``[caps]`` (``default``, ``on_cap``).
 """
 
 from __future__ import annotations
@@ -17,12 +27,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot import gate, segments
-from storage.models import Conversation, Decision, Hold, Message, OptOut, Phone
+from bot import gate, hours, lint, segments
+from bot.phones import region_of, timezone_candidates
+from storage.models import (Account, Consent, ContactWindow, Conversation, Decision, Hold, Message,
+                            OptOut, Phone, SenderPause)
 
 log = logging.getLogger("duly.outbound")
 
@@ -54,11 +69,129 @@ class Outbound:
     verdict: gate.Verdict
 
 
-def gate_context(session: Session, conv: Conversation, now: dt.datetime) -> gate.GateContext:
-    """Build the gate's view of ``conv``'s customer from the database (opt-outs,
-    confirmations since the latest opt-out, holds on every account of the phone and on
-    the phone itself, quarantine, mode)."""
+def _sender_kind(sender: str | None) -> str:
+    sender = sender or "bot"
+    return "agent" if sender.startswith("agent") else ("system" if sender == "system" else "bot")
+
+
+#: Message kinds that never count towards a frequency cap (compliance answers).
+UNCAPPED_KINDS: tuple[str, ...] = ("optout_confirmation", "optin_confirmation", "help", "handoff_notice")
+
+#: The product cap when neither the profile nor ``[caps] default`` names one (US-20:
+#: ≤1 proactive collection text per day and ≤3 per 7 days per debt).
+PRODUCT_CAPS: tuple[gate.Cap, ...] = (gate.Cap("US-20", 1, 1), gate.Cap("US-20", 3, 7))
+
+#: Hours rule per jurisdiction (profile ``hours_rule`` overrides).
+HOURS_RULES: dict[str, str] = {"US": "US-01", "CN": "CN-01", "UK": "UK-05", "GB": "UK-05"}
+
+
+@lru_cache(maxsize=1)
+def _file_behaviour() -> Mapping[str, Any]:
+    from duly.config import load_behaviour
+
+    return load_behaviour()[0]
+
+
+def _behaviour(behaviour: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return _file_behaviour() if behaviour is None else behaviour
+
+
+def _caps_of(conf: Mapping[str, Any], behaviour: Mapping[str, Any]) -> tuple[gate.Cap, ...]:
+    raw = conf.get("caps")
+    if raw is None:
+        raw = (behaviour.get("caps") or {}).get("default")
+    if raw is None:
+        return PRODUCT_CAPS
+    return tuple(gate.Cap(str(c.get("rule", "US-20")), int(c["count"]), float(c["days"])) for c in raw)
+
+
+def _nanp_area(e164: str) -> str | None:
+    return e164[2:5] if e164.startswith("+1") and len(e164) == 12 else None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What :func:`gate_context` resolved besides the gate's view: the account the
+    message is about, the profile (name and mapping), the primary zone (for the local
+    time in the decision log) and the account's right-party status."""
+
+    account_id: int | None
+    profile_name: str
+    profile: Mapping[str, Any]
+    primary_zone: str
+    identity_confirmed: bool
+    initial: bool
+
+
+def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
+            account_id: int | None = None, behaviour: Mapping[str, Any] | None = None,
+            exclude_message_id: int | None = None) -> tuple[gate.GateContext, Recipient]:
+    """Build the gate's full view of ``conv``'s customer with set-based queries (a fixed
+    number of statements whatever the number of accounts on the phone).
+
+    account_id: the debt the message is about (else the conversation's chosen account,
+    else every account on the phone counts — the conservative reading). Caps count
+    initiated messages per debt (``Message.account_id``; messages with no account to the
+    same number count too), statuses other than refused/deferred, timed by
+    ``coalesce(sent_at, updated_at)``; ``exclude_message_id`` leaves the message being
+    re-decided out of its own count. Raises nothing for missing data: unknown zones fall
+    back to the profile's ``fallback_zones``, else the phone region's default zone.
+    """
+    b = _behaviour(behaviour)
+    profiles: Mapping[str, Any] = b.get("profiles", {}) or {}
     phone = conv.customer_phone
+    acct_id = account_id if account_id is not None else conv.account_id
+
+    # Accounts on the phone (one query), the chosen one first.
+    accts = session.execute(
+        select(Account.id, Account.account_ref, Account.profile, Account.timezone, Account.state,
+               Account.country)
+        .join(Phone, Phone.account_id == Account.id).where(Phone.e164 == phone)
+        .order_by(Account.id)).all()
+    if acct_id is not None and not any(a.id == acct_id for a in accts):
+        extra = session.execute(select(Account.id, Account.account_ref, Account.profile, Account.timezone,
+                                       Account.state, Account.country).where(Account.id == acct_id)).all()
+        accts = list(extra) + list(accts)
+    relevant = [a for a in accts if a.id == acct_id] if acct_id is not None else list(accts)
+    default_profile = str(b.get("default_profile", "us_first_party"))
+    profile_name = relevant[0].profile if relevant else default_profile
+    if profile_name not in profiles:
+        profile_name = default_profile
+    conf: Mapping[str, Any] = profiles.get(profile_name, {}) or {}
+    jurisdiction = str(conf.get("jurisdiction", "US")).upper()
+
+    # Candidate zones (US-02): the number's, each relevant account's and its address's.
+    from storage.accounts import REGION_DEFAULT_ZONES, US_STATE_ZONES
+
+    zones: list[str] = list(timezone_candidates(phone))
+    for a in relevant:
+        if a.timezone:
+            zones.append(a.timezone)
+        st = (a.state or "").upper()
+        if st in US_STATE_ZONES and (a.country or "US").upper() == "US":
+            zones.append(US_STATE_ZONES[st])
+    if not zones:
+        zones.extend(conf.get("fallback_zones", []) or [])
+    if not zones:
+        dz = REGION_DEFAULT_ZONES.get(region_of(phone) or "")
+        if dz:
+            zones.append(dz)
+    zones = list(dict.fromkeys(z for z in zones if _valid_zone(z)))
+    primary = relevant[0].timezone if relevant and relevant[0].timezone else (zones[0] if zones else "UTC")
+
+    # Caps: the profile's, plus overlays of state profiles (ST-01: MA address or area code).
+    caps = list(_caps_of(conf, b))
+    area = _nanp_area(phone)
+    for name, other in profiles.items():
+        if name == profile_name or not other:
+            continue
+        states = {str(x).upper() for x in other.get("states", []) or []}
+        codes = {str(x) for x in other.get("area_codes", []) or []}
+        if any((a.state or "").upper() in states for a in relevant) or (area and area in codes):
+            caps.extend(_caps_of(other, b))
+    caps = list(dict.fromkeys(caps))
+    span = dt.timedelta(days=max([c.days for c in caps] or [0]))
+
     latest_optout = session.scalar(
         select(func.max(OptOut.created_at)).where(
             OptOut.phone == phone, OptOut.channel == "sms", OptOut.revoked_at.is_(None)))
@@ -74,37 +207,164 @@ def gate_context(session: Session, conv: Conversation, now: dt.datetime) -> gate
         select(Hold.kind).where(
             Hold.cleared_at.is_(None),
             or_(Hold.phone == phone, Hold.account_id.in_(account_ids))).order_by(Hold.id)).all()
-    quarantined = session.scalar(
-        select(func.count(Phone.id)).where(Phone.e164 == phone, Phone.quarantined_at.is_not(None))) or 0
-    return gate.GateContext(
+    flags = session.execute(
+        select(func.count(Phone.id).filter(Phone.quarantined_at.is_not(None)),
+               func.count(Phone.id).filter(Phone.undeliverable_at.is_not(None)))
+        .where(Phone.e164 == phone)).one()
+    consent = session.scalar(
+        select(func.count(Consent.id)).where(
+            Consent.phone == phone, Consent.channel == "sms", Consent.revoked_at.is_(None),
+            Consent.consented_at <= now)) or 0
+    cw = session.execute(
+        select(ContactWindow.start_minute, ContactWindow.end_minute).where(
+            ContactWindow.phone == phone, ContactWindow.revoked_at.is_(None))
+        .order_by(ContactWindow.created_at.desc(), ContactWindow.id.desc()).limit(1)).first()
+    customer_window = None
+    if cw is not None and cw.start_minute != cw.end_minute:
+        customer_window = hours.customer_window(cw.start_minute, cw.end_minute)
+    paused = session.scalar(
+        select(func.max(SenderPause.paused_until)).where(
+            SenderPause.sender == conv.our_number, SenderPause.paused_until > now))
+
+    # Initiated messages counted for this debt (one statement).
+    when = func.coalesce(Message.sent_at, Message.updated_at)
+    counted = [Message.direction == "outbound", Message.status.not_in(("refused", "deferred")),
+               Message.in_reply_to_id.is_(None),
+               or_(Message.kind.is_(None), Message.kind.not_in(UNCAPPED_KINDS))]
+    debt_ids = [a.id for a in relevant]
+    if debt_ids:
+        counted.append(or_(Message.account_id.in_(debt_ids),
+                           and_(Message.account_id.is_(None), Message.to_number == phone)))
+    else:
+        counted.append(Message.to_number == phone)
+    if exclude_message_id is not None:
+        counted.append(Message.id != exclude_message_id)
+    recent: tuple[dt.datetime, ...] = ()
+    if caps:
+        recent = tuple(session.scalars(select(when).where(*counted, when > now - span)).all())
+    prior = session.scalar(select(func.count(Message.id)).where(
+        Message.direction == "outbound", Message.to_number == phone,
+        Message.status.not_in(("refused", "deferred")),
+        *( [Message.id != exclude_message_id] if exclude_message_id is not None else [])).limit(1)) or 0
+
+    confirmed = set((conv.slots or {}).get("identity_confirmed", []) or [])
+    identity_ok = bool(relevant) and all(a.account_ref in confirmed for a in relevant)
+
+    allowed = conf.get("allowed_hours")
+    ctx = gate.GateContext(
         opted_out_sms=latest_optout is not None,
         optout_confirmations_since_optout=confirmations,
         holds=tuple(dict.fromkeys(holds)),
         mode=conv.mode,
-        quarantined=quarantined > 0,
+        quarantined=flags[0] > 0,
         now=now,
+        profile=profile_name,
+        zones=tuple(zones),
+        window=hours.window_from_hours(allowed) if allowed is not None else hours.DEFAULT_WINDOW,
+        hours_rule=str(conf.get("hours_rule") or HOURS_RULES.get(jurisdiction.split("-")[0], "US-01")),
+        customer_window=customer_window,
+        replies_follow_hours=bool(conf.get("replies_follow_hours", False)),
+        consent=consent > 0,
+        undeliverable=flags[1] > 0,
+        sender_paused_until=paused,
+        recent_initiated=recent,
+        caps=tuple(caps),
+        on_cap=str(conf.get("on_cap") or (b.get("caps") or {}).get("on_cap") or "defer"),
+        min_validity_seconds=int(conf.get("min_validity_seconds", 60)),
     )
+    rec = Recipient(account_id=acct_id, profile_name=profile_name, profile=conf, primary_zone=primary,
+                    identity_confirmed=identity_ok, initial=prior == 0)
+    return ctx, rec
+
+
+def _valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+        return True
+    except (KeyError, ValueError, OSError):
+        return False
+
+
+def gate_context(session: Session, conv: Conversation, now: dt.datetime, *,
+                 account_id: int | None = None, behaviour: Mapping[str, Any] | None = None,
+                 exclude_message_id: int | None = None) -> gate.GateContext:
+    """Build the gate's view of ``conv``'s customer from the database: opt-outs,
+    confirmations since the latest opt-out, holds on every account of the phone and on
+    the phone itself, quarantine, mode, consent (US-10), candidate zones and allowed
+    hours (US-01/02), the customer's window (US-03), sender pauses, undeliverable
+    number, and the initiated messages counted against the caps (US-20, ST-01).
+    See :func:`resolve` for the arguments."""
+    return resolve(session, conv, now, account_id=account_id, behaviour=behaviour,
+                   exclude_message_id=exclude_message_id)[0]
+
+
+def _local_time(now: dt.datetime, zone: str) -> str:
+    try:
+        return now.astimezone(ZoneInfo(zone)).isoformat()
+    except (KeyError, ValueError, OSError):
+        return now.isoformat()
+
+
+def _candidate(body: str, *, kind: str, sender: str, in_reply: bool, approved: bool,
+               rec: Recipient) -> gate.Candidate:
+    sender_kind = _sender_kind(sender)
+    problems: tuple[tuple[str, str], ...] = ()
+    if not approved and (not in_reply or sender_kind == "agent"):
+        found = lint.lint(body, profile=rec.profile, initial=rec.initial,
+                          identity_confirmed=rec.identity_confirmed, known_params=set(),
+                          reply=in_reply)
+        problems = tuple((p.rule, p.message) for p in found)
+    return gate.Candidate(kind=kind, sender=sender_kind, in_reply_to_inbound=in_reply,
+                          approved=approved, lint_problems=problems)
+
+
+def _detail(verdict: gate.Verdict, rec: Recipient, ctx: gate.GateContext, now: dt.datetime, *,
+            kind: str, sender: str, stage: str, template: str | None,
+            approved: bool) -> dict[str, Any]:
+    return {"kind": kind, "sender": sender, "reason": verdict.reason,
+            "checks": [list(c) for c in verdict.checks], "profile": rec.profile_name,
+            "local_time": _local_time(now, rec.primary_zone), "zones": list(ctx.zones),
+            "until": verdict.until.isoformat() if verdict.until else None,
+            "validity_seconds": verdict.validity_seconds, "stage": stage,
+            "template": template, "approved": approved}
 
 
 def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender: str,
-           now: dt.datetime, transport: str, in_reply_to: Message | None = None) -> Outbound:
+           now: dt.datetime, transport: str, in_reply_to: Message | None = None,
+           account_id: int | None = None, template: str | None = None,
+           approved: bool | None = None, behaviour: Mapping[str, Any] | None = None) -> Outbound:
     """Store an outbound message for ``conv``'s customer and decide it at the gate.
 
     kind: see :class:`bot.gate.Candidate`. sender: ``bot``, ``system`` or
     ``agent:<email>``. transport: ``console`` or ``rest`` (used when the message does
     not ride back in a TwiML answer). ``in_reply_to``: the inbound message this
     answers — such a reply, once allowed, waits (status ``pending``, transport
-    ``twiml``) for the webhook's answer to carry it.
+    ``twiml``) for the webhook's answer to carry it; with ``reply_via = "api"`` it
+    goes through ``transport`` instead. An agent's answer to the customer's message
+    should pass ``in_reply_to`` too; without it, it is initiated.
 
-    Returns :class:`Outbound`. The caller commits; nothing is sent here.
+    account_id: the debt the message is about (caps per debt; default the
+    conversation's account). template: the template key (logged). approved: the text
+    is an approved template version; ``None`` → ``True`` for the bot's own script
+    texts (the script revision was approved before publishing), else ``False`` and
+    the text is linted (:func:`bot.lint.lint`). behaviour: the parsed config (default:
+    the config file).
+
+    Returns :class:`Outbound`. The caller commits; nothing is sent here. A ``defer``
+    stores status ``deferred`` with ``not_before``; ``refuse`` stores ``refused``.
     """
-    ctx = gate_context(session, conv, now)
-    sender_kind = "agent" if sender.startswith("agent") else ("system" if sender == "system" else "bot")
-    verdict = gate.decide(gate.Candidate(kind=kind, sender=sender_kind,
-                                         in_reply_to_inbound=in_reply_to is not None), ctx)
+    b = _behaviour(behaviour)
+    ctx, rec = resolve(session, conv, now, account_id=account_id, behaviour=b)
+    if approved is None:
+        approved = _sender_kind(sender) == "bot"
+    cand = _candidate(body, kind=kind, sender=sender, in_reply=in_reply_to is not None,
+                      approved=approved, rec=rec)
+    verdict = gate.decide(cand, ctx)
     info = segments.count(body)
+    reply_via = str(b.get("reply_via", "twiml"))
     if verdict.action == "send":
-        status, via = "pending", ("twiml" if in_reply_to is not None else transport)
+        status = "pending"
+        via = "twiml" if (in_reply_to is not None and reply_via != "api") else transport
     elif verdict.action == "defer":
         status, via = "deferred", transport
     else:
@@ -115,15 +375,63 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
         in_reply_to_id=in_reply_to.id if in_reply_to is not None else None,
         num_segments=info.segments, encoding=info.encoding, transport=via,
         not_before=verdict.until, media=[], num_media=0, created_at=now, updated_at=now,
+        account_id=rec.account_id,
     )
     session.add(msg)
     session.flush()
     session.add(Decision(
-        conversation_id=conv.id, message_id=msg.id, account_id=conv.account_id,
+        conversation_id=conv.id, message_id=msg.id, account_id=rec.account_id,
         rule=verdict.rule, verdict=verdict.action, actor="gate", created_at=now,
-        detail={"kind": kind, "sender": sender, "reason": verdict.reason,
-                "checks": [list(c) for c in verdict.checks]}))
+        detail=_detail(verdict, rec, ctx, now, kind=kind, sender=sender, stage="submit",
+                       template=template, approved=approved)))
     if verdict.action != "send":
         log.info("outbound %s to %s: %s (%s)", verdict.action, mask_phone(conv.customer_phone),
                  verdict.rule, verdict.reason)
     return Outbound(msg.id, status, verdict)
+
+
+def redecide(session: Session, message: Message, now: dt.datetime, *,
+             behaviour: Mapping[str, Any] | None = None) -> gate.Verdict:
+    """Run the gate again at DISPATCH for a stored outbound ``message`` (status
+    ``pending`` or ``deferred``): US-01 counts the time it is sent, not scheduled, and
+    opt-outs, holds, caps or pauses may have arrived since. Writes a decision row
+    (``detail.stage = "dispatch"``) and sets the status: ``pending`` (send; the
+    verdict's ``validity_seconds`` is the ValidityPeriod to use), ``deferred`` with
+    ``not_before = until``, or ``refused``. The message itself is left out of its own
+    cap count. Whether it was approved is read from its first gate decision.
+
+    Raises ``ValueError`` for an inbound message or another status. The caller commits.
+    """
+    if message.direction != "outbound" or message.status not in ("pending", "deferred"):
+        raise ValueError(f"message {message.id} is {message.direction}/{message.status}, "
+                         "not a pending or deferred outbound message")
+    b = _behaviour(behaviour)
+    conv = message.conversation
+    ctx, rec = resolve(session, conv, now, account_id=message.account_id, behaviour=b,
+                       exclude_message_id=message.id)
+    first = session.scalar(select(Decision.detail).where(
+        Decision.message_id == message.id, Decision.actor == "gate").order_by(Decision.id).limit(1))
+    first = first or {}
+    approved = bool(first.get("approved", _sender_kind(message.sender) == "bot"))
+    template = first.get("template")
+    kind = message.kind or "reply"
+    cand = _candidate(message.body or "", kind=kind, sender=message.sender or "bot",
+                      in_reply=message.in_reply_to_id is not None, approved=approved, rec=rec)
+    verdict = gate.decide(cand, ctx)
+    if verdict.action == "send":
+        message.status, message.not_before = "pending", None
+    elif verdict.action == "defer":
+        message.status, message.not_before = "deferred", verdict.until
+    else:
+        message.status = "refused"
+    message.updated_at = now
+    session.add(Decision(
+        conversation_id=conv.id, message_id=message.id, account_id=rec.account_id,
+        rule=verdict.rule, verdict=verdict.action, actor="gate", created_at=now,
+        detail=_detail(verdict, rec, ctx, now, kind=kind, sender=message.sender or "bot",
+                       stage="dispatch", template=template, approved=approved)))
+    session.flush()
+    if verdict.action != "send":
+        log.info("dispatch %s to %s: %s (%s)", verdict.action, mask_phone(conv.customer_phone),
+                 verdict.rule, verdict.reason)
+    return verdict

@@ -38,13 +38,13 @@ from sqlalchemy.orm import Session
 from bot import money
 from bot.phones import normalise_phone, region_of, timezone_candidates
 
-from .models import Account, Phone
+from .models import Account, Consent, Phone
 from .types import UTC
 
 __all__ = [
     "ImportReport", "import_rows", "import_csv", "parse_money", "currency_exponent",
     "hash_identity", "check_identity", "normalise_identity", "infer_timezone",
-    "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "US_STATE_ZONES",
+    "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "US_STATE_ZONES", "resolve_profile",
 ]
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("account_ref", "name", "phone", "balance",
@@ -224,11 +224,45 @@ def _parse_datetime(text: str, column: str) -> dt.datetime:
     return value.astimezone(UTC)
 
 
+def resolve_profile(default_profile: str, profiles: Mapping[str, Any], *,
+                    state: str | None = None, country: str | None = None) -> str:
+    """The jurisdiction profile for an account whose row names none.
+
+    US state rules are stricter than federal ones: an address in a US state ``XX`` (no
+    country, or ``US``) picks the first profile that exists of ``us_xx_<regime>`` and
+    ``us_xx`` (``<regime>`` = the default profile's ``regime``, e.g. ``first_party``) —
+    state MA → ``us_ma`` once config defines it. A non-US ``country`` picks the profile
+    whose ``jurisdiction`` is that country (``GB`` → ``UK``) and whose regime matches the
+    default's, when exactly one does. Otherwise ``default_profile``.
+    """
+    base = profiles.get(default_profile) or {}
+    regime = str(base.get("regime", "")) if isinstance(base, Mapping) else ""
+    st = (state or "").strip().lower()
+    ctry = (country or "").strip().upper()
+    if st and ctry in ("", "US"):
+        for name in ((f"us_{st}_{regime}", f"us_{st}") if regime else (f"us_{st}",)):
+            if name in profiles:
+                return name
+        return default_profile
+    if ctry and ctry != "US":
+        juris = "UK" if ctry == "GB" else ctry
+        base_j = str(base.get("jurisdiction", "")).upper() if isinstance(base, Mapping) else ""
+        if base_j == juris:
+            return default_profile
+        found = [n for n, p in profiles.items() if isinstance(p, Mapping)
+                 and str(p.get("jurisdiction", "")).upper() == juris
+                 and (not regime or str(p.get("regime", regime)) == regime)]
+        if len(found) == 1:
+            return found[0]
+    return default_profile
+
+
 # --- one row ------------------------------------------------------------------------------
 
 @dataclass
 class _Row:
     values: dict[str, Any]      # Account attributes to set (only what the row decides)
+    consent: tuple[str, dt.datetime | None] | None  # (source, at) when the row gives a source
     create_defaults: dict[str, Any]  # set only when the account is created
     phones: list[str]
     infer_tz: bool               # timezone not given: infer (on create, or when state given)
@@ -269,14 +303,15 @@ def _validate(raw: Mapping[str, Any], *, default_region: str, default_currency: 
     if r.get("name"):
         values["name"] = r["name"][:200]
 
-    profile = r.get("profile") or default_profile
+    profile = r.get("profile") or resolve_profile(
+        default_profile, profiles, state=r.get("state"), country=r.get("country"))
     if profile not in profiles:
         problems.append(f"profile: unknown profile {profile!r}")
         profile_conf: Mapping[str, Any] = {}
     else:
         profile_conf = profiles[profile] or {}
-    if r.get("profile"):
-        values["profile"] = profile
+    if r.get("profile") or profile != default_profile:
+        values["profile"] = profile  # named, or resolved from the address: the row decides
     else:
         create_defaults["profile"] = profile
 
@@ -387,11 +422,12 @@ def _validate(raw: Mapping[str, Any], *, default_region: str, default_currency: 
 
     if problems:
         raise ValueError("; ".join(problems))
-    return _Row(values=values, create_defaults=create_defaults, phones=phones,
+    consent = (values["consent_source"], values.get("consent_at")) if values.get("consent_source") else None
+    return _Row(values=values, consent=consent, create_defaults=create_defaults, phones=phones,
                 infer_tz=infer_tz)
 
 
-def _apply(session: Session, row: _Row) -> bool:
+def _apply(session: Session, row: _Row, now: dt.datetime) -> bool:
     """Upsert one validated row; True when the account was created."""
     account = session.scalar(
         select(Account).where(Account.account_ref == row.values["account_ref"]))
@@ -408,8 +444,27 @@ def _apply(session: Session, row: _Row) -> bool:
     for e164 in row.phones:
         if e164 not in linked:
             session.add(Phone(e164=e164, account_id=account.id))
+    if row.consent is not None:
+        _record_consent(session, account.id, row.phones, row.consent[0], row.consent[1], now)
     session.flush()
     return created
+
+
+def _record_consent(session: Session, account_id: int, phones: list[str], source: str,
+                    at: dt.datetime | None, now: dt.datetime) -> None:
+    """US-10: one active consent record per (phone, account, channel ``sms``) with this
+    ``source`` and ``consented_at`` (``at``, else ``now``); a re-import of the same
+    consent adds nothing (without ``at``, any active record with the same source
+    counts as the same consent), a different source or date adds a new record (the
+    history is kept)."""
+    for e164 in phones:
+        rows = session.execute(select(Consent.source, Consent.consented_at).where(
+            Consent.phone == e164, Consent.account_id == account_id, Consent.channel == "sms",
+            Consent.revoked_at.is_(None))).all()
+        if any(src == source and (at is None or when == at) for src, when in rows):
+            continue
+        session.add(Consent(phone=e164, account_id=account_id, channel="sms", source=source,
+                            consented_at=at or now))
 
 
 # --- public -------------------------------------------------------------------------------
@@ -419,7 +474,8 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
                 profiles: Mapping[str, Any], today: dt.date,
                 default_language: str = "en",
                 progress: Callable[[int], None] | None = None,
-                commit_every: int | None = None) -> ImportReport:
+                commit_every: int | None = None,
+                now: dt.datetime | None = None) -> ImportReport:
     """Import accounts from ``(line_number, row)`` pairs.
 
     row: column → value (strings as in the CSV; ``None``/missing = empty; JSON
@@ -433,12 +489,20 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
     progress: called with the number of rows handled so far after each row.
     commit_every: commit the session every N rows (long imports on SQLite
         otherwise hold the write lock throughout); ``None``: never commit.
+    now: aware UTC time of the import (default the clock); the consent time of a
+        row that gives ``consent_source`` without ``consent_at``.
+
+    Consent (US-10): a row with ``consent_source`` writes a :class:`Consent` row per
+    phone of the row (source, ``consent_at`` or ``now``), idempotent on re-import.
+    Profile: a row without ``profile`` resolves one from its address with
+    :func:`resolve_profile` (e.g. state MA → ``us_ma`` when config has it).
 
     Returns an :class:`ImportReport`; never raises for a bad row (database
     errors on one row roll back that row's savepoint and are reported).
     """
     report = ImportReport()
     done = 0
+    when = now or dt.datetime.now(UTC)
     for line, raw in rows:
         done += 1
         try:
@@ -452,7 +516,7 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
         else:
             try:
                 with session.begin_nested():
-                    created = _apply(session, row)
+                    created = _apply(session, row, when)
             except SQLAlchemyError as exc:
                 report.errors.append((line, f"database refused the row: {exc.__class__.__name__}: "
                                             f"{str(exc).splitlines()[0][:200]}"))

@@ -237,3 +237,36 @@ def test_infer_timezone():
     assert infer_timezone("+15555550101", None) == "America/New_York"  # region default
     assert infer_timezone("+8613800138000") == "Asia/Shanghai"
     assert infer_timezone("+12125550123", "ON", "CA") == "America/New_York"
+
+
+def test_profile_resolves_from_state_when_config_has_it(session_factory):
+    """An MA address picks ``us_ma`` once config defines it; a named profile always wins."""
+    profiles = {**_profiles(), "us_ma": {"regime": "first_party", "jurisdiction": "US-MA"}}
+    rows = [(2, {"account_ref": "MA-1", "name": "M", "phone": "555-555-0111", "balance": "10",
+                 "days_past_due": "3", "state": "MA"}),
+            (3, {"account_ref": "TX-1", "name": "T", "phone": "555-555-0112", "balance": "10",
+                 "days_past_due": "3", "state": "TX"}),
+            (4, {"account_ref": "MA-2", "name": "N", "phone": "555-555-0113", "balance": "10",
+                 "days_past_due": "3", "state": "MA", "profile": "us_third_party"}),
+            (5, {"account_ref": "GB-1", "name": "G", "phone": "+44 7700 900123", "balance": "10",
+                 "days_past_due": "3", "country": "GB"})]
+    with session_factory() as s:
+        report = import_rows(s, rows, **_kw(profiles=profiles))
+        s.commit()
+        assert report.errors == []
+        got = dict(s.execute(select(Account.account_ref, Account.profile)).all())
+    assert got == {"MA-1": "us_ma", "TX-1": "us_first_party", "MA-2": "us_third_party", "GB-1": "uk"}
+
+
+def test_US_10_consent_rows_on_import_idempotent(session_factory):
+    from storage.models import Consent
+
+    rows = [(2, {"account_ref": "C-1", "name": "C", "phone": "555-555-0121", "balance": "10",
+                 "days_past_due": "3", "consent_source": "signup"})]
+    now = dt.datetime(2026, 11, 29, 12, tzinfo=dt.timezone.utc)
+    with session_factory() as s:
+        for i in range(2):
+            import_rows(s, rows, now=now + dt.timedelta(days=i), **_kw())
+        s.commit()
+        consents = s.scalars(select(Consent)).all()
+    assert [(c.phone, c.source, c.consented_at) for c in consents] == [("+15555550121", "signup", now)]

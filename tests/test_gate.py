@@ -62,8 +62,11 @@ def test_G_01_bot_silent_while_agent_owns_conversation():
 def test_G_03_every_verdict_lists_the_rules_evaluated():
     v = decide(Candidate("reply"), GateContext())
     assert v.action == "send"
-    assert [r for r, _ in v.checks] == ["US-05", "holds", "US-12", "G-01"]
-    assert all(outcome == "pass" for _, outcome in v.checks)
+    assert [r for r, _ in v.checks][:4] == ["US-05", "holds", "US-12", "G-01"]
+    assert [r for r, _ in v.checks] == ["US-05", "holds", "US-12", "G-01", "gate:undeliverable",
+                                        "US-10", "content", "US-01", "caps"]
+    # a reply: the refusal rules pass, the initiated-only rules are exempt or not configured
+    assert all(outcome.split(":")[0] in ("pass", "exempt", "n/a") for _, outcome in v.checks)
 
 
 def test_UK_06_identity_candidates_find_the_answer_inside_a_sentence():

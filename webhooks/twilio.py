@@ -15,6 +15,7 @@ This module knows HTTP and Twilio, nothing about dialogs. The order is fixed:
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlencode
 from xml.sax.saxutils import escape, quoteattr
@@ -121,19 +122,27 @@ async def read_signed_form(request: Request, auth_token: str, public_base_url: s
     if ctype != "application/x-www-form-urlencoded":
         return None, Response("unsupported media type: send application/x-www-form-urlencoded\n",
                               status_code=415, media_type="text/plain")
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
+    signature = request.headers.get("x-twilio-signature", "")
+    if not signature:
+        return None, Response("missing X-Twilio-Signature\n", status_code=403, media_type="text/plain")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         return None, Response("body too large\n", status_code=413, media_type="text/plain")
+    chunks, size = [], 0
+    async for chunk in request.stream():  # read at most MAX_BODY_BYTES, never the whole claim
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None, Response("body too large\n", status_code=413, media_type="text/plain")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     try:
         text = raw.decode("utf-8")
         pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False,
                           encoding="utf-8", errors="strict")
     except (UnicodeDecodeError, ValueError):
-        return None, Response("malformed form body\n", status_code=400, media_type="text/plain")
+        # Twilio signs UTF-8 forms only: an undecodable body cannot carry a valid signature.
+        return None, Response("invalid X-Twilio-Signature\n", status_code=403, media_type="text/plain")
     params = FormParams(pairs)
-    signature = request.headers.get("x-twilio-signature", "")
-    if not signature:
-        return None, Response("missing X-Twilio-Signature\n", status_code=403, media_type="text/plain")
     url = signed_url(request, public_base_url)
     try:
         ok = RequestValidator(auth_token).validate(url, params, signature)
@@ -146,28 +155,47 @@ async def read_signed_form(request: Request, auth_token: str, public_base_url: s
     return params, None
 
 
+_SID = re.compile(r"[A-Za-z]{2}[0-9A-Za-z]{1,62}")
+#: An SMS/MMS address: E.164, a short code or an alphanumeric sender ID (≤ 11
+#: characters); 20 characters is the column width everywhere a phone is stored.
+_ADDRESS = re.compile(r"\+?[0-9A-Za-z][0-9A-Za-z ._-]{0,19}")
+
+
+def valid_sid(value: str) -> bool:
+    """A Twilio SID shape: two letters then up to 62 letters/digits (no NUL, no spaces)."""
+    return bool(value) and _SID.fullmatch(value) is not None
+
+
+def valid_address(value: str) -> bool:
+    """``From``/``To`` of an SMS: E.164, a short code or an alphanumeric sender, at most
+    20 characters. ``whatsapp:+1…`` and other channels are refused (400)."""
+    return bool(value) and len(value) <= 20 and _ADDRESS.fullmatch(value) is not None
+
+
+def _small_int(raw: str, default: int, low: int, high: int) -> int:
+    try:
+        return min(high, max(low, int(raw)))
+    except (TypeError, ValueError):
+        return default
+
+
 def parse_inbound(params: FormParams) -> InboundMessage | None:
     """The signed form as a typed message; ``None`` when ``MessageSid``, ``From`` or
-    ``To`` is missing or empty. NUL characters in the body become U+FFFD (PostgreSQL
+    ``To`` is missing, empty or not an SMS address/SID (see :func:`valid_address`). NUL characters in the body become U+FFFD (PostgreSQL
     text cannot hold NUL) — after the signature was checked over the original."""
     sid, frm, to = params.first("MessageSid"), params.first("From"), params.first("To")
-    if not sid or not frm or not to:
+    if not valid_sid(sid) or not valid_address(frm) or not valid_address(to):
         return None
     body = params.first("Body").replace("\x00", "\ufffd")
-    try:
-        num_media = max(0, int(params.first("NumMedia", "0") or 0))
-    except ValueError:
-        num_media = 0
-    try:
-        num_segments = max(1, int(params.first("NumSegments", "1") or 1))
-    except ValueError:
-        num_segments = 1
+    num_media = _small_int(params.first("NumMedia", "0"), 0, 0, 10)
+    num_segments = _small_int(params.first("NumSegments", "1"), 1, 1, 100)
     media = []
     for i in range(min(num_media, 10)):
         url = params.first(f"MediaUrl{i}")
         if url:
             media.append((url, params.first(f"MediaContentType{i}")))
-    audit = {k: v.replace("\x00", "\ufffd") for k, v in params.as_dict().items()}
+    audit = {k.replace("\x00", "\ufffd")[:64]: v.replace("\x00", "\ufffd")[:2000]
+             for k, v in params.as_dict().items()}
     return InboundMessage(provider_sid=sid, from_number=frm.replace("\x00", ""),
                           to_number=to.replace("\x00", ""), body=body,
                           num_segments=num_segments, num_media=num_media,
@@ -205,13 +233,17 @@ def routes(app_state: Any) -> list[Route]:
             return error
         sid = params.first("MessageSid") or params.first("SmsSid")
         st = (params.first("MessageStatus") or params.first("SmsStatus")).lower()
-        if not sid or not st:
+        if not valid_sid(sid) or not st or len(st) > 16 or not st.isalpha():
             return Response("MessageSid and MessageStatus are required\n", status_code=400,
                             media_type="text/plain")
+        to = params.first("To")
+        if to and not valid_address(to):
+            to = ""
+        code = params.first("ErrorCode")
+        code = code if code.isdigit() and len(code) <= 8 else None
         mid_raw = request.query_params.get("mid", "")
-        mid = int(mid_raw) if mid_raw.isdigit() else None
-        await run_in_threadpool(services.runner.status_callback, sid, st,
-                                params.first("ErrorCode") or None, params.first("To"), mid)
+        mid = int(mid_raw) if mid_raw.isdigit() and len(mid_raw) <= 18 else None
+        await run_in_threadpool(services.runner.status_callback, sid, st, code, to, mid)
         return Response(status_code=204)
 
     return [

@@ -410,6 +410,12 @@ def _inbound(s: _Step, ev: InboundText) -> None:
     _run(s, handler, ev, acct)
 
 
+_ACCOUNT_DIGITS = re.compile(
+    r"(?:ending(?:\s+in)?|acct\.?|account|a/c|card|loan|尾号|账号|卡号)\s*(?:no\.?|number|#)?\s*[:#]?\s*(\d{4,})",
+    re.IGNORECASE)
+_BARE_DIGITS = re.compile(r"\s*#?\s*(\d{4,})\s*[.!]?\s*")
+
+
 def _pick_account(s: _Step, ev: InboundText) -> AccountFacts | None:
     accts = s.facts.accounts
     choices = s.slots.get("account_choices") or [a.account_ref for a in accts]
@@ -424,7 +430,13 @@ def _pick_account(s: _Step, ev: InboundText) -> AccountFacts | None:
             s.slots["account_ref"] = acct.account_ref
             s.slots.pop("account_choices", None)
             return acct
-    digits = re.findall(r"\d{4,}", ev.text)
+    # Digits pick an account only when they are about an account: a bare number in
+    # answer to "which account?", or "ending 4417" / "acct 4417" / "尾号4417" — never an
+    # amount or a zip code inside a sentence ("I can pay 1250 friday").
+    digits = _ACCOUNT_DIGITS.findall(ev.text)
+    bare = _BARE_DIGITS.fullmatch(ev.text)
+    if asked and bare:
+        digits.append(bare.group(1))
     hits = [a for a in accts if any(d[-4:] == a.account_ref[-4:] for d in digits)]
     if len(hits) == 1:
         s.slots["account_ref"] = hits[0].account_ref
@@ -697,10 +709,11 @@ def _op_promise(s, ev, acct, extra) -> str:
     extra["date"] = format_date(due, s.lang)
     min_frac = Decimal(str(s.pol("promises", "min_fraction_of_past_due", "0")))
     too_small = Decimal(p["amount_minor"]) < min_frac * Decimal(acct.past_due_minor)
-    if due > max_date or too_small:
+    too_large = int(p["amount_minor"]) > max(acct.balance_minor, acct.past_due_minor)
+    if due > max_date or too_small or too_large:
         # UK-03: a counter-offer is never flatly rejected; a person reviews it.
         s.audit("UK-03", counter_offer=True, amount_minor=p["amount_minor"], date=p["date"],
-                too_far=due > max_date, too_small=too_small)
+                too_far=due > max_date, too_small=too_small, too_large=too_large)
         return "out_of_policy"
     return "ok"
 

@@ -1,0 +1,265 @@
+"""The content linter: what a template or an agent's free text must (not) say (pure).
+
+``lint(text, *, profile, initial, identity_confirmed, known_params)`` returns the
+problems, each naming the rule it breaks; an empty list means the text may go. Template
+sources (``{{ past_due }}``) and rendered texts are both accepted: placeholders are
+checked against ``known_params`` and counted as what they stand for (an amount
+placeholder is an amount). The admin console lints templates at publish time, the agent
+console lints an agent's text before sending, and ``runner/outbound.submit`` lints every
+initiated message that does not come from an approved template.
+
+Rules (COMPLIANCE.md):
+
+* **US-04** — every collection text carries a simple opt-out instruction (12 CFR
+  1006.6(e); comment 6(e)-1: "Reply STOP to stop texts to this telephone number").
+  Accepted: STOP/UNSUBSCRIBE/OPT OUT/END/QUIT/CANCEL in an instruction, 退订 / 回T / 回TD /
+  拒收请回复R. Required in initiated messages; in replies only under the third-party
+  regime (1006.6(e) covers every electronic communication) or with the profile setting
+  ``optout_notice_in_replies = true``.
+* **US-14** — third-party regime (``profile.regime == "third_party"``): the initial
+  communication says it is from a debt collector attempting to collect a debt and that
+  information obtained will be used for that purpose (FDCPA §807(11)); every later one
+  says it is from a debt collector.
+* **UK-06** — where the profile requires identity confirmation (``identity_check``), no
+  amount, balance or amount placeholder before identity is confirmed (CONC 7.9.10R).
+* **US-21** — no threats of arrest, jail, police, warrants (never); legal-action terms
+  (lawsuit, sue, garnish, court, legal action) only with ``legal_action_approved``
+  (FDCPA §807; 12 CFR 1006.18). Applies to US jurisdictions (``US``, ``US-XX``).
+* **UK-02** — no pressure to borrow, sell, "today only", or pay in full within fewer than
+  ``profile.min_deadline_days`` (default 14) days (CONC 7.3.10R). Applies to ``UK``.
+  Deviation from the table: the bare word "loan" is not banned (Duly collects loans);
+  "new loan", "take out a loan", "loan to pay", "payday loan" are.
+* **CN-04** — banned tactics in Chinese: impersonating police/courts, detention, visits,
+  address-book blasting (爆通讯录), blacklists, insults, pushing new borrowing; 起诉
+  only with ``legal_action_approved``. Applies to ``CN``.
+* **CN-05** — initial CN texts carry the creditor's contact (``{{ creditor_contact }}``
+  or a phone number).
+* ``lint:placeholder`` — an unknown or malformed placeholder; ``lint:length`` — over
+  1600 characters (Twilio's limit for one message body).
+
+Profiles may add phrases: ``banned_phrases = ["..."]`` (rule ``lint:banned``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+import jinja2
+from jinja2 import meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from bot import segments
+
+__all__ = ["LintProblem", "SegmentReport", "lint", "segment_report", "MAX_CHARS",
+           "AMOUNT_PARAMS"]
+
+#: Twilio refuses message bodies over 1600 characters.
+MAX_CHARS = 1600
+
+#: Placeholders that stand for money owed (UK-06).
+AMOUNT_PARAMS = frozenset({"amount", "past_due", "balance", "minimum_due", "promise_amount",
+                           "instalment_amount", "total", "amount_due"})
+
+_ENV = SandboxedEnvironment()
+
+
+@dataclass(frozen=True)
+class LintProblem:
+    """One thing wrong with a text: ``rule`` (a COMPLIANCE.md ID or ``lint:...``) and a
+    ``message`` an admin or agent can act on."""
+
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SegmentReport:
+    """How the text goes over SMS: ``encoding`` (``GSM-7``/``UCS-2``), ``units`` (septets
+    or UTF-16 code units), ``segments``, ``chars`` (len in code points) and
+    ``ucs2_chars`` (the characters that force UCS-2, in order)."""
+
+    encoding: str
+    units: int
+    segments: int
+    chars: int
+    ucs2_chars: tuple[str, ...]
+
+
+def segment_report(text: str) -> SegmentReport:
+    """Segments and encoding of ``text`` (:func:`bot.segments.count`)."""
+    info = segments.count(text)
+    return SegmentReport(info.encoding, info.units, info.segments, len(text), info.ucs2_chars)
+
+
+# --- phrase tables -----------------------------------------------------------------------
+
+_OPTOUT = [
+    re.compile(r"\b(reply|text|send|txt|respond(?:\s+with)?)\s+[\"'“‘]?(stop|unsubscribe|opt[\s-]?out|end|quit|cancel)\b", re.I),
+    re.compile(r"\b(stop|unsubscribe|opt[\s-]?out)\b\s*(to|=|:)\s*(stop|opt|unsubscribe|end|cancel|quit)", re.I),
+    re.compile(r"退订|回\s*T\s*D?\b|回复\s*(T|TD|R|退订)|拒收请回复\s*R", re.I),
+]
+
+_DEBT_COLLECTOR = re.compile(r"\bdebt\s+collector\b|债务催收机构|催收机构", re.I)
+_MINI_MIRANDA = [
+    re.compile(r"attempt(ing)?\s+to\s+collect\s+a\s+debt", re.I),
+    re.compile(r"information\s+obtained\s+will\s+be\s+used\s+for\s+that\s+purpose", re.I),
+]
+
+_US21_NEVER = [r"arrest(ed)?", r"jail", r"prison", r"warrant", r"police", r"sheriff",
+               r"criminal", r"prosecut\w*", r"handcuff\w*", r"seize\w*", r"seizure"]
+_US21_LEGAL = [r"law\s*suit", r"sue", r"su(ed|ing)", r"legal\s+action", r"court", r"garnish\w*",
+               r"judg(e)?ment", r"attorney\s+will"]
+
+_UK02 = [(r"\bborrow\w*", "asks the customer to borrow"),
+         (r"\b(new|payday|another)\s+loan\b|\btake\s+out\s+a\s+loan\b|\bloan\s+to\s+pay\b",
+          "pushes new borrowing"),
+         (r"\bcredit\s+card\s+to\s+pay\b|\bpay\s+(it\s+)?(with|on)\s+(a|your|another)\s+credit\s+card\b",
+          "asks the customer to pay with credit"),
+         (r"\bsell(ing)?\b|\bremortgage\b", "asks the customer to sell property or remortgage"),
+         (r"\btoday\s+only\b|\blast\s+chance\b|\bfinal\s+chance\b", "pressure wording")]
+_FULL = re.compile(r"\b(in\s+full|full\s+(amount|balance|payment|sum)|the\s+full\b|whole\s+(amount|balance)|"
+                   r"entire\s+(amount|balance)|total\s+(amount|balance)|clear\s+(the|your)\s+(balance|debt|account))",
+                   re.I)
+_SHORT = re.compile(r"\b(?:today|tonight|tomorrow|immediately|right\s+away|now|end\s+of\s+(?:the\s+)?day|"
+                    r"(?:within|in)\s+(?P<n>\d+)\s+(?P<unit>hours?|days?)|(?P<h>\d+)\s+hours?)\b", re.I)
+
+_CN04_NEVER = ["公安", "警方", "警察", "报警", "法院", "检察院", "拘留", "坐牢", "判刑", "立案", "上门",
+               "通讯录", "黑名单", "爆", "曝光", "老赖", "骗子", "无赖", "借钱还", "借款还", "向亲友借",
+               "套现", "新贷", "以贷养贷", "传票", "律师函"]
+_CN04_LEGAL = ["起诉", "诉讼"]
+
+_MONEY_VALUE = re.compile(
+    r"(?:[$£€¥￥]\s?\d[\d,]*(?:\.\d+)?|\d[\d,]*(?:\.\d+)?\s?(?:USD|GBP|EUR|CNY|RMB|元|dollars|pounds))",
+    re.I)
+_PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+_PLACEHOLDER_RE = re.compile(r"{{\s*([^{}]*?)\s*}}")
+
+
+def _words(patterns: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(" + "|".join(patterns) + r")\b", re.I)
+
+
+_US21_NEVER_RE = _words(_US21_NEVER)
+_US21_LEGAL_RE = _words(_US21_LEGAL)
+
+
+def _jurisdiction(profile: Mapping[str, Any]) -> str:
+    return str(profile.get("jurisdiction", "US")).upper()
+
+
+def _placeholders(text: str) -> tuple[set[str], list[LintProblem]]:
+    """Names used in ``{{ ... }}`` placeholders and syntax problems."""
+    if "{{" not in text and "{%" not in text:
+        return set(), []
+    try:
+        ast = _ENV.parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        return set(), [LintProblem("lint:placeholder", f"malformed placeholder: {exc.message}")]
+    return set(meta.find_undeclared_variables(ast)), []
+
+
+def lint(text: str, *, profile: Mapping[str, Any], initial: bool, identity_confirmed: bool,
+         known_params: set[str] | frozenset[str], reply: bool = False,
+         legal_action_approved: bool = False) -> list[LintProblem]:
+    """Every rule ``text`` breaks under ``profile`` (empty list: it may go).
+
+    text: a template source or a rendered message. profile: the jurisdiction profile
+    mapping from config (``regime``, ``jurisdiction``, ``identity_check``,
+    ``min_deadline_days``, ``banned_phrases``, ``optout_notice_in_replies``).
+    initial: the first communication with this customer about this debt (US-14 full
+    disclosure; CN-05 contact). identity_confirmed: right-party check passed (UK-06).
+    known_params: placeholder names the renderer can fill. reply: the text answers the
+    customer's own message (the US-04 instruction is then required only under the
+    third-party regime or ``optout_notice_in_replies``). legal_action_approved: the
+    account may mention legal action (US-21, CN-04 起诉).
+
+    Never raises; problems are ordered by rule as listed in the module docstring."""
+    problems: list[LintProblem] = []
+    jur = _jurisdiction(profile)
+    third_party = str(profile.get("regime", "first_party")) == "third_party"
+    used, syntax = _placeholders(text)
+    # Placeholders count as what they stand for; drop them for phrase checks.
+    plain = _PLACEHOLDER_RE.sub(" ", text)
+
+    # US-04: opt-out instruction.
+    need_optout = (not reply) or third_party or bool(profile.get("optout_notice_in_replies", False))
+    if need_optout and not any(p.search(plain) for p in _OPTOUT) and "optout_instruction" not in used:
+        problems.append(LintProblem("US-04", "no opt-out instruction (e.g. \"Reply STOP to stop texts\")"))
+
+    # US-14: debt-collector disclosure under the third-party regime.
+    if third_party:
+        if not _DEBT_COLLECTOR.search(plain) and "disclosure" not in used:
+            problems.append(LintProblem("US-14", "no statement that this is from a debt collector"))
+        elif initial and not all(p.search(plain) for p in _MINI_MIRANDA) and "disclosure" not in used:
+            problems.append(LintProblem(
+                "US-14", "initial communication lacks \"attempting to collect a debt; any information "
+                         "obtained will be used for that purpose\""))
+
+    # UK-06: no amount before identity is confirmed.
+    if bool(profile.get("identity_check", False)) and not identity_confirmed:
+        amount_ph = sorted(used & AMOUNT_PARAMS)
+        if amount_ph:
+            problems.append(LintProblem("UK-06", "amount placeholder before identity is confirmed: "
+                                        + ", ".join(amount_ph)))
+        elif _MONEY_VALUE.search(plain):
+            problems.append(LintProblem("UK-06", "amount shown before identity is confirmed"))
+
+    # Banned phrases per jurisdiction.
+    if jur.startswith("US"):
+        m = _US21_NEVER_RE.search(plain)
+        if m:
+            problems.append(LintProblem("US-21", f"threat or false implication: {m.group(0)!r}"))
+        elif not legal_action_approved:
+            m = _US21_LEGAL_RE.search(plain)
+            if m:
+                problems.append(LintProblem("US-21", f"legal-action wording without approval: {m.group(0)!r}"))
+    if jur.startswith("UK") or jur == "GB":
+        for pattern, why in _UK02:
+            m = re.search(pattern, plain, re.I)
+            if m:
+                problems.append(LintProblem("UK-02", f"{why}: {m.group(0)!r}"))
+                break
+        else:
+            if _FULL.search(plain):
+                short = _short_deadline(plain, int(profile.get("min_deadline_days", 14)))
+                if short:
+                    problems.append(LintProblem("UK-02", f"pay-in-full deadline too short: {short!r}"))
+    if jur.startswith("CN"):
+        hit = next((w for w in _CN04_NEVER if w in plain), None)
+        if hit is None and not legal_action_approved:
+            hit = next((w for w in _CN04_LEGAL if w in plain), None)
+        if hit is not None:
+            problems.append(LintProblem("CN-04", f"banned collection wording: {hit!r}"))
+        if initial and "creditor_contact" not in used and not _PHONE_LIKE.search(plain):
+            problems.append(LintProblem("CN-05", "initial notice lacks the creditor's official contact"))
+    extra = [str(p) for p in profile.get("banned_phrases", []) or []]
+    hit = next((p for p in extra if p and p.lower() in plain.lower()), None)
+    if hit is not None:
+        problems.append(LintProblem("lint:banned", f"banned by the profile: {hit!r}"))
+
+    # Placeholders and length.
+    problems.extend(syntax)
+    unknown = sorted(used - set(known_params))
+    if unknown:
+        problems.append(LintProblem("lint:placeholder", "unknown placeholder: " + ", ".join(unknown)))
+    if len(text) > MAX_CHARS:
+        problems.append(LintProblem("lint:length", f"{len(text)} characters, over {MAX_CHARS}"))
+    return problems
+
+
+def _short_deadline(text: str, min_days: int) -> str | None:
+    """The first deadline expression in ``text`` shorter than ``min_days`` days."""
+    for m in _SHORT.finditer(text):
+        whole = m.group(0)
+        if m.group("h"):
+            days = int(m.group("h")) / 24
+        elif m.group("n"):
+            n = int(m.group("n"))
+            days = n / 24 if m.group("unit").lower().startswith("hour") else n
+        else:
+            return whole
+        if days < min_days:
+            return whole
+    return None

@@ -1,0 +1,672 @@
+"""Cadence planning: queue the step due for every eligible account, once.
+
+``plan(sessions, settings, now)`` is what ``duly campaign run [--dry-run] [--now ISO]``
+(and the worker, on its schedule) calls. Steps come from ``config.toml [cadence]``: per
+profile, a list of ``{dpd, template, name?}``. As of ``now`` an account's **due step** is
+the step with the highest ``dpd`` threshold ``<=`` its days past due; it is queued once per
+delinquency episode — ``cadence_sends`` has the unique key ``(account_id, step,
+delinquent_since)``, so a re-run queues nothing new and a new episode (a new
+``delinquent_since``) starts the cadence again. Earlier steps an account skipped (an account
+imported at 30 DPD) are never sent in a burst.
+
+How it runs (set-based; no query per account)
+---------------------------------------------
+Accounts are walked in id-range batches of ``[cadence] batch_size`` (memory stays flat:
+one batch's rows at a time; one transaction per batch):
+
+1. **Plan** (one ``INSERT … SELECT`` per profile and batch): every account of the profile
+   in the id range with ``balance_minor > 0``, ``delinquent_since`` set and a due step not
+   yet in ``cadence_sends`` for this episode gets a row: ``status = "planned"`` when it
+   is eligible, else ``status = "held"`` with the rule that holds it, decided in the same
+   statement (first match wins):
+
+   ============================  ================================================
+   active hold on the account    the hold's ``rule``, else by kind (``dispute`` → US-16,
+                                 ``cease`` → US-17, ``attorney`` → US-18,
+                                 ``vulnerability`` → UK-07, ...), else ``hold:<kind>``
+   no phone                      ``no_phone``
+   every phone quarantined       ``US-12`` (wrong number)
+   every other phone undeliverable  ``undeliverable`` (provider 21211/30003/...)
+   every other phone opted out   ``US-05`` (SMS opt-out registry)
+   a hold on every other phone   that hold's rule
+   ============================  ================================================
+
+2. **Materialise** (a few queries per batch): the batch's ``planned`` rows are read with
+   the account facts and the first usable phone (lowest ``phones.id``); the customer's
+   conversation with our number is fetched or created in bulk (``INSERT … ON CONFLICT DO
+   NOTHING``, then one ``SELECT … IN``); payment links are made in bulk for templates that
+   use ``{{ pay_link }}``; each text is rendered in the sandbox (``bot.templates.render``)
+   and goes through :func:`runner.outbound.submit` — the one send path — as kind
+   ``notice``, sender ``system``: the gate writes its decision row. A gate ``refuse`` makes
+   the cadence row ``held`` with the gate's rule (the refused message is kept, as the gate
+   keeps everything); ``send``/``defer`` make it ``queued``. Cadence rows are updated in one
+   bulk statement per batch. A crash between 1 and 2 leaves ``planned`` rows that the next
+   run materialises.
+
+DPD and zones
+-------------
+DPD is counted in the account's zone (``accounts.timezone``): the local date of ``now``
+differs from its UTC date by -1, 0 or +1 day, so the distinct zones are read once and each
+is put in its offset class in Python; SQL computes ``utc_date(now) - delinquent_since +
+offset`` — exact per zone, no approximation. An unknown zone name counts as UTC.
+
+Templates and rules
+-------------------
+Only the **published** revision of the configured script is used, and only when it is
+approved (``approved_at`` set); the shipped default is seeded approved. Before anything is
+planned, every step template of every profile is checked (:func:`check_cadence`):
+
+* it exists in the script with a text per script language (en, zh);
+* US-04: it is a ``collection = true`` template (so it validated with the opt-out clause);
+* US-14 (profile ``regime = "third_party"``): every language carries the debt-collector
+  disclosure ("This is a communication from a debt collector…"); the shipped
+  ``cadence_*_third_party`` templates carry the full initial disclosure on every step,
+  because the first text an account gets may be any step;
+* UK-06 (profile ``identity_check = true``): no debt placeholder (name, amounts, deadline,
+  pay link) — the text asks the customer to reply; the balance follows the identity check;
+* CN-05 (``jurisdiction = "CN"``): the zh text carries name, amount, deadline and contact.
+
+A problem raises :class:`CadenceConfigError` (the CLI prints each and exits 2).
+
+Not here: allowed hours, caps (US-20, ST-01) and consent are the gate's (``bot/gate.py``,
+decided in ``submit`` now and again at dispatch by the worker).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import logging
+import re
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import (Integer, String, and_, case, exists, func, literal, literal_column,
+                        select, update)
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import dialogs
+from bot import templates as tpl
+from bot.dialogs.engine import format_date
+from bot.dialogs.script import DEBT_PARAMS
+from bot.money import format_money
+from runner import outbound
+from storage import scripts as storage_scripts
+from storage.models import (Account, CadenceSend, Conversation, Hold, OptOut, PaymentLink,
+                            Phone)
+
+log = logging.getLogger("duly.campaign")
+
+__all__ = ["Step", "ProfileCadence", "PlanItem", "PlanReport", "CadenceConfigError",
+           "cadence_config", "check_cadence", "plan", "HOLD_KIND_RULES"]
+
+#: Rule of an active hold whose ``rule`` column is empty, by kind (as bot/dialogs/engine.py
+#: HOLD_RULES and bot/gate.py name them).
+HOLD_KIND_RULES: dict[str, str] = {
+    "dispute": "US-16", "cease": "US-17", "attorney": "US-18", "vulnerability": "UK-07",
+    "wrong_number": "US-12", "optout_review": "US-06", "paid_already": "G-01",
+}
+
+_DISCLOSURE = {"en": re.compile(r"communication from a debt collector", re.I),
+               "zh": re.compile(r"催收机构")}
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]\w*)")
+
+
+class CadenceConfigError(ValueError):
+    """The cadence cannot run: bad ``[cadence]`` config, no approved script, or step
+    templates that break a rule. ``problems`` lists each (with the rule ID)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One cadence step: ``name`` (the ``cadence_sends.step`` key), ``dpd`` threshold in
+    days (>= 1), ``template`` key of the dialog script."""
+
+    name: str
+    dpd: int
+    template: str
+
+
+@dataclass(frozen=True)
+class ProfileCadence:
+    """A profile's steps (ascending ``dpd``) and the profile facts the rules need."""
+
+    profile: str
+    steps: tuple[Step, ...]
+    regime: str = "first_party"
+    jurisdiction: str = "US"
+    identity_check: bool = False
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One account's due step as planned. status: ``queued`` (message row made; the gate
+    said send or defer), ``held`` (``rule`` says why; by eligibility or by the gate),
+    ``would_queue`` (dry run). ``local_time``: ``now`` in the account's zone, ISO."""
+
+    account_ref: str
+    step: str
+    template: str
+    status: str
+    rule: str | None
+    local_time: str
+    message_id: int | None = None
+
+
+@dataclass
+class PlanReport:
+    """What a run did (or, with ``dry_run``, would do).
+
+    due: accounts whose due step was not yet recorded for this episode.
+    queued: message rows made (gate send or defer); deferred: of those, deferred.
+    held: cadence rows held, counted by rule (eligibility rules and gate refusals).
+    items: the first ``sample_limit`` :class:`PlanItem` (all of them go to ``on_item``).
+    batches: id-range batches walked.
+    """
+
+    now: dt.datetime
+    dry_run: bool = False
+    due: int = 0
+    queued: int = 0
+    deferred: int = 0
+    held: Counter = field(default_factory=Counter)
+    items: list[PlanItem] = field(default_factory=list)
+    batches: int = 0
+
+    @property
+    def held_total(self) -> int:
+        return sum(self.held.values())
+
+
+# --- configuration ------------------------------------------------------------------------
+
+def cadence_config(behaviour: Mapping[str, Any]) -> dict[str, ProfileCadence]:
+    """Parse ``[cadence.profiles.*]`` (and the profiles' regime, jurisdiction and
+    identity_check from ``[profiles.*]``). Raises :class:`CadenceConfigError`."""
+    problems: list[str] = []
+    cad = behaviour.get("cadence") or {}
+    profiles = behaviour.get("profiles") or {}
+    out: dict[str, ProfileCadence] = {}
+    for pname, pc in (cad.get("profiles") or {}).items():
+        if pname not in profiles:
+            problems.append(f"cadence.profiles.{pname}: no such profile in [profiles]")
+            continue
+        steps: list[Step] = []
+        for i, raw in enumerate(pc.get("steps") or []):
+            where = f"cadence.profiles.{pname}.steps[{i}]"
+            d = raw.get("dpd") if isinstance(raw, Mapping) else None
+            t = raw.get("template") if isinstance(raw, Mapping) else None
+            if not isinstance(d, int) or isinstance(d, bool) or d < 1:
+                problems.append(f"{where}.dpd must be a whole number of days >= 1")
+                continue
+            if not isinstance(t, str) or not t:
+                problems.append(f"{where}.template must name a script template")
+                continue
+            steps.append(Step(str(raw.get("name") or f"dpd{d}"), d, t))
+        steps.sort(key=lambda s: s.dpd)
+        if len({s.dpd for s in steps}) != len(steps) or len({s.name for s in steps}) != len(steps):
+            problems.append(f"cadence.profiles.{pname}: two steps share a dpd or a name")
+        prof = profiles[pname]
+        out[pname] = ProfileCadence(
+            pname, tuple(steps), regime=str(prof.get("regime", "first_party")),
+            jurisdiction=str(prof.get("jurisdiction", "US")).upper(),
+            identity_check=bool(prof.get("identity_check", False)))
+    if problems:
+        raise CadenceConfigError(problems)
+    return out
+
+
+def check_cadence(cadences: Mapping[str, ProfileCadence], script: Any,
+                  profiles: Mapping[str, Mapping[str, Any]] | None = None) -> list[str]:
+    """Problems with the step templates of ``cadences`` in ``script`` (a loaded
+    :class:`bot.dialogs.Script`): existence, languages, US-04, US-14, UK-06, CN-05, and
+    whatever the content linter (``bot.lint``) finds with the profile mapping from
+    ``profiles`` (config ``[profiles]``). ``[]`` when every step may go."""
+    problems: list[str] = []
+    profiles = profiles or {}
+    for pc in cadences.values():
+        for st in pc.steps:
+            where = f"cadence {pc.profile}/{st.name}: template {st.template!r}"
+            texts = script.templates.get(st.template)
+            if texts is None:
+                problems.append(f"{where} is not in the published script")
+                continue
+            for lang in script.languages:
+                if lang not in texts:
+                    problems.append(f"{where} has no {lang!r} text")
+            if st.template not in script.collection:
+                problems.append(f"{where} must be a collection template (collection = true) "
+                                "carrying the opt-out instruction (US-04)")
+            for lang, src in texts.items():
+                used = set(_PLACEHOLDER.findall(src))
+                if pc.regime == "third_party":
+                    rx = _DISCLOSURE.get(lang, _DISCLOSURE["en"])
+                    if not rx.search(src):
+                        problems.append(f"{where} ({lang}) lacks the debt-collector disclosure "
+                                        "required under the third-party regime (US-14)")
+                if pc.identity_check and used & DEBT_PARAMS:
+                    problems.append(f"{where} ({lang}) discloses {sorted(used & DEBT_PARAMS)} before "
+                                    "right-party confirmation (UK-06)")
+                if pc.jurisdiction == "CN" and lang == "zh":
+                    missing = {"name", "deadline", "contact"} - used
+                    if not used & {"past_due", "balance"}:
+                        missing.add("past_due")
+                    if missing:
+                        problems.append(f"{where} (zh) must carry name, amount, deadline and contact "
+                                        f"(CN-05); missing {sorted(missing)}")
+                for rule, message in _lint(src, profiles.get(pc.profile, {}), used):
+                    problems.append(f"{where} ({lang}): {message} ({rule})")
+    return problems
+
+
+def _lint(src: str, profile: Mapping[str, Any], used: set[str]) -> list[tuple[str, str]]:
+    """The content linter (``bot.lint``) on a step template, as an initial text to an
+    unconfirmed person. CN-05 counts ``{{ contact }}`` (the script's name for the
+    creditor's contact) as the contact."""
+    try:
+        from bot import lint as linter
+        from bot.dialogs.script import KNOWN_PARAMS
+    except ImportError:  # linter not present in this build
+        return []
+    found = linter.lint(src, profile=profile, initial=True, identity_confirmed=False,
+                        known_params=KNOWN_PARAMS)
+    return [(p.rule, p.message) for p in found if not (p.rule == "CN-05" and "contact" in used)]
+
+
+def _approved_script(s: Session, settings: Any, dry_run: bool) -> Any:
+    name = str(settings.behaviour.get("script", "default"))
+    try:
+        rev = storage_scripts.published_revision(s, name)
+    except storage_scripts.NoPublishedScript:
+        if dry_run:  # the shipped default is what would be seeded, approved
+            return dialogs.load_script(dialogs.default_script_text())
+        rev = storage_scripts.ensure_default_revision(s, name, dialogs.default_script_text())
+    if rev.status != "published" or rev.approved_at is None:
+        raise CadenceConfigError([f"script {name!r} revision {rev.revision} is not approved; "
+                                  "only approved revisions send"])
+    return dialogs.load_script(rev.body)
+
+
+def _from_number(settings: Any) -> str:
+    b = settings.behaviour
+    ours = str((b.get("cadence") or {}).get("from_number") or "")
+    return (ours or getattr(settings, "twilio_from", None) or getattr(settings, "messaging_service_sid", None)
+            or str((b.get("demo") or {}).get("our_number") or "+15555550100"))
+
+
+# --- SQL pieces ---------------------------------------------------------------------------
+
+def _zone_offsets(s: Session, now: dt.datetime) -> tuple[list[str], list[str]]:
+    """Zones whose local date of ``now`` is the UTC date minus one / plus one."""
+    utc_day = now.astimezone(dt.timezone.utc).date()
+    minus, plus = [], []
+    zones = s.scalars(select(Account.timezone).where(Account.delinquent_since.is_not(None))
+                      .distinct()).all()
+    for z in zones:
+        try:
+            local = now.astimezone(ZoneInfo(z)).date()
+        except (ZoneInfoNotFoundError, ValueError, TypeError):
+            continue
+        if local < utc_day:
+            minus.append(z)
+        elif local > utc_day:
+            plus.append(z)
+    return minus, plus
+
+
+def _dpd_expr(dialect: str, utc_day: dt.date, minus: list[str], plus: list[str]) -> Any:
+    day = utc_day.isoformat()  # formatted by us from a date: safe to inline
+    if dialect == "sqlite":
+        base = literal_column(
+            f"CAST(julianday('{day}') - julianday(accounts.delinquent_since) AS INTEGER)", Integer)
+    else:
+        base = literal_column(f"(DATE '{day}' - accounts.delinquent_since)", Integer)
+    whens = []
+    if minus:
+        whens.append((Account.timezone.in_(minus), -1))
+    if plus:
+        whens.append((Account.timezone.in_(plus), 1))
+    return base + case(*whens, else_=0) if whens else base
+
+
+def _hold_rule(h: Any) -> Any:
+    return func.coalesce(h.rule, case(*[(h.kind == k, literal(v)) for k, v in HOLD_KIND_RULES.items()],
+                                      else_=literal("hold:") + h.kind))
+
+
+def _usable_phone_conditions(p: Any) -> list[Any]:
+    """A phone row ``p`` that may get a cadence text: not quarantined (US-12), not
+    undeliverable, no active SMS opt-out (US-05), no active hold on the number."""
+    return [
+        p.quarantined_at.is_(None), p.undeliverable_at.is_(None),
+        ~exists().where(OptOut.phone == p.e164, OptOut.channel == "sms", OptOut.revoked_at.is_(None)),
+        ~exists().where(Hold.phone == p.e164, Hold.cleared_at.is_(None)),
+    ]
+
+
+def _due_select(pc: ProfileCadence, dpd: Any, lo: int, hi: int) -> Any:
+    """SELECT account_id, step, delinquent_since, profile, status, rule for the profile's
+    accounts in ``[lo, hi]`` whose due step is not yet recorded for this episode."""
+    steps_desc = sorted(pc.steps, key=lambda st: -st.dpd)
+    step = case(*[(dpd >= st.dpd, literal(st.name)) for st in steps_desc], else_=None).label("step")
+    h = Hold.__table__.alias("h")
+    hp = Hold.__table__.alias("hp")
+    p = Phone.__table__.alias("p")
+    acct_hold = (select(_hold_rule(h.c)).where(h.c.account_id == Account.id, h.c.cleared_at.is_(None))
+                 .order_by(h.c.id).limit(1).scalar_subquery())
+    phone_hold = (select(_hold_rule(hp.c)).join(p, and_(p.c.e164 == hp.c.phone, p.c.account_id == Account.id))
+                  .where(hp.c.cleared_at.is_(None))
+                  .order_by(hp.c.id).limit(1).scalar_subquery())
+    p1 = Phone.__table__.alias("p1")
+    p2 = Phone.__table__.alias("p2")
+    p3 = Phone.__table__.alias("p3")
+    p4 = Phone.__table__.alias("p4")
+    opt = ~exists().where(OptOut.phone == p4.c.e164, OptOut.channel == "sms", OptOut.revoked_at.is_(None))
+    rule = case(
+        (exists().where(Hold.account_id == Account.id, Hold.cleared_at.is_(None)), acct_hold),
+        (~exists().where(p1.c.account_id == Account.id), literal("no_phone")),
+        (~exists().where(p2.c.account_id == Account.id, p2.c.quarantined_at.is_(None)), literal("US-12")),
+        (~exists().where(p3.c.account_id == Account.id, p3.c.quarantined_at.is_(None),
+                         p3.c.undeliverable_at.is_(None)), literal("undeliverable")),
+        (~exists().where(p4.c.account_id == Account.id, p4.c.quarantined_at.is_(None),
+                         p4.c.undeliverable_at.is_(None), opt), literal("US-05")),
+        (~exists().where(Phone.account_id == Account.id, *_usable_phone_conditions(Phone)), phone_hold),
+        else_=None).label("rule")
+    cs = CadenceSend.__table__.alias("cs")
+    min_dpd = min(st.dpd for st in pc.steps)
+    inner = (select(Account.id.label("account_id"), step, Account.delinquent_since.label("delinquent_since"),
+                    literal(pc.profile, String).label("profile"), rule)
+             .where(Account.id.between(lo, hi), Account.profile == pc.profile,
+                    Account.balance_minor > 0, Account.delinquent_since.is_not(None), dpd >= min_dpd)
+             .subquery("due"))
+    return (select(inner.c.account_id, inner.c.step, inner.c.delinquent_since, inner.c.profile,
+                   case((inner.c.rule.is_(None), literal("planned")), else_=literal("held")).label("status"),
+                   inner.c.rule)
+            .where(~exists().where(cs.c.account_id == inner.c.account_id, cs.c.step == inner.c.step,
+                                   cs.c.delinquent_since == inner.c.delinquent_since)))
+
+
+def _dialect_insert(s: Session) -> Any:
+    if s.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _insert_planned(s: Session, sel: Any, now: dt.datetime) -> tuple[int, list[tuple[int, str, str]]]:
+    """Run the plan's ``INSERT … SELECT … ON CONFLICT DO NOTHING``; returns how many rows
+    it inserted as ``planned`` and the ``(account_id, step, rule)`` of those it inserted
+    as ``held``."""
+    cols = ["account_id", "step", "delinquent_since", "profile", "status", "rule"]
+    sel = sel.add_columns(literal(now, CadenceSend.__table__.c.created_at.type).label("created_at"))
+    table = CadenceSend.__table__
+    stmt = (_dialect_insert(s)(table).from_select(cols + ["created_at"], sel).on_conflict_do_nothing()
+            .returning(table.c.account_id, table.c.step, table.c.status, table.c.rule))
+    planned, held = 0, []
+    for a, st, status, r in s.execute(stmt):
+        if status == "held":
+            held.append((a, st, r))
+        else:
+            planned += 1
+    return planned, held
+
+
+# --- materialise -------------------------------------------------------------------------
+
+_SUBMIT_PARAMS = frozenset(inspect.signature(outbound.submit).parameters)
+
+
+def _submit(s: Session, conv: Conversation, body: str, *, account_id: int, template: str,
+            now: dt.datetime, transport: str, behaviour: Mapping[str, Any]) -> Any:
+    """``runner.outbound.submit`` for a cadence text (kind ``notice``, sender ``system``),
+    passing ``account_id``/``template``/``approved``/``behaviour`` where the send path
+    takes them (``approved=True``: the text is a template of the published, approved
+    script revision). Returns ``(Outbound, account_id_was_passed)``."""
+    extra: dict[str, Any] = {}
+    if "behaviour" in _SUBMIT_PARAMS:
+        extra["behaviour"] = behaviour
+    if "account_id" in _SUBMIT_PARAMS:
+        extra["account_id"] = account_id
+    if "template" in _SUBMIT_PARAMS:
+        extra["template"] = template
+    if "approved" in _SUBMIT_PARAMS:
+        extra["approved"] = True
+    return outbound.submit(s, conv, body, kind="notice", sender="system", now=now,
+                           transport=transport, **extra), bool(extra.get("account_id"))
+
+
+def _conversations(s: Session, phones: Iterable[str], ours: str, now: dt.datetime) -> dict[str, Conversation]:
+    phones = sorted(set(phones))
+    if not phones:
+        return {}
+    table = Conversation.__table__
+    dialect_insert = _dialect_insert(s)
+    existing = set(s.scalars(select(Conversation.customer_phone).where(
+        Conversation.our_number == ours, Conversation.customer_phone.in_(phones))))
+    new = [{"customer_phone": p, "our_number": ours, "state": "start", "slots": {}, "mode": "bot",
+            "version": 1, "created_at": now, "updated_at": now} for p in phones if p not in existing]
+    if new:
+        s.execute(dialect_insert(table).on_conflict_do_nothing(), new)
+    convs = s.scalars(select(Conversation).where(Conversation.our_number == ours,
+                                                 Conversation.customer_phone.in_(phones))).all()
+    return {c.customer_phone: c for c in convs}
+
+
+def _local(now: dt.datetime, zone: str) -> dt.datetime:
+    try:
+        return now.astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return now.astimezone(dt.timezone.utc)
+
+
+def _params(a: Any, lang: str, now: dt.datetime, behaviour: Mapping[str, Any]) -> dict[str, str]:
+    today = _local(now, a.timezone).date()
+    days = int((behaviour.get("dialog") or {}).get("notice_deadline_days", 7))
+    deadline = a.due_date if a.due_date is not None and a.due_date > today else today + dt.timedelta(days=days)
+    return {
+        "name": a.name, "creditor": a.creditor or "",
+        "contact": str(behaviour.get("creditor_contact", "")),
+        "past_due": format_money(a.past_due_minor, a.currency, lang),
+        "minimum_due": format_money(a.minimum_due_minor or 0, a.currency, lang),
+        "balance": format_money(a.balance_minor, a.currency, lang),
+        "deadline": format_date(deadline, lang),
+    }
+
+
+def _planned_rows(s: Session, lo: int, hi: int) -> list[Any]:
+    usable = (select(func.min(Phone.id)).where(Phone.account_id == Account.id, *_usable_phone_conditions(Phone))
+              .scalar_subquery())
+    ph = Phone.__table__.alias("ph")
+    return s.execute(
+        select(CadenceSend.id.label("cs_id"), CadenceSend.step, CadenceSend.profile, Account.id,
+               Account.account_ref, Account.name, Account.currency, Account.balance_minor,
+               Account.past_due_minor, Account.minimum_due_minor, Account.due_date, Account.timezone,
+               Account.language, Account.creditor, ph.c.e164)
+        .join(Account, Account.id == CadenceSend.account_id)
+        .outerjoin(ph, ph.c.id == usable)
+        .where(CadenceSend.status == "planned", CadenceSend.account_id.between(lo, hi))
+        .order_by(CadenceSend.id)).all()
+
+
+def _materialise(s: Session, rows: list[Any], script: Any, cadences: Mapping[str, ProfileCadence],
+                 settings: Any, now: dt.datetime, report: PlanReport,
+                 emit: Callable[[PlanItem], None]) -> None:
+    b = settings.behaviour
+    ours = _from_number(settings)
+    transport = "console" if getattr(settings, "transport", "console") == "console" else "rest"
+    convs = _conversations(s, [r.e164 for r in rows if r.e164], ours, now)
+    pay = b.get("payments") or {}
+    link_base, ttl = str(pay.get("link_base", "")), int(pay.get("link_ttl_hours", 72))
+    updates: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    account_ids: list[dict[str, Any]] = []
+    for r in rows:
+        st = next((x for x in cadences[r.profile].steps if x.name == r.step), None) \
+            if r.profile in cadences else None
+        local = _local(now, r.timezone).isoformat(timespec="minutes")
+        if st is None or r.e164 is None:
+            rule = "cadence:step_removed" if st is None else "no_phone"
+            updates.append({"id": r.cs_id, "status": "held", "rule": rule})
+            report.held[rule] += 1
+            emit(PlanItem(r.account_ref, r.step, st.template if st else "", "held", rule, local))
+            continue
+        lang = r.language if r.language in script.languages else "en"
+        params = _params(r, lang, now, b)
+        if "pay_link" in set(_PLACEHOLDER.findall(script.templates[st.template].get(lang, ""))):
+            token = secrets.token_urlsafe(24)
+            links.append({"token": token, "account_id": r.id, "created_at": now,
+                          "expires_at": now + dt.timedelta(hours=ttl)})
+            params["pay_link"] = link_base + token
+        body = tpl.render(script, st.template, lang, params)
+        out, took_account = _submit(s, convs[r.e164], body, account_id=r.id, template=st.template,
+                                    now=now, transport=transport, behaviour=b)
+        if not took_account:
+            account_ids.append({"id": out.message_id, "account_id": r.id})
+        if out.verdict.action == "refuse":
+            updates.append({"id": r.cs_id, "status": "held", "rule": out.verdict.rule,
+                            "message_id": out.message_id})
+            report.held[out.verdict.rule] += 1
+            emit(PlanItem(r.account_ref, r.step, st.template, "held", out.verdict.rule, local, out.message_id))
+        else:
+            updates.append({"id": r.cs_id, "status": "queued", "rule": None, "message_id": out.message_id})
+            report.queued += 1
+            report.deferred += out.verdict.action == "defer"
+            emit(PlanItem(r.account_ref, r.step, st.template, "queued", None, local, out.message_id))
+    if links:
+        s.execute(PaymentLink.__table__.insert(), links)
+    if account_ids:  # the send path does not take account_id yet: set it on the stored rows
+        from storage.models import Message
+        s.execute(update(Message), account_ids)
+    for key in ({"id", "status", "rule"}, {"id", "status", "rule", "message_id"}):
+        group = [u for u in updates if set(u) == key]
+        if group:
+            s.execute(update(CadenceSend), group)
+    s.flush()
+
+
+# --- the entry point ---------------------------------------------------------------------
+
+def plan(sessions: sessionmaker[Session], settings: Any, now: dt.datetime, *, dry_run: bool = False,
+         progress: Callable[[int, int], None] | None = None,
+         on_item: Callable[[PlanItem], None] | None = None, sample_limit: int = 1000,
+         batch_size: int | None = None, materialise: bool = True) -> PlanReport:
+    """Queue the cadence step due as of ``now`` for every eligible account, once.
+
+    sessions: a sessionmaker (one transaction per batch is opened from it).
+    settings: :class:`duly.config.Settings` (``behaviour`` holds ``[cadence]``,
+        ``[profiles]``, ``script``, ``creditor_contact``, ``[payments]``, ``[demo]``).
+    now: aware datetime (raises ``ValueError`` when naive); DPD is counted in each
+        account's zone as of ``now``.
+    dry_run: plan in SELECTs only and roll back: nothing is written; items come out with
+        status ``would_queue`` or ``held`` (with the eligibility rule).
+    progress: called after each batch with ``(ids_done, ids_total)`` — the share of the
+        accounts' id span walked so far.
+    on_item: called with every :class:`PlanItem` (the CLI prints them); the report keeps
+        only the first ``sample_limit``.
+    batch_size: accounts per id-range batch (default ``[cadence] batch_size``, 5000).
+    materialise: ``False`` stops after step 1: the cadence rows stay ``planned`` (no
+        message yet; ``due`` counts them, ``queued`` stays 0) and the next run with
+        ``materialise=True`` makes their messages — used by ``bench/bench_planning.py``
+        to time the set-based planning alone.
+
+    Returns a :class:`PlanReport`. Raises :class:`CadenceConfigError` before writing
+    anything when the config or the step templates break a rule (module docstring).
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    cadences = {k: v for k, v in cadence_config(settings.behaviour).items() if v.steps}
+    report = PlanReport(now=now, dry_run=dry_run)
+    size = int(batch_size or (settings.behaviour.get("cadence") or {}).get("batch_size", 5000))
+
+    def emit(item: PlanItem) -> None:
+        if len(report.items) < sample_limit:
+            report.items.append(item)
+        if on_item is not None:
+            on_item(item)
+
+    with sessions() as s:
+        with s.begin():
+            script = _approved_script(s, settings, dry_run)
+            problems = check_cadence(cadences, script, settings.behaviour.get("profiles") or {})
+            if problems:
+                raise CadenceConfigError(problems)
+            lo_id, hi_id = s.execute(select(func.min(Account.id), func.max(Account.id))).one()
+            minus, plus = _zone_offsets(s, now)
+        if lo_id is None or not cadences:
+            return report
+        dialect = s.get_bind().dialect.name
+        dpd = _dpd_expr(dialect, now.astimezone(dt.timezone.utc).date(), minus, plus)
+        total = hi_id - lo_id + 1
+        for lo in range(lo_id, hi_id + 1, size):
+            hi = min(lo + size - 1, hi_id)
+            s.begin()
+            try:
+                if dry_run:
+                    _dry_batch(s, cadences, dpd, lo, hi, now, report, emit)
+                    s.rollback()
+                else:
+                    held: list[tuple[int, str, str]] = []
+                    planned = 0
+                    for pc in cadences.values():
+                        n, h = _insert_planned(s, _due_select(pc, dpd, lo, hi), now)
+                        planned += n
+                        held += h
+                    _report_held(s, held, now, report, emit)
+                    if materialise:
+                        rows = _planned_rows(s, lo, hi)   # this run's and any left by a crash
+                        report.due += len(rows)
+                        _materialise(s, rows, script, cadences, settings, now, report, emit)
+                    else:
+                        report.due += planned
+                    s.commit()
+            except BaseException:
+                s.rollback()
+                raise
+            report.batches += 1
+            if progress is not None:
+                progress(hi - lo_id + 1, total)
+    log.info("campaign %s: %d due, %d queued (%d deferred), %d held %s",
+             "dry run" if dry_run else "run", report.due, report.queued, report.deferred,
+             report.held_total, dict(report.held))
+    return report
+
+
+def _report_held(s: Session, held: list[tuple[int, str, str]], now: dt.datetime, report: PlanReport,
+                 emit: Callable[[PlanItem], None]) -> None:
+    """Report the rows a batch just inserted as ``held`` (eligibility rules)."""
+    if not held:
+        return
+    accts = {r.id: r for r in s.execute(select(Account.id, Account.account_ref, Account.timezone)
+                                        .where(Account.id.in_({a for a, _, _ in held})))}
+    for account_id, step, rule in sorted(held):
+        a = accts[account_id]
+        report.due += 1
+        report.held[rule] += 1
+        emit(PlanItem(a.account_ref, step, "", "held", rule, _local(now, a.timezone).isoformat(timespec="minutes")))
+
+
+def _dry_batch(s: Session, cadences: Mapping[str, ProfileCadence], dpd: Any, lo: int, hi: int,
+               now: dt.datetime, report: PlanReport, emit: Callable[[PlanItem], None]) -> None:
+    for pc in cadences.values():
+        due = _due_select(pc, dpd, lo, hi).subquery("d")
+        rows = s.execute(select(Account.account_ref, Account.timezone, due.c.step, due.c.status, due.c.rule)
+                         .select_from(due).join(Account, Account.id == due.c.account_id)
+                         .order_by(Account.id)).all()
+        templates = {st.name: st.template for st in pc.steps}
+        for r in rows:
+            report.due += 1
+            local = _local(now, r.timezone).isoformat(timespec="minutes")
+            if r.status == "held":
+                report.held[r.rule] += 1
+                emit(PlanItem(r.account_ref, r.step, templates.get(r.step, ""), "held", r.rule, local))
+            else:
+                report.queued += 1
+                emit(PlanItem(r.account_ref, r.step, templates.get(r.step, ""), "would_queue", None, local))

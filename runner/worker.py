@@ -1,0 +1,627 @@
+"""The outbox worker: durable rows in, messages and timer events out.
+
+Everything future-dated lives in the database (messages with ``not_before``, timers);
+the worker is how it happens. One pass (:meth:`Worker.run_once`):
+
+1. **hooks** other modules own (cadence planning, the promise/plan sweep) queue rows;
+2. **stale sends**: a row left ``sending`` longer than ``sending_timeout_seconds`` (its
+   worker died mid-request) becomes ``unknown`` — never resent; the status callback
+   settles it (Twilio's Messages API has no idempotency key);
+3. **timers** due (``fired_at IS NULL AND due_at <= now``) go through
+   :meth:`runner.inbound.Runner.fire_timer`, which marks the row fired in the step's own
+   transaction, so each fires exactly once;
+4. **outbox**: due rows — ``pending`` with transport ``rest``/``console`` (never
+   ``twiml``: those ride in a webhook's answer), or ``deferred`` with ``not_before <=
+   now`` — are claimed in small batches, re-decided at the gate at dispatch
+   (``runner.outbound.redecide``, US-01/US-05/US-07: the rules that count are the ones at
+   send time), marked ``sending`` in the claiming transaction, paced per sender, sent
+   with ``ValidityPeriod`` = the seconds left in the allowed window, and their result
+   recorded after; provider errors are applied through :func:`apply_provider_error`
+   (one table: :data:`runner.transports.ERROR_TABLE`);
+5. **hooks** that deliver (events to the lender).
+
+Claiming: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` so several workers share
+the rows without double sends. On SQLite ``SKIP LOCKED`` does not exist (SQLAlchemy
+silently drops it): the whole pass runs under the ``outbox`` :class:`WorkerLease`
+— one worker works, a second sees the lease and skips; a lease whose holder died
+expires after ``lease_seconds`` (wall clock).
+
+Dispatch uses these durable rows and no job queue: the rows plus SKIP LOCKED are the
+truth either way, and a queue in front would add a second copy to keep in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from runner import outbound
+from runner.outbound import STATUS_RANK, mask_phone
+from runner.pacing import Pacer
+from runner.transports import ErrorClass, SendResult, classify, cn_profiles, outbound_config
+from storage.models import (Account, Conversation, Decision, Flag, Message, OptOut, Phone,
+                            SenderPause, Timer, WorkerLease)
+
+log = logging.getLogger("duly.worker")
+
+Clock = Callable[[], dt.datetime]
+
+LEASE_NAME = "outbox"
+
+#: Statuses a provider error leaves alone when it arrives by status callback (the
+#: callback already set a final failure status).
+_FINAL_FAILURES = ("failed", "undelivered", "canceled")
+
+#: The hooks other modules own, in the order a pass calls them: (phase, module,
+#: function). Imported lazily; a missing module or function is skipped. Arguments are
+#: passed by name from: sessions, session_factory, settings, now, dry_run (False),
+#: runner, clock, transport.
+HOOKS: tuple[tuple[str, str, str], ...] = (
+    ("before", "runner.campaign", "plan"),          # cadence steps due → outbound rows
+    ("before", "runner.arrangements", "sweep"),     # promise/plan reminders, kept/broken
+    ("after", "runner.events", "deliver_due"),      # signed webhooks to the lender
+)
+
+
+def utcnow() -> dt.datetime:
+    """The wall clock, aware UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# --- provider errors: one function, one table -----------------------------------------------
+
+def _flag(s: Session, conversation_id: int | None, name: str, now: dt.datetime) -> None:
+    if conversation_id is None:
+        return
+    exists = s.scalar(select(Flag.id).where(Flag.conversation_id == conversation_id, Flag.name == name))
+    if exists is None:
+        s.add(Flag(conversation_id=conversation_id, name=name, created_at=now))
+        s.flush()
+
+
+def apply_provider_error(s: Session, code: str | int | None, *, message: Message | None,
+                         recipient: str | None, now: dt.datetime, settings: Any = None,
+                         sid: str | None = None) -> ErrorClass | None:
+    """Apply what Twilio error ``code`` means (:func:`runner.transports.classify`),
+    inside the caller's transaction. Used by the worker (an error in the create
+    answer) and by the status callback (an error reported later).
+
+    message: the outbound row (``None`` when a callback's sid matches nothing).
+    recipient: E.164 of the customer (default ``message.to_number``). sid: the
+    callback's MessageSid (a re-queue happens only for the message's current
+    attempt). Config ``[outbound]``: ``requeue_delay_seconds`` (60),
+    ``sender_pause_hours`` (24), ``max_attempts`` (5).
+
+    Effects by kind — ``opt_out`` (21610): an active SMS OptOut (source
+    ``provider_21610``) and a US-05 decision; ``undeliverable`` (21211, 21614, 30003,
+    30005, 30006): ``Phone.undeliverable_at/_code`` on every account of the number,
+    queued messages to it refused (cadence stops), flag ``undeliverable`` and a
+    decision for tracing; ``filtered`` (30007): status ``failed``, flag ``filtered``;
+    ``requeue`` (30036): status ``deferred`` a little later (the gate re-checks the
+    window at dispatch); ``sender_paused`` (30034): a SenderPause for the sender and
+    the message deferred until it ends. Returns the class (``None`` for no code).
+    Idempotent for duplicate callbacks (flags, phones, opt-outs, pauses are written
+    once; decisions are appended).
+    """
+    cls = classify(code)
+    if cls is None:
+        return None
+    code = str(code)
+    cfg = outbound_config(settings) if settings is not None else {}
+    to = recipient or (message.to_number if message is not None else "")
+    conv_id = message.conversation_id if message is not None else None
+    if conv_id is None and to:
+        conv_id = s.scalar(select(Conversation.id).where(Conversation.customer_phone == to)
+                           .order_by(Conversation.id).limit(1))
+    mid = message.id if message is not None else None
+    account_id = message.account_id if message is not None else None
+    detail: dict[str, Any] = {"provider_error": code, "class": cls.kind, "note": cls.note}
+
+    def fail(status: str = "failed", force: bool = False) -> None:
+        if message is None or message.status in ("delivered", "read"):
+            return  # a success the provider reported stands; the code is not pinned on it
+        if force or message.status not in _FINAL_FAILURES:
+            message.status = status
+            message.updated_at = now
+        if message.error_code is None:
+            message.error_code = code
+
+    def requeue(until: dt.datetime) -> bool:
+        """Defer the message to ``until`` if this error is about its current attempt."""
+        if message is None:
+            return False
+        current = sid is None or message.provider_sid in (None, sid)
+        if not current or message.attempts >= int(cfg.get("max_attempts", 5)):
+            return False
+        message.status, message.not_before, message.updated_at = "deferred", until, now
+        message.error_code = code
+        return True
+
+    if cls.kind == "opt_out":
+        fail()
+        if to:
+            active = s.scalar(select(OptOut.id).where(OptOut.phone == to, OptOut.channel == "sms",
+                                                      OptOut.revoked_at.is_(None)))
+            if active is None:
+                s.add(OptOut(phone=to, channel="sms", scope="all", source="provider_21610",
+                             source_message_id=mid, created_at=now))
+        s.add(Decision(conversation_id=conv_id, message_id=mid, account_id=account_id, rule="US-05",
+                       verdict="record", actor="system", created_at=now, detail={"provider_error": code}))
+    elif cls.kind == "undeliverable":
+        fail()
+        if to:
+            s.execute(update(Phone).where(Phone.e164 == to, Phone.undeliverable_at.is_(None))
+                      .values(undeliverable_at=now, undeliverable_code=code))
+            # Cadence stops for the number: what is queued to it will not go.
+            queued = s.scalars(select(Message).where(
+                Message.direction == "outbound", Message.to_number == to,
+                Message.status.in_(("pending", "deferred")),
+                or_(Message.transport.is_(None), Message.transport != "twiml"),
+                Message.id != (mid or -1))).all()
+            for q in queued:
+                q.status, q.updated_at = "refused", now
+                s.add(Decision(conversation_id=q.conversation_id, message_id=q.id, account_id=q.account_id,
+                               rule=cls.rule, verdict="refuse", actor="system", created_at=now,
+                               detail={**detail, "reason": "number undeliverable"}))
+        _flag(s, conv_id, "undeliverable", now)
+        s.add(Decision(conversation_id=conv_id, message_id=mid, account_id=account_id, rule=cls.rule,
+                       verdict="record", actor="system", created_at=now,
+                       detail={**detail, "trace": True, "phone": mask_phone(to) if to else None}))
+    elif cls.kind == "filtered":
+        fail("failed", force=True)
+        _flag(s, conv_id, "filtered", now)
+        s.add(Decision(conversation_id=conv_id, message_id=mid, account_id=account_id, rule=cls.rule,
+                       verdict="record", actor="system", created_at=now, detail=detail))
+    elif cls.kind == "requeue":
+        until = now + dt.timedelta(seconds=float(cfg.get("requeue_delay_seconds", 60)))
+        if not requeue(until):
+            fail()
+        s.add(Decision(conversation_id=conv_id, message_id=mid, account_id=account_id, rule=cls.rule,
+                       verdict="defer" if message is not None and message.status == "deferred" else "record",
+                       actor="system", created_at=now, detail=detail))
+    elif cls.kind == "sender_paused":
+        sender = ((getattr(settings, "messaging_service_sid", None) if settings is not None else None)
+                  or (message.from_number if message is not None else ""))
+        hours = float(cfg.get("sender_pause_hours", 24))
+        pause = s.scalar(select(SenderPause).where(SenderPause.sender == sender,
+                                                   SenderPause.paused_until > now)
+                         .order_by(SenderPause.paused_until.desc()).limit(1))
+        if pause is None:
+            pause = SenderPause(sender=sender, reason=code, paused_until=now + dt.timedelta(hours=hours),
+                                created_at=now)
+            s.add(pause)
+            s.flush()
+            log.warning("sender %s paused until %s (provider error %s)", sender, pause.paused_until, code)
+        if not requeue(pause.paused_until):
+            fail()
+        s.add(Decision(conversation_id=conv_id, message_id=mid, account_id=account_id, rule=cls.rule,
+                       verdict="record", actor="system", created_at=now,
+                       detail={**detail, "sender": sender, "paused_until": pause.paused_until.isoformat()}))
+    else:
+        fail()
+    return cls
+
+
+# --- the worker -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    to: str
+    from_: str
+    body: str
+    sender: str
+    validity: int | None
+
+
+class Worker:
+    """Drains the outbox and the timers (see the module docstring).
+
+    settings: :class:`duly.config.Settings`. sessions: a sessionmaker. transport: an
+    object with ``send(*, to, from_, body, status_callback, validity_period) ->
+    SendResult`` (``runner.transports``) and optionally ``sender(from_) -> str`` (the
+    pacing/pause key). clock: aware UTC ``now`` (business time: what is due).
+    runner: a :class:`runner.inbound.Runner` (fires timers; give it ``transport=None``
+    so the worker, not ``Runner.dispatch``, sends what the timers queue).
+
+    Keyword-only: pacer (default ``Pacer([outbound] messages_per_second)``),
+    monotonic/sleep for the default pacer, lease_clock (wall clock for the SQLite
+    lease; default the real clock), holder (this worker's lease name).
+
+    Config ``[outbound]``: ``messages_per_second`` (1.0, per sender), ``batch_size``
+    (20 rows per claim), ``sending_timeout_seconds`` (300: then ``sending`` →
+    ``unknown``), ``max_attempts`` (5), ``retry_delay_seconds`` (60: after a 429 or a
+    connection error that never reached the provider), ``lease_seconds`` (60),
+    ``poll_seconds`` (5, :meth:`run_forever`).
+    """
+
+    def __init__(self, settings: Any, sessions: sessionmaker[Session], transport: Any,
+                 clock: Clock = utcnow, runner: Any = None, *, pacer: Pacer | None = None,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep,
+                 lease_clock: Clock = utcnow, holder: str | None = None):
+        self.settings = settings
+        self.sessions = sessions
+        self.transport = transport
+        self.clock = clock
+        self.runner = runner
+        cfg = outbound_config(settings)
+        self.rate = float(cfg.get("messages_per_second", 1.0))
+        # The console transport has no carrier to protect: it is not paced.
+        paced = getattr(transport, "name", "") != "console"
+        self.pacer = pacer or Pacer(self.rate if paced else 0, monotonic, sleep)
+        self.batch_size = max(1, int(cfg.get("batch_size", 20)))
+        self.sending_timeout = float(cfg.get("sending_timeout_seconds", 300))
+        self.max_attempts = int(cfg.get("max_attempts", 5))
+        self.retry_delay = float(cfg.get("retry_delay_seconds", 60))
+        self.lease_seconds = float(cfg.get("lease_seconds", 60))
+        self.poll_seconds = float(cfg.get("poll_seconds", 5))
+        self.lease_clock = lease_clock
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._cn = cn_profiles(settings) if getattr(transport, "name", "") == "rest" else set()
+        self._stop = threading.Event()
+        self._keep_lease = False
+        with sessions() as s:
+            self.backend = s.get_bind().dialect.name
+        if self.rate > 0:
+            # A claimed batch must be sent well within the stale-sending timeout.
+            self.batch_size = max(1, min(self.batch_size, int(self.rate * self.sending_timeout / 4) or 1))
+
+    # --- the pass ----------------------------------------------------------------------
+
+    def run_once(self, now: dt.datetime | None = None) -> dict[str, int]:
+        """One pass over everything due as of ``now`` (default ``clock()``; aware).
+
+        Returns counts: ``sent`` (the provider took it), ``unknown``, ``failed``,
+        ``deferred``, ``refused``, ``retry`` (not reached the provider; deferred),
+        ``timers``, ``stale`` (``sending`` → ``unknown``), ``lease_busy`` (1 when another
+        worker holds the SQLite lease and this pass did nothing), one count per hook
+        that ran, ``hook_errors``. Raises ``RuntimeError`` when
+        ``runner.outbound.redecide`` is missing (never sends without the gate)."""
+        now = now or self.clock()
+        counts: dict[str, int] = {k: 0 for k in ("sent", "unknown", "failed", "deferred", "refused",
+                                                 "retry", "timers", "stale", "lease_busy", "hook_errors")}
+        if self.backend == "sqlite" and not self._acquire_lease():
+            counts["lease_busy"] = 1
+            log.info("outbox lease held by another worker; skipping this pass")
+            return counts
+        try:
+            self._run_hooks("before", now, counts)
+            self._settle_stale(now, counts)
+            self._fire_timers(now, counts)
+            self._send_due(now, counts)
+            self._run_hooks("after", now, counts)
+        finally:
+            if self.backend == "sqlite" and not self._keep_lease:
+                self._release_lease()
+        return counts
+
+    def run_forever(self, poll_seconds: float | None = None) -> None:
+        """Pass after pass until :meth:`stop`; sleeps ``poll_seconds`` (default
+        ``[outbound] poll_seconds``) after a pass that found nothing to do. Keeps the
+        SQLite lease between passes and releases it on the way out."""
+        poll = self.poll_seconds if poll_seconds is None else float(poll_seconds)
+        self._keep_lease = True
+        try:
+            while not self._stop.is_set():
+                try:
+                    counts = self.run_once()
+                except Exception:  # a bad pass must not kill the worker; the rows stay
+                    log.exception("worker pass failed")
+                    counts = {}
+                busy = any(v for k, v in counts.items() if k not in ("lease_busy", "hook_errors"))
+                if not busy:
+                    self._stop.wait(poll)
+        finally:
+            self._keep_lease = False
+            if self.backend == "sqlite":
+                self._release_lease()
+
+    def stop(self) -> None:
+        """Ask :meth:`run_forever` to return after the current pass."""
+        self._stop.set()
+
+    # --- hooks other engineers own: the one place they are called -----------------------
+
+    def _run_hooks(self, phase: str, now: dt.datetime, counts: dict[str, int]) -> None:
+        available = {"sessions": self.sessions, "session_factory": self.sessions,
+                     "settings": self.settings, "now": now, "dry_run": False,
+                     "runner": self.runner, "clock": self.clock, "transport": self.transport}
+        for hook_phase, module, fn in HOOKS:
+            if hook_phase != phase:
+                continue
+            try:
+                mod = importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name == module:
+                    continue
+                raise
+            func = getattr(mod, fn, None)
+            if func is None:
+                continue
+            kwargs: dict[str, Any] = {}
+            missing = []
+            for name, p in inspect.signature(func).parameters.items():
+                if name in available:
+                    kwargs[name] = available[name]
+                elif p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                    missing.append(name)
+            key = module.rsplit(".", 1)[-1]
+            if missing:
+                log.error("hook %s.%s needs %s, which the worker does not have; skipped",
+                          module, fn, ", ".join(missing))
+                counts["hook_errors"] += 1
+                continue
+            try:
+                result = func(**kwargs)
+            except Exception:
+                log.exception("hook %s.%s failed", module, fn)
+                counts["hook_errors"] += 1
+                continue
+            if isinstance(result, bool) or result is None:
+                counts[key] = counts.get(key, 0) + 1
+            elif isinstance(result, int):
+                counts[key] = counts.get(key, 0) + result
+            elif hasattr(result, "queued"):  # campaign.plan's PlanReport
+                counts[key] = counts.get(key, 0) + int(result.queued)
+            elif isinstance(result, dict):
+                counts[key] = counts.get(key, 0) + sum(v for v in result.values() if isinstance(v, int))
+            else:
+                counts[key] = counts.get(key, 0) + 1
+
+    # --- SQLite lease ---------------------------------------------------------------------
+
+    def _acquire_lease(self) -> bool:
+        """Take or renew the ``outbox`` lease; False when another live holder has it."""
+        wall = self.lease_clock()
+        until = wall + dt.timedelta(seconds=self.lease_seconds)
+        try:
+            with self.sessions() as s, s.begin():
+                lease = s.get(WorkerLease, LEASE_NAME, populate_existing=True)
+                if lease is None:
+                    s.add(WorkerLease(name=LEASE_NAME, holder=self.holder, expires_at=until))
+                    return True
+                if lease.holder == self.holder or lease.expires_at <= wall:
+                    if lease.holder != self.holder:
+                        log.warning("taking over the outbox lease from %s (expired %s)",
+                                    lease.holder, lease.expires_at.isoformat())
+                    lease.holder, lease.expires_at = self.holder, until
+                    return True
+                return False
+        except IntegrityError:
+            return False
+
+    def _release_lease(self) -> None:
+        from sqlalchemy import delete
+
+        with self.sessions() as s, s.begin():
+            s.execute(delete(WorkerLease).where(WorkerLease.name == LEASE_NAME,
+                                                WorkerLease.holder == self.holder))
+
+    def _still_leased(self) -> bool:
+        return self.backend != "sqlite" or self._acquire_lease()
+
+    # --- stale `sending` rows ---------------------------------------------------------------
+
+    def _settle_stale(self, now: dt.datetime, counts: dict[str, int]) -> None:
+        """``sending`` for longer than ``sending_timeout_seconds`` → ``unknown``."""
+        cutoff = now - dt.timedelta(seconds=self.sending_timeout)
+        with self.sessions() as s, s.begin():
+            q = select(Message).where(Message.direction == "outbound", Message.status == "sending",
+                                      Message.updated_at < cutoff).order_by(Message.id)
+            if self.backend == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            for m in s.scalars(q).all():
+                m.status, m.updated_at = "unknown", now
+                s.add(Decision(conversation_id=m.conversation_id, message_id=m.id, account_id=m.account_id,
+                               rule="worker:stale_sending", verdict="record", actor="system", created_at=now,
+                               detail={"reason": "left sending by a worker that stopped; not resent — "
+                                                 "the status callback settles it",
+                                       "timeout_seconds": self.sending_timeout}))
+                counts["stale"] += 1
+
+    # --- timers -----------------------------------------------------------------------------
+
+    def _fire_timers(self, now: dt.datetime, counts: dict[str, int]) -> None:
+        if self.runner is None:
+            return
+        after = 0
+        while not self._stop.is_set():
+            with self.sessions() as s, s.begin():
+                q = (select(Timer.id, Timer.conversation_id, Timer.name, Timer.data)
+                     .where(Timer.fired_at.is_(None), Timer.due_at <= now, Timer.id > after)
+                     .order_by(Timer.id).limit(self.batch_size))
+                if self.backend == "postgresql":
+                    # skips timers another worker is firing right now (its step holds the row)
+                    q = q.with_for_update(skip_locked=True, of=Timer)
+                rows = s.execute(q).all()
+            if not rows:
+                return
+            for tid, conv_id, name, data in rows:
+                after = tid
+                try:
+                    if self.runner.fire_timer(conv_id, name, dict(data or {}), timer_id=tid):
+                        counts["timers"] += 1
+                except Exception:  # one bad timer must not block the others; it stays due
+                    log.exception("timer %d (%s) failed; it stays due", tid, name)
+                    counts["timer_errors"] = counts.get("timer_errors", 0) + 1
+            if not self._still_leased():
+                return
+
+    # --- the outbox -------------------------------------------------------------------------
+
+    def _due(self, now: dt.datetime) -> Any:
+        return and_(
+            Message.direction == "outbound",
+            or_(and_(Message.status == "pending", Message.transport.in_(("rest", "console"))),
+                and_(Message.status == "deferred",
+                     or_(Message.not_before.is_(None), Message.not_before <= now))))
+
+    def _sender_key(self, from_: str) -> str:
+        fn = getattr(self.transport, "sender", None)
+        return fn(from_) if fn is not None else from_
+
+    def _send_due(self, now: dt.datetime, counts: dict[str, int]) -> None:
+        after = 0
+        while not self._stop.is_set():
+            claimed, after = self._claim(now, after, counts)
+            if after == 0:
+                return
+            for c in claimed:
+                self._send_one(c, counts)
+            if not self._still_leased():
+                return
+
+    def _claim(self, now: dt.datetime, after: int,
+               counts: dict[str, int]) -> tuple[list[_Claimed], int]:
+        """Claim one batch of due rows with ids above ``after``. Returns the rows to
+        send and the highest id looked at (0 when nothing was due)."""
+        claimed: list[_Claimed] = []
+        last = 0
+        with self.sessions() as s, s.begin():
+            q = (select(Message).where(self._due(now), Message.id > after)
+                 .order_by(Message.id).limit(self.batch_size))
+            if self.backend == "postgresql":
+                q = q.with_for_update(skip_locked=True, of=Message)
+            rows = s.scalars(q.execution_options(populate_existing=True)).all()
+            redecide = getattr(outbound, "redecide", None)
+            if rows and redecide is None:
+                raise RuntimeError("runner.outbound.redecide is missing: the worker never sends "
+                                   "without re-running the gate at dispatch (US-01)")
+            for m in rows:
+                last = m.id
+                sender = self._sender_key(m.from_number)
+                pause = s.scalar(select(SenderPause.paused_until).where(
+                    SenderPause.sender == sender, SenderPause.paused_until > now)
+                    .order_by(SenderPause.paused_until.desc()).limit(1))
+                if pause is not None:
+                    m.status, m.not_before, m.updated_at = "deferred", pause, now
+                    counts["deferred"] += 1
+                    continue
+                if self._cn and self._cn_account(s, m):
+                    m.status, m.updated_at = "refused", now
+                    s.add(Decision(conversation_id=m.conversation_id, message_id=m.id,
+                                   account_id=m.account_id, rule="CN-09", verdict="refuse",
+                                   actor="worker", created_at=now,
+                                   detail={"reason": "CN profile: a general cloud SMS channel may not "
+                                                     "carry collection notices"}))
+                    counts["refused"] += 1
+                    continue
+                try:
+                    with s.begin_nested():
+                        verdict = redecide(s, m, now)
+                except Exception:  # one bad row must not block the others; it stays as it was
+                    log.exception("gate at dispatch failed for message %d; left as it was", m.id)
+                    counts["gate_errors"] = counts.get("gate_errors", 0) + 1
+                    continue
+                if getattr(verdict, "action", None) != "send" or m.status != "pending":
+                    key = m.status if m.status in ("deferred", "refused") else "deferred"
+                    counts[key] += 1
+                    continue
+                validity = getattr(verdict, "validity_seconds", None)
+                m.status, m.updated_at = "sending", now
+                m.attempts = (m.attempts or 0) + 1
+                if m.transport in (None, "twiml"):
+                    m.transport = getattr(self.transport, "name", None) or "rest"
+                claimed.append(_Claimed(m.id, m.to_number, m.from_number, m.body, sender,
+                                        int(validity) if validity is not None else None))
+        return claimed, last
+
+    def _cn_account(self, s: Session, m: Message) -> bool:
+        account_id = m.account_id
+        if account_id is None:
+            account_id = s.scalar(select(Conversation.account_id).where(Conversation.id == m.conversation_id))
+        if account_id is None:
+            return False
+        return s.scalar(select(Account.profile).where(Account.id == account_id)) in self._cn
+
+    def _send_one(self, c: _Claimed, counts: dict[str, int]) -> None:
+        if self._hold_if_paused(c, counts):
+            return
+        self.pacer.wait(c.sender)
+        base = getattr(self.settings, "public_base_url", None) or ""
+        cb = f"{base}/webhooks/twilio/status?mid={c.id}" if base else None
+        try:
+            result = self.transport.send(to=c.to, from_=c.from_, body=c.body, status_callback=cb,
+                                         validity_period=c.validity)
+        except Exception as exc:  # the request may have left: never resend blindly
+            log.exception("transport raised for message %d; status unknown", c.id)
+            result = SendResult("unknown", detail=type(exc).__name__)
+        self._record(c, result, counts)
+
+    def _hold_if_paused(self, c: _Claimed, counts: dict[str, int]) -> bool:
+        """A claimed row whose sender was paused (30034) since the claim goes back to
+        ``deferred`` until the pause ends, unsent. Returns True when it was held."""
+        now = self.clock()
+        with self.sessions() as s, s.begin():
+            until = s.scalar(select(SenderPause.paused_until).where(
+                SenderPause.sender == c.sender, SenderPause.paused_until > now)
+                .order_by(SenderPause.paused_until.desc()).limit(1))
+            if until is None:
+                return False
+            s.execute(update(Message).where(Message.id == c.id, Message.status == "sending")
+                      .values(status="deferred", not_before=until, updated_at=now,
+                              attempts=Message.attempts - 1))
+        counts["deferred"] += 1
+        return True
+
+    def _record(self, c: _Claimed, result: SendResult, counts: dict[str, int]) -> None:
+        """Store a send's result. A status callback may have arrived first: a status
+        never moves backwards, except from our own ``sending``."""
+        now = self.clock()
+        with self.sessions() as s, s.begin():
+            m = s.scalar(select(Message).where(Message.id == c.id).with_for_update()
+                         .execution_options(populate_existing=True))
+            if m is None:
+                return
+            m.attempts = (m.attempts or 0) + max(0, result.attempts - 1)
+            if result.sid and m.provider_sid is None:
+                taken = s.scalar(select(Message.id).where(Message.provider_sid == result.sid))
+                if taken is None:
+                    m.provider_sid = result.sid
+            status = result.status
+            if status == "not_sent":
+                if m.attempts >= self.max_attempts:
+                    m.status = "failed"
+                    counts["failed"] += 1
+                else:
+                    m.status = "deferred"
+                    m.not_before = now + dt.timedelta(seconds=self.retry_delay)
+                    counts["retry"] += 1
+                s.add(Decision(conversation_id=m.conversation_id, message_id=m.id, account_id=m.account_id,
+                               rule="worker:not_sent", verdict="record", actor="worker", created_at=now,
+                               detail={"detail": result.detail, "attempts": m.attempts, "status": m.status}))
+            elif status == "failed":
+                apply_provider_error(s, result.error_code, message=m, recipient=m.to_number, now=now,
+                                     settings=self.settings)
+                if m.status == "sending":
+                    m.status = "failed"
+                if result.error_code is None:
+                    m.error_code = None
+                counts["deferred" if m.status == "deferred" else "failed"] += 1
+            else:
+                if m.status == "sending" or STATUS_RANK.get(status, -1) > STATUS_RANK.get(m.status, 0):
+                    m.status = status
+                if result.error_code:
+                    m.error_code = result.error_code
+                if status in ("sent", "queued", "accepted", "sending"):
+                    m.sent_at = now
+                    counts["sent"] += 1
+                else:
+                    counts["unknown"] += 1
+            m.updated_at = now
+        log.info("outbound %d to %s: %s%s", c.id, mask_phone(c.to), result.status,
+                 f" ({result.error_code})" if result.error_code else "")
