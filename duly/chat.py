@@ -52,8 +52,10 @@ def follow(sessions, phone: str, stop: threading.Event, start_after: int) -> Non
         for mid, body, status, kind in rows:
             last = mid
             note = "" if status in ("sent", "queued", "delivered", "pending", "sending") else f"  [{status}]"
-            clear = "\r\033[K" if sys.stdout.isatty() else "\n"
-            print(f"{clear}duly> {body}{note}\nyou> ", end="", flush=True)
+            if sys.stdout.isatty():
+                print(f"\r\033[Kduly> {body}{note}\nyou> ", end="", flush=True)
+            else:
+                print(f"duly> {body}{note}", flush=True)
         stop.wait(0.3)
 
 
@@ -91,7 +93,7 @@ def main(phone: str, url: str = "http://127.0.0.1:8000", to: str | None = None) 
         with httpx.Client(timeout=20) as client:
             while True:
                 try:
-                    line = input("you> ")
+                    line = input("you> " if sys.stdin.isatty() else "")
                 except EOFError:
                     break
                 try:

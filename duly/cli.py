@@ -105,6 +105,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return run_cli(_settings(), dry_run=args.dry_run, now_text=args.now)
 
 
+def cmd_agent(args: argparse.Namespace) -> int:
+    from duly import agent_cli
+
+    return agent_cli.main(args.action, args.phone, state=args.state, agent=args.agent, settings=_settings())
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="duly", description="Two-way SMS for collections, within the rules.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -156,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="print the counts; change nothing")
     s.add_argument("--now", default=None, help="ISO time to purge as of (default: the clock)")
     s.set_defaults(func=cmd_purge)
+
+    ag = sub.add_parser("agent", help="an agent's actions on a customer's conversations")
+    ag.add_argument("action", choices=["takeover", "handback", "close"])
+    ag.add_argument("phone")
+    ag.add_argument("--state", help="state the bot resumes in after handback (default: the menu)")
+    ag.add_argument("--agent", default=os.environ.get("USER", "agent"), help="who acts (audit log)")
+    ag.set_defaults(func=cmd_agent)
 
     sc = sub.add_parser("scripts", help="dialog scripts")
     sc.add_argument("action", choices=["validate", "publish", "export"])

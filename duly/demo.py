@@ -45,8 +45,11 @@ Talk to the bot from another terminal in this folder (same virtualenv), as a cus
   duly chat +15555550101      Dana, one card account (English)
   duly chat +15555550102      Sam, two accounts on one phone (asks which one)
   duly chat +8613800138000    王芳, Chinese
-  duly chat +447700900123     Olivia, UK profile (identity check first)
+  duly chat +447700900123     Olivia, UK profile (identity check first: her postcode is SW1A 1AA)
 Try: hi · pay · plan · I can pay $50 on friday · 下周五还 · talk to a person · STOP · START
+After a hand-off the bot stays quiet until an agent hands back:
+  duly agent handback +15555550101
+Start over: stop the demo, delete duly.db and run `duly demo` again.
 Duly's number: {ours}. Serving on http://{host}:{port}  (Ctrl-C stops)
 """, flush=True)
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")

@@ -351,46 +351,73 @@ def _usable_phone_conditions(p: Any) -> list[Any]:
     ]
 
 
-def _due_select(pc: ProfileCadence, dpd: Any, lo: int, hi: int) -> Any:
-    """SELECT account_id, step, delinquent_since, profile, status, rule for the profile's
-    accounts in ``[lo, hi]`` whose due step is not yet recorded for this episode."""
-    steps_desc = sorted(pc.steps, key=lambda st: -st.dpd)
-    step = case(*[(dpd >= st.dpd, literal(st.name)) for st in steps_desc], else_=None).label("step")
+#: Phone states, best first: an account's phones are ranked and the best one decides
+#: (``MIN``): a usable phone makes the account eligible; else the rule of its best phone.
+_PHONE_USABLE, _PHONE_HELD, _PHONE_OPTED_OUT, _PHONE_UNDELIVERABLE, _PHONE_QUARANTINED = 0, 1, 2, 3, 4
+
+
+def _due_select(cadences: Mapping[str, ProfileCadence], dpd: Any, lo: int, hi: int, *,
+                skip_recorded: bool = True) -> Any:
+    """One SELECT of ``account_id, step, delinquent_since, profile, status, rule`` for every
+    account in ``[lo, hi]`` of a profile with a cadence whose due step is set.
+
+    Set-based per batch: the batch's active account holds and its phones' best state are
+    aggregated once (two grouped derived tables over the id range, index range scans) and
+    LEFT JOINed; a hold's rule is looked up only for the (few) held rows.
+    ``skip_recorded``: leave out steps already in ``cadence_sends`` for the episode (the dry
+    run needs it; the real run relies on ``ON CONFLICT DO NOTHING`` of the unique key).
+    """
+    whens = []
+    for pc in cadences.values():
+        for st in sorted(pc.steps, key=lambda x: -x.dpd):
+            whens.append((and_(Account.profile == pc.profile, dpd >= st.dpd), literal(st.name)))
+    step = case(*whens, else_=None)
+    min_dpd = min(st.dpd for pc in cadences.values() for st in pc.steps)
+
+    held_acct = (select(Hold.account_id.label("aid"), func.min(Hold.id).label("hid"))
+                 .where(Hold.account_id.between(lo, hi), Hold.cleared_at.is_(None))
+                 .group_by(Hold.account_id).subquery("ah"))
+    phone_state = case(
+        (Phone.quarantined_at.is_not(None), _PHONE_QUARANTINED),
+        (Phone.undeliverable_at.is_not(None), _PHONE_UNDELIVERABLE),
+        (exists().where(OptOut.phone == Phone.e164, OptOut.channel == "sms", OptOut.revoked_at.is_(None)),
+         _PHONE_OPTED_OUT),
+        (exists().where(Hold.phone == Phone.e164, Hold.cleared_at.is_(None)), _PHONE_HELD),
+        else_=_PHONE_USABLE)
+    phones = (select(Phone.account_id.label("aid"), func.min(phone_state).label("best"))
+              .where(Phone.account_id.between(lo, hi)).group_by(Phone.account_id).subquery("pb"))
+
     h = Hold.__table__.alias("h")
+    acct_hold_rule = select(_hold_rule(h.c)).where(h.c.id == held_acct.c.hid).scalar_subquery()
     hp = Hold.__table__.alias("hp")
     p = Phone.__table__.alias("p")
-    acct_hold = (select(_hold_rule(h.c)).where(h.c.account_id == Account.id, h.c.cleared_at.is_(None))
-                 .order_by(h.c.id).limit(1).scalar_subquery())
-    phone_hold = (select(_hold_rule(hp.c)).join(p, and_(p.c.e164 == hp.c.phone, p.c.account_id == Account.id))
-                  .where(hp.c.cleared_at.is_(None))
-                  .order_by(hp.c.id).limit(1).scalar_subquery())
-    p1 = Phone.__table__.alias("p1")
-    p2 = Phone.__table__.alias("p2")
-    p3 = Phone.__table__.alias("p3")
-    p4 = Phone.__table__.alias("p4")
-    opt = ~exists().where(OptOut.phone == p4.c.e164, OptOut.channel == "sms", OptOut.revoked_at.is_(None))
+    phone_hold_rule = (select(_hold_rule(hp.c))
+                       .join(p, and_(p.c.e164 == hp.c.phone, p.c.account_id == Account.id))
+                       .where(hp.c.cleared_at.is_(None)).order_by(hp.c.id).limit(1).scalar_subquery())
     rule = case(
-        (exists().where(Hold.account_id == Account.id, Hold.cleared_at.is_(None)), acct_hold),
-        (~exists().where(p1.c.account_id == Account.id), literal("no_phone")),
-        (~exists().where(p2.c.account_id == Account.id, p2.c.quarantined_at.is_(None)), literal("US-12")),
-        (~exists().where(p3.c.account_id == Account.id, p3.c.quarantined_at.is_(None),
-                         p3.c.undeliverable_at.is_(None)), literal("undeliverable")),
-        (~exists().where(p4.c.account_id == Account.id, p4.c.quarantined_at.is_(None),
-                         p4.c.undeliverable_at.is_(None), opt), literal("US-05")),
-        (~exists().where(Phone.account_id == Account.id, *_usable_phone_conditions(Phone)), phone_hold),
-        else_=None).label("rule")
-    cs = CadenceSend.__table__.alias("cs")
-    min_dpd = min(st.dpd for st in pc.steps)
-    inner = (select(Account.id.label("account_id"), step, Account.delinquent_since.label("delinquent_since"),
-                    literal(pc.profile, String).label("profile"), rule)
-             .where(Account.id.between(lo, hi), Account.profile == pc.profile,
-                    Account.balance_minor > 0, Account.delinquent_since.is_not(None), dpd >= min_dpd)
-             .subquery("due"))
-    return (select(inner.c.account_id, inner.c.step, inner.c.delinquent_since, inner.c.profile,
-                   case((inner.c.rule.is_(None), literal("planned")), else_=literal("held")).label("status"),
-                   inner.c.rule)
-            .where(~exists().where(cs.c.account_id == inner.c.account_id, cs.c.step == inner.c.step,
-                                   cs.c.delinquent_since == inner.c.delinquent_since)))
+        (held_acct.c.hid.is_not(None), acct_hold_rule),
+        (phones.c.best.is_(None), literal("no_phone")),
+        (phones.c.best == _PHONE_QUARANTINED, literal("US-12")),
+        (phones.c.best == _PHONE_UNDELIVERABLE, literal("undeliverable")),
+        (phones.c.best == _PHONE_OPTED_OUT, literal("US-05")),
+        (phones.c.best == _PHONE_HELD, phone_hold_rule),
+        else_=None)
+    status = case((and_(held_acct.c.hid.is_(None), phones.c.best == _PHONE_USABLE), literal("planned")),
+                  else_=literal("held"))
+    sel = (select(Account.id.label("account_id"), step.label("step"),
+                  Account.delinquent_since.label("delinquent_since"), Account.profile.label("profile"),
+                  status.label("status"), rule.label("rule"))
+           .select_from(Account)
+           .outerjoin(held_acct, held_acct.c.aid == Account.id)
+           .outerjoin(phones, phones.c.aid == Account.id)
+           .where(Account.id.between(lo, hi), Account.profile.in_(list(cadences)),
+                  Account.balance_minor > 0, Account.delinquent_since.is_not(None), dpd >= min_dpd,
+                  step.is_not(None)))
+    if skip_recorded:
+        cs = CadenceSend.__table__.alias("cs")
+        sel = sel.where(~exists().where(cs.c.account_id == Account.id, cs.c.step == step,
+                                        cs.c.delinquent_since == Account.delinquent_since))
+    return sel
 
 
 def _dialect_insert(s: Session) -> Any:
@@ -613,12 +640,8 @@ def plan(sessions: sessionmaker[Session], settings: Any, now: dt.datetime, *, dr
                     _dry_batch(s, cadences, dpd, lo, hi, now, report, emit)
                     s.rollback()
                 else:
-                    held: list[tuple[int, str, str]] = []
-                    planned = 0
-                    for pc in cadences.values():
-                        n, h = _insert_planned(s, _due_select(pc, dpd, lo, hi), now)
-                        planned += n
-                        held += h
+                    planned, held = _insert_planned(
+                        s, _due_select(cadences, dpd, lo, hi, skip_recorded=False), now)
                     _report_held(s, held, now, report, emit)
                     if materialise:
                         rows = _planned_rows(s, lo, hi)   # this run's and any left by a crash
@@ -655,18 +678,20 @@ def _report_held(s: Session, held: list[tuple[int, str, str]], now: dt.datetime,
 
 def _dry_batch(s: Session, cadences: Mapping[str, ProfileCadence], dpd: Any, lo: int, hi: int,
                now: dt.datetime, report: PlanReport, emit: Callable[[PlanItem], None]) -> None:
-    for pc in cadences.values():
-        due = _due_select(pc, dpd, lo, hi).subquery("d")
-        rows = s.execute(select(Account.account_ref, Account.timezone, due.c.step, due.c.status, due.c.rule)
-                         .select_from(due).join(Account, Account.id == due.c.account_id)
-                         .order_by(Account.id)).all()
-        templates = {st.name: st.template for st in pc.steps}
-        for r in rows:
-            report.due += 1
-            local = _local(now, r.timezone).isoformat(timespec="minutes")
-            if r.status == "held":
-                report.held[r.rule] += 1
-                emit(PlanItem(r.account_ref, r.step, templates.get(r.step, ""), "held", r.rule, local))
-            else:
-                report.queued += 1
-                emit(PlanItem(r.account_ref, r.step, templates.get(r.step, ""), "would_queue", None, local))
+    """The dry run of one batch: the plan's SELECT (steps already recorded left out), no write."""
+    templates = {(pc.profile, st.name): st.template for pc in cadences.values() for st in pc.steps}
+    due = _due_select(cadences, dpd, lo, hi).subquery("d")
+    rows = s.execute(select(Account.account_ref, Account.timezone, due.c.step, due.c.status, due.c.rule,
+                            due.c.profile)
+                     .select_from(due).join(Account, Account.id == due.c.account_id)
+                     .order_by(Account.id)).all()
+    for r in rows:
+        report.due += 1
+        local = _local(now, r.timezone).isoformat(timespec="minutes")
+        template = templates.get((r.profile, r.step), "")
+        if r.status == "held":
+            report.held[r.rule] += 1
+            emit(PlanItem(r.account_ref, r.step, template, "held", r.rule, local))
+        else:
+            report.queued += 1
+            emit(PlanItem(r.account_ref, r.step, template, "would_queue", None, local))

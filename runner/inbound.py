@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import actions as A
 from bot import dialogs, gate, identity, intents, templates
 from bot.phones import timezone_candidates
-from bot.types import (AccountFacts, ConversationState, Facts, InboundMessage,
+from bot.types import (AccountFacts, AgentAction, ConversationState, Facts, InboundMessage,
                        InboundText, TimerFired)
 from duly.config import Settings
 from runner import outbound
@@ -306,7 +306,7 @@ class Runner:
                 balance_minor=a.balance_minor, past_due_minor=a.past_due_minor,
                 minimum_due_minor=a.minimum_due_minor or 0, dpd=dpd, due_date=a.due_date,
                 timezone=tz, language=a.language or "en", creditor=a.creditor or "",
-                creditor_contact=str(self.settings.behaviour.get("creditor_contact", "")),
+                creditor_contact=str(profile.get("contact") or self.settings.behaviour.get("creditor_contact", "")),
                 profile=a.profile, identity_required=bool(profile.get("identity_check", False)),
                 identity_confirmed=a.account_ref in confirmed,
                 holds=tuple(k for aid, k in holds_rows if aid == a.id or aid is None)))
@@ -359,6 +359,35 @@ class Runner:
             state = ConversationState(state=conv.state, slots=dict(conv.slots or {}), mode=conv.mode)
             new_state, acts = dialogs.step(state, TimerFired("identity_checked", {"ok": ok}), script, facts, now)
             self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=m)
+
+    def agent_action(self, conv_id: int, kind: str, agent: str, data: dict[str, Any] | None = None) -> str:
+        """An agent takes over (``take_over``), hands back (``hand_back``, ``data["state"]``
+        names the state to resume in) or closes (``close``) a conversation, through the
+        same step as everything else. Open handoffs are resolved on hand-back and close.
+        Returns the conversation's mode afterwards. Raises ``LookupError`` for an unknown
+        conversation."""
+        with self.locks.get(conv_id):
+            with self.sessions() as s, s.begin():
+                conv = storage_db.lock_conversation(s, conv_id)
+                if conv is None:
+                    raise LookupError(f"no conversation {conv_id}")
+                now = self.clock()
+                script = self.script_for(s, conv)
+                facts, accounts = self.facts_for(s, conv, now)
+                state = ConversationState(state=conv.state, slots=dict(conv.slots or {}), mode=conv.mode)
+                new_state, acts = dialogs.step(state, AgentAction(kind, agent, data or {}), script, facts, now)
+                self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=None)
+                if kind == "take_over":
+                    conv.assigned_agent = agent
+                if kind in ("hand_back", "close"):
+                    s.execute(update(Handoff).where(Handoff.conversation_id == conv.id,
+                                                    Handoff.resolved_at.is_(None)).values(resolved_at=now))
+                    conv.assigned_agent = None
+                s.add(Decision(conversation_id=conv.id, rule="G-01", verdict="record", actor=f"agent:{agent}",
+                               created_at=now, detail={"agent_action": kind, **_jsonable(dict(data or {}))}))
+                mode = conv.mode
+        self.dispatch(conv_id)
+        return mode
 
     def fire_timer(self, conv_id: int, name: str, data: dict[str, Any] | None = None,
                    timer_id: int | None = None) -> bool:

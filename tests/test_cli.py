@@ -74,3 +74,17 @@ def test_chat_prints_every_outbound_message_as_stored(tmp_path):
                 input="pay\n", timeout=60)
     assert r.returncode == 0, r.stderr
     assert "duly> " in r.stdout and "pay.example.com" in r.stdout
+
+
+def test_agent_handback_from_the_terminal(tmp_path):
+    db_url = f"sqlite:///{tmp_path / 'agent.db'}"
+    with Duly(db_url) as duly:
+        duly.import_accounts("account_ref,name,phone,balance,days_past_due\nC1,Dana,(555) 555-0101,100.00,5\n")
+        duly.sms("talk to a person")
+        assert duly.conversation()["mode"] == "agent"
+        r = run(["agent", "handback", "+15555550101", "--agent", "ann@example.com"], env={"DATABASE_URL": db_url})
+        assert r.returncode == 0, r.stderr
+        assert "mode bot" in r.stdout
+        assert duly.conversation()["mode"] == "bot"
+    r = run(["agent", "handback", "+15555550199"], env={"DATABASE_URL": db_url})
+    assert r.returncode == 1 and "never saw" in r.stderr

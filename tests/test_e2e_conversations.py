@@ -223,3 +223,20 @@ def test_UK_06_wrong_answers_lock_and_hand_off(duly):
     conv = duly.conversation(OLIVIA)
     assert conv["mode"] == "agent"
     assert any(f.startswith("handoff:") for f in conv["flags"])
+
+
+def test_G_01_agent_hands_back_and_the_bot_answers_again(duly):
+    say(duly, "talk to a person")
+    assert say(duly, "pay") == []
+    with duly.services.sessions() as s:
+        from storage.models import Conversation
+        conv_id = s.scalar(select(Conversation.id).where(Conversation.customer_phone == DANA))
+    assert duly.services.runner.agent_action(conv_id, "hand_back", "ann@example.com", {"state": "menu"}) == "bot"
+    replies = say(duly, "pay")
+    assert replies and "pay.example.com" in replies[0]
+
+
+def test_keyword_reply_follows_the_account_language(duly):
+    say(duly, "退订", frm=FANG)
+    replies = say(duly, "START", frm=FANG)
+    assert replies and re.search(r"[\u4e00-\u9fff]", replies[0]), replies

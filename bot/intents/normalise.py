@@ -87,9 +87,20 @@ def has_cjk(text: str) -> bool:
 def detect_lang(norm: str) -> str | None:
     """Language of a normalised text: ``"zh"`` when it has CJK ideographs, ``"en"``
     when it has a Latin word of two or more letters, else ``None`` (digits, emoji,
-    a lone letter)."""
+    a lone letter, or one of the keywords every notice asks for, such as STOP)."""
     if _CJK.search(norm):
         return "zh"
+    if norm.strip(" .!?,;:") in _KEYWORDS_ANY_LANGUAGE:
+        # the keywords every message tells customers to use (Chinese notices say
+        # 回复“退订”(STOP)): they say nothing about the customer's language
+        return None
     if _LATIN_WORD.search(norm):
         return "en"
     return None
+
+
+#: Keywords customers are told to send whatever their language (US-04, US-26, US-27).
+_KEYWORDS_ANY_LANGUAGE = frozenset({
+    "stop", "stopall", "start", "unstop", "help", "info", "yes", "no", "ok", "okay",
+    "pay", "plan", "td", "t", "n", "r", "y", "cancel", "end", "quit", "unsubscribe",
+})
