@@ -8,15 +8,18 @@ For each backend, in one run on one freshly migrated database:
    10 % us_third_party, 5 % uk, 5 % cn; one phone each; 1 % on a dispute hold, 1 % opted
    out), then ``ANALYZE``.
 2. **bare** — one ``INSERT INTO cadence_sends … SELECT`` of the rows planning makes (every
-   account with a balance and DPD >= 1 in UTC, a constant step), timed, then deleted
+   account with a balance and DPD >= 1 in UTC, a constant step; planning counts DPD in the
+   account's zone, so it makes ~0.4 % more: the Shanghai accounts already a day ahead of
+   UTC), timed, then deleted
    (PostgreSQL: ``VACUUM ANALYZE cadence_sends`` after; not timed).
 3. **plan** — ``plan(..., materialise=False)``: the set-based planning (due step per zone-exact
    DPD, eligibility and held rules, once-only key) in id-range batches, timed; peak RSS growth
    measured (``ru_maxrss``; flat memory means it does not grow with N).
 4. **ratio** = plan / bare (goal <= 2x).
-5. **materialise** — messages through the gate (``runner.outbound.submit``: render, conversation,
-   gate decision row) for the first ``--sample`` planned accounts, reported per message. This is
-   a row (and a gate context) per account by nature; it is not part of the ratio.
+5. **materialise** — on a second fresh database of ``--sample`` accounts, ``plan()`` with
+   messages through the gate (``runner.outbound.submit``: render, conversation, gate decision
+   row), reported per account (message or held row). This is a row (and a gate context) per
+   account by nature; it is not part of the ratio.
 
 PostgreSQL: ``$DULY_BENCH_POSTGRES_URL`` or ``$DULY_TEST_POSTGRES_URL`` or
 ``postgresql+psycopg://postgres@127.0.0.1:5432/test``; a fresh schema, dropped afterwards.
@@ -102,85 +105,101 @@ def _bare(conn: Any, dialect: str) -> int:
     return res.rowcount
 
 
+class _Database:
+    """A fresh, migrated database on ``backend`` (SQLite file in a temp dir, or a new
+    PostgreSQL schema), seeded with the approved default script; removed on exit."""
+
+    def __init__(self, backend: str):
+        self.backend = backend
+        self.tmp = self.admin = self.schema = self.engine = None
+
+    def __enter__(self) -> "_Database":
+        from bot import dialogs
+        from storage import db
+        from storage import scripts as storage_scripts
+
+        if self.backend == "sqlite":
+            self.tmp = tempfile.TemporaryDirectory(prefix="duly-bench-")
+            self.url = f"sqlite:///{self.tmp.name}/bench.db"
+        else:
+            base = db.normalise_url(os.environ.get("DULY_BENCH_POSTGRES_URL")
+                                    or os.environ.get("DULY_TEST_POSTGRES_URL") or DEFAULT_PG)
+            self.admin = create_engine(base, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+            schema = f"duly_bench_{uuid.uuid4().hex[:10]}"
+            with self.admin.connect() as c:
+                c.execute(text(f'CREATE SCHEMA "{schema}"'))
+            self.schema = schema
+            self.url = (make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+                        .render_as_string(hide_password=False))
+        self.engine = db.make_engine(self.url)
+        db.upgrade(self.engine)
+        self.sessions = db.make_sessionmaker(self.engine)
+        with self.sessions() as s, s.begin():
+            storage_scripts.ensure_default_revision(s, "default", dialogs.default_script_text())
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+        if self.tmp is not None:
+            self.tmp.cleanup()
+        if self.admin is not None:
+            if self.schema is not None:
+                with self.admin.connect() as c:
+                    c.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+            self.admin.dispose()
+
+    def generate(self, n: int) -> float:
+        t0 = time.perf_counter()
+        with self.engine.begin() as conn:
+            _generate(conn, self.backend, n)
+        _analyze(self.engine, self.backend)
+        return time.perf_counter() - t0
+
+
 def _one(backend: str, n: int, sample: int) -> dict[str, Any]:
-    from bot import dialogs
     from duly.config import load_settings
     from runner.campaign import plan
-    from storage import db
-    from storage import scripts as storage_scripts
 
-    tmp = None
-    admin = None
-    schema = None
-    if backend == "sqlite":
-        tmp = tempfile.TemporaryDirectory(prefix="duly-bench-")
-        url = f"sqlite:///{tmp.name}/bench.db"
-    else:
-        base = db.normalise_url(os.environ.get("DULY_BENCH_POSTGRES_URL")
-                                or os.environ.get("DULY_TEST_POSTGRES_URL") or DEFAULT_PG)
-        try:
-            admin = create_engine(base, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-            schema = f"duly_bench_{uuid.uuid4().hex[:10]}"
-            with admin.connect() as c:
-                c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        except Exception as exc:  # noqa: BLE001 - report and skip
-            return {"backend": backend, "accounts": n, "skipped": f"{exc.__class__.__name__}: "
-                                                                  f"{str(exc).splitlines()[0][:80]}"}
-        u = make_url(base)
-        url = u.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    engine = db.make_engine(url)
     try:
-        db.upgrade(engine)
-        sessions = db.make_sessionmaker(engine)
-        with sessions() as s, s.begin():
-            storage_scripts.ensure_default_revision(s, "default", dialogs.default_script_text())
+        main_db = _Database(backend).__enter__()
+    except Exception as exc:  # noqa: BLE001 - an unreachable backend is reported, not fatal
+        return {"backend": backend, "accounts": n,
+                "skipped": f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:80]}"}
+    try:
+        gen = main_db.generate(n)
         t0 = time.perf_counter()
-        with engine.begin() as conn:
-            _generate(conn, backend, n)
-        _analyze(engine, backend)
-        gen = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        with engine.begin() as conn:
+        with main_db.engine.begin() as conn:
             rows_bare = _bare(conn, backend)
         bare = time.perf_counter() - t0
-        with engine.begin() as conn:
+        with main_db.engine.begin() as conn:
             conn.execute(text("DELETE FROM cadence_sends"))
-        _analyze(engine, backend, vacuum_table="cadence_sends")
+        _analyze(main_db.engine, backend, vacuum_table="cadence_sends")
 
-        settings = load_settings(env={"DATABASE_URL": url}, config_path=str(ROOT / "config.toml"))
+        settings = load_settings(env={"DATABASE_URL": main_db.url}, config_path=str(ROOT / "config.toml"))
         rss0 = _rss_mb()
         t0 = time.perf_counter()
-        report = plan(sessions, settings, NOW, materialise=False, sample_limit=0)
+        report = plan(main_db.sessions, settings, NOW, materialise=False, sample_limit=0)
         planned = time.perf_counter() - t0
         rss_growth = max(0.0, _rss_mb() - rss0)
+    finally:
+        main_db.__exit__(None, None, None)
 
-        # materialise a sample: the first `sample` planned rows' accounts, through the gate
-        per_msg = None
-        made = 0
-        if sample:
-            with engine.begin() as conn:
-                hi = conn.execute(text(
-                    "SELECT max(account_id) FROM (SELECT account_id FROM cadence_sends WHERE status = 'planned' "
-                    f"ORDER BY account_id LIMIT {int(sample)}) AS x")).scalar()
-                conn.execute(text(f"DELETE FROM cadence_sends WHERE status = 'planned' AND account_id > {int(hi or 0)}"))
+    # messages through the gate, on a fresh database of `sample` accounts (plan + messages)
+    per_msg, made = None, 0
+    if sample:
+        with _Database(backend) as small:
+            small.generate(sample)
+            settings = load_settings(env={"DATABASE_URL": small.url}, config_path=str(ROOT / "config.toml"))
             t0 = time.perf_counter()
-            rep2 = plan(sessions, settings, NOW, sample_limit=0)
+            rep2 = plan(small.sessions, settings, NOW, sample_limit=0)
             took = time.perf_counter() - t0
             made = rep2.queued + rep2.held_total
             per_msg = took / made * 1000 if made else None
-        return {"backend": backend, "accounts": n, "rows": report.due,
-                "rows_bare": rows_bare, "generate_s": gen, "bare_s": bare, "plan_s": planned,
-                "ratio": planned / bare if bare else float("nan"), "rss_mb": rss_growth,
-                "batches": report.batches, "sample": made, "ms_per_message": per_msg}
-    finally:
-        engine.dispose()
-        if tmp is not None:
-            tmp.cleanup()
-        if admin is not None and schema is not None:
-            with admin.connect() as c:
-                c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            admin.dispose()
+    return {"backend": backend, "accounts": n, "rows": report.due,
+            "rows_bare": rows_bare, "generate_s": gen, "bare_s": bare, "plan_s": planned,
+            "ratio": planned / bare if bare else float("nan"), "rss_mb": rss_growth,
+            "batches": report.batches, "sample": made, "ms_per_message": per_msg}
 
 
 def _analyze(engine: Any, backend: str, vacuum_table: str | None = None) -> None:

@@ -43,7 +43,7 @@ OPTED_OUT_ALLOWED: frozenset[str] = frozenset({"optout_confirmation", "help", "o
 
 #: Holds that stop *all* communication but the compliance answers (US-17 cease,
 #: US-18 represented by an attorney, bankruptcy stay).
-SILENCING_HOLDS: frozenset[str] = frozenset({"cease", "attorney", "bankruptcy"})
+SILENCING_HOLDS: frozenset[str] = frozenset({"cease", "attorney", "bankruptcy", "deceased", "recalled"})
 
 #: Kinds a silencing hold still lets through.
 SILENCED_ALLOWED: frozenset[str] = frozenset({"optout_confirmation", "help", "optin_confirmation",
@@ -223,7 +223,7 @@ def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
     # Holds.
     silencing = [h for h in ctx.holds if h in SILENCING_HOLDS]
     if silencing and candidate.kind not in SILENCED_ALLOWED:
-        rule = {"cease": "US-17", "attorney": "US-18", "bankruptcy": "hold:bankruptcy"}[silencing[0]]
+        rule = {"cease": "US-17", "attorney": "US-18"}.get(silencing[0], f"hold:{silencing[0]}")
         return refuse(rule, f"{silencing[0]} hold")
     if ctx.holds and (candidate.kind in INITIATED_KINDS or
                       (candidate.initiated and candidate.sender != "agent"

@@ -14,8 +14,9 @@ UTC; every error is ``{"error": "..."}`` unless noted):
     400 on malformed JSON or a body that is not a list of objects; 413 over 10,000 rows.
 ``POST /api/payments``
     ``{"account_ref", "amount", "paid_at" (ISO date or date-time; a date is midnight in
-    the customer's zone; default now), "payment_ref", "currency" (optional, must be the
-    account's)}`` → :func:`runner.payments.apply_payment`. 200 ``{"payment_ref",
+    the customer's zone; default now; more than a day ahead of now is refused),
+    "payment_ref" (≤ 128 characters), "currency" (optional, must be the account's)}`` →
+    :func:`runner.payments.apply_payment`. 200 ``{"payment_ref",
     "duplicate", "account_ref", "amount", "currency", "balance", "past_due",
     "delinquent", "promises_kept", "instalments_paid"}``; a repeat of a ``payment_ref``
     answers 200 with ``"duplicate": true`` and changes nothing. 404 unknown account, 422

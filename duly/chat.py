@@ -80,7 +80,12 @@ def main(phone: str, url: str = "http://127.0.0.1:8000", to: str | None = None) 
     sessions = db.make_sessionmaker(engine)
     try:
         with sessions() as s:
-            start_after = s.scalar(select(func.max(Message.id))) or 0
+            # show the last few messages Duly already sent this phone (a cadence notice
+            # may have gone before the chat started), then follow new ones
+            recent = s.scalars(select(Message.id).where(
+                Message.to_number == e164, Message.direction == "outbound")
+                .order_by(Message.id.desc()).limit(3)).all()
+            start_after = (min(recent) - 1) if recent else (s.scalar(select(func.max(Message.id))) or 0)
     except Exception:
         print("duly chat: cannot read the database; start `duly demo` (or `duly serve`) first, "
               "in this folder", file=sys.stderr)

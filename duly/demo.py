@@ -52,5 +52,24 @@ After a hand-off the bot stays quiet until an agent hands back:
 Start over: stop the demo, delete duly.db and run `duly demo` again.
 Duly's number: {ours}. Serving on http://{host}:{port}  (Ctrl-C stops)
 """, flush=True)
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    app = create_app()
+    start_worker(app.state.services)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0
+
+
+def start_worker(services) -> "threading.Thread":
+    """Run the outbox worker (cadence steps, reminders, deferred messages, timers) in a
+    background thread of the demo process, as `duly worker` does in production."""
+    import threading
+
+    from runner.inbound import Runner
+    from runner.transports import ConsoleTransport
+    from runner.worker import Worker
+
+    runner = Runner(services.settings, services.sessions, transport=None)
+    worker = Worker(services.settings, services.sessions, ConsoleTransport(), runner=runner)
+    t = threading.Thread(target=worker.run_forever, kwargs={"poll_seconds": 2.0}, daemon=True,
+                         name="duly-demo-worker")
+    t.start()
+    return t

@@ -136,10 +136,12 @@ def _conversation(s: Session, account: Account, conversation_id: int | None) -> 
 
 
 def _submit(s: Session, conv: Conversation, body: str, *, kind: str, now: dt.datetime,
-            transport: str, account_id: int, template: str) -> Any:
+            transport: str, account_id: int, template: str, behaviour: Any = None) -> Any:
     """``runner.outbound.submit`` with the arguments its current signature takes."""
     params = inspect.signature(outbound.submit).parameters
     kw: dict[str, Any] = {"kind": kind, "sender": "system", "now": now, "transport": transport}
+    if "behaviour" in params and behaviour is not None:
+        kw["behaviour"] = behaviour
     if "account_id" in params:
         kw["account_id"] = account_id
     if "template" in params:
@@ -181,7 +183,7 @@ def _send(s: Session, settings: Any, scripts: _Scripts, marker: CadenceSend, acc
     body = templates.render(script, template, lang, params)
     transport = "console" if getattr(settings, "transport", "console") == "console" else "rest"
     out = _submit(s, conv, body, kind=kind, now=now, transport=transport, account_id=account.id,
-                  template=template)
+                  template=template, behaviour=getattr(settings, "behaviour", None))
     marker.message_id = out.message_id
     if out.status == "refused":
         marker.status, marker.rule = "held", out.verdict.rule

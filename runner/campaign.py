@@ -14,22 +14,28 @@ How it runs (set-based; no query per account)
 Accounts are walked in id-range batches of ``[cadence] batch_size`` (memory stays flat:
 one batch's rows at a time; one transaction per batch):
 
-1. **Plan** (one ``INSERT … SELECT`` per profile and batch): every account of the profile
-   in the id range with ``balance_minor > 0``, ``delinquent_since`` set and a due step not
-   yet in ``cadence_sends`` for this episode gets a row: ``status = "planned"`` when it
-   is eligible, else ``status = "held"`` with the rule that holds it, decided in the same
-   statement (first match wins):
+1. **Plan** (one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per batch, every profile at
+   once): every account in the id range with ``balance_minor > 0``, ``delinquent_since``
+   set and a due step not yet in ``cadence_sends`` for this episode gets a row:
+   ``status = "planned"`` when it is eligible, else ``status = "held"`` with the rule that
+   holds it, decided in the same statement. The batch's active account holds and its
+   phones' best state are aggregated once (grouped derived tables over the id range,
+   LEFT JOINed); an account's phones are ranked usable < held number < opted out <
+   undeliverable < quarantined and the best one decides (first match wins):
 
-   ============================  ================================================
-   active hold on the account    the hold's ``rule``, else by kind (``dispute`` → US-16,
-                                 ``cease`` → US-17, ``attorney`` → US-18,
-                                 ``vulnerability`` → UK-07, ...), else ``hold:<kind>``
-   no phone                      ``no_phone``
-   every phone quarantined       ``US-12`` (wrong number)
-   every other phone undeliverable  ``undeliverable`` (provider 21211/30003/...)
-   every other phone opted out   ``US-05`` (SMS opt-out registry)
-   a hold on every other phone   that hold's rule
-   ============================  ================================================
+   ==================================  ==========================================
+   active hold on the account          the hold's ``rule``, else by kind (``dispute`` →
+                                       US-16, ``cease`` → US-17, ``attorney`` → US-18,
+                                       ``vulnerability`` → UK-07, ...), else ``hold:<kind>``
+   no phone                            ``no_phone``
+   every phone quarantined             ``US-12`` (wrong number)
+   every other phone undeliverable     ``undeliverable`` (provider 21211/30003/...)
+   every other phone opted out of SMS  ``US-05`` (opt-out registry)
+   a hold on every other number        that hold's rule
+   ==================================  ==========================================
+
+   PostgreSQL: the batch transaction sets ``jit = off`` (the CASE-heavy statement's cost
+   estimate triggers JIT compilation that costs more than the statement).
 
 2. **Materialise** (a few queries per batch): the batch's ``planned`` rows are read with
    the account facts and the first usable phone (lowest ``phones.id``); the customer's
@@ -46,9 +52,11 @@ one batch's rows at a time; one transaction per batch):
 DPD and zones
 -------------
 DPD is counted in the account's zone (``accounts.timezone``): the local date of ``now``
-differs from its UTC date by -1, 0 or +1 day, so the distinct zones are read once and each
-is put in its offset class in Python; SQL computes ``utc_date(now) - delinquent_since +
-offset`` — exact per zone, no approximation. An unknown zone name counts as UTC.
+differs from its UTC date by -1, 0 or +1 day, so the distinct zones of delinquent accounts
+are read once (``SELECT DISTINCT``) and each is put in its offset class in Python. SQL then
+needs no date arithmetic: ``dpd >= N`` ⟺ ``delinquent_since <= local_today - N``, a
+comparison with a date computed in Python per (offset class, threshold) — exact per zone,
+no approximation. An unknown zone name counts as UTC.
 
 Templates and rules
 -------------------
@@ -84,8 +92,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import (Integer, String, and_, case, exists, func, literal, literal_column,
-                        select, update)
+from sqlalchemy import Date, and_, case, exists, func, literal, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import dialogs
@@ -295,16 +302,21 @@ def _approved_script(s: Session, settings: Any, dry_run: bool) -> Any:
 
 
 def _from_number(settings: Any) -> str:
+    """Our number for cadence conversations: ``[cadence] from_number``, else
+    ``TWILIO_FROM``, else ``[demo] our_number``. (With a Messaging Service, set
+    ``from_number`` to the number customers see, so their replies land in the same
+    conversation.)"""
     b = settings.behaviour
     ours = str((b.get("cadence") or {}).get("from_number") or "")
-    return (ours or getattr(settings, "twilio_from", None) or getattr(settings, "messaging_service_sid", None)
+    return (ours or getattr(settings, "twilio_from", None)
             or str((b.get("demo") or {}).get("our_number") or "+15555550100"))
 
 
 # --- SQL pieces ---------------------------------------------------------------------------
 
 def _zone_offsets(s: Session, now: dt.datetime) -> tuple[list[str], list[str]]:
-    """Zones whose local date of ``now`` is the UTC date minus one / plus one."""
+    """Zones (of delinquent accounts) whose local date of ``now`` is the UTC date minus
+    one / plus one (one ``SELECT DISTINCT``; an unknown zone name counts as UTC)."""
     utc_day = now.astimezone(dt.timezone.utc).date()
     minus, plus = [], []
     zones = s.scalars(select(Account.timezone).where(Account.delinquent_since.is_not(None))
@@ -321,19 +333,40 @@ def _zone_offsets(s: Session, now: dt.datetime) -> tuple[list[str], list[str]]:
     return minus, plus
 
 
-def _dpd_expr(dialect: str, utc_day: dt.date, minus: list[str], plus: list[str]) -> Any:
-    day = utc_day.isoformat()  # formatted by us from a date: safe to inline
-    if dialect == "sqlite":
-        base = literal_column(
-            f"CAST(julianday('{day}') - julianday(accounts.delinquent_since) AS INTEGER)", Integer)
-    else:
-        base = literal_column(f"(DATE '{day}' - accounts.delinquent_since)", Integer)
-    whens = []
-    if minus:
-        whens.append((Account.timezone.in_(minus), -1))
-    if plus:
-        whens.append((Account.timezone.in_(plus), 1))
-    return base + case(*whens, else_=0) if whens else base
+@dataclass(frozen=True)
+class _Clock:
+    """``now`` as planning needs it: the UTC date and the zones whose local date is one
+    day before (``minus``) or after (``plus``) it."""
+
+    utc_day: dt.date
+    minus: tuple[str, ...]
+    plus: tuple[str, ...]
+
+    def offset_expr(self) -> Any:
+        whens = []
+        if self.plus:
+            whens.append((Account.timezone.in_(self.plus), 1))
+        if self.minus:
+            whens.append((Account.timezone.in_(self.minus), -1))
+        return case(*whens, else_=0) if whens else literal(0)
+
+    def cutoff(self, offset: int, days: int) -> Any:
+        """``dpd >= days`` ⟺ ``delinquent_since <= local_today - days`` (local_today =
+        utc_day + offset): a date comparison, no date arithmetic in SQL."""
+        return literal(self.utc_day + dt.timedelta(days=offset - days), Date)
+
+
+def _step_expr(cadences: Mapping[str, ProfileCadence], clock: _Clock) -> Any:
+    """The due step's name per account as a CASE (``NULL`` when no step is due): by the
+    account's zone offset class, then by profile, the highest threshold first."""
+    def by_profile(offset: int) -> Any:
+        return case({pc.profile: case(*[(Account.delinquent_since <= clock.cutoff(offset, st.dpd), literal(st.name))
+                                        for st in sorted(pc.steps, key=lambda x: -x.dpd)], else_=None)
+                     for pc in cadences.values()}, value=Account.profile, else_=None)
+    offsets = [0] + ([1] if clock.plus else []) + ([-1] if clock.minus else [])
+    if len(offsets) == 1:
+        return by_profile(0)
+    return case({o: by_profile(o) for o in offsets}, value=clock.offset_expr(), else_=None)
 
 
 def _hold_rule(h: Any) -> Any:
@@ -347,7 +380,9 @@ def _usable_phone_conditions(p: Any) -> list[Any]:
     return [
         p.quarantined_at.is_(None), p.undeliverable_at.is_(None),
         ~exists().where(OptOut.phone == p.e164, OptOut.channel == "sms", OptOut.revoked_at.is_(None)),
-        ~exists().where(Hold.phone == p.e164, Hold.cleared_at.is_(None)),
+        # NOT IN an uncorrelated set (computed once), not a probe per phone: with statistics
+        # saying holds.phone is mostly one value SQLite would scan holds for every phone
+        p.e164.not_in(select(Hold.phone).where(Hold.cleared_at.is_(None), Hold.phone.is_not(None))),
     ]
 
 
@@ -356,7 +391,7 @@ def _usable_phone_conditions(p: Any) -> list[Any]:
 _PHONE_USABLE, _PHONE_HELD, _PHONE_OPTED_OUT, _PHONE_UNDELIVERABLE, _PHONE_QUARANTINED = 0, 1, 2, 3, 4
 
 
-def _due_select(cadences: Mapping[str, ProfileCadence], dpd: Any, lo: int, hi: int, *,
+def _due_select(cadences: Mapping[str, ProfileCadence], clock: _Clock, lo: int, hi: int, *,
                 skip_recorded: bool = True) -> Any:
     """One SELECT of ``account_id, step, delinquent_since, profile, status, rule`` for every
     account in ``[lo, hi]`` of a profile with a cadence whose due step is set.
@@ -367,24 +402,25 @@ def _due_select(cadences: Mapping[str, ProfileCadence], dpd: Any, lo: int, hi: i
     ``skip_recorded``: leave out steps already in ``cadence_sends`` for the episode (the dry
     run needs it; the real run relies on ``ON CONFLICT DO NOTHING`` of the unique key).
     """
-    whens = []
-    for pc in cadences.values():
-        for st in sorted(pc.steps, key=lambda x: -x.dpd):
-            whens.append((and_(Account.profile == pc.profile, dpd >= st.dpd), literal(st.name)))
-    step = case(*whens, else_=None)
+    step = _step_expr(cadences, clock)
     min_dpd = min(st.dpd for pc in cadences.values() for st in pc.steps)
 
     held_acct = (select(Hold.account_id.label("aid"), func.min(Hold.id).label("hid"))
                  .where(Hold.account_id.between(lo, hi), Hold.cleared_at.is_(None))
                  .group_by(Hold.account_id).subquery("ah"))
+    # numbers with an active hold: a small set, joined (not probed per phone: with
+    # statistics saying holds.phone is mostly one value, SQLite would scan holds per phone)
+    held_phones = (select(Hold.phone.label("phone")).where(Hold.cleared_at.is_(None), Hold.phone.is_not(None))
+                   .group_by(Hold.phone).subquery("hph"))
     phone_state = case(
         (Phone.quarantined_at.is_not(None), _PHONE_QUARANTINED),
         (Phone.undeliverable_at.is_not(None), _PHONE_UNDELIVERABLE),
         (exists().where(OptOut.phone == Phone.e164, OptOut.channel == "sms", OptOut.revoked_at.is_(None)),
          _PHONE_OPTED_OUT),
-        (exists().where(Hold.phone == Phone.e164, Hold.cleared_at.is_(None)), _PHONE_HELD),
+        (held_phones.c.phone.is_not(None), _PHONE_HELD),
         else_=_PHONE_USABLE)
     phones = (select(Phone.account_id.label("aid"), func.min(phone_state).label("best"))
+              .select_from(Phone).outerjoin(held_phones, held_phones.c.phone == Phone.e164)
               .where(Phone.account_id.between(lo, hi)).group_by(Phone.account_id).subquery("pb"))
 
     h = Hold.__table__.alias("h")
@@ -411,7 +447,7 @@ def _due_select(cadences: Mapping[str, ProfileCadence], dpd: Any, lo: int, hi: i
            .outerjoin(held_acct, held_acct.c.aid == Account.id)
            .outerjoin(phones, phones.c.aid == Account.id)
            .where(Account.id.between(lo, hi), Account.profile.in_(list(cadences)),
-                  Account.balance_minor > 0, Account.delinquent_since.is_not(None), dpd >= min_dpd,
+                  Account.balance_minor > 0, Account.delinquent_since <= clock.cutoff(1, min_dpd),
                   step.is_not(None)))
     if skip_recorded:
         cs = CadenceSend.__table__.alias("cs")
@@ -428,22 +464,23 @@ def _dialect_insert(s: Session) -> Any:
     return insert
 
 
-def _insert_planned(s: Session, sel: Any, now: dt.datetime) -> tuple[int, list[tuple[int, str, str]]]:
-    """Run the plan's ``INSERT … SELECT … ON CONFLICT DO NOTHING``; returns how many rows
-    it inserted as ``planned`` and the ``(account_id, step, rule)`` of those it inserted
-    as ``held``."""
+def _insert_planned(s: Session, sel: Any, now: dt.datetime, lo: int, hi: int) -> tuple[int, list[tuple[int, str, str]]]:
+    """Run the plan's ``INSERT … SELECT … ON CONFLICT DO NOTHING`` for accounts in
+    ``[lo, hi]``; returns how many rows it inserted as ``planned`` and the ``(account_id,
+    step, rule)`` of those it inserted as ``held`` (read back by id: rows above the
+    table's highest id before the insert — no RETURNING of every row)."""
     cols = ["account_id", "step", "delinquent_since", "profile", "status", "rule"]
     sel = sel.add_columns(literal(now, CadenceSend.__table__.c.created_at.type).label("created_at"))
     table = CadenceSend.__table__
-    stmt = (_dialect_insert(s)(table).from_select(cols + ["created_at"], sel).on_conflict_do_nothing()
-            .returning(table.c.account_id, table.c.step, table.c.status, table.c.rule))
-    planned, held = 0, []
-    for a, st, status, r in s.execute(stmt):
-        if status == "held":
-            held.append((a, st, r))
-        else:
-            planned += 1
-    return planned, held
+    before = s.scalar(select(func.max(table.c.id))) or 0
+    stmt = _dialect_insert(s)(table).from_select(cols + ["created_at"], sel).on_conflict_do_nothing()
+    inserted = max(0, s.connection().execution_options(preserve_rowcount=True).execute(stmt).rowcount or 0)
+    if not inserted:
+        return 0, []
+    held = [tuple(r) for r in s.execute(
+        select(table.c.account_id, table.c.step, table.c.rule)
+        .where(table.c.id > before, table.c.account_id.between(lo, hi), table.c.status == "held"))]
+    return inserted - len(held), held
 
 
 # --- materialise -------------------------------------------------------------------------
@@ -598,7 +635,7 @@ def plan(sessions: sessionmaker[Session], settings: Any, now: dt.datetime, *, dr
         accounts' id span walked so far.
     on_item: called with every :class:`PlanItem` (the CLI prints them); the report keeps
         only the first ``sample_limit``.
-    batch_size: accounts per id-range batch (default ``[cadence] batch_size``, 5000).
+    batch_size: accounts per id-range batch (default ``[cadence] batch_size``; 5000 when unset).
     materialise: ``False`` stops after step 1: the cadence rows stay ``planned`` (no
         message yet; ``due`` counts them, ``queued`` stays 0) and the next run with
         ``materialise=True`` makes their messages — used by ``bench/bench_planning.py``
@@ -629,19 +666,23 @@ def plan(sessions: sessionmaker[Session], settings: Any, now: dt.datetime, *, dr
             minus, plus = _zone_offsets(s, now)
         if lo_id is None or not cadences:
             return report
-        dialect = s.get_bind().dialect.name
-        dpd = _dpd_expr(dialect, now.astimezone(dt.timezone.utc).date(), minus, plus)
+        clock = _Clock(now.astimezone(dt.timezone.utc).date(), tuple(minus), tuple(plus))
+        pg = s.get_bind().dialect.name == "postgresql"
         total = hi_id - lo_id + 1
         for lo in range(lo_id, hi_id + 1, size):
             hi = min(lo + size - 1, hi_id)
             s.begin()
             try:
+                if pg:
+                    # The CASE-heavy statement's cost estimate crosses jit_above_cost; JIT
+                    # compiling it costs ~1.7 s per batch and saves nothing at this size.
+                    s.execute(text("SET LOCAL jit = off"))
                 if dry_run:
-                    _dry_batch(s, cadences, dpd, lo, hi, now, report, emit)
+                    _dry_batch(s, cadences, clock, lo, hi, now, report, emit)
                     s.rollback()
                 else:
                     planned, held = _insert_planned(
-                        s, _due_select(cadences, dpd, lo, hi, skip_recorded=False), now)
+                        s, _due_select(cadences, clock, lo, hi, skip_recorded=False), now, lo, hi)
                     _report_held(s, held, now, report, emit)
                     if materialise:
                         rows = _planned_rows(s, lo, hi)   # this run's and any left by a crash
@@ -676,11 +717,11 @@ def _report_held(s: Session, held: list[tuple[int, str, str]], now: dt.datetime,
         emit(PlanItem(a.account_ref, step, "", "held", rule, _local(now, a.timezone).isoformat(timespec="minutes")))
 
 
-def _dry_batch(s: Session, cadences: Mapping[str, ProfileCadence], dpd: Any, lo: int, hi: int,
+def _dry_batch(s: Session, cadences: Mapping[str, ProfileCadence], clock: _Clock, lo: int, hi: int,
                now: dt.datetime, report: PlanReport, emit: Callable[[PlanItem], None]) -> None:
     """The dry run of one batch: the plan's SELECT (steps already recorded left out), no write."""
     templates = {(pc.profile, st.name): st.template for pc in cadences.values() for st in pc.steps}
-    due = _due_select(cadences, dpd, lo, hi).subquery("d")
+    due = _due_select(cadences, clock, lo, hi).subquery("d")
     rows = s.execute(select(Account.account_ref, Account.timezone, due.c.step, due.c.status, due.c.rule,
                             due.c.profile)
                      .select_from(due).join(Account, Account.id == due.c.account_id)

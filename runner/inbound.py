@@ -105,6 +105,8 @@ class Runner:
         self.locks = KeyedLocks()
         self._scripts: dict[int, Any] = {}
         self._script_guard = threading.Lock()
+        #: the worker turns this off: it sends through its own paced, classified path
+        self.dispatch_enabled = True
         self.script_name = str(settings.behaviour.get("script", "default"))
 
     # --- 1. persist ------------------------------------------------------------------
@@ -601,25 +603,17 @@ class Runner:
                         Message.status == "pending", Message.transport == "twiml").order_by(Message.id)).all()
                     if not rows:
                         break
-                    ctx = outbound.gate_context(s, conv, now)
-                    sent_confirmations = self._confirmations_sent(s, conv.customer_phone)
                     for row in rows:
-                        if row.kind == "optout_confirmation":
-                            ctx = dataclasses.replace(ctx, optout_confirmations_since_optout=sent_confirmations)
-                        verdict = gate.decide(gate.Candidate(kind=row.kind or "reply", sender="bot",
-                                                             in_reply_to_inbound=True), ctx)
+                        verdict = outbound.redecide(s, row, now, behaviour=self.settings.behaviour)
+                        if verdict.action == "defer":
+                            # it may not go now (a paused sender, a profile whose replies
+                            # follow the hours): the outbox sends it when it may
+                            row.transport = self._transport_name()
                         if verdict.action != "send":
-                            row.status, row.updated_at = "refused", now
-                            s.add(Decision(conversation_id=conv.id, message_id=row.id, rule=verdict.rule,
-                                           verdict="refuse", actor="gate", created_at=now,
-                                           detail={"kind": row.kind, "at": "claim", "reason": verdict.reason,
-                                                   "checks": [list(c) for c in verdict.checks]}))
                             continue
                         row.status = "sent" if console else "queued"
                         row.updated_at = now
                         row.sent_at = now if console else None
-                        if row.kind == "optout_confirmation":
-                            sent_confirmations += 1
                         claimed.append((row.id, row.body, row.to_number))
                 break
         if console and self.transport is not None:
@@ -627,57 +621,32 @@ class Runner:
                 self.transport.send(to=to, from_="", body=body)
         return [(mid, body) for mid, body, _ in claimed]
 
-    def _confirmations_sent(self, s: Session, phone: str) -> int:
-        """Opt-out confirmations that actually left (queued or further) since the
-        latest active SMS opt-out of ``phone`` (US-08 allows one)."""
-        latest = s.scalar(select(func.max(OptOut.created_at)).where(
-            OptOut.phone == phone, OptOut.channel == "sms", OptOut.revoked_at.is_(None)))
-        if latest is None:
-            return 0
-        return s.scalar(select(func.count(Message.id)).where(
-            Message.to_number == phone, Message.direction == "outbound",
-            Message.kind == "optout_confirmation", Message.created_at >= latest,
-            Message.status.not_in(("refused", "pending", "deferred")))) or 0
-
     def dispatch(self, conv_id: int | None = None) -> int:
-        """Send allowed messages that do not ride in a TwiML answer (agent messages,
-        system notices) through the transport, after commit. Returns how many went."""
-        if self.transport is None:
+        """Under the console transport (dev, demo, tests), print allowed messages that do
+        not ride in a TwiML answer, right after commit, each re-decided at the gate first
+        (US-01: the check is at dispatch). Under Twilio the worker (``duly worker``) sends
+        them, with pacing, ValidityPeriod and error classes. Returns how many went."""
+        if self.transport is None or self.settings.transport != "console" or not self.dispatch_enabled:
             return 0
         sent = 0
         with self.sessions() as s:
-            q = select(Message).where(Message.direction == "outbound", Message.status == "pending",
-                                      Message.transport.in_(("console", "rest")))
+            q = select(Message.id).where(Message.direction == "outbound", Message.status == "pending",
+                                         Message.transport.in_(("console", "rest")))
             if conv_id is not None:
                 q = q.where(Message.conversation_id == conv_id)
-            rows = s.scalars(q.order_by(Message.id)).all()
-        for row in rows:
+            ids = s.scalars(q.order_by(Message.id)).all()
+        for mid in ids:
             with self.sessions() as s, s.begin():
-                res = s.execute(update(Message).where(Message.id == row.id, Message.status == "pending")
-                                .values(status="sending", updated_at=self.clock()))
-                if res.rowcount != 1:
+                row = s.scalar(select(Message).where(Message.id == mid, Message.status == "pending")
+                               .with_for_update())
+                if row is None:
                     continue
-            base = self.settings.public_base_url or ""
-            cb = f"{base}/webhooks/twilio/status?mid={row.id}" if base else None
-            result = self.transport.send(to=row.to_number, from_=row.from_number, body=row.body,
-                                         status_callback=cb)
-            with self.sessions() as s, s.begin():
-                values: dict[str, Any] = {"status": result.status, "updated_at": self.clock()}
-                if result.sid:
-                    values["provider_sid"] = result.sid
-                if result.error_code:
-                    values["error_code"] = result.error_code
-                if result.status in ("sent", "queued", "accepted"):
-                    values["sent_at"] = self.clock()
-                if STATUS_RANK.get(result.status, 0) <= STATUS_RANK["sending"]:
-                    # a status callback may have arrived while the request was in flight:
-                    # never move the message backwards
-                    values.pop("status")
-                    s.execute(update(Message).where(Message.id == row.id).values(**values))
-                    s.execute(update(Message).where(Message.id == row.id, Message.status == "sending")
-                              .values(status=result.status))
-                else:
-                    s.execute(update(Message).where(Message.id == row.id).values(**values))
+                now = self.clock()
+                if outbound.redecide(s, row, now, behaviour=self.settings.behaviour).action != "send":
+                    continue
+                row.status, row.sent_at, row.updated_at = "sent", now, now
+                to, body = row.to_number, row.body
+            self.transport.send(to=to, from_="", body=body)
             sent += 1
         return sent
 

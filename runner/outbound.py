@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
@@ -85,11 +84,22 @@ PRODUCT_CAPS: tuple[gate.Cap, ...] = (gate.Cap("US-20", 1, 1), gate.Cap("US-20",
 HOURS_RULES: dict[str, str] = {"US": "US-01", "CN": "CN-01", "UK": "UK-05", "GB": "UK-05"}
 
 
-@lru_cache(maxsize=1)
+_FILE_CACHE: dict[tuple[str, str], Mapping[str, Any]] = {}
+
+
 def _file_behaviour() -> Mapping[str, Any]:
+    """The config file's behaviour (``$DULY_CONFIG``, else ./config.toml, else the
+    repository's), cached per (``DULY_CONFIG``, working directory). Callers that hold
+    :class:`duly.config.Settings` should pass ``behaviour=settings.behaviour`` instead."""
+    import os
+
     from duly.config import load_behaviour
 
-    return load_behaviour()[0]
+    key = (os.environ.get("DULY_CONFIG", ""), os.getcwd())
+    found = _FILE_CACHE.get(key)
+    if found is None:
+        found = _FILE_CACHE[key] = load_behaviour()[0]
+    return found
 
 
 def _behaviour(behaviour: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -201,7 +211,8 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
             select(func.count(Message.id)).where(
                 Message.to_number == phone, Message.direction == "outbound",
                 Message.kind == "optout_confirmation", Message.status != "refused",
-                Message.created_at >= latest_optout)) or 0
+                Message.created_at >= latest_optout,
+                *([Message.id != exclude_message_id] if exclude_message_id is not None else []))) or 0
     account_ids = select(Phone.account_id).where(Phone.e164 == phone)
     holds = session.scalars(
         select(Hold.kind).where(

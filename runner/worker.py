@@ -522,7 +522,7 @@ class Worker:
                     continue
                 try:
                     with s.begin_nested():
-                        verdict = redecide(s, m, now)
+                        verdict = redecide(s, m, now, behaviour=getattr(self.settings, "behaviour", None))
                 except Exception:  # one bad row must not block the others; it stays as it was
                     log.exception("gate at dispatch failed for message %d; left as it was", m.id)
                     counts["gate_errors"] = counts.get("gate_errors", 0) + 1

@@ -13,7 +13,7 @@ from bot.actions import (Audit, Flag, Handoff, IssuePayLink, OfferPlans, OptIn, 
 from bot.dialogs import context_of, step
 from bot.dialogs.plans import offers
 from bot.dialogs.script import DEBT_PARAMS
-from bot.types import CONTEXTS, INTENTS, ConversationState
+from bot.types import CONTEXTS, INTENTS, ConversationState, TimerFired
 from tests.test_dialogs_support import (NOW, POLICY, SCRIPT, account, facts, of, replies,
                                         said, texts)
 
@@ -137,3 +137,63 @@ def test_chinese_replies_render(state_name, intent):
         assert r.lang == "zh"
     texts(actions)
     assert new.slots["lang"] == "zh"
+
+
+# Every template the engine can emit, in every state, with and without entities, in both
+# languages: no Reply goes out with a required placeholder empty ("You'll pay  on .",
+# "您选择了：\n回复…"), and the engine's guard never has to refuse one (G-02).
+VARIANTS = [{}, {"amount": "100"}, {"date": dt.date(2026, 12, 7)}, {"date": dt.date(2026, 11, 20)},
+            {"amount": "100", "date": dt.date(2026, 12, 7)}, {"option": 2}, {"option": 9},
+            {"channel": "voice"}]
+
+
+def _phones():
+    from tests.test_dialogs_support import cn_account, uk_account
+    return [facts(), facts(uk_account(identity_confirmed=True)), facts(cn_account()),
+            facts(uk_account()), facts(accounts=())]
+
+
+def _no_blanks(actions):
+    from bot.dialogs.engine import _required
+    linked = bool(of(actions, IssuePayLink))
+    for r in replies(actions):
+        need = _required(SCRIPT, r.template, r.lang) - {"greeting"}
+        empty = [k for k in need if not (k == "pay_link" and linked) and not str(r.params.get(k, "")).strip()]
+        assert not empty, (r.template, empty)
+    refused = [a for a in actions if isinstance(a, Audit) and "refused_reply" in a.detail]
+    assert not refused, refused
+
+
+@pytest.mark.parametrize("state_name", STATES)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_reply_with_empty_values(state_name, lang):
+    for f in _phones():
+        for intent in INTENTS:
+            for ent in VARIANTS:
+                for conf in (0.95, 0.3):
+                    state = ConversationState(state_name, {**slots_for(state_name), "lang": lang})
+                    new, actions = step(state, said("x", intent, conf=conf, lang=lang, **ent), SCRIPT, f, NOW)
+                    _no_blanks(actions)
+                    # and the next reply from wherever that led
+                    for follow in ("unknown", "affirm", "choice", "promise"):
+                        _, more = step(new, said("y", follow, lang=lang, **ent), SCRIPT, f, NOW)
+                        _no_blanks(more)
+    if state_name == "verify":
+        from tests.test_dialogs_support import uk_account
+        f = facts(uk_account())
+        st = ConversationState("verify", {"account_ref": "UK-300-7788", "lang": lang,
+                                          "pending_request": {"intent": "promise", "entities": {"amount": "50.00"},
+                                                              "text": "x"}})
+        for ok in (True, False):
+            _no_blanks(step(st, TimerFired("identity_checked", {"ok": ok}), SCRIPT, f, NOW)[1])
+
+
+def test_the_guard_refuses_a_reply_with_empty_values():   # G-02
+    # promise_confirm with nothing pending (e.g. a hand-edited state): the re-ask would read
+    # "You'll pay  on ." — refused, audited, and a person takes over instead.
+    state = ConversationState("promise_confirm", {"account_ref": "ACC-100-4521", "lang": "en"})
+    new, actions = step(state, said("hmm", "unknown", conf=0.3), SCRIPT, facts(), NOW)
+    assert "promise_confirm" not in [r.template for r in replies(actions)]
+    assert Audit("G-02", {"refused_reply": "promise_confirm", "empty": ["amount", "date"]}) in actions
+    assert of(actions, Handoff)[0].reason == "misunderstood" and new.mode == "agent"
+    assert [r.kind for r in replies(actions)] == ["handoff_notice"]

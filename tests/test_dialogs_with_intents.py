@@ -37,7 +37,8 @@ def test_split_promise():
 def test_plan_exact_sums():
     st, [a1, a2, a3] = talk(facts(account(past_due_minor=30001)), "plan", "2", "yes")
     [plan] = of(a3, RecordPlan)
-    assert sum(a for _, a in plan.instalments) == 30001 and plan.instalments[0][1] == 5001
+    assert plan.kind == "instalments" and len(plan.instalments) == 12     # [6, 12] months: option 2
+    assert sum(a for _, a in plan.instalments) == 30001 and plan.instalments[0][1] == 2501
 
 
 def test_chinese_plan_in_chinese():

@@ -75,3 +75,11 @@ def test_UK_06_identity_candidates_find_the_answer_inside_a_sentence():
     assert "SW1A 1AA" in c and "my postcode is SW1A 1AA" == c[0]
     assert "1988" in candidates("born 3/4/1988")
     assert len(candidates("word " * 100)) <= 24
+
+
+def test_deceased_and_recalled_holds_silence_everything_but_compliance_answers():
+    for kind in ("deceased", "recalled"):
+        ctx = GateContext(holds=(kind,))
+        v = decide(Candidate("reply"), ctx)
+        assert (v.action, v.rule) == ("refuse", f"hold:{kind}")
+        assert decide(Candidate("optout_confirmation"), ctx).action == "send"

@@ -140,7 +140,9 @@ def test_tapback_and_auto_reply_have_no_entities():
 
 def test_lang_and_rule():
     it = run("STOP")
-    assert it.lang == "en" and it.rule.startswith("stop.")
+    # a bare keyword every notice asks for says nothing about the customer's language
+    assert it.lang is None and it.rule.startswith("stop.")
+    assert run("stop texting me").lang == "en"
     assert run("0000").lang is None
     assert run("ok 下周五 pay").lang == "zh"
 

@@ -34,7 +34,7 @@ def test_normalise_is_idempotent(raw):
 
 
 @pytest.mark.parametrize("text, lang", [
-    ("stop", "en"), ("下周五还", "zh"), ("ok 下周五 pay", "zh"), ("0000", None), ("k", None), ("", None),
+    ("stop", None), ("STOP please", "en"), ("START", None), ("help", None), ("hello", "en"), ("下周五还", "zh"), ("ok 下周五 pay", "zh"), ("0000", None), ("k", None), ("", None),
 ])
 def test_detect_lang(text, lang):
     assert detect_lang(normalise(text)) == lang

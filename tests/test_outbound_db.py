@@ -235,3 +235,31 @@ def test_reply_via_api_sends_replies_through_the_transport(session):
     r2 = outbound.submit(session, conv, "Hello", kind="reply", sender="bot", now=now, transport="rest",
                          in_reply_to=inbound, behaviour={**BEHAVIOUR, "reply_via": "api"})
     assert r2.status == "pending" and session.get(Message, r2.message_id).transport == "rest"
+
+
+def test_ST_01_massachusetts_accounts_resolve_to_the_us_ma_profile():
+    from storage.accounts import resolve_profile
+
+    profiles = BEHAVIOUR["profiles"]
+    assert resolve_profile(BEHAVIOUR["default_profile"], profiles, state="MA") == "us_ma"
+    assert ("ST-01", 2, 7) in [(c["rule"], c["count"], c["days"]) for c in profiles["us_ma"]["caps"]]
+
+
+def test_US_08_redecided_confirmation_does_not_count_itself(session):
+    acct, conv = _setup(session)
+    now = at(NY, 2026, 11, 30, 23)
+    inbound = Message(conversation_id=conv.id, direction="inbound", from_number=PHONE, to_number=OURS, body="STOP",
+                      status="received", created_at=now, updated_at=now, media=[], num_media=0)
+    session.add(inbound)
+    session.add(OptOut(phone=PHONE, channel="sms", source="inbound", created_at=now))
+    session.flush()
+    res = outbound.submit(session, conv, "You're unsubscribed.", kind="optout_confirmation", sender="bot", now=now,
+                          transport="rest", in_reply_to=inbound, behaviour=BEHAVIOUR)
+    assert res.status == "pending"
+    msg = session.get(Message, res.message_id)
+    assert outbound.redecide(session, msg, now + dt.timedelta(seconds=5), behaviour=BEHAVIOUR).action == "send"
+    # a second confirmation is refused (US-08: one only)
+    res2 = outbound.submit(session, conv, "You're unsubscribed.", kind="optout_confirmation", sender="bot",
+                           now=now + dt.timedelta(seconds=6), transport="rest", in_reply_to=inbound,
+                           behaviour=BEHAVIOUR)
+    assert (res2.status, res2.verdict.rule) == ("refused", "US-08")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from runner import outbound
@@ -81,7 +80,9 @@ def test_US_01_reply_at_once_at_night_initiated_notice_waits_for_0800(db_url):
         with d.services.sessions() as s:
             log = s.scalars(select(Decision).where(Decision.message_id == res.message_id)
                             .order_by(Decision.id)).all()
-        assert [(x.verdict, x.detail["stage"]) for x in log] == [("defer", "submit"), ("send", "dispatch")]
+        # the outbox's re-decision, then the console dispatch's own at the moment it sends
+        assert [(x.verdict, x.detail["stage"]) for x in log] == [
+            ("defer", "submit"), ("send", "dispatch"), ("send", "dispatch")]
         assert log[-1].detail["local_time"].startswith("2026-12-01T08:00:00-05:00")
     finally:
         d.__exit__(None, None, None)

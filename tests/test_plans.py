@@ -44,14 +44,41 @@ def test_every_offer_adds_up_and_respects_minimum(total, months, min_inst, curre
         dates = [d for d, _ in o.instalments]
         assert dates == sorted(dates) and dates[0] > TODAY
         assert PlanOffer.from_json(o.as_json()) == o
+    free = [o.count for o in got if o.kind == "interest_free"]
+    assert not [o for o in got if o.kind == "instalments" and o.count in free]   # no look-alikes
 
 
 def test_default_policy_offers():
-    got = offers(30000, "USD", POLICY, TODAY)
-    assert [(o.kind, o.count) for o in got] == [("instalments", 3), ("instalments", 6),
+    got = offers(30000, "USD", {**POLICY, "instalment_months": [6, 12]}, TODAY)
+    assert [(o.kind, o.count) for o in got] == [("instalments", 6), ("instalments", 12),
                                                 ("deferral", 1), ("interest_free", 3)]
     assert got[2].instalments == ((dt.date(2026, 12, 30), 30000),)
-    assert got[0].instalments[0] == (dt.date(2026, 12, 7), 10000)
+    assert got[0].instalments[0] == (dt.date(2026, 12, 7), 5000)
+    assert [a for _, a in got[3].instalments] == [10000, 10000, 10000]
+
+
+def test_no_plain_offer_duplicates_the_interest_free_one():
+    # [3, 6] with 3 interest-free months: "3 monthly payments of $104.16" and "3 interest-free
+    # monthly payments of $104.16" read the same; only the interest-free one is offered.
+    got = offers(31250, "USD", POLICY, TODAY)
+    assert [(o.kind, o.count) for o in got] == [("instalments", 6), ("deferral", 1), ("interest_free", 3)]
+    assert [a for _, a in got[2].instalments] == [10418, 10416, 10416]
+    assert [a for _, a in got[0].instalments] == [5210, 5208, 5208, 5208, 5208, 5208]
+    for o in got:
+        assert sum(a for _, a in o.instalments) == 31250
+    # the plain offer stays when the interest-free one cannot be offered (below the minimum)
+    small = offers(9000, "USD", {**POLICY, "interest_free_months": 6}, TODAY)
+    assert [(o.kind, o.count) for o in small] == [("instalments", 3), ("deferral", 1)]
+
+
+def test_the_shipped_policy_offers_distinct_schedules():
+    import tomllib
+    from pathlib import Path
+    policy = tomllib.loads((Path(__file__).resolve().parents[1] / "config.toml").read_text("utf-8"))["plans"]
+    for total in (6000, 10001, 30000, 31250, 260000):
+        got = offers(total, "USD", policy, TODAY)
+        shapes = [tuple(a for _, a in o.instalments) for o in got]
+        assert len(shapes) == len(set(shapes)), (total, got)
 
 
 def test_remainder_goes_on_the_first_instalment():

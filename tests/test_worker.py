@@ -51,7 +51,7 @@ class GateStandIn:
         self.asked: list[int] = []
         self.lock = threading.Lock()
 
-    def __call__(self, session: Any, message: Message, now: dt.datetime) -> Any:
+    def __call__(self, session: Any, message: Message, now: dt.datetime, **kw: Any) -> Any:
         with self.lock:
             self.asked.append(message.id)
         if self.action == "send":
@@ -394,10 +394,10 @@ def test_a_row_the_gate_cannot_decide_does_not_block_the_others(env: Env, gate: 
     bad = add_message(env.sessions, conv, status="pending")
     good = add_message(env.sessions, conv, status="pending")
 
-    def picky(session: Any, m: Message, now: dt.datetime) -> Any:
+    def picky(session: Any, m: Message, now: dt.datetime, **kw: Any) -> Any:
         if m.id == bad:
             raise ValueError("cannot decide")
-        return gate(session, m, now)
+        return gate(session, m, now, **kw)
 
     monkeypatch.setattr(outbound, "redecide", picky)
     transport = Recorder()
@@ -551,7 +551,7 @@ def _run_duly(args: list[str], env: dict[str, str], stand_in: bool) -> subproces
     ``runner.outbound.redecide`` first (the real one belongs to the gate's module)."""
     code = ("import sys, types\n"
             "import runner.outbound as o\n"
-            "def redecide(session, message, now):\n"
+            "def redecide(session, message, now, **kw):\n"
             "    message.status = 'pending'\n"
             "    return types.SimpleNamespace(action='send', validity_seconds=3600, until=None,\n"
             "                                 rule='stand-in', reason='', checks=())\n"

@@ -5,15 +5,26 @@ Pure: no I/O, no clock reads (``now`` is given). Order of work for a customer me
 1. Language: the message's (``intent.lang``) when clear, else the conversation's, else
    the account's, else ``en``; kept in ``slots["lang"]``.
 2. Built-in compliance layer, before any script handler and not removable by a script:
-   ``stop`` (US-04/05/06/08, US-17), ``start`` (US-27), ``help`` (US-26), ``attorney``
-   (US-18), ``bankruptcy``, ``dispute`` (US-16), ``wrong_number`` (US-12, UK-06).
+   ``stop`` (US-04/05/06/08, US-17), ``start`` (US-27: an opt-in and its one confirmation
+   only for an opted-out number; otherwise answered like a greeting, with the menu),
+   ``help`` (US-26), ``attorney`` (US-18), ``bankruptcy``, ``dispute`` (US-16),
+   ``wrong_number`` (US-12, UK-06).
 3. Silence: opted out of SMS (US-05: only HELP and START are answered), an agent owns
    the conversation (G-01: only opt-out and help are answered), ``auto_reply`` (never
    answered, so two auto-responders cannot loop); ``agent`` always hands off (G-01).
 4. Who is texting: no account → a generic reply naming no creditor or debt; several
-   accounts → "which account?" (masked refs) before any debt detail; identity required
-   and not confirmed → the profile's question (UK-06).
-5. The script's handler for (state, intent) — an engine operation plus branches.
+   accounts → "which account?" (masked refs) before any debt detail — "who is this" is
+   answered with the creditors' names only, anything else re-asks, at most
+   ``dialog.misses_before_handoff`` times, then a person takes over; identity required
+   and not confirmed → the profile's question (UK-06). A request made meanwhile (pay,
+   plan, promise, balance, ...) is kept in ``slots["pending_request"]`` (intent name +
+   entities) and answered once the account is chosen / the right party confirmed, never
+   before. With several accounts, "other account" / "switch account" / "另一个账户" goes
+   back to the account question and the last 4 digits of another account switch to it.
+5. The script's handler for (state, intent) — an engine operation plus branches — after
+   reading the reply against what is pending (:func:`_reread`): an amount or date while a
+   promise waits changes the promise; a bare number while plans are on offer or one is
+   chosen is a choice.
 6. Reply cap (US-20): above ``dialog.max_auto_replies_per_hour`` the step sends no reply
    and makes no conversational move; protective actions still happen, with an Audit.
 
@@ -26,7 +37,14 @@ reply. The runner compares the message body against the stored hash and feeds ba
 (``Handoff("identity_failed")``). ``AccountFacts.identity_confirmed`` counts too.
 
 A promise without an amount asks for it (state ``ask_amount``): the past-due amount is
-never assumed, so the confirmation repeats only what the customer said (G-02).
+never assumed, so the confirmation repeats only what the customer said (G-02). A re-asked
+confirmation shows what is pending (the promise, the chosen plan); a Reply whose required
+placeholders would be empty is never emitted (:meth:`_Step.reply`: audited, handed off).
+
+The full balance (``<say>_full``) goes to the right party only (UK-06): the number on
+file where the profile does not require identity confirmation, else after confirmation.
+Until the creditor has been named (state ``start``, or an account just chosen) the first
+reply about the debt opens with ``greeting`` ("Hi {name}, this is {creditor}.").
 """
 
 from __future__ import annotations
@@ -43,10 +61,10 @@ from zoneinfo import ZoneInfo
 from bot.actions import (Action, Audit, Flag, Handoff, IssuePayLink, OfferPlans, OptIn,
                          OptOut, Quarantine, RecordPlan, RecordPromise, Reply, SetHold)
 from bot.dialogs import plans as plan_math
-from bot.dialogs.script import KNOWN_PARAMS, Branch, Handler, Script
+from bot.dialogs.script import DEBT_PARAMS, KNOWN_PARAMS, Branch, Handler, Script
 from bot.money import format_money, to_minor
-from bot.types import (AccountFacts, AgentAction, ConversationState, Event, Facts,
-                       InboundText, PaymentPosted, TimerFired)
+from bot.types import (AccountFacts, AgentAction, ConversationState, Entities, Event, Facts,
+                       InboundText, Intent, PaymentPosted, TimerFired)
 
 # Exact single-word bodies the provider (Twilio long code, Advanced Opt-Out) answers
 # itself; under keyword_replies = "provider" Duly records but does not answer them.
@@ -69,7 +87,10 @@ _VULNERABLE = re.compile(
     r"去世|过世|离世|住院|生病|癌|抑郁|自杀|轻生|不想活|病了|重病|残疾", re.I)
 _SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|自杀|轻生|不想活", re.I)
 
-_PENDING = ("promise", "plans", "plan_choice")
+_PENDING = ("promise", "plans", "plan_choice", "pending_request")
+#: Requests worth answering once the account is chosen or the right party confirmed
+#: (kept in ``slots["pending_request"]``); anything else gets the menu then.
+_REMEMBER = frozenset({"pay", "plan", "promise", "balance", "hardship", "paid_already"})
 _WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _WEEKDAYS_ZH = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -100,8 +121,9 @@ def context_of(state: ConversationState, script: Script) -> str:
 
 
 def plan_options(state: ConversationState) -> int:
-    """How many numbered options are on offer now: plans in ``plan_offer``, accounts
-    in ``choose_account`` (so a bare ``2`` is read as a choice); 0 otherwise."""
+    """How many numbered options are on offer now: plans in ``plan_offer`` and while one
+    is chosen (``plan_confirm``: a ``2`` re-chooses), accounts in ``choose_account`` (so
+    a bare ``2`` is read as a choice); 0 otherwise."""
     return int(state.slots.get("on_offer", 0) or 0)
 
 
@@ -121,6 +143,9 @@ class _Step:
         self.actions: list[Action] = []
         self.lang = self._default_lang()
         self.protective = False
+        # The creditor has not been named yet in this conversation (state start) or for
+        # the account chosen in this step: the first reply about the debt names it.
+        self.greet = self.state_name == script.initial
 
     # -- policy -----------------------------------------------------------------
     def pol(self, section: str, key: str, default: Any) -> Any:
@@ -213,12 +238,46 @@ class _Step:
         self.reply(self.template(key, acct), self.params(acct, **extra), kind)
 
     def reply(self, key: str, params: Mapping[str, str], kind: str) -> None:
-        """A Reply carrying only the placeholders its template uses."""
+        """A Reply carrying only the placeholders its template uses.
+
+        Guard (G-02): a Reply whose required placeholders (those printed outside any
+        ``{% if %}``) would be empty is never emitted — no "You'll pay  on ." — the step
+        audits the refusal and hands the conversation to a person instead. ``pay_link``
+        counts as filled when this step issued a link (the runner fills it).
+
+        The first reply about the debt in a conversation that has not named the
+        creditor yet says who is writing: ``greeting`` ("Hi {name}, this is
+        {creditor}.") fills the template's ``greeting`` placeholder, or goes as a short
+        Reply of its own before a template without one."""
         used = _placeholders(self.script, key)
-        self.actions.append(Reply(key, self.lang, {k: v for k, v in params.items() if k in used}, kind))
+        p = {k: v for k, v in params.items() if k in used}
+        if "greeting" in used:
+            p["greeting"] = ""
+        linked = any(isinstance(a, IssuePayLink) for a in self.actions)
+        empty = sorted(k for k in _required(self.script, key, self.lang)
+                       if k != "greeting" and not (k == "pay_link" and linked)
+                       and not str(p.get(k, "")).strip())
+        if empty:
+            self.audit("G-02", refused_reply=key, empty=empty)
+            if self.mode != "agent":
+                self.handoff("misunderstood", 2)
+                self.reply("handoff_notice", {}, "handoff_notice")
+            return
+        if self.greet and (used & DEBT_PARAMS):
+            if "creditor" in _required(self.script, key, self.lang):
+                self.greet = False      # the template names the creditor itself (the notice)
+            elif params.get("name") and params.get("creditor") and "greeting" in self.script.templates:
+                self.greet = False
+                line = {"name": params["name"], "creditor": params["creditor"]}
+                if "greeting" in _placeholders(self.script, key, self.lang):
+                    p["greeting"] = _render_line(self, "greeting", **line)
+                else:
+                    self.actions.append(Reply("greeting", self.lang, line, kind))
+        self.actions.append(Reply(key, self.lang, p, kind))
 
     def handoff(self, reason: str, priority: int = 3) -> None:
         self.actions.append(Handoff(reason, priority))
+        self.slots.pop("pending_request", None)   # a person answers it now
         self.mode = "agent"
         self.protective = True
 
@@ -233,24 +292,54 @@ class _Step:
         sdef = self.script.states.get(self.state_name)
         if sdef is not None and self.state_name == self.script.choose_account:
             self.slots["on_offer"] = len(self.slots.get("account_choices", []))
-        elif sdef is not None and sdef.context == "plan_offer" and self.slots.get("plans"):
-            self.slots["on_offer"] = len(self.slots["plans"])
+        elif sdef is not None and self.slots.get("plans") and (
+                sdef.context == "plan_offer" or self.slots.get("plan_choice")):
+            self.slots["on_offer"] = len(self.slots["plans"])   # plan_confirm: "2" re-chooses
         else:
             self.slots.pop("on_offer", None)
         self.slots["lang"] = self.lang
         return ConversationState(self.state_name, self.slots, self.mode), self.actions
 
 
-def _placeholders(script: Script, key: str) -> frozenset[str]:
-    cache_key = ("__vars__", key)
+def _placeholders(script: Script, key: str, lang: str | None = None) -> frozenset[str]:
+    """Placeholders template ``key`` uses in any language (or in ``lang`` only)."""
+    cache_key = ("__vars__", key, lang)
     got = script.compiled.get(cache_key)
     if got is None:
         from jinja2 import meta
         from jinja2.sandbox import SandboxedEnvironment
         env = SandboxedEnvironment()
         names: set[str] = set()
-        for src in script.templates.get(key, {}).values():
+        texts = script.templates.get(key, {})
+        if lang is not None:
+            texts = {lang: texts.get(lang) or texts.get("en") or ""}
+        for src in texts.values():
             names |= meta.find_undeclared_variables(env.parse(src))
+        got = script.compiled[cache_key] = frozenset(names)
+    return got
+
+
+def _required(script: Script, key: str, lang: str) -> frozenset[str]:
+    """Placeholders template ``key`` prints unconditionally in ``lang`` (outside any
+    ``{% if %}``/``{% for %}``): an empty value would leave a blank in the text."""
+    cache_key = ("__required__", key, lang)
+    got = script.compiled.get(cache_key)
+    if got is None:
+        from jinja2 import nodes
+        from jinja2.sandbox import SandboxedEnvironment
+        texts = script.templates.get(key, {})
+        src = texts.get(lang) or texts.get("en") or ""
+        names: set[str] = set()
+
+        def walk(node: Any) -> None:
+            if isinstance(node, (nodes.If, nodes.For, nodes.CondExpr)):
+                return
+            if isinstance(node, nodes.Name) and node.ctx == "load":
+                names.add(node.name)
+            for child in node.iter_child_nodes():
+                walk(child)
+
+        walk(SandboxedEnvironment().parse(src))
         got = script.compiled[cache_key] = frozenset(names)
     return got
 
@@ -391,11 +480,13 @@ def _inbound(s: _Step, ev: InboundText) -> None:
     if acct is None:
         acct = _pick_account(s, ev)
         if acct is None:
-            _ask_account(s, "reply")
+            _unchosen(s, ev, name)
             return
-        _present(s, "reply")
+        _chosen(s, acct)
         return
     s.slots["account_ref"] = acct.account_ref
+    if _switch(s, ev, acct):
+        return
     if not s.identity_ok(acct):
         _verify(s, ev, acct)
         return
@@ -403,6 +494,7 @@ def _inbound(s: _Step, ev: InboundText) -> None:
         s.state_name = s.script.menu
     if intent.confidence < float(s.pol("intents", "min_confidence", 0.5)):
         name = "unknown"
+    name, ev = _reread(s, name, ev)
     handler = s.script.handler(s.state_name, name) or s.script.handler(s.state_name, "unknown")
     if handler is None:
         s.audit("G-03", no_handler=name, state=s.state_name)
@@ -445,9 +537,150 @@ def _pick_account(s: _Step, ev: InboundText) -> AccountFacts | None:
     return None
 
 
+def _reread(s: _Step, name: str, ev: InboundText) -> tuple[str, InboundText]:
+    """Read a reply in the light of what is pending (the interpreter sees only the
+    context, not the slots):
+
+    * a promise waiting for its amount, date or YES (``ask_amount``, ``ask_date``,
+      ``promise_confirm``): a ``pay`` or ``unknown`` reply carrying an amount or a date
+      ("make it 100", "actually make it 100") changes the pending promise — it is read
+      as ``promise`` and confirmed back (G-02), never a pay link for the whole amount;
+    * plans on offer or one chosen (``plan_offer``, ``plan_confirm``): a bare number is
+      a (new) choice.
+    """
+    ctx = context_of(ConversationState(s.state_name, s.slots), s.script)
+    ent = ev.intent.entities
+    promise_pending = ctx in ("ask_amount", "ask_date") or (
+        ctx == "confirm" and "promise" in s.slots and not s.slots.get("plan_choice"))
+    if promise_pending and name in ("pay", "unknown") and (ent.amount is not None or ent.date is not None):
+        s.audit("G-02", reread=name, as_intent="promise")
+        return "promise", replace(ev, intent=replace(ev.intent, name="promise"))
+    plans_pending = s.slots.get("plans") and (ctx == "plan_offer" or s.slots.get("plan_choice"))
+    body = ev.text.strip()
+    if plans_pending and name == "unknown" and body.isdigit() and len(body) <= 2:
+        return "choice", replace(ev, intent=replace(ev.intent, name="choice",
+                                                     entities=replace(ent, option=int(body))))
+    return name, ev
+
+
+def _remember(s: _Step, ev: InboundText, name: str) -> None:
+    """Keep a request made before the account is chosen or the right party confirmed
+    (intent name + entities), to answer it then — never before (UK-06, US-12)."""
+    if name in _REMEMBER:
+        s.slots["pending_request"] = {"intent": name, "entities": ev.intent.entities.as_json(),
+                                      "text": ev.text}
+
+
+def _entities_from_json(data: Mapping[str, Any]) -> Entities:
+    return Entities(
+        amount=Decimal(data["amount"]) if data.get("amount") is not None else None,
+        amount_max=Decimal(data["amount_max"]) if data.get("amount_max") is not None else None,
+        date=dt.date.fromisoformat(data["date"]) if data.get("date") else None,
+        time=dt.time.fromisoformat(data["time"]) if data.get("time") else None,
+        option=int(data["option"]) if data.get("option") is not None else None,
+        channel=data.get("channel"))
+
+
+def _answer_pending(s: _Step, acct: AccountFacts) -> bool:
+    """Answer the remembered request (see :func:`_remember`) from the menu; False when
+    there is none. The caller has checked the account and the right party."""
+    req = s.slots.pop("pending_request", None)
+    if not isinstance(req, Mapping) or req.get("intent") not in _REMEMBER:
+        return False
+    s.slots["misses"] = 0
+    s.state_name = s.script.menu
+    name = str(req["intent"])
+    handler = s.script.handler(s.state_name, name)
+    if handler is None:
+        return False
+    ev = InboundText(str(req.get("text", "")),
+                     Intent(name, 1.0, _entities_from_json(req.get("entities") or {}), rule="pending_request"))
+    s.audit("G-03", answered_pending=name, account_ref=acct.account_ref)
+    _run(s, handler, ev, acct)
+    return True
+
+
+def _chosen(s: _Step, acct: AccountFacts) -> None:
+    """The account was just chosen: the identity question where the profile needs it
+    (UK-06), else the pending request, else the menu — naming the creditor first."""
+    s.slots["account_ref"] = acct.account_ref
+    s.greet = True
+    if s.identity_ok(acct) and _answer_pending(s, acct):
+        return
+    _present(s, "reply")
+
+
+def _unchosen(s: _Step, ev: InboundText, name: str) -> None:
+    """Several accounts and none chosen yet: "who is this" is answered with the
+    creditors' names only (no debt detail, US-12/UK-06); a request is remembered for
+    later; the account question is asked, and re-asked at most
+    ``dialog.misses_before_handoff`` times before a person takes over (G-01)."""
+    if name == "who_is_this":
+        creditors = list(dict.fromkeys(a.creditor for a in s.facts.accounts if a.creditor))
+        contacts = list(dict.fromkeys(a.creditor_contact for a in s.facts.accounts if a.creditor_contact))
+        joiner = "、" if s.lang == "zh" else " / "
+        s.say("who_is_this", None, creditor=joiner.join(creditors),
+              contact=joiner.join(contacts) or str(s.pol("dialog", "support_contact", "")))
+        return
+    if name == "hardship" and _VULNERABLE.search(ev.text):
+        # UK-07: vulnerability does not wait for the account question (every account paused).
+        s.hold("vulnerability", None)
+        s.actions.append(Flag("vulnerability"))
+        s.handoff("hardship", 1 if _SELF_HARM.search(ev.text) else 2)
+        s.say("hardship", None, kind="handoff_notice")
+        return
+    _remember(s, ev, name)
+    if s.state_name == s.script.choose_account and _count_miss(s):
+        s.handoff("misunderstood")
+        s.say("handoff_notice", None, kind="handoff_notice")
+        return
+    _ask_account(s, "reply")
+
+
+_SWITCH = re.compile(
+    r"\b(?:other|another|different|second|switch(?:ing)?|change)\s+(?:my\s+)?(?:account|acct|card|loan)s?\b|"
+    r"\bswitch\s+accounts?\b|另一个账户|另一个账号|另外一个账户|其他账户|其它账户|其他账号|换(?:一个|个)?账户|"
+    r"切换账户|换(?:一个|个)?账号", re.IGNORECASE)
+
+
+def _switch(s: _Step, ev: InboundText, acct: AccountFacts) -> bool:
+    """A phone with several accounts may change account at any time: "other account",
+    "switch account", "另一个账户" go back to the account question; a message that is
+    just the last 4 digits of another account on the phone (or "ending 1002") picks
+    it — a bare number only outside an amount/date question, a pending promise and
+    the identity question (it could be an amount or a birth year). Pending promises
+    and plans belong to the old account and are dropped."""
+    if len(s.facts.accounts) < 2:
+        return False
+    ctx = context_of(ConversationState(s.state_name, s.slots), s.script)
+    digits = _ACCOUNT_DIGITS.findall(ev.text)
+    bare = _BARE_DIGITS.fullmatch(ev.text)
+    if bare and ctx not in ("ask_amount", "ask_date", "verify") and "promise" not in s.slots:
+        digits.append(bare.group(1))
+    others = [a for a in s.facts.accounts if a.account_ref != acct.account_ref
+              and any(d[-4:] == a.account_ref[-4:] for d in digits)]
+    if len(others) == 1:
+        for k in _PENDING:
+            s.slots.pop(k, None)
+        s.audit("G-03", switch_account=others[0].account_ref)
+        _chosen(s, others[0])
+        return True
+    if _SWITCH.search(ev.text):
+        for k in _PENDING:
+            s.slots.pop(k, None)
+        s.slots.pop("account_ref", None)
+        s.slots["misses"] = 0
+        s.audit("G-03", switch_account=None)
+        _ask_account(s, "reply")
+        return True
+    return False
+
+
 def _verify(s: _Step, ev: InboundText, acct: AccountFacts) -> None:
-    """UK-06: no debt detail before the right party is confirmed."""
+    """UK-06: no debt detail before the right party is confirmed; a request made
+    meanwhile is answered once the check passes."""
     name = ev.intent.name
+    _remember(s, ev, name)
     if s.state_name != s.script.verify:
         _ask_identity(s, acct, "reply")
         return
@@ -522,16 +755,25 @@ def _stop(s: _Step, ev: InboundText) -> None:
 
 
 def _start(s: _Step, ev: InboundText) -> None:
+    """US-27: START/UNSTOP from an opted-out number lifts the opt-out, with one
+    confirmation. From a number that is not opted out nothing changes, so nothing is
+    confirmed (a "You're subscribed again" each time would be false): it is read like a
+    greeting and answered with the menu (or "which account?" / the identity question),
+    except where the bot stays quiet anyway — an agent owns the conversation (G-01),
+    the number is quarantined (US-12), or the provider answers the exact keyword."""
     opted = "sms" in s.facts.opted_out or bool(s.slots.get("opted_out"))
     quiet = s.facts.keyword_replies == "provider" and _exact_keyword(ev.text, "start")
     if opted:
         s.actions.append(OptIn())
         s.slots["opted_out"] = False
         s.audit("US-27", optin=True)
-    elif s.mode == "agent":
+        if not quiet:
+            s.actions.append(Reply("optin_confirmation", s.lang, {}, kind="optin_confirmation"))
         return
-    if not quiet:
-        s.actions.append(Reply("optin_confirmation", s.lang, {}, kind="optin_confirmation"))
+    s.audit("US-27", optin=False, already_subscribed=True)
+    if quiet or s.mode == "agent" or s.slots.get("quarantined") or not s.facts.accounts:
+        return
+    _present(s, "reply")
 
 
 def _help(s: _Step, ev: InboundText) -> None:
@@ -591,12 +833,32 @@ def _run(s: _Step, handler: Handler, ev: InboundText, acct: AccountFacts) -> Non
         s.actions.append(Flag(branch.flag))
     if branch.say:
         key = branch.say
-        if handler.do == "balance" and acct.identity_required and s.identity_ok(acct) \
-                and f"{key}_full" in s.script.templates:
-            key = f"{key}_full"   # the full balance only to a confirmed right party (UK-06)
+        _pending_params(s, acct, extra)
+        if handler.do == "balance" and s.identity_ok(acct) and f"{key}_full" in s.script.templates:
+            # The full balance to the right party only (UK-06): a profile that does not
+            # require confirmation treats the number on file as the right party.
+            key = f"{key}_full"
         s.say(key, acct, kind=branch.kind, **extra)
     if branch.goto:
         s.state_name = branch.goto
+
+
+def _pending_params(s: _Step, acct: AccountFacts, extra: dict[str, str]) -> None:
+    """Fill what a re-ask shows from what is pending — the promise's amount and date,
+    the plans on offer and the one chosen — so a re-asked confirmation repeats it
+    (G-02) instead of blanks; values the operation set win."""
+    p = s.slots.get("promise") or {}
+    if "amount_minor" in p:
+        extra.setdefault("amount", format_money(int(p["amount_minor"]), acct.currency, s.lang))
+    if p.get("date"):
+        extra.setdefault("date", format_date(dt.date.fromisoformat(p["date"]), s.lang))
+    raw = s.slots.get("plans")
+    if raw:
+        offers = [plan_math.PlanOffer.from_json(o) for o in raw]
+        extra.setdefault("options", _options_text(s, acct, offers))
+        choice = s.slots.get("plan_choice")
+        if choice and 1 <= int(choice) <= len(offers):
+            extra.setdefault("plan", _plan_line(s, acct, offers[int(choice) - 1]))
 
 
 def _op_say(s, ev, acct, extra) -> str:
@@ -638,6 +900,7 @@ def _options_text(s: _Step, acct: AccountFacts, offers: list[plan_math.PlanOffer
 def _op_offer_plans(s, ev, acct, extra) -> str:
     s.slots.pop("plans", None)
     s.slots.pop("plan_choice", None)
+    s.slots.pop("promise", None)      # a plan replaces a promise still being agreed
     offers = _offers(s, acct)
     if not offers:
         s.audit("UK-03", plans="none_fit", past_due_minor=acct.past_due_minor)
@@ -684,6 +947,8 @@ def _op_record_plan(s, ev, acct, extra) -> str:
 def _op_promise(s, ev, acct, extra) -> str:
     ent = ev.intent.entities
     p = dict(s.slots.get("promise") or {})
+    s.slots.pop("plans", None)        # a promise replaces plans still being chosen
+    s.slots.pop("plan_choice", None)
     if ent.amount is not None:
         amt = to_minor(Decimal(ent.amount), acct.currency)
         if amt > 0:
@@ -793,7 +1058,8 @@ def _timer(s: _Step, ev: TimerFired) -> None:
         if silent:
             s.state_name = s.script.menu
             return
-        _present(s, "reply")
+        if not _answer_pending(s, acct):   # the question asked before the check, else the menu
+            _present(s, "reply")
         return
     tries = int(s.slots.get("identity_tries", 0)) + 1
     limit = int(s.pol("dialog", "identity_tries", 3))

@@ -5,7 +5,9 @@ Offers come from the ``[plans]`` policy in config.toml (``facts.policy["plans"]`
 * one ``instalments`` offer per N in ``instalment_months``: N monthly instalments;
 * one ``deferral`` offer: the whole total ``deferral_days`` after today;
 * one ``interest_free`` offer of ``interest_free_months`` instalments (interest frozen;
-  omitted when 0).
+  omitted when 0). A plain ``instalments`` offer with the same number of instalments
+  is dropped: it would read exactly like the interest-free one, only worse, and two
+  offers a customer cannot tell apart are not a choice.
 
 Amounts are integer minor units. ``split`` puts the remainder (the minor units that
 do not divide) on the FIRST instalment, so the instalments add up exactly to the
@@ -87,15 +89,18 @@ def offers(total_minor: int, currency: str, policy: Mapping[str, Any], today: dt
         return []
     min_minor = to_minor(Decimal(str(policy.get("min_instalment", "0"))), currency)
     first_due = today + dt.timedelta(days=int(policy.get("first_due_days", 7)))
+    free = int(policy.get("interest_free_months", 0) or 0)
+    free_offered = free >= 1 and total_minor // free >= min_minor
     out: list[tuple[str, tuple[tuple[dt.date, int], ...]]] = []
     for n in sorted({int(x) for x in policy.get("instalment_months", ())}):
         if n < 1 or total_minor // n < min_minor:
             continue
+        if free_offered and n == free:
+            continue   # the interest-free offer has the same schedule: offer that one only
         out.append(("instalments", schedule(total_minor, n, first_due)))
     deferral_days = int(policy.get("deferral_days", 0) or 0)
     if deferral_days > 0:
         out.append(("deferral", ((today + dt.timedelta(days=deferral_days), total_minor),)))
-    free = int(policy.get("interest_free_months", 0) or 0)
-    if free >= 1 and total_minor // free >= min_minor:
+    if free_offered:
         out.append(("interest_free", schedule(total_minor, free, first_due)))
     return [PlanOffer(i + 1, kind, total_minor, inst) for i, (kind, inst) in enumerate(out)]

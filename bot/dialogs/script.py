@@ -67,18 +67,21 @@ BRANCH_KEYS = {"say", "goto", "handoff", "priority", "miss", "flag", "hold", "ki
 HANDLER_KEYS = BRANCH_KEYS | {"do", "when"}
 REPLY_KINDS = {"reply", "help", "handoff_notice", "system", "notice"}
 
-#: Placeholders the engine fills (templates may use nothing else).
+#: Placeholders the engine fills (templates may use nothing else). ``greeting`` is the
+#: rendered ``greeting`` template ("Hi {name}, this is {creditor}.") on the first reply
+#: about the debt before the creditor was named, else empty: use it as
+#: ``{% if greeting %}{{ greeting }} {% endif %}``.
 KNOWN_PARAMS: frozenset[str] = frozenset({
     "name", "creditor", "contact", "past_due", "minimum_due", "balance", "deadline",
     "pay_link", "options", "plan", "schedule", "amount", "date", "max_date",
     "accounts", "last4", "option", "count", "first_amount", "total", "tries_left",
-    "channel", "question",
+    "channel", "question", "greeting",
 })
 
 #: Placeholders that disclose the debt or confirm the customer (US-12, UK-06).
 DEBT_PARAMS: frozenset[str] = frozenset({
     "name", "past_due", "minimum_due", "balance", "deadline", "pay_link", "options",
-    "plan", "schedule", "amount", "first_amount", "total", "last4"})
+    "plan", "schedule", "amount", "first_amount", "total", "last4", "greeting"})
 
 #: Templates the engine itself uses; a script must define them all.
 REQUIRED_TEMPLATES: tuple[str, ...] = (
