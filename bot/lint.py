@@ -32,7 +32,7 @@ Rules (COMPLIANCE.md):
 * **CN-04** — banned tactics in Chinese: impersonating police/courts, detention, visits,
   address-book blasting (爆通讯录), blacklists, insults, pushing new borrowing; 起诉
   only with ``legal_action_approved``. Applies to ``CN``.
-* **CN-05** — initial CN texts carry the creditor's contact (``{{ creditor_contact }}``
+* **CN-05** — initial CN texts carry the creditor's contact (``{{ contact }}`` or ``{{ creditor_contact }}``
   or a phone number).
 * ``lint:placeholder`` — an unknown or malformed placeholder; ``lint:length`` — over
   1600 characters (Twilio's limit for one message body).
@@ -232,7 +232,7 @@ def lint(text: str, *, profile: Mapping[str, Any], initial: bool, identity_confi
             hit = next((w for w in _CN04_LEGAL if w in plain), None)
         if hit is not None:
             problems.append(LintProblem("CN-04", f"banned collection wording: {hit!r}"))
-        if initial and "creditor_contact" not in used and not _PHONE_LIKE.search(plain):
+        if initial and not ({"creditor_contact", "contact"} & used) and not _PHONE_LIKE.search(plain):
             problems.append(LintProblem("CN-05", "initial notice lacks the creditor's official contact"))
     extra = [str(p) for p in profile.get("banned_phrases", []) or []]
     hit = next((p for p in extra if p and p.lower() in plain.lower()), None)

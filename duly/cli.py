@@ -184,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for noisy in ("alembic", "httpx", "httpx2", "httpcore", "twilio.http_client"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    if argv[:1] == ["bench"]:
+        from bench.__main__ import main as bench_main  # `duly bench [--accounts N]`
+
+        return bench_main(argv[1:])
     if argv[:2] == ["intents", "eval"]:
         from duly import intents_eval
 

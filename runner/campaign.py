@@ -92,7 +92,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Date, and_, case, exists, func, literal, select, text, update
+from sqlalchemy import Date, and_, case, exists, func, literal, select, text, union, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import dialogs
@@ -102,7 +102,7 @@ from bot.dialogs.script import DEBT_PARAMS
 from bot.money import format_money
 from runner import outbound
 from storage import scripts as storage_scripts
-from storage.models import (Account, CadenceSend, Conversation, Hold, OptOut, PaymentLink,
+from storage.models import (Account, CadenceSend, Conversation, Hold, OptOut, PaymentLink, Plan, Promise,
                             Phone)
 
 log = logging.getLogger("duly.campaign")
@@ -423,6 +423,14 @@ def _due_select(cadences: Mapping[str, ProfileCadence], clock: _Clock, lo: int, 
               .select_from(Phone).outerjoin(held_phones, held_phones.c.phone == Phone.e164)
               .where(Phone.account_id.between(lo, hi)).group_by(Phone.account_id).subquery("pb"))
 
+    # a promise-to-pay or a plan in force: reminders and follow-ups carry the account,
+    # not the dunning cadence (the cadence resumes at its next step if it breaks)
+    arranged = union(
+        select(Promise.account_id.label("aid")).where(Promise.account_id.between(lo, hi),
+                                                      Promise.status == "pending"),
+        select(Plan.account_id.label("aid")).where(Plan.account_id.between(lo, hi), Plan.status == "active"),
+    ).subquery("arr")
+
     h = Hold.__table__.alias("h")
     acct_hold_rule = select(_hold_rule(h.c)).where(h.c.id == held_acct.c.hid).scalar_subquery()
     hp = Hold.__table__.alias("hp")
@@ -432,19 +440,22 @@ def _due_select(cadences: Mapping[str, ProfileCadence], clock: _Clock, lo: int, 
                        .where(hp.c.cleared_at.is_(None)).order_by(hp.c.id).limit(1).scalar_subquery())
     rule = case(
         (held_acct.c.hid.is_not(None), acct_hold_rule),
+        (arranged.c.aid.is_not(None), literal("arrangement")),
         (phones.c.best.is_(None), literal("no_phone")),
         (phones.c.best == _PHONE_QUARANTINED, literal("US-12")),
         (phones.c.best == _PHONE_UNDELIVERABLE, literal("undeliverable")),
         (phones.c.best == _PHONE_OPTED_OUT, literal("US-05")),
         (phones.c.best == _PHONE_HELD, phone_hold_rule),
         else_=None)
-    status = case((and_(held_acct.c.hid.is_(None), phones.c.best == _PHONE_USABLE), literal("planned")),
+    status = case((and_(held_acct.c.hid.is_(None), arranged.c.aid.is_(None),
+                        phones.c.best == _PHONE_USABLE), literal("planned")),
                   else_=literal("held"))
     sel = (select(Account.id.label("account_id"), step.label("step"),
                   Account.delinquent_since.label("delinquent_since"), Account.profile.label("profile"),
                   status.label("status"), rule.label("rule"))
            .select_from(Account)
            .outerjoin(held_acct, held_acct.c.aid == Account.id)
+           .outerjoin(arranged, arranged.c.aid == Account.id)
            .outerjoin(phones, phones.c.aid == Account.id)
            .where(Account.id.between(lo, hi), Account.profile.in_(list(cadences)),
                   Account.balance_minor > 0, Account.delinquent_since <= clock.cutoff(1, min_dpd),

@@ -330,3 +330,27 @@ def test_settings_replace_keeps_behaviour():
                                                   "cadence": {**SETTINGS.behaviour["cadence"], "from_number": "+15550001111"}})
     from runner.campaign import _from_number
     assert _from_number(s2) == "+15550001111" and _from_number(SETTINGS) == "+15555550100"
+
+
+def test_cadence_pauses_while_a_promise_to_pay_is_pending(db_url):
+    """A promise-to-pay in force: its reminder and follow-up carry the account, not dunning."""
+    import datetime as dt
+
+    from storage import db as storage_db
+    from storage.models import Account, CadenceSend, Promise
+    from tests.live import Duly
+
+    with Duly(db_url) as d:
+        d.import_accounts("account_ref,name,phone,balance,days_past_due,consent_source\n"
+                          "P1,Dana,(555) 555-0101,300.00,7,application\n")
+        with d.services.sessions() as s, s.begin():
+            acct = s.scalar(select(Account).where(Account.account_ref == "P1"))
+            s.add(Promise(account_id=acct.id, amount_minor=5000, currency="USD",
+                          due_date=d.clock().date() + dt.timedelta(days=3), status="pending",
+                          created_at=d.clock(), updated_at=d.clock()))
+        from runner.campaign import plan
+        report = plan(d.services.sessions, d.settings, d.clock())
+        assert report.held["arrangement"] == 1
+        with d.services.sessions() as s:
+            rows = s.execute(select(CadenceSend.status, CadenceSend.rule)).all()
+        assert [tuple(r) for r in rows] == [("held", "arrangement")]
