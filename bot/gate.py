@@ -45,6 +45,9 @@ OPTED_OUT_ALLOWED: frozenset[str] = frozenset({"optout_confirmation", "help", "o
 #: US-18 represented by an attorney, bankruptcy stay).
 SILENCING_HOLDS: frozenset[str] = frozenset({"cease", "attorney", "bankruptcy", "deceased", "recalled"})
 
+#: Initiated kinds that talk about the debt being past due (US-21: never once it is not).
+DEBT_KINDS: frozenset[str] = frozenset({"notice", "campaign", "followup"})
+
 #: Kinds a silencing hold still lets through.
 SILENCED_ALLOWED: frozenset[str] = frozenset({"optout_confirmation", "help", "optin_confirmation",
                                               "handoff_notice"})
@@ -142,6 +145,8 @@ class GateContext:
     replies_follow_hours: bool = False
     consent: bool = False
     undeliverable: bool = False
+    #: every account the message is about has no past-due amount left (paid or cured)
+    debt_cleared: bool = False
     sender_paused_until: dt.datetime | None = None
     recent_initiated: tuple[dt.datetime, ...] = ()
     caps: tuple[Cap, ...] = ()
@@ -244,6 +249,13 @@ def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
     checks.append(("G-01", "pass"))
 
     initiated = candidate.initiated
+
+    # US-21 (12 CFR 1006.18(b)(2)(i)): a collection text Duly starts about a debt that is
+    # no longer past due (paid, cured) would misstate its status: it never goes.
+    if initiated and candidate.kind in DEBT_KINDS:
+        if ctx.debt_cleared:
+            return refuse("US-21", "the account is no longer past due")
+        checks.append(("US-21", "pass"))
 
     # The provider said the number cannot get texts (21211, 21614, 30003, 30005, 30006).
     if initiated:

@@ -406,7 +406,7 @@ def set_hold(services: Any, body: dict[str, Any], now: dt.datetime) -> tuple[int
     fields: dict[str, str] = {}
     account_ref = _ref(body, "account_ref", fields)
     kind = body.get("kind")
-    if kind not in API_HOLD_KINDS:
+    if not isinstance(kind, str) or kind not in API_HOLD_KINDS:
         fields["kind"] = "one of " + ", ".join(sorted(API_HOLD_KINDS))
     note = body.get("note")
     if note is not None and not isinstance(note, str):
@@ -439,7 +439,7 @@ def clear_hold(services: Any, body: dict[str, Any], now: dt.datetime) -> tuple[i
     fields: dict[str, str] = {}
     account_ref = _ref(body, "account_ref", fields)
     kind = body.get("kind")
-    if kind not in API_HOLD_KINDS:
+    if not isinstance(kind, str) or kind not in API_HOLD_KINDS:
         fields["kind"] = "one of " + ", ".join(sorted(API_HOLD_KINDS))
     if fields:
         return 422, {"error": "invalid hold", "fields": fields}
@@ -468,6 +468,8 @@ async def events_get(request: Request) -> Response:
         return _unauthorised()
     try:
         after = int(request.query_params.get("after", "0") or 0)
+        if not 0 <= after < 2**62:
+            raise ValueError("after out of range")
         limit = int(request.query_params.get("limit", "100") or 100)
     except ValueError:
         return _error(400, {"error": "after and limit must be whole numbers"})

@@ -80,6 +80,13 @@ class Settings:
         }
 
 
+def creditor_contact(behaviour: Mapping[str, Any], profile: str | None) -> str:
+    """How a customer of ``profile`` reaches the creditor: the profile's ``contact``, else
+    the top-level ``creditor_contact`` (HELP answers, notices, who-is-this; US-26, CN-05)."""
+    prof = (behaviour.get("profiles") or {}).get(profile or "", {}) or {}
+    return str(prof.get("contact") or behaviour.get("creditor_contact", ""))
+
+
 def load_behaviour(path: str | os.PathLike[str] | None = None) -> tuple[dict[str, Any], str]:
     """Read the behaviour file: ``path``, else ``$DULY_CONFIG``, else ``./config.toml``,
     else the repository's ``config.toml``. Returns (mapping, path used).

@@ -51,7 +51,6 @@ Config ``[reminders]``: ``reminder_time`` (``"HH:MM"`` local, default ``"10:00"`
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import logging
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
@@ -62,6 +61,8 @@ from sqlalchemy.orm import Session
 
 from bot import dialogs, templates
 from bot.dialogs.engine import format_date
+from bot import disclosures
+from duly.config import creditor_contact
 from bot.money import format_money
 from runner import outbound
 from runner.events import record_event
@@ -137,18 +138,10 @@ def _conversation(s: Session, account: Account, conversation_id: int | None) -> 
 
 def _submit(s: Session, conv: Conversation, body: str, *, kind: str, now: dt.datetime,
             transport: str, account_id: int, template: str, behaviour: Any = None) -> Any:
-    """``runner.outbound.submit`` with the arguments its current signature takes."""
-    params = inspect.signature(outbound.submit).parameters
-    kw: dict[str, Any] = {"kind": kind, "sender": "system", "now": now, "transport": transport}
-    if "behaviour" in params and behaviour is not None:
-        kw["behaviour"] = behaviour
-    if "account_id" in params:
-        kw["account_id"] = account_id
-    if "template" in params:
-        kw["template"] = template
-    if "approved" in params:
-        kw["approved"] = True  # shipped/published script templates are approved
-    return outbound.submit(s, conv, body, **kw)
+    """A reminder or follow-up through the one send path (``approved``: a template of the
+    published, approved script revision)."""
+    return outbound.submit(s, conv, body, kind=kind, sender="system", now=now, transport=transport,
+                           account_id=account_id, template=template, approved=True, behaviour=behaviour)
 
 
 def _marker(s: Session, account: Account, step: str, due: dt.date) -> CadenceSend | None:
@@ -176,11 +169,13 @@ def _send(s: Session, settings: Any, scripts: _Scripts, marker: CadenceSend, acc
     script = scripts.for_conv(conv, template)
     params = {
         "name": account.name, "creditor": account.creditor or "",
-        "contact": str(settings.behaviour.get("creditor_contact", "")),
+        "contact": creditor_contact(settings.behaviour, account.profile),
         "amount": format_money(amount_minor, account.currency, lang),
         "date": format_date(due, lang),
     }
     body = templates.render(script, template, lang, params)
+    profile = (settings.behaviour.get("profiles") or {}).get(account.profile, {})
+    body = disclosures.with_disclosure(body, profile, lang, kind)  # US-14
     transport = "console" if getattr(settings, "transport", "console") == "console" else "rest"
     out = _submit(s, conv, body, kind=kind, now=now, transport=transport, account_id=account.id,
                   template=template, behaviour=getattr(settings, "behaviour", None))

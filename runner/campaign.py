@@ -83,7 +83,6 @@ decided in ``submit`` now and again at dispatch by the worker).
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import logging
 import re
 import secrets
@@ -96,6 +95,7 @@ from sqlalchemy import Date, and_, case, exists, func, literal, select, text, un
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import dialogs
+from duly.config import creditor_contact
 from bot import templates as tpl
 from bot.dialogs.engine import format_date
 from bot.dialogs.script import DEBT_PARAMS
@@ -496,26 +496,13 @@ def _insert_planned(s: Session, sel: Any, now: dt.datetime, lo: int, hi: int) ->
 
 # --- materialise -------------------------------------------------------------------------
 
-_SUBMIT_PARAMS = frozenset(inspect.signature(outbound.submit).parameters)
-
-
 def _submit(s: Session, conv: Conversation, body: str, *, account_id: int, template: str,
             now: dt.datetime, transport: str, behaviour: Mapping[str, Any]) -> Any:
-    """``runner.outbound.submit`` for a cadence text (kind ``notice``, sender ``system``),
-    passing ``account_id``/``template``/``approved``/``behaviour`` where the send path
-    takes them (``approved=True``: the text is a template of the published, approved
-    script revision). Returns ``(Outbound, account_id_was_passed)``."""
-    extra: dict[str, Any] = {}
-    if "behaviour" in _SUBMIT_PARAMS:
-        extra["behaviour"] = behaviour
-    if "account_id" in _SUBMIT_PARAMS:
-        extra["account_id"] = account_id
-    if "template" in _SUBMIT_PARAMS:
-        extra["template"] = template
-    if "approved" in _SUBMIT_PARAMS:
-        extra["approved"] = True
-    return outbound.submit(s, conv, body, kind="notice", sender="system", now=now,
-                           transport=transport, **extra), bool(extra.get("account_id"))
+    """``runner.outbound.submit`` for a cadence text (kind ``notice``, sender ``system``;
+    ``approved``: a template of the published, approved script revision)."""
+    return outbound.submit(s, conv, body, kind="notice", sender="system", now=now, transport=transport,
+                           account_id=account_id, template=template, approved=True,
+                           behaviour=behaviour)
 
 
 def _conversations(s: Session, phones: Iterable[str], ours: str, now: dt.datetime) -> dict[str, Conversation]:
@@ -548,7 +535,7 @@ def _params(a: Any, lang: str, now: dt.datetime, behaviour: Mapping[str, Any]) -
     deadline = a.due_date if a.due_date is not None and a.due_date > today else today + dt.timedelta(days=days)
     return {
         "name": a.name, "creditor": a.creditor or "",
-        "contact": str(behaviour.get("creditor_contact", "")),
+        "contact": creditor_contact(behaviour, a.profile),
         "past_due": format_money(a.past_due_minor, a.currency, lang),
         "minimum_due": format_money(a.minimum_due_minor or 0, a.currency, lang),
         "balance": format_money(a.balance_minor, a.currency, lang),
@@ -582,7 +569,6 @@ def _materialise(s: Session, rows: list[Any], script: Any, cadences: Mapping[str
     link_base, ttl = str(pay.get("link_base", "")), int(pay.get("link_ttl_hours", 72))
     updates: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
-    account_ids: list[dict[str, Any]] = []
     for r in rows:
         st = next((x for x in cadences[r.profile].steps if x.name == r.step), None) \
             if r.profile in cadences else None
@@ -601,10 +587,8 @@ def _materialise(s: Session, rows: list[Any], script: Any, cadences: Mapping[str
                           "expires_at": now + dt.timedelta(hours=ttl)})
             params["pay_link"] = link_base + token
         body = tpl.render(script, st.template, lang, params)
-        out, took_account = _submit(s, convs[r.e164], body, account_id=r.id, template=st.template,
-                                    now=now, transport=transport, behaviour=b)
-        if not took_account:
-            account_ids.append({"id": out.message_id, "account_id": r.id})
+        out = _submit(s, convs[r.e164], body, account_id=r.id, template=st.template,
+                      now=now, transport=transport, behaviour=b)
         if out.verdict.action == "refuse":
             updates.append({"id": r.cs_id, "status": "held", "rule": out.verdict.rule,
                             "message_id": out.message_id})
@@ -617,9 +601,6 @@ def _materialise(s: Session, rows: list[Any], script: Any, cadences: Mapping[str
             emit(PlanItem(r.account_ref, r.step, st.template, "queued", None, local, out.message_id))
     if links:
         s.execute(PaymentLink.__table__.insert(), links)
-    if account_ids:  # the send path does not take account_id yet: set it on the stored rows
-        from storage.models import Message
-        s.execute(update(Message), account_ids)
     for key in ({"id", "status", "rule"}, {"id", "status", "rule", "message_id"}):
         group = [u for u in updates if set(u) == key]
         if group:
@@ -708,9 +689,9 @@ def plan(sessions: sessionmaker[Session], settings: Any, now: dt.datetime, *, dr
             report.batches += 1
             if progress is not None:
                 progress(hi - lo_id + 1, total)
-    log.info("campaign %s: %d due, %d queued (%d deferred), %d held %s",
-             "dry run" if dry_run else "run", report.due, report.queued, report.deferred,
-             report.held_total, dict(report.held))
+    say = log.info if report.due or report.held_total else log.debug  # quiet when idle
+    say("campaign %s: %d due, %d queued (%d deferred), %d held %s", "dry run" if dry_run else "run",
+        report.due, report.queued, report.deferred, report.held_total, dict(report.held))
     return report
 
 

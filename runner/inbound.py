@@ -25,7 +25,7 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -33,11 +33,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import actions as A
-from bot import dialogs, gate, identity, intents, templates
+from bot import dialogs, disclosures, gate, identity, intents, templates
 from bot.phones import timezone_candidates
 from bot.types import (AccountFacts, AgentAction, ConversationState, Facts, InboundMessage,
                        InboundText, TimerFired)
-from duly.config import Settings
+from duly.config import Settings, creditor_contact
 from runner import outbound
 from runner.outbound import STATUS_RANK, mask_phone
 from runner.events import record_event
@@ -308,7 +308,7 @@ class Runner:
                 balance_minor=a.balance_minor, past_due_minor=a.past_due_minor,
                 minimum_due_minor=a.minimum_due_minor or 0, dpd=dpd, due_date=a.due_date,
                 timezone=tz, language=a.language or "en", creditor=a.creditor or "",
-                creditor_contact=str(profile.get("contact") or self.settings.behaviour.get("creditor_contact", "")),
+                creditor_contact=creditor_contact(self.settings.behaviour, a.profile),
                 profile=a.profile, identity_required=bool(profile.get("identity_check", False)),
                 identity_confirmed=a.account_ref in confirmed,
                 holds=tuple(k for aid, k in holds_rows if aid == a.id or aid is None)))
@@ -432,6 +432,8 @@ class Runner:
             if isinstance(act, A.Reply):
                 params = {**act.params, **extra_params}
                 body = templates.render(script, act.template, act.lang, params)
+                body = disclosures.with_disclosure(body, self._profile_of(conv, accounts, chosen), act.lang,
+                                                   act.kind)  # US-14
                 outbound.submit(s, conv, body, kind=act.kind, sender="bot", now=now,
                                 transport=self._transport_name(), in_reply_to=in_reply_to,
                                 behaviour=self.settings.behaviour)
@@ -559,6 +561,14 @@ class Runner:
                                detail=_jsonable(dict(act.detail))))
             else:  # an action this runner does not know is a bug, never a silent drop
                 raise TypeError(f"unknown action {act!r}")
+
+    def _profile_of(self, conv: Conversation, accounts: list[Account], chosen: Account | None) -> Mapping[str, Any]:
+        """The jurisdiction profile a reply speaks under: the chosen account's, else the
+        phone's single account's, else the configured default."""
+        acct = chosen or (accounts[0] if len(accounts) == 1 else None)
+        profiles = self.settings.behaviour.get("profiles", {}) or {}
+        name = acct.profile if acct is not None else str(self.settings.behaviour.get("default_profile", ""))
+        return profiles.get(name, {}) or {}
 
     def _flag(self, s: Session, conv: Conversation, name: str, now: dt.datetime) -> None:
         exists = s.scalar(select(Flag.id).where(Flag.conversation_id == conv.id, Flag.name == name))

@@ -155,12 +155,14 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
     # Accounts on the phone (one query), the chosen one first.
     accts = session.execute(
         select(Account.id, Account.account_ref, Account.profile, Account.timezone, Account.state,
-               Account.country)
+               Account.country, Account.balance_minor, Account.past_due_minor, Account.delinquent_since)
         .join(Phone, Phone.account_id == Account.id).where(Phone.e164 == phone)
         .order_by(Account.id)).all()
     if acct_id is not None and not any(a.id == acct_id for a in accts):
         extra = session.execute(select(Account.id, Account.account_ref, Account.profile, Account.timezone,
-                                       Account.state, Account.country).where(Account.id == acct_id)).all()
+                                       Account.state, Account.country, Account.balance_minor,
+                                       Account.past_due_minor, Account.delinquent_since)
+                                .where(Account.id == acct_id)).all()
         accts = list(extra) + list(accts)
     relevant = [a for a in accts if a.id == acct_id] if acct_id is not None else list(accts)
     default_profile = str(b.get("default_profile", "us_first_party"))
@@ -277,6 +279,8 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
         replies_follow_hours=bool(conf.get("replies_follow_hours", False)),
         consent=consent > 0,
         undeliverable=flags[1] > 0,
+        debt_cleared=bool(relevant) and all(
+            a.past_due_minor <= 0 or a.balance_minor <= 0 or a.delinquent_since is None for a in relevant),
         sender_paused_until=paused,
         recent_initiated=recent,
         caps=tuple(caps),

@@ -50,6 +50,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.money import from_minor
+from storage.accounts import MAX_MINOR
 from runner.events import record_event
 from storage.models import Account, Decision, Instalment, Payment, Plan, Promise
 
@@ -133,6 +134,8 @@ def apply_payment(session: Session, *, account_ref: str, amount_minor: int, paid
     """
     if amount_minor <= 0:
         raise PaymentError("amount must be greater than zero")
+    if amount_minor > MAX_MINOR:
+        raise PaymentError("amount is larger than any account Duly holds")
     acct = _lock_account(session, account_ref=account_ref)
     if acct is None:
         raise PaymentError(f"unknown account_ref {account_ref!r}", 404)

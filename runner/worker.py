@@ -533,11 +533,13 @@ class Worker:
                     continue
                 validity = getattr(verdict, "validity_seconds", None)
                 m.status, m.updated_at = "sending", now
+                m.sent_at = now  # leaves now: the caps of the next rows in this batch count it
                 m.attempts = (m.attempts or 0) + 1
                 if m.transport in (None, "twiml"):
                     m.transport = getattr(self.transport, "name", None) or "rest"
                 claimed.append(_Claimed(m.id, m.to_number, m.from_number, m.body, sender,
                                         int(validity) if validity is not None else None))
+                s.flush()
         return claimed, last
 
     def _cn_account(self, s: Session, m: Message) -> bool:

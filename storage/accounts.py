@@ -116,6 +116,11 @@ def currency_exponent(currency: str) -> int:
     return money.exponent(currency)
 
 
+#: The largest amount Duly stores, in minor units (far above any consumer debt; well
+#: inside a 64-bit column on every database).
+MAX_MINOR = 10**15
+
+
 def parse_money(text: str, currency: str) -> int:
     """A major-unit decimal string → integer minor units of ``currency``, exactly.
 
@@ -137,7 +142,10 @@ def parse_money(text: str, currency: str) -> int:
         value = Decimal(s.replace(",", ""))
     except InvalidOperation as exc:  # pragma: no cover - regex guards this
         raise ValueError(f"not an amount {text!r}") from exc
-    return int(value.scaleb(exp))
+    minor = int(value.scaleb(exp))
+    if minor > MAX_MINOR:
+        raise ValueError(f"{text!r} is larger than any account Duly holds")
+    return minor
 
 
 def normalise_identity(value: str) -> str:
@@ -334,6 +342,11 @@ def _validate(raw: Mapping[str, Any], *, default_region: str, default_currency: 
     past_due = money("past_due")
     minimum_due = money("minimum_due")
     if balance is not None:
+        # G-02: the ledger's amounts must agree before Duly states any of them
+        if past_due is not None and past_due > balance:
+            problems.append("past_due: larger than the balance")
+        if minimum_due is not None and minimum_due > balance:
+            problems.append("minimum_due: larger than the balance")
         values["balance_minor"] = balance
         values["past_due_minor"] = past_due if past_due is not None else balance
     if minimum_due is not None:

@@ -46,7 +46,7 @@ def test_api_accounts_malformed_json_is_400(duly):
 
 
 def test_api_accounts_upsert_and_counts(duly):
-    r = duly.http.post("/api/accounts", json=[_good(), _good("A-2", "555-555-0102", balance=80)],
+    r = duly.http.post("/api/accounts", json=[_good(), _good("A-2", "555-555-0102", balance=80, past_due="80")],
                        headers=AUTH)
     assert r.status_code == 200, r.text
     assert r.json() == {"created": 2, "updated": 0, "errors": []}
@@ -67,7 +67,7 @@ def test_api_accounts_bad_rows_named_good_rows_kept(duly):
         {"account_ref": "BAD-MISSING", "name": "x"},
         "not an object",
         _good("BAD-TYPE", balance=[1, 2]),
-        _good("OK-2", "555-555-0109", balance=99.5),  # an exact float is accepted
+        _good("OK-2", "555-555-0109", balance=99.5, past_due="99.50"),  # an exact float is accepted
     ]
     r = duly.http.post("/api/accounts", json=rows, headers=AUTH)
     assert r.status_code == 422, r.text
