@@ -168,7 +168,7 @@ def _send(s: Session, settings: Any, scripts: _Scripts, marker: CadenceSend, acc
     lang = (conv.slots or {}).get("lang") or conv.language or account.language or "en"
     script = scripts.for_conv(conv, template)
     params = {
-        "name": account.name, "creditor": account.creditor or "",
+        "name": account.name, "creditor": account.creditor or str(settings.behaviour.get("creditor_name", "")),
         "contact": creditor_contact(settings.behaviour, account.profile),
         "amount": format_money(amount_minor, account.currency, lang),
         "date": format_date(due, lang),

@@ -82,6 +82,7 @@ decided in ``submit`` now and again at dispatch by the worker).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import re
@@ -534,10 +535,11 @@ def _params(a: Any, lang: str, now: dt.datetime, behaviour: Mapping[str, Any]) -
     days = int((behaviour.get("dialog") or {}).get("notice_deadline_days", 7))
     deadline = a.due_date if a.due_date is not None and a.due_date > today else today + dt.timedelta(days=days)
     return {
-        "name": a.name, "creditor": a.creditor or "",
+        "name": a.name, "creditor": a.creditor or str(behaviour.get("creditor_name", "")),
         "contact": creditor_contact(behaviour, a.profile),
         "past_due": format_money(a.past_due_minor, a.currency, lang),
-        "minimum_due": format_money(a.minimum_due_minor or 0, a.currency, lang),
+        # G-02: no minimum due is stated that the ledger never gave
+        "minimum_due": format_money(a.minimum_due_minor, a.currency, lang) if a.minimum_due_minor else "",
         "balance": format_money(a.balance_minor, a.currency, lang),
         "deadline": format_date(deadline, lang),
     }
@@ -558,6 +560,27 @@ def _planned_rows(s: Session, lo: int, hi: int) -> list[Any]:
         .order_by(CadenceSend.id)).all()
 
 
+def _supersede(s: Session, account_ids: list[int], now: dt.datetime) -> None:
+    """An earlier cadence text still waiting (deferred by the hours or a cap) is refused
+    when the next step is queued for the same account: its amounts and deadline are stale,
+    and two dunning texts must not go out in a burst (US-20). Logged per message (G-03)."""
+    if not account_ids:
+        return
+    from storage.models import Decision, Message
+
+    waiting = s.execute(select(Message.id, Message.conversation_id, Message.account_id).where(
+        Message.direction == "outbound", Message.kind == "notice", Message.account_id.in_(account_ids),
+        Message.status.in_(("deferred", "pending")))).all()
+    if not waiting:
+        return
+    s.execute(update(Message).where(Message.id.in_([w.id for w in waiting]))
+              .values(status="refused", updated_at=now))
+    s.execute(Decision.__table__.insert(), [
+        {"conversation_id": w.conversation_id, "message_id": w.id, "account_id": w.account_id,
+         "rule": "cadence:superseded", "verdict": "refuse", "actor": "gate", "created_at": now,
+         "detail": {"reason": "the next cadence step replaces it"}} for w in waiting])
+
+
 def _materialise(s: Session, rows: list[Any], script: Any, cadences: Mapping[str, ProfileCadence],
                  settings: Any, now: dt.datetime, report: PlanReport,
                  emit: Callable[[PlanItem], None]) -> None:
@@ -569,6 +592,7 @@ def _materialise(s: Session, rows: list[Any], script: Any, cadences: Mapping[str
     link_base, ttl = str(pay.get("link_base", "")), int(pay.get("link_ttl_hours", 72))
     updates: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
+    _supersede(s, [r.id for r in rows], now)
     for r in rows:
         st = next((x for x in cadences[r.profile].steps if x.name == r.step), None) \
             if r.profile in cadences else None
@@ -621,8 +645,9 @@ def plan(sessions: sessionmaker[Session], settings: Any, now: dt.datetime, *, dr
         ``[profiles]``, ``script``, ``creditor_contact``, ``[payments]``, ``[demo]``).
     now: aware datetime (raises ``ValueError`` when naive); DPD is counted in each
         account's zone as of ``now``.
-    dry_run: plan in SELECTs only and roll back: nothing is written; items come out with
-        status ``would_queue`` or ``held`` (with the eligibility rule).
+    dry_run: the real run in a transaction that is rolled back, so the gate answers as it
+        would (consent, hours, caps, content) and nothing is written; items come out with
+        status ``would_queue`` or ``held`` (with the rule that held them).
     progress: called after each batch with ``(ids_done, ids_total)`` — the share of the
         accounts' id span walked so far.
     on_item: called with every :class:`PlanItem` (the CLI prints them); the report keeps
@@ -670,7 +695,18 @@ def plan(sessions: sessionmaker[Session], settings: Any, now: dt.datetime, *, dr
                     # compiling it costs ~1.7 s per batch and saves nothing at this size.
                     s.execute(text("SET LOCAL jit = off"))
                 if dry_run:
-                    _dry_batch(s, cadences, clock, lo, hi, now, report, emit)
+                    # The dry run is the real run, rolled back: the gate (consent, hours,
+                    # caps, content) answers exactly as it would, and nothing is written.
+                    def dry_emit(item: PlanItem) -> None:
+                        emit(dataclasses.replace(item, status="would_queue", message_id=None)
+                             if item.status == "queued" else dataclasses.replace(item, message_id=None))
+
+                    _planned, held = _insert_planned(
+                        s, _due_select(cadences, clock, lo, hi, skip_recorded=False), now, lo, hi)
+                    _report_held(s, held, now, report, dry_emit)
+                    rows = _planned_rows(s, lo, hi)
+                    report.due += len(rows)
+                    _materialise(s, rows, script, cadences, settings, now, report, dry_emit)
                     s.rollback()
                 else:
                     planned, held = _insert_planned(
@@ -709,22 +745,3 @@ def _report_held(s: Session, held: list[tuple[int, str, str]], now: dt.datetime,
         emit(PlanItem(a.account_ref, step, "", "held", rule, _local(now, a.timezone).isoformat(timespec="minutes")))
 
 
-def _dry_batch(s: Session, cadences: Mapping[str, ProfileCadence], clock: _Clock, lo: int, hi: int,
-               now: dt.datetime, report: PlanReport, emit: Callable[[PlanItem], None]) -> None:
-    """The dry run of one batch: the plan's SELECT (steps already recorded left out), no write."""
-    templates = {(pc.profile, st.name): st.template for pc in cadences.values() for st in pc.steps}
-    due = _due_select(cadences, clock, lo, hi).subquery("d")
-    rows = s.execute(select(Account.account_ref, Account.timezone, due.c.step, due.c.status, due.c.rule,
-                            due.c.profile)
-                     .select_from(due).join(Account, Account.id == due.c.account_id)
-                     .order_by(Account.id)).all()
-    for r in rows:
-        report.due += 1
-        local = _local(now, r.timezone).isoformat(timespec="minutes")
-        template = templates.get((r.profile, r.step), "")
-        if r.status == "held":
-            report.held[r.rule] += 1
-            emit(PlanItem(r.account_ref, r.step, template, "held", r.rule, local))
-        else:
-            report.queued += 1
-            emit(PlanItem(r.account_ref, r.step, template, "would_queue", None, local))

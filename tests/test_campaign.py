@@ -227,7 +227,7 @@ def test_dry_run_writes_nothing_and_prints_held_rules(session_factory):
     report = plan(session_factory, SETTINGS, NOW, dry_run=True)
     assert counts(session_factory) == before
     assert {(i.account_ref, i.step, i.status, i.rule, i.template) for i in report.items} == {
-        ("DR1", "dpd15", "would_queue", None, "cadence_dpd15"), ("DR2", "dpd30", "held", "US-18", "cadence_dpd30")}
+        ("DR1", "dpd15", "would_queue", None, "cadence_dpd15"), ("DR2", "dpd30", "held", "US-18", "")}
     assert report.items[0].local_time.startswith("2026-12-01T11:00")
 
 

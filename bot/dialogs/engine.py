@@ -213,7 +213,8 @@ class _Step:
             p.update(
                 name=acct.name, creditor=acct.creditor, contact=acct.creditor_contact,
                 past_due=format_money(acct.past_due_minor, cur, self.lang),
-                minimum_due=format_money(acct.minimum_due_minor, cur, self.lang),
+                # G-02: no minimum due is stated that the ledger never gave
+                minimum_due=format_money(acct.minimum_due_minor, cur, self.lang) if acct.minimum_due_minor else "",
                 balance=format_money(acct.balance_minor, cur, self.lang),
                 deadline=format_date(self.deadline(acct), self.lang),
             )
