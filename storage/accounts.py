@@ -358,6 +358,10 @@ def _validate(raw: Mapping[str, Any], *, default_region: str, default_currency: 
         dpd_text = r["days_past_due"]
         if not re.fullmatch(r"\d{1,5}", dpd_text):
             problems.append(f"days_past_due: not a whole number of days {dpd_text!r}")
+        elif int(dpd_text) == 0:
+            # current (cured): no delinquency episode, so no cadence until a later
+            # import says it is past due again
+            values["delinquent_since"] = None
         else:
             values["delinquent_since"] = today - dt.timedelta(days=int(dpd_text))
 
@@ -498,7 +502,8 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
         has none (a profile's own ``currency`` wins over ``default_currency``).
     profiles: the config's ``[profiles]`` table (name → settings); an unknown
         profile is a bad row.
-    today: the import's date; ``delinquent_since = today - days_past_due``.
+    today: the import's date; ``delinquent_since = today - days_past_due`` (``None`` when
+        ``days_past_due`` is 0: the account is current, its cadence stops).
     progress: called with the number of rows handled so far after each row.
     commit_every: commit the session every N rows (long imports on SQLite
         otherwise hold the write lock throughout); ``None``: never commit.

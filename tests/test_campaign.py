@@ -354,3 +354,16 @@ def test_cadence_pauses_while_a_promise_to_pay_is_pending(db_url):
         with d.services.sessions() as s:
             rows = s.execute(select(CadenceSend.status, CadenceSend.rule)).all()
         assert [tuple(r) for r in rows] == [("held", "arrangement")]
+
+
+def test_reimport_with_zero_days_past_due_cures_the_account_and_stops_its_cadence(db_url):
+    from runner.campaign import plan as run_plan
+    from tests.live import Duly
+
+    with Duly(db_url) as d:
+        head = "account_ref,name,phone,balance,days_past_due,consent_source\n"
+        assert d.import_accounts(head + "CU1,Dana,(555) 555-0101,300.00,7,application\n").errors == []
+        assert run_plan(d.services.sessions, d.settings, d.clock()).queued == 1
+        assert d.import_accounts(head + "CU1,Dana,(555) 555-0101,300.00,0,application\n").updated == 1
+        later = d.clock() + dt.timedelta(days=10)
+        assert run_plan(d.services.sessions, d.settings, later).due == 0
