@@ -7,22 +7,15 @@ promise is kept, the events reach the lender's signed webhook, and the cadence s
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from starlette.applications import Starlette
-from starlette.responses import Response
-from starlette.routing import Route
-
 from tests.live import API_TOKEN, AUTH_TOKEN, PUBLIC_BASE, Duly, LiveServer, replies_in
+from tests.test_events_e2e import SECRET, receiver_app  # the lender's signed-webhook receiver
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = "cycle-secret"
 DANA = "+15555550101"
 ACCOUNTS = """account_ref,name,phone,balance,days_past_due,past_due,currency,timezone,creditor,consent_source,consent_at
 CYC-1,Dana Whitfield,(555) 555-0101,100.00,1,100.00,USD,America/New_York,Northwind Card,card application,2024-01-01T00:00:00Z
@@ -37,22 +30,10 @@ def duly_cli(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess
                           capture_output=True, text=True, timeout=180)
 
 
-def receiver(received: list, forged: list) -> Starlette:
-    async def hook(request):
-        body = await request.body()
-        want = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(request.headers.get("x-duly-signature", ""), want):
-            forged.append(body)
-            return Response(status_code=401)
-        received.append(json.loads(body))
-        return Response(status_code=204)
-    return Starlette(routes=[Route("/hook", hook, methods=["POST"])])
-
-
 def test_collection_cycle_end_to_end(db_url):
     received: list = []
     forged: list = []
-    with Duly(db_url) as d, LiveServer(receiver(received, forged)) as lender:
+    with Duly(db_url) as d, LiveServer(receiver_app(received, forged)) as lender:
         assert d.import_accounts(ACCOUNTS).errors == []
         hook_env = {"EVENTS_WEBHOOK_URL": lender.url + "/hook", "EVENTS_WEBHOOK_SECRET": SECRET}
 
