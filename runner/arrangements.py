@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, cast, exists, literal, select
@@ -245,28 +245,42 @@ def sweep(sessions: Any, settings: Any, now: dt.datetime) -> dict[str, int]:
     def past(due: dt.date, tz: str | None) -> bool:
         return _local(now, tz).date() > due + dt.timedelta(days=grace)
 
-    # --- promise reminders ------------------------------------------------------------
-    for pid, due, made, tz in prom_remind:
-        if not reminder_due(due, made, tz):
-            continue
-        with sessions() as s, s.begin():
-            p = s.get(Promise, pid, with_for_update=True)
-            acct = s.get(Account, p.account_id)
-            if p.status != "pending":
+    def load_promise(s: Session, pid: int) -> tuple[Account, int | None, int, dt.datetime, bool]:
+        p = s.get(Promise, pid, with_for_update=True)
+        return s.get(Account, p.account_id), p.conversation_id, p.amount_minor, p.created_at, p.status == "pending"
+
+    def load_instalment(s: Session, iid: int) -> tuple[Account, int | None, int, dt.datetime, bool]:
+        inst = s.get(Instalment, iid, with_for_update=True)
+        plan = s.get(Plan, inst.plan_id)
+        return (s.get(Account, plan.account_id), plan.conversation_id, inst.amount_minor, plan.created_at,
+                inst.status == "pending" and plan.status == "active")
+
+    def remind(rows: Any, load: Callable[[Session, int], Any], template: str, counter: str) -> None:
+        """One reminder the day before each due date, once (its marker), never for an
+        arrangement made the day before or later."""
+        for oid, due, made, tz in rows:
+            if not reminder_due(due, made, tz):
                 continue
-            marker = _marker(s, acct, marker_step("promise_reminder", pid), due)
-            if marker is None:
-                continue
-            if _local(p.created_at, acct.timezone).date() >= due - dt.timedelta(days=1):
-                marker.status, marker.rule = "skipped", "recent_promise"
-                counts["skipped"] += 1
-                continue
-            scripts = _Scripts(s, settings)
-            if _send(s, settings, scripts, marker, acct, p.conversation_id, "promise_reminder",
-                     "reminder", p.amount_minor, due, now):
-                counts["promise_reminders"] += 1
-            else:
-                counts["skipped"] += 1
+            with sessions() as s, s.begin():
+                acct, conversation_id, amount_minor, created_at, active = load(s, oid)
+                if not active:
+                    continue
+                marker = _marker(s, acct, marker_step(template, oid), due)
+                if marker is None:
+                    continue
+                if _local(created_at, acct.timezone).date() >= due - dt.timedelta(days=1):
+                    marker.status, marker.rule = "skipped", "recent_promise"
+                    counts["skipped"] += 1
+                    continue
+                scripts = _Scripts(s, settings)
+                if _send(s, settings, scripts, marker, acct, conversation_id, template, "reminder",
+                         amount_minor, due, now):
+                    counts[counter] += 1
+                else:
+                    counts["skipped"] += 1
+
+    remind(prom_remind, load_promise, "promise_reminder", "promise_reminders")
+    remind(inst_remind, load_instalment, "instalment_reminder", "instalment_reminders")
 
     # --- promises broken --------------------------------------------------------------
     for pid, due, tz in prom_broken:
@@ -291,30 +305,6 @@ def sweep(sessions: Any, settings: Any, now: dt.datetime) -> dict[str, int]:
             scripts = _Scripts(s, settings)
             if marker is not None and not _send(s, settings, scripts, marker, acct, p.conversation_id,
                                                 "promise_followup", "followup", p.amount_minor, due, now):
-                counts["skipped"] += 1
-
-    # --- instalment reminders -----------------------------------------------------------
-    for iid, due, made, tz in inst_remind:
-        if not reminder_due(due, made, tz):
-            continue
-        with sessions() as s, s.begin():
-            inst = s.get(Instalment, iid)
-            plan = s.get(Plan, inst.plan_id)
-            acct = s.get(Account, plan.account_id)
-            if inst.status != "pending" or plan.status != "active":
-                continue
-            marker = _marker(s, acct, marker_step("instalment_reminder", iid), due)
-            if marker is None:
-                continue
-            if _local(plan.created_at, acct.timezone).date() >= due - dt.timedelta(days=1):
-                marker.status, marker.rule = "skipped", "recent_promise"
-                counts["skipped"] += 1
-                continue
-            scripts = _Scripts(s, settings)
-            if _send(s, settings, scripts, marker, acct, plan.conversation_id, "instalment_reminder",
-                     "reminder", inst.amount_minor, due, now):
-                counts["instalment_reminders"] += 1
-            else:
                 counts["skipped"] += 1
 
     # --- instalments missed ---------------------------------------------------------------
