@@ -36,8 +36,9 @@ def inbound_form(phone: str, ours: str, body: str) -> list[tuple[str, str]]:
             ("NumSegments", "1"), ("SmsStatus", "received"), ("ApiVersion", "2010-04-01")]
 
 
-def follow(sessions, phone: str, stop: threading.Event, start_after: int) -> None:
-    """Print every outbound message to ``phone`` stored after id ``start_after``."""
+def follow(sessions, phone: str, stop: threading.Event, start_after: int, earlier_until: int = 0) -> None:
+    """Print every outbound message to ``phone`` stored after id ``start_after``; those up
+    to ``earlier_until`` (already there when the chat started) are marked as earlier."""
     from storage.models import Message
 
     last = start_after
@@ -52,10 +53,11 @@ def follow(sessions, phone: str, stop: threading.Event, start_after: int) -> Non
         for mid, body, status, kind in rows:
             last = mid
             note = "" if status in ("sent", "queued", "delivered", "pending", "sending") else f"  [{status}]"
+            who = "duly (earlier)>" if mid <= earlier_until else "duly>"
             if sys.stdout.isatty():
-                print(f"\r\033[Kduly> {body}{note}\nyou> ", end="", flush=True)
+                print(f"\r\033[K{who} {body}{note}\nyou> ", end="", flush=True)
             else:
-                print(f"duly> {body}{note}", flush=True)
+                print(f"{who} {body}{note}", flush=True)
         stop.wait(0.3)
 
 
@@ -90,10 +92,13 @@ def main(phone: str, url: str = "http://127.0.0.1:8000", to: str | None = None) 
         print("duly chat: cannot read the database; start `duly demo` (or `duly serve`) first, "
               "in this folder", file=sys.stderr)
         return 2
+    with sessions() as s:
+        earlier_until = s.scalar(select(func.max(Message.id))) or 0
+    print(f"Chatting as {e164} with {ours} at {base}. Ctrl-D or Ctrl-C to quit.", flush=True)
     stop = threading.Event()
-    t = threading.Thread(target=follow, args=(sessions, e164, stop, start_after), daemon=True)
+    t = threading.Thread(target=follow, args=(sessions, e164, stop, start_after, earlier_until), daemon=True)
     t.start()
-    print(f"Chatting as {e164} with {ours} at {base}. Ctrl-D or Ctrl-C to quit.")
+    failed = False
     try:
         with httpx.Client(timeout=20) as client:
             while True:
@@ -105,9 +110,11 @@ def main(phone: str, url: str = "http://127.0.0.1:8000", to: str | None = None) 
                     r = signed_post(client, base + WEBHOOK_PATH, signing, settings.auth_token,
                                     inbound_form(e164, ours, line))
                 except httpx.HTTPError as exc:
-                    print(f"duly chat: cannot reach {base}: {exc}", file=sys.stderr)
+                    print(f"duly chat: cannot reach {base}: {exc}", file=sys.stderr, flush=True)
+                    failed = True
                     continue
                 if r.status_code != 200:
+                    failed = True
                     print(f"duly chat: the server answered {r.status_code}: {r.text.strip()}",
                           file=sys.stderr)
                 time.sleep(0.4)
@@ -118,4 +125,4 @@ def main(phone: str, url: str = "http://127.0.0.1:8000", to: str | None = None) 
         stop.set()
         engine.dispose()
     print()
-    return 0
+    return 1 if failed else 0

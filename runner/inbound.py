@@ -459,6 +459,8 @@ class Runner:
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, rule="US-05",
                                verdict="record", actor="bot", created_at=now,
                                detail={"opt_out": sorted(act.channels), "scope": act.scope}))
+                if "sms" in act.channels:
+                    self._cancel_waiting(s, conv, now)
                 record_event(s, "opt_out", account_id=conv.account_id, conversation_id=conv.id, now=now,
                              payload={"phone": conv.customer_phone, "channels": sorted(act.channels),
                                       "scope": act.scope})
@@ -562,6 +564,20 @@ class Runner:
                                detail=_jsonable(dict(act.detail))))
             else:  # an action this runner does not know is a bug, never a silent drop
                 raise TypeError(f"unknown action {act!r}")
+
+    def _cancel_waiting(self, s: Session, conv: Conversation, now: dt.datetime) -> None:
+        """US-05/US-07: texts Duly started that still wait (deferred by the hours, a cap, a
+        pause) are refused at the opt-out, not merely held: a later START does not
+        release dunning queued before the customer said stop."""
+        waiting = s.execute(select(Message.id, Message.conversation_id, Message.account_id).where(
+            Message.direction == "outbound", Message.to_number == conv.customer_phone,
+            Message.status.in_(("deferred", "pending")), Message.in_reply_to_id.is_(None),
+            Message.kind.in_(tuple(gate.INITIATED_KINDS)))).all()
+        for w in waiting:
+            s.execute(update(Message).where(Message.id == w.id).values(status="refused", updated_at=now))
+            s.add(Decision(conversation_id=w.conversation_id, message_id=w.id, account_id=w.account_id,
+                           rule="US-05", verdict="refuse", actor="gate", created_at=now,
+                           detail={"reason": "the customer opted out while it waited"}))
 
     def _profile_of(self, conv: Conversation, accounts: list[Account], chosen: Account | None) -> Mapping[str, Any]:
         """The jurisdiction profile a reply speaks under: the chosen account's, else the

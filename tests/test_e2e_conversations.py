@@ -240,3 +240,24 @@ def test_keyword_reply_follows_the_account_language(duly):
     say(duly, "退订", frm=FANG)
     replies = say(duly, "START", frm=FANG)
     assert replies and re.search(r"[\u4e00-\u9fff]", replies[0]), replies
+
+
+def test_US_05_opt_out_refuses_dunning_still_waiting_and_start_does_not_release_it(duly):
+    from runner import outbound
+    from storage.models import Consent, Conversation
+
+    say(duly, "hi")
+    with duly.services.sessions() as s, s.begin():  # US-10: the number gave consent
+        s.add(Consent(phone=DANA, channel="sms", source="card application",
+                      consented_at=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)))
+    duly.clock.now = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.timezone.utc)   # 22:00 New York
+    with duly.services.sessions() as s, s.begin():
+        conv = s.scalar(select(Conversation).where(Conversation.customer_phone == DANA))
+        out = outbound.submit(s, conv, "Hi Dana, this is Northwind Card. $312.50 is past due. Reply STOP to opt out.",
+                              kind="notice", sender="system", now=duly.clock(), transport="console",
+                              approved=True, behaviour=duly.settings.behaviour)
+    assert out.status == "deferred"
+    say(duly, "STOP")
+    say(duly, "START")
+    with duly.services.sessions() as s:
+        assert s.get(Message, out.message_id).status == "refused"
