@@ -568,8 +568,10 @@ def _supersede(s: Session, account_ids: list[int], now: dt.datetime) -> None:
         return
     from storage.models import Decision, Message
 
+    earlier_steps = select(CadenceSend.message_id).where(CadenceSend.account_id.in_(account_ids),
+                                                         CadenceSend.message_id.is_not(None))
     waiting = s.execute(select(Message.id, Message.conversation_id, Message.account_id).where(
-        Message.direction == "outbound", Message.kind == "notice", Message.account_id.in_(account_ids),
+        Message.id.in_(earlier_steps), Message.direction == "outbound",
         Message.status.in_(("deferred", "pending")))).all()
     if not waiting:
         return
