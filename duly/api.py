@@ -104,8 +104,6 @@ def conversation_view(sessions: Any, phone: str) -> dict[str, Any] | None:
                              .order_by(Message.id)).all()
         opted = s.scalars(select(OptOut.channel).where(OptOut.phone == phone,
                                                        OptOut.revoked_at.is_(None))).all()
-        currency = {a.id: a.currency for a in s.scalars(select(Account).where(
-            Account.id.in_(account_ids or [-1])))}
         promises = s.scalars(select(Promise).where(
             (Promise.conversation_id.in_(conv_ids or [-1])) | (Promise.account_id.in_(account_ids or [-1])))
             .order_by(Promise.id)).all()
@@ -399,15 +397,21 @@ def _json_route(fn: Any) -> Any:
 
 # --- holds ---------------------------------------------------------------------------------
 
-def set_hold(services: Any, body: dict[str, Any], now: dt.datetime) -> tuple[int, dict[str, Any]]:
-    """``POST /api/holds``; returns ``(status, answer)``."""
-    from runner.events import record_event
-
+def _hold_request(body: dict[str, Any]) -> tuple[Any, Any, dict[str, str]]:
+    """``(account_ref, kind, problems by field)`` of a holds request body."""
     fields: dict[str, str] = {}
     account_ref = _ref(body, "account_ref", fields)
     kind = body.get("kind")
     if not isinstance(kind, str) or kind not in API_HOLD_KINDS:
         fields["kind"] = "one of " + ", ".join(sorted(API_HOLD_KINDS))
+    return account_ref, kind, fields
+
+
+def set_hold(services: Any, body: dict[str, Any], now: dt.datetime) -> tuple[int, dict[str, Any]]:
+    """``POST /api/holds``; returns ``(status, answer)``."""
+    from runner.events import record_event
+
+    account_ref, kind, fields = _hold_request(body)
     note = body.get("note")
     if note is not None and not isinstance(note, str):
         fields["note"] = "expected a string"
@@ -436,11 +440,7 @@ def clear_hold(services: Any, body: dict[str, Any], now: dt.datetime) -> tuple[i
     """``POST /api/holds/clear``; returns ``(status, answer)``."""
     from runner.events import record_event
 
-    fields: dict[str, str] = {}
-    account_ref = _ref(body, "account_ref", fields)
-    kind = body.get("kind")
-    if not isinstance(kind, str) or kind not in API_HOLD_KINDS:
-        fields["kind"] = "one of " + ", ".join(sorted(API_HOLD_KINDS))
+    account_ref, kind, fields = _hold_request(body)
     if fields:
         return 422, {"error": "invalid hold", "fields": fields}
     with services.sessions() as s, s.begin():

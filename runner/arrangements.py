@@ -55,7 +55,7 @@ import logging
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, cast, exists, literal, select
+from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 

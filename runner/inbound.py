@@ -19,7 +19,6 @@ sweep, :meth:`Runner.repair`) processes; nothing a customer sent is lost.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 import secrets
@@ -623,7 +622,7 @@ class Runner:
                     self._drain_locked(conv_id)
                     continue
                 with self.sessions() as s, s.begin():
-                    conv = storage_db.lock_conversation(s, conv_id)
+                    storage_db.lock_conversation(s, conv_id)  # serialise with the conversation's step
                     now = self.clock()
                     rows = s.scalars(select(Message).where(
                         Message.in_reply_to_id == inbound_id, Message.direction == "outbound",

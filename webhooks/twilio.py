@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 from xml.sax.saxutils import escape, quoteattr
 
