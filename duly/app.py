@@ -109,13 +109,20 @@ def create_app(services: Services | None = None, **kwargs: Any) -> Starlette:
             return PlainTextResponse("temporarily unavailable\n", status_code=503)
         return JSONResponse({"error": "internal error"}, status_code=500)
 
+    from console.app import Console
+    from duly.metrics import make_endpoint as make_metrics
+
+    console = Console(services)
     routes = [
         *twilio_hooks.routes(services),
         Route("/healthz", healthz, methods=["GET"]),
         *api.routes(),
+        *console.routes(),
+        Route("/metrics", make_metrics(services), methods=["GET"]),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: on_http_error, Exception: on_error})
     app.state.services = services
+    app.state.console = console
     return app
 
 

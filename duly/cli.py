@@ -43,7 +43,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app()
     uvicorn.run(app, host=host, port=port, proxy_headers=True,
                 forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-                log_level=os.environ.get("LOG_LEVEL", "info").lower(), access_log=False)
+                log_level=os.environ.get("LOG_LEVEL", "info").lower(), access_log=False,
+                timeout_graceful_shutdown=10)   # open console streams must not hold a deploy
     return 0
 
 
@@ -169,6 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     ag.add_argument("--state", help="state the bot resumes in after handback (default: the menu)")
     ag.add_argument("--agent", default=os.environ.get("USER", "agent"), help="who acts (audit log)")
     ag.set_defaults(func=cmd_agent)
+
+    from duly import users_cli  # `duly users add EMAIL --role agent|admin`
+
+    users_cli.add_parser(sub)
 
     sc = sub.add_parser("scripts", help="dialog scripts")
     sc.add_argument("action", choices=["validate", "publish", "export"])

@@ -36,6 +36,7 @@ def main(port: int = 8000, host: str = "127.0.0.1") -> int:
 
     settings = load_settings()
     created, updated, errors = prepare(settings)
+    logins = demo_users(settings)
     ours = settings.behaviour.get("demo", {}).get("our_number", "+15555550100")
     print(f"""
 Duly demo — database {settings.database_url}, console transport (nothing leaves this machine).
@@ -49,13 +50,42 @@ Talk to the bot from another terminal in this folder (same virtualenv), as a cus
 Try: hi · pay · plan · I can pay $50 on friday · 下周五还 · talk to a person · STOP · START
 After a hand-off the bot stays quiet until an agent hands back:
   duly agent handback +15555550101
+Or take it over in the agent console: http://{host}:{port}/console
+  {logins}
 Start over: stop the demo, delete duly.db and run `duly demo` again.
 Duly's number: {ours}. Serving on http://{host}:{port}  (Ctrl-C stops)
 """, flush=True)
     app = create_app()
     start_worker(app.state.services)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
     return 0
+
+
+def demo_users(settings) -> str:
+    """Create (or reset) the demo's console users with fresh random passwords; returns
+    the lines to print. Local demo only: the passwords are shown once."""
+    import secrets
+
+    from console import auth
+    from runner.inbound import utcnow
+    from storage import db
+
+    engine = db.make_engine(settings.database_url)
+    sessions = db.make_sessionmaker(engine)
+    lines = []
+    try:
+        with sessions() as s, s.begin():
+            for email, role in (("agent@demo.duly", "agent"), ("admin@demo.duly", "admin")):
+                password = secrets.token_urlsafe(9)
+                user = auth.get_user(s, email)
+                if user is None:
+                    auth.create_user(s, email, role, password, utcnow())
+                else:
+                    auth.set_password(s, user, password)
+                lines.append(f"{role:5}  {email}  password {password}")
+    finally:
+        engine.dispose()
+    return "\n  ".join(lines)
 
 
 def start_worker(services) -> "threading.Thread":
@@ -68,6 +98,7 @@ def start_worker(services) -> "threading.Thread":
     from runner.worker import Worker
 
     runner = Runner(services.settings, services.sessions, transport=None)
+    runner.bus = services.runner.bus     # the console hears the worker's handoffs at once
     worker = Worker(services.settings, services.sessions, ConsoleTransport(), runner=runner)
     t = threading.Thread(target=worker.run_forever, kwargs={"poll_seconds": 2.0}, daemon=True,
                          name="duly-demo-worker")

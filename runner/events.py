@@ -9,7 +9,7 @@ a row; the worker calls :func:`deliver_due` to push rows out.
 Kinds (``EVENT_KINDS``): ``promise.made``, ``promise.kept``, ``promise.broken``,
 ``plan.agreed``, ``instalment.paid``, ``instalment.missed``, ``dispute``, ``opt_out``,
 ``wrong_number``, ``handoff``, ``cease``, ``payment.applied``, ``payment.reversed``,
-``hold.set``, ``hold.cleared``.
+``hold.set``, ``hold.cleared``, ``handoff.overdue`` (past its SLA).
 
 Webhook delivery (at least once)
 --------------------------------
@@ -52,7 +52,7 @@ log = logging.getLogger("duly.events")
 EVENT_KINDS: frozenset[str] = frozenset({
     "promise.made", "promise.kept", "promise.broken", "plan.agreed", "instalment.paid",
     "instalment.missed", "dispute", "opt_out", "wrong_number", "handoff", "cease",
-    "payment.applied", "payment.reversed", "hold.set", "hold.cleared",
+    "payment.applied", "payment.reversed", "hold.set", "hold.cleared", "handoff.overdue",
 })
 
 SIGNATURE_HEADER = "X-Duly-Signature"

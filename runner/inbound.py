@@ -32,13 +32,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import actions as A
+from bot import agent_hours
 from bot import dialogs, disclosures, gate, identity, intents, templates
 from bot.phones import timezone_candidates
 from bot.types import (AccountFacts, AgentAction, ConversationState, Facts, InboundMessage,
                        InboundText, TimerFired)
 from duly.config import Settings, creditor_contact
 from runner import outbound
-from runner.outbound import STATUS_RANK, mask_phone
+from runner.outbound import STATUS_RANK, _valid_zone, mask_phone
 from runner.events import record_event
 from bot.money import from_minor
 from storage import db as storage_db
@@ -107,6 +108,8 @@ class Runner:
         #: the worker turns this off: it sends through its own paced, classified path
         self.dispatch_enabled = True
         self.script_name = str(settings.behaviour.get("script", "default"))
+        #: live-update bus (:mod:`storage.bus`); ``None`` → nobody listens
+        self.bus: Any = None
 
     # --- 1. persist ------------------------------------------------------------------
 
@@ -162,6 +165,8 @@ class Runner:
         Returns the replies to put in the TwiML answer as ``(message_id, body)``
         pairs (empty for a duplicate, or when the bot stays silent)."""
         mid, conv_id, created = self.store_inbound(msg)
+        if created:
+            self.notify("message", conv_id)
         log.info("inbound %s from %s stored as %d%s", msg.provider_sid[:6] + "…",
                  mask_phone(msg.from_number), mid, "" if created else " (duplicate)")
         self.drain(conv_id)
@@ -176,8 +181,21 @@ class Runner:
         one transaction each. Returns how many were processed."""
         with self.locks.get(conv_id):
             done = self._drain_locked(conv_id)
+        if done:
+            self.notify("conversation", conv_id)
         self.dispatch(conv_id)
         return done
+
+    def notify(self, kind: str, conv_id: int | None) -> None:
+        """Wake the console's live views after a commit (``self.bus``, if any): ``kind``
+        is ``message``, ``conversation`` or ``handoff``. Never raises."""
+        bus = self.bus
+        if bus is None:
+            return
+        try:
+            bus.publish(kind, conv_id)
+        except Exception:
+            log.exception("bus publish failed")
 
     def _drain_locked(self, conv_id: int) -> int:
         """:meth:`drain` for a caller that holds the in-process lock already."""
@@ -388,6 +406,7 @@ class Runner:
                 s.add(Decision(conversation_id=conv.id, rule="G-01", verdict="record", actor=f"agent:{agent}",
                                created_at=now, detail={"agent_action": kind, **_jsonable(dict(data or {}))}))
                 mode = conv.mode
+        self.notify("conversation", conv_id)
         self.dispatch(conv_id)
         return mode
 
@@ -409,6 +428,7 @@ class Runner:
                 state = ConversationState(state=conv.state, slots=dict(conv.slots or {}), mode=conv.mode)
                 new_state, acts = dialogs.step(state, TimerFired(name, data or {}), script, facts, now)
                 self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=None)
+        self.notify("conversation", conv_id)
         self.dispatch(conv_id)
         return True
 
@@ -491,8 +511,13 @@ class Runner:
                 open_ = s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv.id,
                                                           Handoff.resolved_at.is_(None)))
                 if open_ is None:
-                    s.add(Handoff(conversation_id=conv.id, reason=act.reason, priority=act.priority,
-                                  created_at=now))
+                    agent_conf = self.settings.behaviour.get("agent") or {}
+                    ho = Handoff(conversation_id=conv.id, reason=act.reason, priority=act.priority,
+                                 created_at=now, sla_due_at=now + dt.timedelta(
+                                     minutes=agent_hours.sla_minutes(agent_conf, act.reason)))
+                    s.add(ho)
+                    s.flush()
+                    self._after_hours_notice(s, conv, ho, script, facts, now, in_reply_to)
                 self._flag(s, conv, f"handoff:{act.reason}", now)
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, rule="G-01",
                                verdict="record", actor="bot", created_at=now,
@@ -524,7 +549,7 @@ class Runner:
                                       "amount": str(from_minor(act.amount_minor, acct.currency)),
                                       "due_date": act.due_date.isoformat(), "source": act.source})
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, account_id=acct.id,
-                               rule="G-02", verdict="record", actor="bot", created_at=now,
+                               rule="G-02", verdict="record", actor=act.source, created_at=now,
                                detail={"promise": {"amount_minor": act.amount_minor,
                                                    "due_date": act.due_date.isoformat()}}))
             elif isinstance(act, A.RecordPlan):
@@ -540,7 +565,7 @@ class Runner:
                     s.add(Instalment(plan_id=plan.id, seq=i, due_date=due, amount_minor=amount,
                                      status="pending"))
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, account_id=acct.id,
-                               rule="G-02", verdict="record", actor="bot", created_at=now,
+                               rule="G-02", verdict="record", actor=act.source, created_at=now,
                                detail={"plan": act.kind, "instalments": len(act.instalments)}))
                 record_event(s, "plan.agreed", account_id=acct.id, conversation_id=conv.id, now=now,
                              payload={"plan_id": plan.id, "kind": act.kind, "currency": acct.currency,
@@ -563,6 +588,34 @@ class Runner:
                                detail=_jsonable(dict(act.detail))))
             else:  # an action this runner does not know is a bug, never a silent drop
                 raise TypeError(f"unknown action {act!r}")
+
+    def _after_hours_notice(self, s: Session, conv: Conversation, ho: Handoff, script: Any,
+                            facts: Facts, now: dt.datetime, in_reply_to: Message | None) -> None:
+        """G-01: a handoff made while no agent is on shift (``[agent.hours]``) tells the
+        customer once, through the gate, when a person will answer. The time is shown
+        in the customer's zone."""
+        conf = (self.settings.behaviour.get("agent") or {}).get("hours")
+        try:
+            opens = agent_hours.next_open(now, conf)
+        except (ValueError, KeyError) as exc:
+            log.warning("[agent.hours] is malformed (%s); treating agents as on shift", exc)
+            return
+        if opens is None or "agent_after_hours" not in script.templates:
+            return
+        lang = str(conv.slots.get("lang") or conv.language or "en")
+        zone = self._zone(conv, facts)
+        local = opens.astimezone(ZoneInfo(zone)) if _valid_zone(zone) else opens
+        when = (f"{dialogs.format_date(local.date(), lang)} {local:%H:%M}" if lang != "zh"
+                else f"{dialogs.format_date(local.date(), lang)}{local:%H:%M}")
+        try:
+            body = templates.render(script, "agent_after_hours", lang, {"when": when})
+        except Exception:
+            log.exception("agent_after_hours did not render")
+            return
+        outbound.submit(s, conv, body, kind="handoff_notice", sender="system", now=now,
+                        transport=self._transport_name(), in_reply_to=in_reply_to,
+                        template="agent_after_hours", approved=True, behaviour=self.settings.behaviour)
+        ho.expectation_sent_at = now
 
     def _cancel_waiting(self, s: Session, conv: Conversation, now: dt.datetime) -> None:
         """US-05/US-07: texts Duly started that still wait (deferred by the hours, a cap, a

@@ -347,7 +347,8 @@ def _detail(verdict: gate.Verdict, rec: Recipient, ctx: gate.GateContext, now: d
 def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender: str,
            now: dt.datetime, transport: str, in_reply_to: Message | None = None,
            account_id: int | None = None, template: str | None = None,
-           approved: bool | None = None, behaviour: Mapping[str, Any] | None = None) -> Outbound:
+           approved: bool | None = None, behaviour: Mapping[str, Any] | None = None,
+           rides_twiml: bool = True) -> Outbound:
     """Store an outbound message for ``conv``'s customer and decide it at the gate.
 
     kind: see :class:`bot.gate.Candidate`. sender: ``bot``, ``system`` or
@@ -363,7 +364,9 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
     is an approved template version; ``None`` → ``True`` for the bot's own script
     texts (the script revision was approved before publishing), else ``False`` and
     the text is linted (:func:`bot.lint.lint`). behaviour: the parsed config (default:
-    the config file).
+    the config file). rides_twiml: ``False`` for a reply written after the webhook was
+    answered (an agent's): it counts as a reply at the gate but goes through
+    ``transport``.
 
     Returns :class:`Outbound`. The caller commits; nothing is sent here. A ``defer``
     stores status ``deferred`` with ``not_before``; ``refuse`` stores ``refused``.
@@ -379,7 +382,7 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
     reply_via = str(b.get("reply_via", "twiml"))
     if verdict.action == "send":
         status = "pending"
-        via = "twiml" if (in_reply_to is not None and reply_via != "api") else transport
+        via = "twiml" if (in_reply_to is not None and reply_via != "api" and rides_twiml) else transport
     elif verdict.action == "defer":
         status, via = "deferred", transport
     else:
@@ -403,6 +406,20 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
         log.info("outbound %s to %s: %s (%s)", verdict.action, mask_phone(conv.customer_phone),
                  verdict.rule, verdict.reason)
     return Outbound(msg.id, status, verdict)
+
+
+def preview(session: Session, conv: Conversation, body: str, *, sender: str, now: dt.datetime,
+            in_reply: bool, account_id: int | None = None,
+            behaviour: Mapping[str, Any] | None = None) -> tuple[gate.Verdict, str]:
+    """What the gate would say if ``body`` were submitted now by ``sender`` (the
+    console's check before an agent sends): ``(verdict, local_time)`` where
+    ``local_time`` is the customer's local time now (ISO 8601). Stores nothing and
+    uses the same :func:`resolve`, lint and :func:`bot.gate.decide` as :func:`submit`."""
+    b = _behaviour(behaviour)
+    ctx, rec = resolve(session, conv, now, account_id=account_id, behaviour=b)
+    cand = _candidate(body, kind="agent" if _sender_kind(sender) == "agent" else "reply", sender=sender,
+                      in_reply=in_reply, approved=False, rec=rec)
+    return gate.decide(cand, ctx), _local_time(now, rec.primary_zone)
 
 
 def redecide(session: Session, message: Message, now: dt.datetime, *,

@@ -72,6 +72,7 @@ _FINAL_FAILURES = ("failed", "undelivered", "canceled")
 HOOKS: tuple[tuple[str, str, str], ...] = (
     ("before", "runner.campaign", "plan"),          # cadence steps due → outbound rows
     ("before", "runner.arrangements", "sweep"),     # promise/plan reminders, kept/broken
+    ("after", "runner.agents", "sla_sweep"),        # handoffs past their SLA → alert (G-01)
     ("after", "runner.events", "deliver_due"),      # signed webhooks to the lender
 )
 

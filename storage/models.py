@@ -378,7 +378,7 @@ class Flag(Base):
 
 class Handoff(Base):
     """A request for a human agent. priority 1 (highest) .. 5; open while
-    ``resolved_at IS NULL``."""
+    ``resolved_at IS NULL``; ``assigned_to`` is the agent's email once claimed."""
 
     __tablename__ = "handoffs"
 
@@ -390,6 +390,12 @@ class Handoff(Base):
     created_at: Mapped[dt.datetime] = _created()
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     assigned_to: Mapped[str | None] = mapped_column(String(255))
+    #: when the SLA for this reason runs out (``[console.sla_minutes]``), UTC
+    sla_due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: when the past-SLA alert was raised (once)
+    alerted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the customer was told when to expect a person (outside agent hours; once)
+    expectation_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class Decision(Base):
@@ -582,3 +588,75 @@ __all__ = [
     "Decision", "AppendOnlyError", "ScriptRevision", "PaymentLink", "Timer",
     "Consent", "ContactWindow", "CadenceSend", "Event", "WorkerLease", "SenderPause",
 ]
+
+
+# --- console: users, sessions, audit, notes -----------------------------------------------
+
+class User(Base):
+    """A console user. role: ``agent`` or ``admin``. ``password_hash`` is an argon2id
+    PHC string (:mod:`console.auth`). ``session_version`` is bumped by a password change
+    or a forced sign-out: every session made under an older version is refused."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True, nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    active: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[dt.datetime] = _created()
+
+
+class ConsoleSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256
+    (``token_hash``, hex) is stored. ``csrf_token`` is the synchronizer token for this
+    session. Valid while not revoked, not expired, and ``user_version`` equals the
+    user's ``session_version``."""
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True, nullable=False)
+    user_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    csrf_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[dt.datetime] = _created()
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class AuditEntry(Base):
+    """Append-only audit log of people's actions (console sign-in, take over, reply,
+    note, promise recorded, hand back, assign...). actor: the user's email (or
+    ``system``); action: a short verb such as ``take_over``; detail: JSON."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = _created()
+    actor: Mapped[str] = mapped_column(String(255), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_audit_change(mapper: Any, connection: Any, target: AuditEntry) -> None:
+    raise AppendOnlyError(f"the audit log is append-only (id={target.id})")
+
+
+class Note(Base):
+    """A private note an agent wrote on a conversation; never sent to the customer."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True,
+                                                 nullable=False)
+    author: Mapped[str] = mapped_column(String(255), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[dt.datetime] = _created()

@@ -139,3 +139,36 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     finally:
         s.rollback()
         s.close()
+
+
+# --- Redis --------------------------------------------------------------------------------
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def redis_url_for_tests() -> str:
+    """The Redis URL the suite uses (``$DULY_TEST_REDIS_URL``, default db 15 on loopback)."""
+    return os.environ.get("DULY_TEST_REDIS_URL") or DEFAULT_REDIS_URL
+
+
+def redis_problem() -> str | None:
+    """``None`` when Redis answers PING, else why not (cached for the session)."""
+    if "redis" not in _pg_status:
+        try:
+            import redis
+
+            redis.Redis.from_url(redis_url_for_tests(), socket_timeout=2, socket_connect_timeout=2).ping()
+            _pg_status["redis"] = None
+        except Exception as exc:  # noqa: BLE001
+            _pg_status["redis"] = f"Redis not available at {redis_url_for_tests()} ({exc.__class__.__name__}: {exc})"
+    return _pg_status["redis"]
+
+
+def need_redis() -> None:
+    """Skip (or fail under ``DULY_REQUIRE_SERVICES=1``) when Redis is down."""
+    problem = redis_problem()
+    if problem is None:
+        return
+    if require_services():
+        pytest.fail(problem + " and DULY_REQUIRE_SERVICES=1", pytrace=False)
+    pytest.skip(problem + "; set DULY_TEST_REDIS_URL or start redis-server")

@@ -75,7 +75,7 @@ class LiveServer:
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off",
-                                                    access_log=False))
+                                                    access_log=False, timeout_graceful_shutdown=3))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        daemon=True)
 
@@ -184,3 +184,30 @@ def wait_for(pred: Callable[[], Any], timeout: float = 5.0) -> Any:
         if v or time.monotonic() > deadline:
             return v
         time.sleep(0.02)
+
+
+# --- console ---------------------------------------------------------------------------------
+
+def add_user(duly: "Duly", email: str, role: str = "agent", password: str = "correct horse battery") -> str:
+    """Create a console user directly in the database; returns the password."""
+    from console import auth
+
+    with duly.services.sessions() as s, s.begin():
+        auth.create_user(s, email, role, password, duly.clock())
+    return password
+
+
+def console_login(duly: "Duly", email: str, password: str = "correct horse battery") -> tuple[httpx.Client, str]:
+    """Sign in through the real form; returns a client holding the session cookie and the
+    session's CSRF token (read from the page)."""
+    import re
+
+    c = httpx.Client(base_url=duly.server.url, timeout=30)
+    page = c.get("/console/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = c.post("/console/login", data={"email": email, "password": password, "csrf_token": token})
+    assert r.status_code == 303, r.text
+    inbox = c.get("/console/inbox")
+    assert inbox.status_code == 200, inbox.text
+    csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', inbox.text).group(1)
+    return c, csrf

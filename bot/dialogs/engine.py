@@ -1091,6 +1091,68 @@ def _agent_action(s: _Step, ev: AgentAction) -> None:
                 if k in s.slots}
         s.slots = keep
         s.state_name = s.script.initial
+    elif ev.kind == "record_promise":
+        _agent_promise(s, ev)
+    elif ev.kind == "record_plan":
+        _agent_plan(s, ev)
+
+
+def _agent_account(s: _Step, ev: AgentAction) -> AccountFacts | None:
+    ref = ev.data.get("account_ref")
+    for a in s.facts.accounts:
+        if a.account_ref == ref:
+            return a
+    s.audit("G-02", agent_error="unknown_account", account_ref=str(ref))
+    return None
+
+
+def _agent_promise(s: _Step, ev: AgentAction) -> None:
+    """An agent records a promise-to-pay the customer made to them (G-02: from the
+    agent's structured entry, never from free text). A human may agree what the bot
+    would send to review (UK-03), so policy limits are audited, not enforced; an
+    amount must be positive and the date not in the customer's past."""
+    acct = _agent_account(s, ev)
+    if acct is None:
+        return
+    try:
+        amount = int(ev.data["amount_minor"])
+        due = dt.date.fromisoformat(str(ev.data["due_date"]))
+    except (KeyError, TypeError, ValueError):
+        s.audit("G-02", agent_error="bad_promise")
+        return
+    today = s.local_today(acct)
+    if amount <= 0 or due < today:
+        s.audit("G-02", agent_error="bad_promise", amount_minor=amount, due_date=due.isoformat())
+        return
+    max_date = today + dt.timedelta(days=int(s.pol("promises", "max_days_ahead", 30)))
+    min_frac = Decimal(str(s.pol("promises", "min_fraction_of_past_due", "0")))
+    if due > max_date or Decimal(amount) < min_frac * Decimal(acct.past_due_minor):
+        s.audit("UK-03", agent_agreed_out_of_policy=True, amount_minor=amount, due_date=due.isoformat())
+    s.actions.append(RecordPromise(acct.account_ref, amount, due, source=f"agent:{ev.agent}"))
+    for k in _PENDING:
+        s.slots.pop(k, None)
+
+
+def _agent_plan(s: _Step, ev: AgentAction) -> None:
+    """An agent records one of the plans the policy offers for the account (the same
+    offers, from :func:`bot.dialogs.plans.offers`, that the bot would make);
+    ``data["option"]`` is its 1-based number."""
+    acct = _agent_account(s, ev)
+    if acct is None:
+        return
+    policy = s.facts.policy.get("plans") or {}
+    offers = plan_math.offers(acct.past_due_minor, acct.currency, policy, s.local_today(acct))
+    try:
+        option = int(ev.data["option"])
+    except (KeyError, TypeError, ValueError):
+        option = 0
+    if not 1 <= option <= len(offers):
+        s.audit("G-02", agent_error="bad_plan_option", option=str(ev.data.get("option")))
+        return
+    o = offers[option - 1]
+    s.actions.append(RecordPlan(acct.account_ref, o.kind, o.instalments, source=f"agent:{ev.agent}"))
+    for k in _PENDING:
+        s.slots.pop(k, None)
 
 
 # --- reply cap -----------------------------------------------------------------------------

@@ -75,7 +75,7 @@ KNOWN_PARAMS: frozenset[str] = frozenset({
     "name", "creditor", "contact", "past_due", "minimum_due", "balance", "deadline",
     "pay_link", "options", "plan", "schedule", "amount", "date", "max_date",
     "accounts", "last4", "option", "count", "first_amount", "total", "tries_left",
-    "channel", "question", "greeting",
+    "channel", "question", "greeting", "when",
 })
 
 #: Placeholders that disclose the debt or confirm the customer (US-12, UK-06).
@@ -164,6 +164,9 @@ class Script:
     templates: Mapping[str, Mapping[str, str]]
     collection: frozenset[str]
     text: str = field(default="", repr=False, compare=False)
+    #: ``[canned]``: texts agents may pick in the console (key → language → text); plain
+    #: text, no placeholders; linted by the gate like anything an agent sends
+    canned: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
     compiled: dict = field(default_factory=dict, repr=False, compare=False)
 
     def handler(self, state: str, intent: str) -> Handler | None:
@@ -325,7 +328,7 @@ def _build(text: str) -> tuple[Script | None, list[Problem]]:
     at = _Lines(text)
 
     for k in data:
-        if k not in {"script", "states", "global", "templates"}:
+        if k not in {"script", "states", "global", "templates", "canned"}:
             problems.append(Problem(at(k), f"unknown top-level table {k!r}"))
     head = data.get("script")
     if not isinstance(head, dict):
@@ -421,6 +424,24 @@ def _build(text: str) -> tuple[Script | None, list[Problem]]:
     if "notice" in templates and "notice" not in collection:
         problems.append(Problem(at("templates", "notice"), "templates.notice must be marked collection = true (US-04)"))
 
+    canned: dict[str, dict[str, str]] = {}
+    raw_canned = data.get("canned", {})
+    if not isinstance(raw_canned, dict):
+        problems.append(Problem(at("canned"), "[canned] must be a table of key = { language = text }"))
+        raw_canned = {}
+    for key, t in raw_canned.items():
+        if not isinstance(t, dict) or not all(isinstance(v, str) for v in t.values()):
+            problems.append(Problem(at("canned", key), f"canned.{key} must be a table of language = text"))
+            continue
+        for lang in languages:
+            if lang not in t:
+                problems.append(Problem(at("canned", key), f"canned.{key} has no {lang!r} text"))
+        for lang, src in t.items():
+            if "{{" in src or "{%" in src:
+                problems.append(Problem(at("canned", key, lang), f"canned.{key}.{lang}: canned replies are plain text "
+                                                                 "(no placeholders)"))
+        canned[key] = dict(t)
+
     # references
     for role_state, where in [(initial, ("script", "initial"))] + [(s, ("script", r)) for r, s in roles.items()]:
         if role_state not in states:
@@ -481,7 +502,7 @@ def _build(text: str) -> tuple[Script | None, list[Problem]]:
         name=str(head.get("name", "script")), initial=initial, menu=roles["menu"],
         verify=roles["verify"], choose_account=roles["choose_account"],
         languages=tuple(languages), states=states, global_on=global_on,
-        templates=templates, collection=frozenset(collection), text=text)
+        templates=templates, collection=frozenset(collection), text=text, canned=canned)
     return script, []
 
 

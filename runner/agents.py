@@ -1,0 +1,301 @@
+"""What agents do to a conversation, for the console (and ``duly agent``).
+
+Every action takes the conversation's lock and goes through the runner's one step
+(:meth:`runner.inbound.Runner.agent_action`) or the one send path
+(:func:`runner.outbound.submit`), and leaves an :class:`storage.models.AuditEntry`
+naming who and when. Nothing here decides compliance: the gate does, for agents' texts
+exactly as for the bot's (opt-out, holds, quiet hours, caps, content lint).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot import gate, segments
+from runner import outbound
+from runner.outbound import mask_phone
+from storage import db as storage_db
+from storage.models import AuditEntry, Conversation, Handoff, Message, Note
+
+log = logging.getLogger("duly.agents")
+
+#: Longest reply an agent may send (characters); 10 segments of UCS-2.
+MAX_REPLY_CHARS = 670
+#: Longest private note (characters).
+MAX_NOTE_CHARS = 4000
+
+
+class AgentError(Exception):
+    """The action cannot be done: ``code`` is one of ``not_found``, ``not_owner``,
+    ``empty``, ``too_long``, ``refused`` (the gate's verdict is in ``verdict``),
+    ``invalid``. ``str()`` is a sentence for the agent."""
+
+    def __init__(self, code: str, message: str, verdict: gate.Verdict | None = None):
+        super().__init__(message)
+        self.code = code
+        self.verdict = verdict
+
+
+@dataclass(frozen=True)
+class Check:
+    """The gate's verdict on a draft reply, before it is sent.
+
+    action: ``send``, ``defer`` or ``refuse``; rule: the rule that decided;
+    reason: a sentence; until: aware UTC for a deferral; local_time: the customer's
+    local time now (ISO 8601); in_reply: the text counts as a reply to the customer's
+    last message; segments/encoding/units: SMS segments (``GSM-7``/``UCS-2``)."""
+
+    action: str
+    rule: str
+    reason: str
+    until: dt.datetime | None
+    local_time: str
+    in_reply: bool
+    segments: int
+    encoding: str
+    units: int
+
+
+def audit(s: Session, actor: str, action: str, conversation_id: int | None, now: dt.datetime,
+          **detail: Any) -> None:
+    """Append one audit entry (the caller commits)."""
+    s.add(AuditEntry(actor=actor, action=action, conversation_id=conversation_id,
+                     created_at=now, detail=detail))
+
+
+class AgentDesk:
+    """Agents' actions. ``runner``: the :class:`runner.inbound.Runner` (sessions, clock,
+    locks, settings, bus)."""
+
+    def __init__(self, runner: Any):
+        self.runner = runner
+
+    # --- helpers -------------------------------------------------------------------------
+
+    def _reply_target(self, s: Session, conv: Conversation, now: dt.datetime) -> Message | None:
+        """The customer's last message if an agent's text now answers it: it is the
+        latest message of the thread (no person answered it yet) and came within
+        ``[agent] reply_window_minutes``. Otherwise the text is one Duly starts
+        (quiet hours, caps and consent apply: 12 CFR 1006.6(b)(1), 47 USC 227)."""
+        window = int((self.runner.settings.behaviour.get("agent") or {}).get("reply_window_minutes", 240))
+        last = s.scalar(select(Message).where(Message.conversation_id == conv.id)
+                        .order_by(Message.id.desc()).limit(1))
+        if last is None or last.direction != "inbound":
+            # the bot's own answer after it doesn't count as a person answering
+            last_in = s.scalar(select(Message).where(Message.conversation_id == conv.id,
+                                                     Message.direction == "inbound")
+                               .order_by(Message.id.desc()).limit(1))
+            if last_in is None:
+                return None
+            later_agent = s.scalar(select(Message.id).where(
+                Message.conversation_id == conv.id, Message.id > last_in.id,
+                Message.direction == "outbound", Message.sender.like("agent:%")).limit(1))
+            if later_agent is not None:
+                return None
+            last = last_in
+        if now - last.created_at > dt.timedelta(minutes=window):
+            return None
+        return last
+
+    @staticmethod
+    def _owner_check(conv: Conversation, agent: str, role: str) -> None:
+        if conv.mode != "agent":
+            raise AgentError("not_owner", "take the conversation over before replying")
+        if conv.assigned_agent not in (None, agent) and role != "admin":
+            raise AgentError("not_owner", f"{conv.assigned_agent} owns this conversation")
+
+    # --- read-only check -------------------------------------------------------------------
+
+    def check(self, conv_id: int, agent: str, body: str) -> Check:
+        """The gate's verdict on ``body`` if ``agent`` sent it now, with its segment
+        count. Stores nothing. Raises :class:`AgentError` (``not_found``)."""
+        now = self.runner.clock()
+        with self.runner.sessions() as s:
+            conv = s.get(Conversation, conv_id)
+            if conv is None:
+                raise AgentError("not_found", f"no conversation {conv_id}")
+            target = self._reply_target(s, conv, now)
+            verdict, local = outbound.preview(s, conv, body or " ", sender=f"agent:{agent}", now=now,
+                                              in_reply=target is not None,
+                                              behaviour=self.runner.settings.behaviour)
+            s.rollback()
+        info = segments.count(body or "")
+        return Check(verdict.action, verdict.rule, verdict.reason, verdict.until, local,
+                     target is not None, info.segments, info.encoding, info.units)
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def reply(self, conv_id: int, agent: str, body: str, role: str = "agent") -> outbound.Outbound:
+        """Send ``body`` to the customer as ``agent`` through the gate (the one send
+        path). Only the agent who owns the conversation (or an admin) may. A text the
+        gate refuses is not stored as sent: :class:`AgentError` ``refused`` carries the
+        verdict (the refusal itself is kept in the decision log). A deferral is stored
+        and goes when allowed. Raises :class:`AgentError`."""
+        body = (body or "").strip()
+        if not body:
+            raise AgentError("empty", "the reply is empty")
+        if len(body) > MAX_REPLY_CHARS:
+            raise AgentError("too_long", f"the reply is longer than {MAX_REPLY_CHARS} characters")
+        r = self.runner
+        with r.locks.get(conv_id):
+            with r.sessions() as s, s.begin():
+                conv = storage_db.lock_conversation(s, conv_id)
+                if conv is None:
+                    raise AgentError("not_found", f"no conversation {conv_id}")
+                self._owner_check(conv, agent, role)
+                now = r.clock()
+                target = self._reply_target(s, conv, now)
+                out = outbound.submit(s, conv, body, kind="agent", sender=f"agent:{agent}", now=now,
+                                      transport=r._transport_name(), in_reply_to=target,
+                                      behaviour=r.settings.behaviour, rides_twiml=False)
+                audit(s, agent, "reply", conv.id, now, message_id=out.message_id, verdict=out.verdict.action,
+                      rule=out.verdict.rule, in_reply=target is not None)
+        log.info("agent reply to %s: %s (%s)", mask_phone(conv.customer_phone), out.verdict.action,
+                 out.verdict.rule)
+        r.notify("conversation", conv_id)
+        if out.verdict.action == "refuse":
+            raise AgentError("refused", f"not sent: {out.verdict.reason} ({out.verdict.rule})", out.verdict)
+        r.dispatch(conv_id)
+        return out
+
+    def note(self, conv_id: int, agent: str, body: str) -> int:
+        """Add a private note (never sent). Returns its id. Raises :class:`AgentError`."""
+        body = (body or "").strip()
+        if not body:
+            raise AgentError("empty", "the note is empty")
+        if len(body) > MAX_NOTE_CHARS:
+            raise AgentError("too_long", f"the note is longer than {MAX_NOTE_CHARS} characters")
+        r = self.runner
+        with r.sessions() as s, s.begin():
+            if s.get(Conversation, conv_id) is None:
+                raise AgentError("not_found", f"no conversation {conv_id}")
+            now = r.clock()
+            n = Note(conversation_id=conv_id, author=agent, body=body, created_at=now)
+            s.add(n)
+            s.flush()
+            audit(s, agent, "note", conv_id, now, note_id=n.id)
+            nid = n.id
+        r.notify("conversation", conv_id)
+        return nid
+
+    def claim(self, conv_id: int, agent: str, assignee: str | None = None) -> None:
+        """Assign the conversation's open handoff (and the conversation) to ``assignee``
+        (default: ``agent`` themself). Raises :class:`AgentError` ``not_found``."""
+        r = self.runner
+        who = assignee or agent
+        with r.locks.get(conv_id):
+            with r.sessions() as s, s.begin():
+                conv = storage_db.lock_conversation(s, conv_id)
+                if conv is None:
+                    raise AgentError("not_found", f"no conversation {conv_id}")
+                now = r.clock()
+                s.execute(update(Handoff).where(Handoff.conversation_id == conv_id,
+                                                Handoff.resolved_at.is_(None)).values(assigned_to=who))
+                if conv.mode == "agent":
+                    conv.assigned_agent = who
+                audit(s, agent, "assign" if assignee and assignee != agent else "claim", conv_id, now,
+                      assignee=who)
+        r.notify("handoff", conv_id)
+
+    def _action(self, conv_id: int, agent: str, kind: str, data: dict[str, Any]) -> str:
+        try:
+            mode = self.runner.agent_action(conv_id, kind, agent, data)
+        except LookupError as exc:
+            raise AgentError("not_found", str(exc)) from exc
+        with self.runner.sessions() as s, s.begin():
+            audit(s, agent, kind, conv_id, self.runner.clock(), **data)
+        return mode
+
+    def take_over(self, conv_id: int, agent: str, role: str = "agent") -> str:
+        """The agent owns the conversation; the bot goes silent (G-01). Returns the mode.
+        Another agent's conversation is not taken from them: an admin may, or the owner
+        (or an admin) assigns it. Raises :class:`AgentError` ``not_owner``/``not_found``."""
+        with self.runner.sessions() as s:
+            conv = s.get(Conversation, conv_id)
+            if conv is None:
+                raise AgentError("not_found", f"no conversation {conv_id}")
+            if conv.mode == "agent" and conv.assigned_agent not in (None, agent) and role != "admin":
+                raise AgentError("not_owner", f"{conv.assigned_agent} owns this conversation; "
+                                              "they or an admin can assign it to you")
+        mode = self._action(conv_id, agent, "take_over", {})
+        self.claim(conv_id, agent)
+        return mode
+
+    def hand_back(self, conv_id: int, agent: str, state: str | None = None) -> str:
+        """The bot resumes, in ``state`` (a state of the conversation's script; default
+        its menu). Open handoffs are resolved. Returns the mode."""
+        return self._action(conv_id, agent, "hand_back", {"state": state} if state else {})
+
+    def close(self, conv_id: int, agent: str) -> str:
+        """Close: handoffs resolved, the bot back at the script's start."""
+        return self._action(conv_id, agent, "close", {})
+
+    def record_promise(self, conv_id: int, agent: str, account_ref: str, amount_minor: int,
+                       due_date: dt.date) -> int:
+        """Record a promise-to-pay the customer made to the agent, through the bot's own
+        step (``AgentAction("record_promise")``) and apply code. Returns the new
+        promise's id. Raises :class:`AgentError` ``invalid`` when the step refused it
+        (unknown account, non-positive amount, past date)."""
+        return self._record(conv_id, agent, "record_promise", {
+            "account_ref": account_ref, "amount_minor": int(amount_minor), "due_date": due_date.isoformat()})
+
+    def record_plan(self, conv_id: int, agent: str, account_ref: str, option: int) -> int:
+        """Record plan ``option`` (1-based) of the policy's offers for the account.
+        Returns the plan's id. Raises :class:`AgentError` ``invalid``."""
+        return self._record(conv_id, agent, "record_plan", {"account_ref": account_ref, "option": int(option)})
+
+    def _record(self, conv_id: int, agent: str, kind: str, data: dict[str, Any]) -> int:
+        from storage.models import Plan, Promise
+
+        model = Promise if kind == "record_promise" else Plan
+        with self.runner.sessions() as s:
+            before = s.scalar(select(model.id).order_by(model.id.desc()).limit(1)) or 0
+        self._action(conv_id, agent, kind, data)
+        with self.runner.sessions() as s:
+            new = s.scalar(select(model.id).where(model.id > before, model.conversation_id == conv_id,
+                                                  model.source == f"agent:{agent}")
+                           .order_by(model.id.desc()).limit(1))
+        if new is None:
+            raise AgentError("invalid", "not recorded: check the account, the amount and the date"
+                             if kind == "record_promise" else "not recorded: that plan is not on offer")
+        return int(new)
+
+
+def sla_sweep(sessions: Any, now: dt.datetime, runner: Any = None) -> int:
+    """Worker hook: raise the alert for every open handoff past its SLA, exactly once
+    (G-01: a handoff is never a silent drop). The alert is a WARNING log line (no phone
+    number, no name), an audit entry (actor ``system``, action ``sla_breach``), an event
+    ``handoff.overdue`` for the lender, and a wake-up for the console, whose inbox badge
+    counts overdue handoffs; ``/metrics`` exposes ``duly_handoffs_past_sla``. Returns how
+    many alerts were raised."""
+    from runner.events import record_event
+
+    raised: list[int] = []
+    with sessions() as s, s.begin():
+        due = s.scalars(select(Handoff).where(Handoff.resolved_at.is_(None), Handoff.alerted_at.is_(None),
+                                              Handoff.sla_due_at.is_not(None), Handoff.sla_due_at <= now)
+                        .order_by(Handoff.id).limit(500)).all()
+        for ho in due:
+            won = s.execute(update(Handoff).where(Handoff.id == ho.id, Handoff.alerted_at.is_(None))
+                            .values(alerted_at=now)).rowcount == 1
+            if not won:
+                continue
+            late = now - ho.sla_due_at
+            log.warning("handoff %d (%s, P%d) on conversation %d is past its SLA by %d min; assignee %s",
+                        ho.id, ho.reason, ho.priority, ho.conversation_id, int(late.total_seconds() // 60),
+                        "none" if not ho.assigned_to else "set")
+            audit(s, "system", "sla_breach", ho.conversation_id, now, handoff_id=ho.id, reason=ho.reason,
+                  minutes_late=int(late.total_seconds() // 60))
+            record_event(s, "handoff.overdue", account_id=None, conversation_id=ho.conversation_id, now=now,
+                         payload={"handoff_id": ho.id, "reason": ho.reason, "priority": ho.priority})
+            raised.append(ho.conversation_id)
+    if runner is not None:
+        for cid in raised:
+            runner.notify("handoff", cid)
+    return len(raised)
