@@ -380,7 +380,7 @@ class Console:
                 "handoffs": handoffs, "open_handoff": open_handoff, "flags": flags, "audit": audit_rows,
                 "states": states, "menu": script.menu, "canned": canned, "agents": agents, "offers": offers,
                 "now": now, "owner": conv.mode == "agent" and conv.assigned_agent in (None, user.email),
-                "can_reply": conv.mode == "agent" and (conv.assigned_agent in (None, user.email) or user.is_admin)}
+                "can_reply": conv.mode == "agent" and (conv.assigned_agent == user.email or user.is_admin)}
 
     async def conversation(self, request: Request, user: auth.SignedIn) -> Response:
         conv_id = _int(request.path_params.get("conv_id"))

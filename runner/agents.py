@@ -107,8 +107,9 @@ class AgentDesk:
     def _owner_check(conv: Conversation, agent: str, role: str) -> None:
         if conv.mode != "agent":
             raise AgentError("not_owner", "take the conversation over before replying")
-        if conv.assigned_agent not in (None, agent) and role != "admin":
-            raise AgentError("not_owner", f"{conv.assigned_agent} owns this conversation")
+        if conv.assigned_agent != agent and role != "admin":
+            raise AgentError("not_owner", f"{conv.assigned_agent} owns this conversation" if conv.assigned_agent
+                             else "take the conversation over before replying")
 
     # --- read-only check -------------------------------------------------------------------
 
