@@ -36,6 +36,10 @@ Rules (COMPLIANCE.md):
   or a phone number).
 * ``lint:placeholder`` — an unknown or malformed placeholder; ``lint:length`` — over
   1600 characters (Twilio's limit for one message body).
+* ``lint:disguised`` — text that hides words from these rules: invisible format
+  characters (zero-width spaces, bidi controls) or a word mixing Latin with Greek or
+  Cyrillic letters (``pоlice`` with a Cyrillic о). Phrase rules run on the NFKC form, so
+  full-width and compatibility letters do not hide a word either.
 
 Profiles may add phrases: ``banned_phrases = ["..."]`` (rule ``lint:banned``).
 """
@@ -43,6 +47,7 @@ Profiles may add phrases: ``banned_phrases = ["..."]`` (rule ``lint:banned``).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -180,8 +185,11 @@ def lint(text: str, *, profile: Mapping[str, Any], initial: bool, identity_confi
     jur = _jurisdiction(profile)
     third_party = str(profile.get("regime", "first_party")) == "third_party"
     used, syntax = _placeholders(text)
-    # Placeholders count as what they stand for; drop them for phrase checks.
+    # Placeholders count as what they stand for; drop them for phrase checks, which run
+    # on the NFKC form without invisible characters (lint:disguised reports those).
     plain = _PLACEHOLDER_RE.sub(" ", text)
+    disguised = _disguise(plain)
+    plain = unicodedata.normalize("NFKC", "".join(ch for ch in plain if unicodedata.category(ch) != "Cf"))
 
     # US-04: opt-out instruction.
     need_optout = (not reply) or third_party or bool(profile.get("optout_notice_in_replies", False))
@@ -239,6 +247,9 @@ def lint(text: str, *, profile: Mapping[str, Any], initial: bool, identity_confi
     if hit is not None:
         problems.append(LintProblem("lint:banned", f"banned by the profile: {hit!r}"))
 
+    if disguised:
+        problems.append(LintProblem("lint:disguised", disguised))
+
     # Placeholders and length.
     problems.extend(syntax)
     unknown = sorted(used - set(known_params))
@@ -247,6 +258,31 @@ def lint(text: str, *, profile: Mapping[str, Any], initial: bool, identity_confi
     if len(text) > MAX_CHARS:
         problems.append(LintProblem("lint:length", f"{len(text)} characters, over {MAX_CHARS}"))
     return problems
+
+
+_WORD_RE = re.compile(r"\w+")
+#: joiners that legitimately appear inside emoji sequences
+_EMOJI_JOINERS = frozenset("\u200d\ufe0f\ufe0e")
+
+
+def _script(ch: str) -> str:
+    try:
+        return unicodedata.name(ch).split(" ", 1)[0]
+    except ValueError:
+        return ""
+
+
+def _disguise(text: str) -> str | None:
+    """Why ``text`` looks made to slip past the phrase rules, or ``None``."""
+    hidden = sorted({f"U+{ord(ch):04X}" for ch in text
+                     if unicodedata.category(ch) == "Cf" and ch not in _EMOJI_JOINERS})
+    if hidden:
+        return "invisible characters " + ", ".join(hidden[:5])
+    for m in _WORD_RE.finditer(unicodedata.normalize("NFKC", text)):
+        scripts = {_script(ch) for ch in m.group(0) if ch.isalpha()}
+        if "LATIN" in scripts and scripts & {"GREEK", "CYRILLIC"}:
+            return f"a word mixes Latin with Greek or Cyrillic letters: {m.group(0)!r}"
+    return None
 
 
 def _short_deadline(text: str, min_days: int) -> str | None:

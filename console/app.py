@@ -26,7 +26,7 @@ import logging
 import secrets
 from pathlib import Path
 from typing import Any, Awaitable, Callable
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -41,6 +41,7 @@ from bot.money import format_money, to_minor
 from console import auth
 from runner.agents import AgentDesk, AgentError
 from runner.outbound import mask_phone
+from storage.accounts import MAX_MINOR
 from storage.models import (Account, AuditEntry, Conversation, Decision, Flag, Handoff, Hold, Message,
                             Note, OptOut, Phone, Plan, Promise, User)
 
@@ -52,6 +53,8 @@ LOGIN_COOKIE = "duly_login_csrf"
 FILTERS = ("mine", "unassigned", "all")
 #: seconds between the stream's database polls (the bus wakes it sooner)
 POLL_SECONDS = 3.0
+#: event streams one signed-in session may hold open at once (tabs)
+MAX_STREAMS_PER_SESSION = 8
 
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),
                           autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True,
@@ -92,6 +95,8 @@ class Console:
         self.limiter = auth.LoginLimiter(services.settings.redis_url)
         self.desk = AgentDesk(self.runner)
         self.secure_cookie = _env_flag("DULY_COOKIE_SECURE")
+        #: open event streams per session id (this process)
+        self._streams: dict[int, int] = {}
 
     # --- plumbing ------------------------------------------------------------------------
 
@@ -140,12 +145,14 @@ class Console:
                     return PlainTextResponse("sign in first\n", status_code=401, headers={"HX-Redirect": login})
                 return RedirectResponse(login, status_code=303)
             if write or request.method not in ("GET", "HEAD"):
+                try:
+                    form = await request.form()
+                except Exception:
+                    return PlainTextResponse("malformed form\n", status_code=400)
+                if _has_nul(form):
+                    return PlainTextResponse("NUL characters are not allowed\n", status_code=400)
                 given = request.headers.get("X-CSRF-Token")
                 if given is None:
-                    try:
-                        form = await request.form()
-                    except Exception:
-                        return PlainTextResponse("malformed form\n", status_code=400)
                     given = form.get("csrf_token")
                 if not auth.csrf_ok(user.csrf_token, given if isinstance(given, str) else None):
                     log.warning("console: CSRF token missing or wrong on %s by user %d", request.url.path,
@@ -173,6 +180,8 @@ class Console:
             form = await request.form()
         except Exception:
             return PlainTextResponse("malformed form\n", status_code=400)
+        if _has_nul(form):
+            return PlainTextResponse("NUL characters are not allowed\n", status_code=400)
         email = str(form.get("email") or "").strip().lower()[:255]
         password = str(form.get("password") or "")[:1024]
         nxt = _safe_next(str(form.get("next") or ""))
@@ -180,7 +189,7 @@ class Console:
         if not cookie or not auth.csrf_ok(cookie, str(form.get("csrf_token") or "")):
             return PlainTextResponse("missing or invalid CSRF token; reload the sign-in page\n", status_code=403)
         ip = request.client.host if request.client else "?"
-        if not self.limiter.hit(ip, email):
+        if not self.limiter.allowed(ip, email):
             log.warning("console: sign-in rate limit hit from %s", ip)
             return self.render("login.html", request, status=429, login_csrf=cookie, next=nxt, email=email,
                                error="Too many attempts. Wait a minute and try again.")
@@ -197,6 +206,7 @@ class Console:
 
         token, uid = await run_in_threadpool(check)
         if token is None:
+            self.limiter.failed(ip, email)
             return self.render("login.html", request, status=401, login_csrf=cookie, next=nxt, email=email,
                                error="Wrong email or password.")
         self.limiter.reset(ip, email)
@@ -387,8 +397,9 @@ class Console:
         data = await run_in_threadpool(self._conversation, conv_id, user) if conv_id else None
         if data is None:
             return self.render("error.html", request, status=404, user=user, message="No such conversation.")
-        return self.render("conversation.html", request, user=user, ok=request.query_params.get("ok"),
-                           err=request.query_params.get("err"), **data)
+        ok, err = _flash(request, user)
+        return self.render("conversation.html", request, user=user, ok=ok, err=err,
+                           nonce=secrets.token_urlsafe(16), **data)
 
     async def thread(self, request: Request, user: auth.SignedIn) -> Response:
         conv_id = _int(request.path_params.get("conv_id"))
@@ -431,13 +442,13 @@ class Console:
             return PlainTextResponse("unknown action\n", status_code=404)
         try:
             ok = await run_in_threadpool(handler, self, conv_id, user, fields)
-            where = f"/console/c/{conv_id}?ok={quote(ok)}"
+            where = _flash_url(f"/console/c/{conv_id}", user, ok=ok)
         except AgentError as exc:
             if exc.code == "not_found":
                 return PlainTextResponse(str(exc) + "\n", status_code=404)
-            where = f"/console/c/{conv_id}?err={quote(str(exc))}"
+            where = _flash_url(f"/console/c/{conv_id}", user, err=str(exc))
         except ValueError as exc:
-            where = f"/console/c/{conv_id}?err={quote(str(exc))}"
+            where = _flash_url(f"/console/c/{conv_id}", user, err=str(exc))
         return RedirectResponse(where, status_code=303)
 
     # --- live updates ---------------------------------------------------------------------------
@@ -467,26 +478,26 @@ class Console:
         from sse_starlette.sse import EventSourceResponse
 
         token = request.cookies.get(COOKIE)
+        if self._streams.get(user.session_id, 0) >= MAX_STREAMS_PER_SESSION:
+            return PlainTextResponse("too many open streams for this session\n", status_code=429)
+
+        def still() -> bool:
+            with self.services.sessions() as s:
+                return auth.load_session(s, token, self.now()) is not None
 
         async def events() -> Any:
             sub = self.bus.subscribe()
+            self._streams[user.session_id] = self._streams.get(user.session_id, 0) + 1
             try:
                 last = await run_in_threadpool(self._fingerprint)
-                checks = 0
                 yield {"event": "hello", "data": "ok"}
                 while True:
                     msg = await sub.get(POLL_SECONDS)
                     if await request.is_disconnected():
                         break
-                    checks += 1
-                    if checks % 10 == 0:      # a revoked session stops streaming
-                        def still() -> bool:
-                            with self.services.sessions() as s:
-                                return auth.load_session(s, token, self.now()) is not None
-
-                        if not await run_in_threadpool(still):
-                            yield {"event": "signed-out", "data": "1"}
-                            break
+                    if not await run_in_threadpool(still):     # signed out, expired, revoked
+                        yield {"event": "signed-out", "data": "1"}
+                        break
                     convs: set[int] = set()
                     if msg is not None:
                         await asyncio.sleep(0.05)   # let a burst settle
@@ -503,6 +514,11 @@ class Console:
                         yield {"event": f"conv-{cid}", "data": "1"}
             finally:
                 await sub.close()
+                left = self._streams.get(user.session_id, 1) - 1
+                if left > 0:
+                    self._streams[user.session_id] = left
+                else:
+                    self._streams.pop(user.session_id, None)
 
         return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-store",
                                                                  "X-Accel-Buffering": "no"})
@@ -516,8 +532,9 @@ class Console:
                 s.expunge_all()
                 return rows
 
+        ok, err = _flash(request, user)
         return self.render("admin_users.html", request, user=user, users=await run_in_threadpool(load),
-                           ok=request.query_params.get("ok"), err=request.query_params.get("err"))
+                           ok=ok, err=err)
 
     async def users_post(self, request: Request, user: auth.SignedIn) -> Response:
         form = await request.form()
@@ -533,26 +550,43 @@ class Console:
         try:
             made = await run_in_threadpool(create)
         except auth.AuthError as exc:
-            return RedirectResponse(f"/console/admin/users?err={quote(str(exc))}", status_code=303)
-        return RedirectResponse(f"/console/admin/users?ok={quote('created ' + made)}", status_code=303)
+            return RedirectResponse(_flash_url("/console/admin/users", user, err=str(exc)), status_code=303)
+        return RedirectResponse(_flash_url("/console/admin/users", user, ok="created " + made), status_code=303)
 
-    async def user_signout(self, request: Request, user: auth.SignedIn) -> Response:
+    async def user_change(self, request: Request, user: auth.SignedIn) -> Response:
+        """``signout`` (every session revoked), ``deactivate`` (signed out and refused at
+        sign-in) or ``reactivate`` a user. An admin cannot deactivate themself."""
         uid = _int(request.path_params.get("user_id"))
+        what = request.path_params.get("what")
 
-        def revoke() -> str | None:
+        def change() -> str | None:
             with self.services.sessions() as s, s.begin():
                 u = s.get(User, uid) if uid else None
                 if u is None:
                     return None
-                auth.revoke_all(s, u)
-                s.add(AuditEntry(actor=user.email, action="user_signed_out", created_at=self.now(),
+                if what == "deactivate":
+                    if u.id == user.user_id:
+                        raise auth.AuthError("you cannot deactivate yourself")
+                    u.active = 0
+                    auth.revoke_all(s, u)
+                elif what == "reactivate":
+                    u.active = 1
+                else:
+                    auth.revoke_all(s, u)
+                s.add(AuditEntry(actor=user.email, action=f"user_{what}", created_at=self.now(),
                                  detail={"email": u.email}))
                 return u.email
 
-        who = await run_in_threadpool(revoke)
+        if what not in ("signout", "deactivate", "reactivate"):
+            return PlainTextResponse("unknown action\n", status_code=404)
+        try:
+            who = await run_in_threadpool(change)
+        except auth.AuthError as exc:
+            return RedirectResponse(_flash_url("/console/admin/users", user, err=str(exc)), status_code=303)
         if who is None:
             return PlainTextResponse("no such user\n", status_code=404)
-        return RedirectResponse(f"/console/admin/users?ok={quote('signed out ' + who)}", status_code=303)
+        done = {"signout": "signed out", "deactivate": "deactivated", "reactivate": "reactivated"}[what]
+        return RedirectResponse(_flash_url("/console/admin/users", user, ok=f"{done} {who}"), status_code=303)
 
     async def audit_page(self, request: Request, user: auth.SignedIn) -> Response:
         def load() -> list[AuditEntry]:
@@ -587,7 +621,7 @@ class Console:
             Route("/console/c/{conv_id}/{action}", g(self.act, write=True), methods=["POST"]),
             Route("/console/admin/users", g(self.users_page, admin=True), methods=["GET"]),
             Route("/console/admin/users", g(self.users_post, admin=True, write=True), methods=["POST"]),
-            Route("/console/admin/users/{user_id}/signout", g(self.user_signout, admin=True, write=True),
+            Route("/console/admin/users/{user_id}/{what}", g(self.user_change, admin=True, write=True),
                   methods=["POST"]),
             Route("/console/admin/audit", g(self.audit_page, admin=True), methods=["GET"]),
             Mount("/console/static", app=StaticFiles(directory=str(HERE / "static")), name="console-static"),
@@ -597,7 +631,7 @@ class Console:
 # --- actions (run in a worker thread) -------------------------------------------------------------
 
 def _do_claim(c: Console, conv_id: int, user: auth.SignedIn, f: dict[str, str]) -> str:
-    c.desk.claim(conv_id, user.email)
+    c.desk.claim(conv_id, user.email, role=user.role)
     return "claimed"
 
 
@@ -606,7 +640,7 @@ def _do_assign(c: Console, conv_id: int, user: auth.SignedIn, f: dict[str, str])
     with c.services.sessions() as s:
         if s.scalar(select(User.id).where(User.email == to, User.active == 1)) is None:
             raise ValueError(f"no active user {to!r}")
-    c.desk.claim(conv_id, user.email, assignee=to)
+    c.desk.claim(conv_id, user.email, assignee=to, role=user.role)
     return f"assigned to {to}"
 
 
@@ -616,17 +650,17 @@ def _do_take_over(c: Console, conv_id: int, user: auth.SignedIn, f: dict[str, st
 
 
 def _do_hand_back(c: Console, conv_id: int, user: auth.SignedIn, f: dict[str, str]) -> str:
-    c.desk.hand_back(conv_id, user.email, f.get("state") or None)
+    c.desk.hand_back(conv_id, user.email, f.get("state") or None, role=user.role)
     return "handed back to the bot"
 
 
 def _do_close(c: Console, conv_id: int, user: auth.SignedIn, f: dict[str, str]) -> str:
-    c.desk.close(conv_id, user.email)
+    c.desk.close(conv_id, user.email, role=user.role)
     return "closed"
 
 
 def _do_reply(c: Console, conv_id: int, user: auth.SignedIn, f: dict[str, str]) -> str:
-    out = c.desk.reply(conv_id, user.email, f.get("body", ""), role=user.role)
+    out = c.desk.reply(conv_id, user.email, f.get("body", ""), role=user.role, nonce=f.get("nonce") or None)
     if out.verdict.action == "defer" and out.verdict.until:
         return f"queued: {out.verdict.reason}; it goes at {out.verdict.until:%Y-%m-%d %H:%M} UTC"
     return "sent"
@@ -646,11 +680,13 @@ def _do_promise(c: Console, conv_id: int, user: auth.SignedIn, f: dict[str, str]
     if cur is None:
         raise ValueError("choose an account")
     try:
-        amount = to_minor(Decimal(f.get("amount", "").strip().replace(",", "")), cur)
-        due = dt.date.fromisoformat(f.get("due_date", "").strip())
-    except (InvalidOperation, ValueError) as exc:
+        amount = to_minor(Decimal(f.get("amount", "").strip().replace(",", "")[:32]), cur)
+        due = dt.date.fromisoformat(f.get("due_date", "").strip()[:10])
+    except (InvalidOperation, ValueError, OverflowError) as exc:
         raise ValueError("enter an amount like 50.00 and a date") from exc
-    c.desk.record_promise(conv_id, user.email, ref, amount, due)
+    if not 0 < amount <= MAX_MINOR:
+        raise ValueError("enter an amount above zero and no larger than the balance")
+    c.desk.record_promise(conv_id, user.email, ref, amount, due, role=user.role)
     return f"promise recorded: {format_money(amount, cur, 'en')} on {due.isoformat()}"
 
 
@@ -659,7 +695,7 @@ def _do_plan(c: Console, conv_id: int, user: auth.SignedIn, f: dict[str, str]) -
         option = int(f.get("option", ""))
     except ValueError as exc:
         raise ValueError("choose a plan") from exc
-    c.desk.record_plan(conv_id, user.email, f.get("account_ref", ""), option)
+    c.desk.record_plan(conv_id, user.email, f.get("account_ref", ""), option, role=user.role)
     return "plan recorded"
 
 
@@ -678,6 +714,38 @@ def _canned(script: Any, lang: str, facts: Any) -> list[tuple[str, str]]:
         if text:
             out.append((key.replace("_", " "), text))
     return out
+
+
+def _has_nul(form: Any) -> bool:
+    """Any field (name or text value) carries a NUL character (PostgreSQL refuses them in
+    text; nobody types one)."""
+    return any("\x00" in k or (isinstance(v, str) and "\x00" in v) for k, v in form.multi_items())
+
+
+def _flash_sig(user: auth.SignedIn, kind: str, text: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(user.csrf_token.encode(), f"{kind}:{text}".encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def _flash_url(base: str, user: auth.SignedIn, ok: str | None = None, err: str | None = None) -> str:
+    """``base`` with a one-line message for the next page, signed with the session's
+    secret so a crafted link cannot put words in the console's mouth."""
+    kind, text = ("ok", ok) if ok is not None else ("err", err or "")
+    return f"{base}?{urlencode({kind: text, 'sig': _flash_sig(user, kind, text)})}"
+
+
+def _flash(request: Request, user: auth.SignedIn) -> tuple[str | None, str | None]:
+    """The ``(ok, err)`` message of a :func:`_flash_url` link, if its signature holds."""
+    import hmac
+
+    q = request.query_params
+    for kind in ("ok", "err"):
+        text = q.get(kind)
+        if text is not None and hmac.compare_digest(_flash_sig(user, kind, text), q.get("sig", "")):
+            return (text, None) if kind == "ok" else (None, text)
+    return None, None
 
 
 def _int(value: Any) -> int | None:

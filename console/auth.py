@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,10 @@ SESSION_TTL = dt.timedelta(hours=12)
 _hasher = PasswordHasher()
 #: Verified against when the email is unknown, so both paths cost the same time.
 _DUMMY_HASH = _hasher.hash("duly-dummy-password")
+
+
+#: a plain address: no spaces, quotes, angle brackets or control characters
+_EMAIL_RE = re.compile(r"[a-z0-9.!#$%&*+/=?^_`{|}~-]+@[a-z0-9-]+(\.[a-z0-9-]+)+")
 
 
 class AuthError(ValueError):
@@ -79,8 +84,8 @@ def _token_hash(token: str) -> str:
 def normalise_email(email: str) -> str:
     """Lower-cased, trimmed. Raises :class:`AuthError` when it is not an address."""
     email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 255 or any(c.isspace() for c in email):
-        raise AuthError(f"not an email address: {email!r}")
+    if len(email) > 255 or not _EMAIL_RE.fullmatch(email):
+        raise AuthError(f"not an email address: {email[:80]!r}")
     return email
 
 
@@ -155,34 +160,50 @@ def csrf_ok(expected: str, given: str | None) -> bool:
 
 
 class LoginLimiter:
-    """Sign-in rate limits (moving window, :mod:`limits`): per (client IP, email) and per
-    client IP. ``redis_url``: share counts across processes; ``None`` → in memory."""
+    """Sign-in rate limits on FAILED attempts (moving window, :mod:`limits`): per
+    (client IP, email), per email from any address, and per client IP — so a call centre
+    behind one address is not locked out by its own successful sign-ins. ``redis_url``:
+    share counts across processes; ``None`` → in memory."""
 
     def __init__(self, redis_url: str | None = None, per_account: str = "5/minute",
-                 per_ip: str = "30/15minutes"):
+                 per_ip: str = "30/15minutes", per_email: str = "20/hour"):
         from limits import parse
         from limits.storage import storage_from_string
         from limits.strategies import MovingWindowRateLimiter
 
         storage = storage_from_string(redis_url or "memory://")
         self.limiter = MovingWindowRateLimiter(storage)
-        self.per_account = parse(per_account)
-        self.per_ip = parse(per_ip)
+        self.rules = ((parse(per_ip), lambda ip, email: ("login-ip", ip)),
+                      (parse(per_account), lambda ip, email: ("login", ip, email)),
+                      (parse(per_email), lambda ip, email: ("login-email", email)))
 
-    def hit(self, ip: str, email: str) -> bool:
-        """Count one attempt; False when over either limit (refuse it). A limiter that
-        cannot reach its storage lets the attempt through (the password still decides)."""
+    def allowed(self, ip: str, email: str) -> bool:
+        """False when earlier failures put this attempt over a limit (refuse it without
+        checking the password). A limiter that cannot reach its storage allows."""
+        email = email.lower()
         try:
-            ok_ip = self.limiter.hit(self.per_ip, "login-ip", ip)
-            ok_acct = self.limiter.hit(self.per_account, "login", ip, email.lower())
+            return all(self.limiter.test(item, *key(ip, email)) for item, key in self.rules)
         except Exception:
             return True
-        return ok_ip and ok_acct
+
+    def failed(self, ip: str, email: str) -> None:
+        """Count one failed attempt."""
+        email = email.lower()
+        try:
+            for item, key in self.rules:
+                self.limiter.hit(item, *key(ip, email))
+        except Exception:
+            pass
+
+    def hit(self, ip: str, email: str) -> bool:
+        """Count one failed attempt and say whether the next is still allowed."""
+        self.failed(ip, email)
+        return self.allowed(ip, email)
 
     def reset(self, ip: str, email: str) -> None:
-        """Forget the per-account count after a successful sign-in."""
+        """Forget the per-(address, email) count after a successful sign-in."""
         try:
-            self.limiter.clear(self.per_account, "login", ip, email.lower())
+            self.limiter.clear(self.rules[1][0], "login", ip, email.lower())
         except Exception:
             pass
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import gate, segments
 from runner import outbound
 from runner.outbound import mask_phone
 from storage import db as storage_db
-from storage.models import AuditEntry, Conversation, Handoff, Message, Note
+from storage.models import AuditEntry, Conversation, FormNonce, Handoff, Message, Note
 
 log = logging.getLogger("duly.agents")
 
@@ -34,7 +35,7 @@ MAX_NOTE_CHARS = 4000
 class AgentError(Exception):
     """The action cannot be done: ``code`` is one of ``not_found``, ``not_owner``,
     ``empty``, ``too_long``, ``refused`` (the gate's verdict is in ``verdict``),
-    ``invalid``. ``str()`` is a sentence for the agent."""
+    ``invalid``, ``duplicate``. ``str()`` is a sentence for the agent."""
 
     def __init__(self, code: str, message: str, verdict: gate.Verdict | None = None):
         super().__init__(message)
@@ -79,29 +80,17 @@ class AgentDesk:
     # --- helpers -------------------------------------------------------------------------
 
     def _reply_target(self, s: Session, conv: Conversation, now: dt.datetime) -> Message | None:
-        """The customer's last message if an agent's text now answers it: it is the
-        latest message of the thread (no person answered it yet) and came within
-        ``[agent] reply_window_minutes``. Otherwise the text is one Duly starts
-        (quiet hours, caps and consent apply: 12 CFR 1006.6(b)(1), 47 USC 227)."""
+        """The customer's last message, if an agent's text now answers it: it came within
+        ``[agent] reply_window_minutes`` (default 240). Otherwise the text is one Duly
+        starts, and quiet hours, caps, consent and the opt-out notice apply (12 CFR
+        1006.6(b)(1) comment 6(b)(1)-2; 47 USC 227)."""
         window = int((self.runner.settings.behaviour.get("agent") or {}).get("reply_window_minutes", 240))
-        last = s.scalar(select(Message).where(Message.conversation_id == conv.id)
-                        .order_by(Message.id.desc()).limit(1))
-        if last is None or last.direction != "inbound":
-            # the bot's own answer after it doesn't count as a person answering
-            last_in = s.scalar(select(Message).where(Message.conversation_id == conv.id,
-                                                     Message.direction == "inbound")
-                               .order_by(Message.id.desc()).limit(1))
-            if last_in is None:
-                return None
-            later_agent = s.scalar(select(Message.id).where(
-                Message.conversation_id == conv.id, Message.id > last_in.id,
-                Message.direction == "outbound", Message.sender.like("agent:%")).limit(1))
-            if later_agent is not None:
-                return None
-            last = last_in
-        if now - last.created_at > dt.timedelta(minutes=window):
+        last_in = s.scalar(select(Message).where(Message.conversation_id == conv.id,
+                                                 Message.direction == "inbound")
+                           .order_by(Message.id.desc()).limit(1))
+        if last_in is None or now - last_in.created_at > dt.timedelta(minutes=window):
             return None
-        return last
+        return last_in
 
     @staticmethod
     def _owner_check(conv: Conversation, agent: str, role: str) -> None:
@@ -132,12 +121,15 @@ class AgentDesk:
 
     # --- writes ------------------------------------------------------------------------------
 
-    def reply(self, conv_id: int, agent: str, body: str, role: str = "agent") -> outbound.Outbound:
+    def reply(self, conv_id: int, agent: str, body: str, role: str = "agent",
+              nonce: str | None = None) -> outbound.Outbound:
         """Send ``body`` to the customer as ``agent`` through the gate (the one send
         path). Only the agent who owns the conversation (or an admin) may. A text the
         gate refuses is not stored as sent: :class:`AgentError` ``refused`` carries the
         verdict (the refusal itself is kept in the decision log). A deferral is stored
-        and goes when allowed. Raises :class:`AgentError`."""
+        and goes when allowed. ``nonce``: the form's one-time token; a second submit of
+        the same form raises :class:`AgentError` ``duplicate`` and sends nothing.
+        Raises :class:`AgentError`."""
         body = (body or "").strip()
         if not body:
             raise AgentError("empty", "the reply is empty")
@@ -151,6 +143,14 @@ class AgentDesk:
                     raise AgentError("not_found", f"no conversation {conv_id}")
                 self._owner_check(conv, agent, role)
                 now = r.clock()
+                if nonce:
+                    if s.get(FormNonce, nonce[:64]) is not None:
+                        raise AgentError("duplicate", "already sent (the form was submitted twice)")
+                    s.add(FormNonce(nonce=nonce[:64], created_at=now))
+                    try:
+                        s.flush()
+                    except IntegrityError as exc:
+                        raise AgentError("duplicate", "already sent (the form was submitted twice)") from exc
                 target = self._reply_target(s, conv, now)
                 out = outbound.submit(s, conv, body, kind="agent", sender=f"agent:{agent}", now=now,
                                       transport=r._transport_name(), in_reply_to=target,
@@ -185,9 +185,18 @@ class AgentDesk:
         r.notify("conversation", conv_id)
         return nid
 
-    def claim(self, conv_id: int, agent: str, assignee: str | None = None) -> None:
+    @staticmethod
+    def _may_act(conv: Conversation, agent: str, role: str) -> None:
+        """Only the agent who owns a conversation (or an admin) acts on it; an unowned
+        one is anyone's. Raises :class:`AgentError` ``not_owner``."""
+        owner = conv.assigned_agent if conv.mode == "agent" else None
+        if role != "admin" and owner not in (None, agent):
+            raise AgentError("not_owner", f"{owner} owns this conversation; they or an admin can assign it to you")
+
+    def claim(self, conv_id: int, agent: str, assignee: str | None = None, role: str = "agent") -> None:
         """Assign the conversation's open handoff (and the conversation) to ``assignee``
-        (default: ``agent`` themself). Raises :class:`AgentError` ``not_found``."""
+        (default: ``agent`` themself). A handoff someone else holds is theirs: only they
+        or an admin reassign it. Raises :class:`AgentError` ``not_found``/``not_owner``."""
         r = self.runner
         who = assignee or agent
         with r.locks.get(conv_id):
@@ -195,6 +204,11 @@ class AgentDesk:
                 conv = storage_db.lock_conversation(s, conv_id)
                 if conv is None:
                     raise AgentError("not_found", f"no conversation {conv_id}")
+                self._may_act(conv, agent, role)
+                holder = s.scalar(select(Handoff.assigned_to).where(
+                    Handoff.conversation_id == conv_id, Handoff.resolved_at.is_(None)).limit(1))
+                if role != "admin" and holder not in (None, agent):
+                    raise AgentError("not_owner", f"{holder} holds this handoff; they or an admin can assign it")
                 now = r.clock()
                 s.execute(update(Handoff).where(Handoff.conversation_id == conv_id,
                                                 Handoff.resolved_at.is_(None)).values(assigned_to=who))
@@ -204,9 +218,10 @@ class AgentDesk:
                       assignee=who)
         r.notify("handoff", conv_id)
 
-    def _action(self, conv_id: int, agent: str, kind: str, data: dict[str, Any]) -> str:
+    def _action(self, conv_id: int, agent: str, kind: str, data: dict[str, Any], role: str = "agent") -> str:
         try:
-            mode = self.runner.agent_action(conv_id, kind, agent, data)
+            mode = self.runner.agent_action(conv_id, kind, agent, data,
+                                            check=lambda conv: self._may_act(conv, agent, role))
         except LookupError as exc:
             raise AgentError("not_found", str(exc)) from exc
         with self.runner.sessions() as s, s.begin():
@@ -217,47 +232,42 @@ class AgentDesk:
         """The agent owns the conversation; the bot goes silent (G-01). Returns the mode.
         Another agent's conversation is not taken from them: an admin may, or the owner
         (or an admin) assigns it. Raises :class:`AgentError` ``not_owner``/``not_found``."""
-        with self.runner.sessions() as s:
-            conv = s.get(Conversation, conv_id)
-            if conv is None:
-                raise AgentError("not_found", f"no conversation {conv_id}")
-            if conv.mode == "agent" and conv.assigned_agent not in (None, agent) and role != "admin":
-                raise AgentError("not_owner", f"{conv.assigned_agent} owns this conversation; "
-                                              "they or an admin can assign it to you")
-        mode = self._action(conv_id, agent, "take_over", {})
-        self.claim(conv_id, agent)
+        mode = self._action(conv_id, agent, "take_over", {}, role)
+        self.claim(conv_id, agent, role=role)
         return mode
 
-    def hand_back(self, conv_id: int, agent: str, state: str | None = None) -> str:
+    def hand_back(self, conv_id: int, agent: str, state: str | None = None, role: str = "agent") -> str:
         """The bot resumes, in ``state`` (a state of the conversation's script; default
-        its menu). Open handoffs are resolved. Returns the mode."""
-        return self._action(conv_id, agent, "hand_back", {"state": state} if state else {})
+        its menu). Open handoffs are resolved. Returns the mode. Raises
+        :class:`AgentError` (``not_owner`` for another agent's conversation)."""
+        return self._action(conv_id, agent, "hand_back", {"state": state} if state else {}, role)
 
-    def close(self, conv_id: int, agent: str) -> str:
+    def close(self, conv_id: int, agent: str, role: str = "agent") -> str:
         """Close: handoffs resolved, the bot back at the script's start."""
-        return self._action(conv_id, agent, "close", {})
+        return self._action(conv_id, agent, "close", {}, role)
 
     def record_promise(self, conv_id: int, agent: str, account_ref: str, amount_minor: int,
-                       due_date: dt.date) -> int:
+                       due_date: dt.date, role: str = "agent") -> int:
         """Record a promise-to-pay the customer made to the agent, through the bot's own
         step (``AgentAction("record_promise")``) and apply code. Returns the new
         promise's id. Raises :class:`AgentError` ``invalid`` when the step refused it
         (unknown account, non-positive amount, past date)."""
         return self._record(conv_id, agent, "record_promise", {
-            "account_ref": account_ref, "amount_minor": int(amount_minor), "due_date": due_date.isoformat()})
+            "account_ref": account_ref, "amount_minor": int(amount_minor), "due_date": due_date.isoformat()}, role)
 
-    def record_plan(self, conv_id: int, agent: str, account_ref: str, option: int) -> int:
+    def record_plan(self, conv_id: int, agent: str, account_ref: str, option: int, role: str = "agent") -> int:
         """Record plan ``option`` (1-based) of the policy's offers for the account.
         Returns the plan's id. Raises :class:`AgentError` ``invalid``."""
-        return self._record(conv_id, agent, "record_plan", {"account_ref": account_ref, "option": int(option)})
+        return self._record(conv_id, agent, "record_plan", {"account_ref": account_ref, "option": int(option)},
+                            role)
 
-    def _record(self, conv_id: int, agent: str, kind: str, data: dict[str, Any]) -> int:
+    def _record(self, conv_id: int, agent: str, kind: str, data: dict[str, Any], role: str = "agent") -> int:
         from storage.models import Plan, Promise
 
         model = Promise if kind == "record_promise" else Plan
         with self.runner.sessions() as s:
             before = s.scalar(select(model.id).order_by(model.id.desc()).limit(1)) or 0
-        self._action(conv_id, agent, kind, data)
+        self._action(conv_id, agent, kind, data, role)
         with self.runner.sessions() as s:
             new = s.scalar(select(model.id).where(model.id > before, model.conversation_id == conv_id,
                                                   model.source == f"agent:{agent}")

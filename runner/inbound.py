@@ -380,17 +380,22 @@ class Runner:
             new_state, acts = dialogs.step(state, TimerFired("identity_checked", {"ok": ok}), script, facts, now)
             self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=m)
 
-    def agent_action(self, conv_id: int, kind: str, agent: str, data: dict[str, Any] | None = None) -> str:
+    def agent_action(self, conv_id: int, kind: str, agent: str, data: dict[str, Any] | None = None,
+                     check: Callable[[Conversation], None] | None = None) -> str:
         """An agent takes over (``take_over``), hands back (``hand_back``, ``data["state"]``
-        names the state to resume in) or closes (``close``) a conversation, through the
-        same step as everything else. Open handoffs are resolved on hand-back and close.
-        Returns the conversation's mode afterwards. Raises ``LookupError`` for an unknown
-        conversation."""
+        names the state to resume in), closes (``close``) or records a promise or plan
+        (``record_promise``/``record_plan``) through the same step as everything else.
+        Open handoffs are resolved on hand-back and close. ``check(conv)`` runs under the
+        conversation's row lock before anything changes; whatever it raises aborts the
+        action (who may act is decided there, race-free). Returns the conversation's
+        mode afterwards. Raises ``LookupError`` for an unknown conversation."""
         with self.locks.get(conv_id):
             with self.sessions() as s, s.begin():
                 conv = storage_db.lock_conversation(s, conv_id)
                 if conv is None:
                     raise LookupError(f"no conversation {conv_id}")
+                if check is not None:
+                    check(conv)
                 now = self.clock()
                 script = self.script_for(s, conv)
                 facts, accounts = self.facts_for(s, conv, now)

@@ -660,3 +660,14 @@ class Note(Base):
     author: Mapped[str] = mapped_column(String(255), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[dt.datetime] = _created()
+
+
+class FormNonce(Base):
+    """A one-time token of a console form that sends something (an agent's reply):
+    the same form submitted twice sends once. Rows older than a day may be purged."""
+
+    __tablename__ = "form_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[dt.datetime] = _created()
+

@@ -59,8 +59,14 @@ def test_csrf_compare():
 
 
 def test_login_limiter_counts_per_account_and_resets():
-    lim = auth.LoginLimiter(None, per_account="3/minute", per_ip="100/minute")
-    assert [lim.hit("1.2.3.4", "a@x.test") for _ in range(4)] == [True, True, True, False]
-    assert lim.hit("1.2.3.4", "b@x.test")               # another account from the same address
+    lim = auth.LoginLimiter(None, per_account="3/minute", per_ip="100/minute", per_email="5/hour")
+    allowed = []
+    for _ in range(4):
+        allowed.append(lim.allowed("1.2.3.4", "a@x.test"))
+        lim.failed("1.2.3.4", "a@x.test")
+    assert allowed == [True, True, True, False]
+    assert lim.allowed("1.2.3.4", "b@x.test")           # another account from the same address
     lim.reset("1.2.3.4", "a@x.test")
-    assert lim.hit("1.2.3.4", "a@x.test")
+    assert lim.allowed("1.2.3.4", "a@x.test")
+    lim.failed("5.6.7.8", "a@x.test")                   # per email, from any address: 5 failures
+    assert not lim.allowed("9.9.9.9", "a@x.test")

@@ -42,6 +42,18 @@ def duly(db_url):
         yield d
 
 
+def ok(r) -> str | None:
+    """The success message a console action redirects with (``None`` if it failed)."""
+    assert r.status_code == 303, (r.status_code, r.text)
+    return httpx.URL(r.headers["location"]).params.get("ok")
+
+
+def err(r) -> str | None:
+    """The error message a console action redirects with (``None`` if it succeeded)."""
+    assert r.status_code == 303, (r.status_code, r.text)
+    return httpx.URL(r.headers["location"]).params.get("err")
+
+
 def handoff(duly: Duly) -> int:
     """Dana asks for a person; returns the conversation id."""
     duly.sms("I want to talk to a person")
@@ -140,7 +152,7 @@ def test_agent_refused_on_admin_routes(duly):
     assert boss.get("/console/admin/users").status_code == 200
     r = boss.post("/console/admin/users", data={"csrf_token": bcsrf, "email": "new@x.test", "role": "agent",
                                                 "password": "0123456789ab"})
-    assert r.status_code == 303 and "created" in r.headers["location"]
+    assert ok(r) == "created new@x.test"
     console_login(duly, "new@x.test", "0123456789ab")
 
 
@@ -154,7 +166,7 @@ def test_take_over_reply_silence_hand_back(duly):
                    headers={"X-CSRF-Token": csrf})
     assert 'data-verdict="send"' in check.text and "1 segment" in check.text
     r = c.post(f"/console/c/{cid}/reply", data={"csrf_token": csrf, "body": "Hi Dana, this is Sam from Northwind."})
-    assert r.headers["location"].endswith("ok=sent")
+    assert ok(r) == "sent"
     with duly.services.sessions() as s:
         m = s.scalar(select(Message).where(Message.sender == "agent:agent@x.test"))
         assert m.body == "Hi Dana, this is Sam from Northwind." and m.status == "sent" and m.kind == "agent"
@@ -190,7 +202,7 @@ def test_reply_to_opted_out_customer_is_refused(duly):
     assert 'data-verdict="refuse"' in check.text and "US-05" in check.text
     assert re.search(r'data-testid="send"[^>]*disabled', check.text)
     r = c.post(f"/console/c/{cid}/reply", data={"csrf_token": csrf, "body": "Please call us"})
-    assert "err=" in r.headers["location"] and "US-05" in httpx.URL(r.headers["location"]).params["err"]
+    assert "US-05" in err(r)
     with duly.services.sessions() as s:
         rows = s.scalars(select(Message).where(Message.sender == "agent:agent@x.test")).all()
     assert [m.status for m in rows] == ["refused"]               # kept with its reason, never sent
@@ -213,7 +225,7 @@ def test_unprompted_agent_text_at_night_waits_for_the_window(db_url):
         assert 'data-verdict="defer"' in check.text and "US-01" in check.text and "Tue 08:00" in check.text
         r = c.post(f"/console/c/{cid}/reply", data={"csrf_token": csrf,
                                                     "body": "Hi Dana, following up on your call request. Reply STOP to opt out."})
-        assert "queued" in httpx.URL(r.headers["location"]).params["ok"]
+        assert "queued" in ok(r)
         with duly.services.sessions() as s:
             m = s.scalar(select(Message).where(Message.sender == "agent:agent@x.test"))
             assert m.status == "deferred" and m.in_reply_to_id is None
@@ -234,15 +246,15 @@ def test_notes_promise_plan_and_audit(duly):
     c, csrf = console_login(duly, "agent@x.test")
     c.post(f"/console/c/{cid}/take_over", data={"csrf_token": csrf})
     r = c.post(f"/console/c/{cid}/note", data={"csrf_token": csrf, "body": "Says payday is the 4th <b>"})
-    assert r.headers["location"].endswith("ok=note%20saved")
+    assert ok(r) == "note saved"
     r = c.post(f"/console/c/{cid}/promise", data={"csrf_token": csrf, "account_ref": "ACME-4417",
                                                   "amount": "80.00", "due_date": "2026-12-04"})
-    assert "promise%20recorded" in r.headers["location"], r.headers["location"]
+    assert ok(r) == "promise recorded: $80.00 on 2026-12-04"
     r = c.post(f"/console/c/{cid}/promise", data={"csrf_token": csrf, "account_ref": "ACME-4417",
                                                   "amount": "80.00", "due_date": "2026-11-01"})
-    assert "err=" in r.headers["location"]                   # a past date is not recorded
+    assert err(r).startswith("not recorded")                  # a past date is not recorded
     r = c.post(f"/console/c/{cid}/plan", data={"csrf_token": csrf, "account_ref": "ACME-4417", "option": "1"})
-    assert r.headers["location"].endswith("ok=plan%20recorded"), r.headers["location"]
+    assert ok(r) == "plan recorded"
     with duly.services.sessions() as s:
         p = s.scalars(select(Promise)).all()
         assert [(x.amount_minor, x.due_date, x.source) for x in p] == [(8000, dt.date(2026, 12, 4), "agent:agent@x.test")]
@@ -319,3 +331,28 @@ def test_users_add_cli(db_url, monkeypatch, capsys):
     monkeypatch.setenv("DULY_PASSWORD", "short")
     assert users_cli.main("add", "b@x.test", "agent", settings) == 1         # too short
     assert "at least 10" in capsys.readouterr().err
+
+
+def test_another_agents_conversation_is_not_taken_or_answered(duly):
+    add_user(duly, "other@x.test", "agent")
+    cid = handoff(duly)
+    a, csrf_a = console_login(duly, "agent@x.test")
+    b, csrf_b = console_login(duly, "other@x.test")
+    # nobody owns it yet: a reply needs a take-over first
+    r = b.post(f"/console/c/{cid}/reply", data={"csrf_token": csrf_b, "body": "hello"})
+    assert err(r) == "take the conversation over before replying"
+    a.post(f"/console/c/{cid}/take_over", data={"csrf_token": csrf_a})
+    r = b.post(f"/console/c/{cid}/take_over", data={"csrf_token": csrf_b})
+    assert err(r).startswith("agent@x.test owns this conversation")
+    r = b.post(f"/console/c/{cid}/reply", data={"csrf_token": csrf_b, "body": "hello"})
+    assert err(r).startswith("agent@x.test owns")
+    boss, csrf_boss = console_login(duly, "boss@x.test")
+    r = boss.post(f"/console/c/{cid}/reply", data={"csrf_token": csrf_boss, "body": "Hello from a supervisor."})
+    assert ok(r) == "sent"
+    # the owner hands it to the other agent, who may then answer
+    a.post(f"/console/c/{cid}/assign", data={"csrf_token": csrf_a, "assignee": "other@x.test"})
+    r = b.post(f"/console/c/{cid}/reply", data={"csrf_token": csrf_b, "body": "Hi, Alex here."})
+    assert ok(r) == "sent"
+    with duly.services.sessions() as s:
+        senders = s.scalars(select(Message.sender).where(Message.sender.like("agent:%")).order_by(Message.id)).all()
+    assert senders == ["agent:boss@x.test", "agent:other@x.test"]

@@ -1109,8 +1109,9 @@ def _agent_account(s: _Step, ev: AgentAction) -> AccountFacts | None:
 def _agent_promise(s: _Step, ev: AgentAction) -> None:
     """An agent records a promise-to-pay the customer made to them (G-02: from the
     agent's structured entry, never from free text). A human may agree what the bot
-    would send to review (UK-03), so policy limits are audited, not enforced; an
-    amount must be positive and the date not in the customer's past."""
+    would send to review (UK-03), so policy limits are audited, not enforced; the amount
+    must be positive and at most the balance, the date not in the customer's past and
+    within ``[promises] agent_max_days_ahead`` (default 365)."""
     acct = _agent_account(s, ev)
     if acct is None:
         return
@@ -1121,7 +1122,8 @@ def _agent_promise(s: _Step, ev: AgentAction) -> None:
         s.audit("G-02", agent_error="bad_promise")
         return
     today = s.local_today(acct)
-    if amount <= 0 or due < today:
+    hard_max = today + dt.timedelta(days=int(s.pol("promises", "agent_max_days_ahead", 365)))
+    if amount <= 0 or due < today or due > hard_max or amount > max(acct.balance_minor, acct.past_due_minor):
         s.audit("G-02", agent_error="bad_promise", amount_minor=amount, due_date=due.isoformat())
         return
     max_date = today + dt.timedelta(days=int(s.pol("promises", "max_days_ahead", 30)))

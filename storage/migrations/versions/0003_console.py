@@ -1,4 +1,4 @@
-"""console: users, sessions, audit log, notes; handoff SLA columns
+"""console: users, sessions, audit log, notes, form nonces; handoff SLA columns
 
 Revision ID: 0003
 Revises: 0002
@@ -73,6 +73,12 @@ def upgrade() -> None:
     with op.batch_alter_table('notes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notes_conversation_id'), ['conversation_id'], unique=False)
 
+    op.create_table('form_nonces',
+    sa.Column('nonce', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('nonce', name=op.f('pk_form_nonces'))
+    )
+
     with op.batch_alter_table('handoffs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sla_due_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('alerted_at', sa.DateTime(timezone=True), nullable=True))
@@ -89,4 +95,5 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(ix))
         op.drop_table(table)
+    op.drop_table('form_nonces')
     op.drop_table('users')
