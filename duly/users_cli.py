@@ -2,7 +2,8 @@
 
 The password is asked for twice at the terminal (never echoed), or read from
 ``DULY_PASSWORD`` for scripts. ``duly users passwd EMAIL`` changes it (and signs the
-user out everywhere)."""
+user out everywhere); ``duly users deactivate|reactivate EMAIL`` removes or restores
+access (a deactivated user is signed out and refused at sign-in)."""
 
 from __future__ import annotations
 
@@ -33,14 +34,24 @@ def main(action: str, email: str, role: str, settings) -> int:
     from runner.inbound import utcnow
     from storage.models import AuditEntry
 
-    password = _password()
-    if not password:
+    password = _password() if action in ("add", "passwd") else None
+    if action in ("add", "passwd") and not password:
         print("duly users: no password given (type it, or set DULY_PASSWORD)", file=sys.stderr)
         return 2
     services = make_services(settings, migrate=True)
     try:
         with services.sessions() as s, s.begin():
-            if action == "add":
+            if action in ("deactivate", "reactivate"):
+                user = auth.get_user(s, email)
+                if user is None:
+                    print(f"duly users: no user {email}", file=sys.stderr)
+                    return 1
+                user.active = 1 if action == "reactivate" else 0
+                auth.revoke_all(s, user)
+                s.add(AuditEntry(actor="cli", action=f"user_{action}", created_at=utcnow(),
+                                 detail={"email": user.email}))
+                print(f"{action}d {user.email}")
+            elif action == "add":
                 user = auth.create_user(s, email, role, password, utcnow())
                 s.add(AuditEntry(actor="cli", action="user_created", created_at=utcnow(),
                                  detail={"email": user.email, "role": user.role}))
@@ -65,7 +76,7 @@ def main(action: str, email: str, role: str, settings) -> int:
 def add_parser(sub) -> None:
     """Add ``users add|passwd EMAIL [--role]`` to the CLI."""
     us = sub.add_parser("users", help="console users")
-    us.add_argument("action", choices=["add", "passwd"])
+    us.add_argument("action", choices=["add", "passwd", "deactivate", "reactivate"])
     us.add_argument("email")
     us.add_argument("--role", choices=["agent", "admin"], default="agent")
 

@@ -331,6 +331,15 @@ def test_users_add_cli(db_url, monkeypatch, capsys):
     monkeypatch.setenv("DULY_PASSWORD", "short")
     assert users_cli.main("add", "b@x.test", "agent", settings) == 1         # too short
     assert "at least 10" in capsys.readouterr().err
+    assert users_cli.main("deactivate", "cli@x.test", "agent", settings) == 0
+    assert users_cli.main("deactivate", "nobody@x.test", "agent", settings) == 1
+    from duly.app import make_services
+    from storage.models import User
+
+    services = make_services(settings)
+    with services.sessions() as s:
+        assert s.scalar(select(User.active).where(User.email == "cli@x.test")) == 0
+    services.engine.dispose()
 
 
 def test_another_agents_conversation_is_not_taken_or_answered(duly):
