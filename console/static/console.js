@@ -20,3 +20,10 @@ document.addEventListener("htmx:sseOpen", function (ev) {
     window.location = "/console/login";
   });
 });
+// Keep the thread scrolled to the newest message (first load and every live refresh).
+function dulyScrollThread() {
+  var t = document.querySelector(".live .thread");
+  if (t) t.scrollTop = t.scrollHeight;
+}
+document.addEventListener("DOMContentLoaded", dulyScrollThread);
+document.addEventListener("htmx:afterSettle", dulyScrollThread);
