@@ -36,6 +36,8 @@ Rules (COMPLIANCE.md):
   or a phone number).
 * ``lint:placeholder`` — an unknown or malformed placeholder; ``lint:length`` — over
   1600 characters (Twilio's limit for one message body).
+* ``lint:sensitive`` — a US Social Security number (``123-45-6789``) or a full card
+  number (13–19 digits passing the Luhn check) in the text: never in an SMS.
 * ``lint:disguised`` — text that hides words from these rules: invisible format
   characters (zero-width spaces, bidi controls) or a word mixing Latin with Greek or
   Cyrillic letters (``pоlice`` with a Cyrillic о). Phrase rules run on the NFKC form, so
@@ -249,6 +251,9 @@ def lint(text: str, *, profile: Mapping[str, Any], initial: bool, identity_confi
 
     if disguised:
         problems.append(LintProblem("lint:disguised", disguised))
+    sensitive = _sensitive(plain)
+    if sensitive:
+        problems.append(LintProblem("lint:sensitive", sensitive))
 
     # Placeholders and length.
     problems.extend(syntax)
@@ -282,6 +287,31 @@ def _disguise(text: str) -> str | None:
         scripts = {_script(ch) for ch in m.group(0) if ch.isalpha()}
         if "LATIN" in scripts and scripts & {"GREEK", "CYRILLIC"}:
             return f"a word mixes Latin with Greek or Cyrillic letters: {m.group(0)!r}"
+    return None
+
+
+_SSN_RE = re.compile(r"(?<!\d)(?!000|666|9\d\d)\d{3}[- ](?!00)\d{2}[- ](?!0000)\d{4}(?!\d)")
+_CARD_RE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def _sensitive(text: str) -> str | None:
+    """Why ``text`` carries a number that must never go by SMS, or ``None``."""
+    if _SSN_RE.search(text):
+        return "a Social Security number"
+    for m in _CARD_RE.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        if 13 <= len(digits) <= 19 and _luhn(digits):
+            return "a full card number"
     return None
 
 

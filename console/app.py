@@ -110,7 +110,7 @@ class Console:
         resp.headers["Cache-Control"] = "no-store"
         resp.headers["X-Frame-Options"] = "DENY"
         resp.headers["Content-Security-Policy"] = (
-            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
         resp.headers["Referrer-Policy"] = "same-origin"
         return resp
@@ -273,7 +273,10 @@ class Console:
                                                            Message.direction == "inbound")
                                 .order_by(Message.id.desc()).limit(1))
                 overdue = ho.sla_due_at is not None and ho.sla_due_at <= now
+                acct = conv.account or s.scalar(select(Account).join(Phone, Phone.account_id == Account.id)
+                                                .where(Phone.e164 == conv.customer_phone).order_by(Account.id).limit(1))
                 rows.append({"handoff": ho, "conv": conv, "last": (last or "")[:140], "overdue": overdue,
+                             "who": f"{acct.name} · {acct.account_ref}" if acct else "unknown number",
                              "waiting": now - ho.created_at,
                              "sla_left": (ho.sla_due_at - now) if ho.sla_due_at else None})
             rows.sort(key=lambda r: (not r["overdue"], r["handoff"].priority, r["handoff"].created_at))
@@ -422,7 +425,10 @@ class Console:
                 until_local = result.until.astimezone(dt.datetime.fromisoformat(result.local_time).tzinfo)
             except (ValueError, TypeError):
                 until_local = result.until
-        return self.render("_check.html", request, user=user, c=result, empty=not body.strip(),
+        from bot.segments import GSM7_BASIC, GSM7_EXTENSION
+
+        wide = next((ch for ch in body if ch not in GSM7_BASIC and ch not in GSM7_EXTENSION), None)
+        return self.render("_check.html", request, user=user, c=result, empty=not body.strip(), wide=wide,
                            local=dt.datetime.fromisoformat(result.local_time), until_local=until_local)
 
     async def act(self, request: Request, user: auth.SignedIn) -> Response:

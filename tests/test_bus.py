@@ -20,7 +20,17 @@ def bus(request):
 
 
 def _run(coro):
-    return asyncio.run(coro)
+    """Run ``coro`` on a fresh event loop in its own thread (the browser tests' Playwright
+    keeps a loop running in the main thread, where ``asyncio.run`` would refuse)."""
+    out = {}
+
+    def target():
+        out["value"] = asyncio.run(coro)
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join(30)
+    return out["value"]
 
 
 def test_every_subscriber_gets_a_publish_from_another_thread(bus):

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import AuditEntry, Handoff, Message, Note, Promise
-from tests.live import Clock, Duly, add_user, console_login, wait_for
+from tests.live import Clock, Duly, add_user, console_login, replies_in, wait_for
 
 ACCOUNTS = """account_ref,name,phone,balance,days_past_due,past_due,minimum_due,currency,timezone,language,creditor,profile
 ACME-4417,Dana Whitfield,(555) 555-0101,1250.00,12,312.50,75.00,USD,America/New_York,en,Northwind Card,us_first_party
@@ -273,9 +273,13 @@ def test_handoff_outside_agent_hours_tells_the_customer_once(db_url):
     with Duly(db_url, clock=clock) as duly:
         duly.import_accounts(ACCOUNTS)
         first = duly.sms("I want to talk to a person").text
-        assert "A person will reply from Mon Dec 7 08:00" in first
+        assert replies_in(first) == ["Our team is away right now. A person will reply from Mon Dec 7 08:00 EST."]
         again = duly.sms("hello? a person please").text
         assert "A person will reply" not in again
+        # the SLA clock starts when agents are back: Monday 08:00 + 15 minutes
+        with duly.services.sessions() as s:
+            due = s.scalar(select(Handoff.sla_due_at))
+        assert due == dt.datetime(2026, 12, 7, 13, 15, tzinfo=dt.timezone.utc)
 
 
 def test_sla_breach_alerts_once_and_shows_overdue(duly):

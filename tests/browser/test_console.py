@@ -128,7 +128,7 @@ def test_live_handoff_take_over_reply_silence_hand_back(duly, page):
     not_reloaded(page)
     cid = conv_id(duly)
 
-    rows.get_by_role("link", name=DANA).click()
+    rows.get_by_role("link", name="Dana Whitfield · ACME-4417").click()
     expect(page).to_have_url(re.compile(rf"/console/c/{cid}$"))
     take_over(page)
 

@@ -173,3 +173,15 @@ def test_email_with_markup_is_refused():
         with pytest.raises(AuthError):
             normalise_email(bad)
     assert normalise_email(" A.B+c@Example.Co.UK ") == "a.b+c@example.co.uk"
+
+
+@pytest.mark.parametrize("text, bad", [
+    ("Your SSN 123-45-6789 is on file", True),
+    ("Card 4111 1111 1111 1111, thanks", True),
+    ("Call 1-800-555-0100 or +1 555 555 0101", False),
+    ("Ref ACME-4417, 1234567890123", False),           # 13 digits failing Luhn: not a card
+])
+def test_sensitive_numbers_never_go_by_sms(text, bad):   # new user's finding: an SSN passed the check
+    rules = {p.rule for p in lint(text, profile=US, initial=False, identity_confirmed=True, known_params=set(),
+                                  reply=True)}
+    assert ("lint:sensitive" in rules) is bad
