@@ -607,6 +607,8 @@ class Console:
         return RedirectResponse("/console/inbox", status_code=303)
 
     def routes(self) -> list[BaseRoute]:
+        from console import admin_scripts
+
         g = self.guard
         return [
             Route("/console", g(self.root), methods=["GET"]),
@@ -630,6 +632,7 @@ class Console:
             Route("/console/admin/users/{user_id}/{what}", g(self.user_change, admin=True, write=True),
                   methods=["POST"]),
             Route("/console/admin/audit", g(self.audit_page, admin=True), methods=["GET"]),
+            *admin_scripts.routes(self),
             Mount("/console/static", app=StaticFiles(directory=str(HERE / "static")), name="console-static"),
         ]
 

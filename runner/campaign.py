@@ -103,7 +103,7 @@ from bot.dialogs.script import DEBT_PARAMS
 from bot.money import format_money
 from runner import outbound
 from storage import scripts as storage_scripts
-from storage.models import (Account, CadenceSend, Conversation, Hold, OptOut, PaymentLink, Plan, Promise,
+from storage.models import (Account, CadenceSend, Conversation, Hold, OptOut, PaymentLink, Plan, Promise, ScriptRevision,
                             Phone)
 
 log = logging.getLogger("duly.campaign")
@@ -498,12 +498,29 @@ def _insert_planned(s: Session, sel: Any, now: dt.datetime, lo: int, hi: int) ->
 # --- materialise -------------------------------------------------------------------------
 
 def _submit(s: Session, conv: Conversation, body: str, *, account_id: int, template: str,
-            now: dt.datetime, transport: str, behaviour: Mapping[str, Any]) -> Any:
+            now: dt.datetime, transport: str, behaviour: Mapping[str, Any],
+            meta: Mapping[str, Any] | None = None) -> Any:
     """``runner.outbound.submit`` for a cadence text (kind ``notice``, sender ``system``;
     ``approved``: a template of the published, approved script revision)."""
     return outbound.submit(s, conv, body, kind="notice", sender="system", now=now, transport=transport,
                            account_id=account_id, template=template, approved=True,
-                           behaviour=behaviour)
+                           behaviour=behaviour, meta=meta)
+
+
+def _variant(conv: Conversation, script: Any, key: str) -> str:
+    """The A/B variant of ``key`` for this conversation: drawn by weight on first use
+    and kept in ``slots["variants"]`` (the same rule as the runner's replies)."""
+    if not (getattr(script, "variants", None) or {}).get(key):
+        return "A"
+    chosen = dict((conv.slots or {}).get("variants") or {})
+    if key not in chosen:
+        import random
+
+        from bot.templates import choose_variant
+
+        chosen[key] = choose_variant(script, key, random.random())
+        conv.slots = {**dict(conv.slots or {}), "variants": chosen}
+    return str(chosen[key])
 
 
 def _conversations(s: Session, phones: Iterable[str], ours: str, now: dt.datetime) -> dict[str, Conversation]:
@@ -595,6 +612,9 @@ def _materialise(s: Session, rows: list[Any], script: Any, cadences: Mapping[str
     updates: list[dict[str, Any]] = []
     links: list[dict[str, Any]] = []
     _supersede(s, [r.id for r in rows], now)
+    rev_no = s.scalar(select(ScriptRevision.revision).where(
+        ScriptRevision.name == str(b.get("script", "default")), ScriptRevision.status == "published")
+        .order_by(ScriptRevision.revision.desc()).limit(1))
     for r in rows:
         st = next((x for x in cadences[r.profile].steps if x.name == r.step), None) \
             if r.profile in cadences else None
@@ -612,9 +632,12 @@ def _materialise(s: Session, rows: list[Any], script: Any, cadences: Mapping[str
             links.append({"token": token, "account_id": r.id, "created_at": now,
                           "expires_at": now + dt.timedelta(hours=ttl)})
             params["pay_link"] = link_base + token
-        body = tpl.render(script, st.template, lang, params)
+        variant = _variant(convs[r.e164], script, st.template)
+        body = (tpl.render(script, st.template, lang, params) if variant == "A"
+                else tpl.render(script, st.template, lang, params, variant=variant))
         out = _submit(s, convs[r.e164], body, account_id=r.id, template=st.template,
-                      now=now, transport=transport, behaviour=b)
+                      now=now, transport=transport, behaviour=b,
+                      meta={"variant": variant, "revision": rev_no, "step": r.step})
         if out.verdict.action == "refuse":
             updates.append({"id": r.cs_id, "status": "held", "rule": out.verdict.rule,
                             "message_id": out.message_id})

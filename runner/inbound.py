@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 import secrets
 import threading
 from collections import OrderedDict
@@ -110,6 +111,8 @@ class Runner:
         self.script_name = str(settings.behaviour.get("script", "default"))
         #: live-update bus (:mod:`storage.bus`); ``None`` → nobody listens
         self.bus: Any = None
+        #: uniform [0, 1) for A/B variant assignment (tests inject a fixed sequence)
+        self.random: Callable[[], float] = random.random
 
     # --- 1. persist ------------------------------------------------------------------
 
@@ -276,15 +279,33 @@ class Runner:
     # --- the step ----------------------------------------------------------------------------
 
     def script_for(self, s: Session, conv: Conversation) -> Any:
-        """The conversation's pinned script (pins the published revision on first use)."""
+        """The conversation's pinned script. A new conversation pins the published
+        revision; one pinned to an older revision moves to the published one only when
+        it is at rest (:func:`storage.scripts.at_rest`: the bot has it, at the start or
+        the menu, nothing pending), so a conversation under way finishes on the revision
+        it started on and never lands in a state the new revision lacks."""
+        from storage.models import ScriptRevision
+
+        published = s.scalar(select(ScriptRevision.id).where(ScriptRevision.name == self.script_name,
+                                                             ScriptRevision.status == "published")
+                             .order_by(ScriptRevision.revision.desc()).limit(1))
         if conv.script_revision_id is None:
-            try:
-                rev = storage_scripts.published_revision(s, self.script_name)
-            except storage_scripts.NoPublishedScript:
-                rev = storage_scripts.ensure_default_revision(s, self.script_name,
-                                                              dialogs.default_script_text())
-            conv.script_revision_id = rev.id
-        rid = conv.script_revision_id
+            if published is None:
+                published = storage_scripts.ensure_default_revision(s, self.script_name,
+                                                                    dialogs.default_script_text()).id
+            conv.script_revision_id = published
+        elif published is not None and conv.script_revision_id != published:
+            current = self._load_script(s, conv.script_revision_id)
+            if storage_scripts.at_rest(conv.state, conv.mode, dict(conv.slots or {}), current):
+                newer = self._load_script(s, published)
+                conv.script_revision_id = published
+                if conv.state not in newer.states:
+                    conv.state = newer.menu if conv.state == current.menu else newer.initial
+                s.add(Decision(conversation_id=conv.id, rule="script", verdict="record", actor="system",
+                               created_at=self.clock(), detail={"moved_to_revision_id": published}))
+        return self._load_script(s, conv.script_revision_id)
+
+    def _load_script(self, s: Session, rid: int) -> Any:
         with self._script_guard:
             script = self._scripts.get(rid)
         if script is None:
@@ -294,6 +315,13 @@ class Runner:
             with self._script_guard:
                 self._scripts[rid] = script
         return script
+
+    def revision_number(self, s: Session, rid: int | None) -> int | None:
+        """The revision number of script revision row ``rid`` (for message metadata)."""
+        if rid is None:
+            return None
+        from storage.models import ScriptRevision
+        return s.scalar(select(ScriptRevision.revision).where(ScriptRevision.id == rid))
 
     def facts_for(self, s: Session, conv: Conversation, now: dt.datetime) -> tuple[Facts, list[Account]]:
         """Read-only facts for the step: accounts on the phone (not quarantined),
@@ -465,12 +493,18 @@ class Runner:
                 continue
             if isinstance(act, A.Reply):
                 params = {**act.params, **extra_params}
-                body = templates.render(script, act.template, act.lang, params)
+                variant = self._variant(conv, script, act.template)
+                if variant == "A":
+                    body = templates.render(script, act.template, act.lang, params)
+                else:
+                    body = templates.render(script, act.template, act.lang, params, variant=variant)
                 body = disclosures.with_disclosure(body, self._profile_of(conv, accounts, chosen), act.lang,
                                                    act.kind)  # US-14
                 outbound.submit(s, conv, body, kind=act.kind, sender="bot", now=now,
                                 transport=self._transport_name(), in_reply_to=in_reply_to,
-                                behaviour=self.settings.behaviour)
+                                behaviour=self.settings.behaviour, template=act.template,
+                                meta={"variant": variant,
+                                      "revision": self.revision_number(s, conv.script_revision_id)})
             elif isinstance(act, A.IssuePayLink):
                 acct = by_ref.get(act.account_ref)
                 if acct is None:
@@ -607,6 +641,20 @@ class Runner:
                                detail=_jsonable(dict(act.detail))))
             else:  # an action this runner does not know is a bug, never a silent drop
                 raise TypeError(f"unknown action {act!r}")
+
+    def _variant(self, conv: Conversation, script: Any, key: str) -> str:
+        """The A/B variant of template ``key`` this conversation sees: chosen at random by
+        the variants' weights on first use, then kept in ``slots["variants"]``. ``"A"``
+        (the base text) when the template has no variants."""
+        if not (getattr(script, "variants", None) or {}).get(key):
+            return "A"
+        chosen = dict((conv.slots or {}).get("variants") or {})
+        if key not in chosen:
+            from bot.templates import choose_variant
+
+            chosen[key] = choose_variant(script, key, self.random())
+            conv.slots = {**dict(conv.slots or {}), "variants": chosen}
+        return str(chosen[key])
 
     def _agents_open_at(self, now: dt.datetime) -> dt.datetime | None:
         """When agents are next on shift (``[agent.hours]``), or ``None`` if they are now

@@ -348,7 +348,7 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
            now: dt.datetime, transport: str, in_reply_to: Message | None = None,
            account_id: int | None = None, template: str | None = None,
            approved: bool | None = None, behaviour: Mapping[str, Any] | None = None,
-           rides_twiml: bool = True) -> Outbound:
+           rides_twiml: bool = True, meta: Mapping[str, Any] | None = None) -> Outbound:
     """Store an outbound message for ``conv``'s customer and decide it at the gate.
 
     kind: see :class:`bot.gate.Candidate`. sender: ``bot``, ``system`` or
@@ -366,7 +366,9 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
     the text is linted (:func:`bot.lint.lint`). behaviour: the parsed config (default:
     the config file). rides_twiml: ``False`` for a reply written after the webhook was
     answered (an agent's): it counts as a reply at the gate but goes through
-    ``transport``.
+    ``transport``. meta: what the text was made from, kept on the row as
+    ``Message.params`` for the results page: ``template`` (defaults to ``template``),
+    ``variant`` (A/B), ``revision`` (the script revision number).
 
     Returns :class:`Outbound`. The caller commits; nothing is sent here. A ``defer``
     stores status ``deferred`` with ``not_before``; ``refuse`` stores ``refused``.
@@ -394,6 +396,7 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
         num_segments=info.segments, encoding=info.encoding, transport=via,
         not_before=verdict.until, media=[], num_media=0, created_at=now, updated_at=now,
         account_id=rec.account_id,
+        params=({"template": template, **dict(meta or {})} if (template or meta) else None),
     )
     session.add(msg)
     session.flush()

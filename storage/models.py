@@ -448,6 +448,28 @@ class ScriptRevision(Base):
     created_at: Mapped[dt.datetime] = _created()
     approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the revision number this one was edited from (stale-save check)
+    based_on: Mapped[int | None] = mapped_column(Integer)
+    submitted_by: Mapped[str | None] = mapped_column(String(255))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: why it was changed (shown to the approver)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class SettingsRevision(Base):
+    """A version of the settings admins may change without code (plan policy, promise
+    limits, caps, quiet hours, agent hours): ``body`` is a JSON overlay on
+    ``config.toml``'s behaviour, checked against its ``[bounds]``. The highest
+    ``version`` is in force on every host. Append-only."""
+
+    __tablename__ = "settings_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True, nullable=False)
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    created_by: Mapped[str] = mapped_column(String(255), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    created_at: Mapped[dt.datetime] = _created()
 
 
 class PaymentLink(Base):

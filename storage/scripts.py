@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from .models import ScriptRevision
 from .types import utcnow
 
-__all__ = ["ensure_default_revision", "published_revision", "publish", "NoPublishedScript"]
+__all__ = ["ensure_default_revision", "published_revision", "publish", "NoPublishedScript", "WorkflowError",
+           "StaleRevision", "revision", "revisions", "save_draft", "submit", "approve", "publish_revision",
+           "rollback", "at_rest"]
 
 
 class NoPublishedScript(LookupError):
@@ -78,3 +80,119 @@ def publish(session: Session, name: str, body: str, by: str) -> ScriptRevision:
     session.add(rev)
     session.flush()
     return rev
+
+
+# --- the editing workflow: draft → submitted → approved (four eyes) → published -----------------
+
+class WorkflowError(ValueError):
+    """A workflow step cannot be done (wrong status, same person approving, problems in
+    the script, unknown revision). ``str()`` is a sentence for the admin."""
+
+
+class StaleRevision(WorkflowError):
+    """A save based on a revision that is no longer the newest; names who saved the newer."""
+
+
+def _audit(session: Session, actor: str, action: str, rev: ScriptRevision, now, **detail) -> None:
+    from .models import AuditEntry
+
+    session.add(AuditEntry(actor=actor, action=action, created_at=now,
+                           detail={"script": rev.name, "revision": rev.revision, **detail}))
+
+
+def revision(session: Session, name: str, number: int) -> ScriptRevision:
+    """Revision ``number`` of ``name``; raises :class:`WorkflowError` when there is none."""
+    rev = session.scalar(select(ScriptRevision).where(ScriptRevision.name == name,
+                                                      ScriptRevision.revision == number))
+    if rev is None:
+        raise WorkflowError(f"{name} has no revision {number}")
+    return rev
+
+
+def revisions(session: Session, name: str) -> list[ScriptRevision]:
+    """Every revision of ``name``, newest first."""
+    return list(session.scalars(select(ScriptRevision).where(ScriptRevision.name == name)
+                                .order_by(ScriptRevision.revision.desc())).all())
+
+
+def save_draft(session: Session, name: str, body: str, *, based_on: int, by: str, now,
+               note: str = "") -> ScriptRevision:
+    """Save ``body`` as a new draft revision of ``name``, edited from revision ``based_on``.
+    Refused (:class:`StaleRevision`) when a newer revision than ``based_on`` exists: the
+    message names who saved it and when, so nobody overwrites a colleague's change
+    unseen. Drafts may have validation problems; submitting needs none. Flushes."""
+    newest = session.scalar(select(ScriptRevision).where(ScriptRevision.name == name)
+                            .order_by(ScriptRevision.revision.desc()).limit(1))
+    if newest is not None and newest.revision > based_on:
+        raise StaleRevision(f"revision {newest.revision} was saved by {newest.created_by} at "
+                            f"{newest.created_at:%Y-%m-%d %H:%M} UTC after revision {based_on} you edited; "
+                            f"open revision {newest.revision} and make your change there")
+    rev = ScriptRevision(name=name, revision=_next_revision(session, name), body=body, status="draft",
+                         created_by=by, created_at=now, based_on=based_on, note=note or None)
+    session.add(rev)
+    session.flush()
+    _audit(session, by, "script_saved", rev, now, based_on=based_on)
+    return rev
+
+
+def submit(session: Session, rev: ScriptRevision, *, by: str, now, problems: list) -> None:
+    """Draft → submitted for approval. Refused while the script has validation
+    ``problems`` (the caller validates, with the profiles). Flushes."""
+    if rev.status != "draft":
+        raise WorkflowError(f"revision {rev.revision} is {rev.status}, not a draft")
+    if problems:
+        raise WorkflowError(f"revision {rev.revision} has {len(problems)} problem(s); fix them before submitting")
+    rev.status, rev.submitted_by, rev.submitted_at = "submitted", by, now
+    session.flush()
+    _audit(session, by, "script_submitted", rev, now)
+
+
+def approve(session: Session, rev: ScriptRevision, *, by: str, now, four_eyes: bool = True) -> None:
+    """Submitted → approved. With ``four_eyes`` (config ``[scripts] four_eyes``, default
+    true) the approver must be a different person from the author and the submitter."""
+    if rev.status != "submitted":
+        raise WorkflowError(f"revision {rev.revision} is {rev.status}, not submitted")
+    if four_eyes and by in (rev.created_by, rev.submitted_by):
+        raise WorkflowError("a second admin must approve (four eyes): you wrote or submitted this revision")
+    rev.status, rev.approved_by, rev.approved_at = "approved", by, now
+    session.flush()
+    _audit(session, by, "script_approved", rev, now)
+
+
+def publish_revision(session: Session, rev: ScriptRevision, *, by: str, now) -> None:
+    """Approved → published; the revision published before is retired. New conversations
+    start on it; conversations already under way finish on the revision they are pinned
+    to and move over when they come to rest (:func:`at_rest`)."""
+    if rev.status != "approved":
+        raise WorkflowError(f"revision {rev.revision} is {rev.status}, not approved")
+    _publish(session, rev, by=by, now=now, action="script_published")
+
+
+def rollback(session: Session, rev: ScriptRevision, *, by: str, now) -> None:
+    """Publish an earlier revision again (one that was published before, now retired)."""
+    if rev.status != "retired" or rev.published_at is None:
+        raise WorkflowError(f"revision {rev.revision} was never published; only an earlier published "
+                            "revision can be rolled back to")
+    _publish(session, rev, by=by, now=now, action="script_rolled_back")
+
+
+def _publish(session: Session, rev: ScriptRevision, *, by: str, now, action: str) -> None:
+    for old in session.scalars(select(ScriptRevision).where(ScriptRevision.name == rev.name,
+                                                            ScriptRevision.status == "published")):
+        old.status = "retired"
+    session.flush()
+    rev.status, rev.published_at = "published", now
+    session.flush()
+    _audit(session, by, action, rev, now)
+
+
+#: slots that mean a conversation is in the middle of something
+BUSY_SLOTS = ("promise", "plans", "plan_choice", "pending_request", "account_choices", "identity_pending", "on_offer")
+
+
+def at_rest(state: str, mode: str, slots: dict, script) -> bool:
+    """A conversation may move to a newly published revision: the bot has it, it sits at
+    the script's start or menu, and nothing is pending (no promise or plan being agreed,
+    no question waiting)."""
+    return (mode == "bot" and state in (script.initial, script.menu)
+            and not any(slots.get(k) for k in BUSY_SLOTS))
