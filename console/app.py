@@ -607,7 +607,7 @@ class Console:
         return RedirectResponse("/console/inbox", status_code=303)
 
     def routes(self) -> list[BaseRoute]:
-        from console import admin_scripts
+        from console import admin_scripts, admin_settings, results
 
         g = self.guard
         return [
@@ -633,6 +633,8 @@ class Console:
                   methods=["POST"]),
             Route("/console/admin/audit", g(self.audit_page, admin=True), methods=["GET"]),
             *admin_scripts.routes(self),
+            *results.routes(self),
+            *admin_settings.routes(self),
             Mount("/console/static", app=StaticFiles(directory=str(HERE / "static")), name="console-static"),
         ]
 

@@ -34,6 +34,8 @@ class Services:
     engine: Any
     sessions: Any
     runner: Runner
+    #: admins' versioned settings over config.toml (:mod:`storage.settings_store`)
+    settings_store: Any = None
 
 
 def make_transport(settings: Settings, http_client: Any = None) -> Any:
@@ -66,8 +68,12 @@ def make_services(settings: Settings | None = None, *, clock: Clock = utcnow, tr
             transport = make_transport(settings)
         except ValueError as exc:
             log.warning("no outbound transport: %s", exc)
+    from storage.settings_store import SettingsStore
+
+    store = SettingsStore(sessions, settings.behaviour)
     runner = Runner(settings, sessions, clock=clock, transport=transport)
-    return Services(settings, engine, sessions, runner)
+    runner.settings_store = store
+    return Services(settings, engine, sessions, runner, store)
 
 
 def seed_script(sessions: Any, settings: Settings) -> None:

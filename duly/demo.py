@@ -99,6 +99,7 @@ def start_worker(services) -> "threading.Thread":
 
     runner = Runner(services.settings, services.sessions, transport=None)
     runner.bus = services.runner.bus     # the console hears the worker's handoffs at once
+    runner.settings_store = services.settings_store
     worker = Worker(services.settings, services.sessions, ConsoleTransport(), runner=runner)
     t = threading.Thread(target=worker.run_forever, kwargs={"poll_seconds": 2.0}, daemon=True,
                          name="duly-demo-worker")

@@ -102,7 +102,10 @@ def main(args: argparse.Namespace) -> int:
             log.warning("PUBLIC_BASE_URL is not set: sent messages get no status callback, "
                         "so an unknown outcome is never settled")
         # The worker sends; the runner only steps conversations (its own dispatch is off).
+        from storage.settings_store import SettingsStore
+
         runner = Runner(settings, sessions, clock=clock, transport=None)
+        runner.settings_store = SettingsStore(sessions, settings.behaviour)
         worker = Worker(settings, sessions, transport, clock, runner)
         if args.once:
             counts = worker.run_once(now)

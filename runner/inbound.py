@@ -99,7 +99,10 @@ class Runner:
 
     def __init__(self, settings: Settings, session_factory: sessionmaker[Session],
                  clock: Clock = utcnow, transport: Any = None):
-        self.settings = settings
+        self._settings = settings
+        #: admins' versioned settings (:class:`storage.settings_store.SettingsStore`); ``None``
+        #: → ``config.toml`` alone
+        self.settings_store: Any = None
         self.sessions = session_factory
         self.clock = clock
         self.transport = transport
@@ -113,6 +116,13 @@ class Runner:
         self.bus: Any = None
         #: uniform [0, 1) for A/B variant assignment (tests inject a fixed sequence)
         self.random: Callable[[], float] = random.random
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force: ``config.toml`` with the newest admin settings revision
+        over it (re-read at most every few seconds, so every host converges)."""
+        store = self.settings_store
+        return store.apply(self._settings) if store is not None else self._settings
 
     # --- 1. persist ------------------------------------------------------------------
 

@@ -254,7 +254,9 @@ class Worker:
                  monotonic: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
                  lease_clock: Clock = utcnow, holder: str | None = None):
-        self.settings = settings
+        self._settings = settings
+        #: admins' versioned settings; ``None`` → take the runner's, else ``config.toml``
+        self.settings_store: Any = getattr(runner, "settings_store", None)
         self.sessions = sessions
         self.transport = transport
         self.clock = clock
@@ -282,6 +284,12 @@ class Worker:
             self.batch_size = max(1, min(self.batch_size, int(self.rate * self.sending_timeout / 4) or 1))
 
     # --- the pass ----------------------------------------------------------------------
+
+    @property
+    def settings(self) -> Any:
+        """``config.toml`` with the newest admin settings revision over it."""
+        store = self.settings_store
+        return store.apply(self._settings) if store is not None else self._settings
 
     def run_once(self, now: dt.datetime | None = None) -> dict[str, int]:
         """One pass over everything due as of ``now`` (default ``clock()``; aware).
