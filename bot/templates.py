@@ -3,9 +3,15 @@
 Templates live in the dialog script (``[templates.KEY] en = "..." zh = "..."``).
 Placeholders are ``{{ name }}``; an unknown template or placeholder raises
 :class:`TemplateError`, never renders a blank.
+
+A/B variants (``[templates.KEY.variants.B]``, ``Script.variants``): the caller picks one
+with :func:`choose_variant` (from a random number it supplies) and renders it with
+``render(..., variant=name)``; the base text is variant ``"A"``.
 """
 
 from __future__ import annotations
+
+import functools
 
 from typing import Any, Mapping
 
@@ -20,8 +26,10 @@ class TemplateError(Exception):
     """Unknown template, unknown placeholder or a template that does not compile."""
 
 
+@functools.lru_cache(maxsize=4096)
 def compile_template(source: str) -> jinja2.Template:
-    """Compile one template source (raises :class:`TemplateError`)."""
+    """Compile one template source (raises :class:`TemplateError`). Cached by text: the
+    validator and the editor's preview compile the same sources again and again."""
     try:
         return _ENV.from_string(source)
     except jinja2.TemplateSyntaxError as exc:
@@ -38,23 +46,55 @@ def render_source(source: str, params: Mapping[str, Any]) -> str:
         raise TemplateError(str(exc)) from exc
 
 
-def render(script: Any, template: str, lang: str, params: Mapping[str, str]) -> str:
+def render(script: Any, template: str, lang: str, params: Mapping[str, str],
+           variant: str | None = None) -> str:
     """Render the script's ``template`` in ``lang`` (falls back to ``en`` when the
-    template lacks ``lang``; a validated script has every language)."""
-    texts = script.templates.get(template)
-    if texts is None:
-        raise TemplateError(f"unknown template {template!r}")
+    template lacks ``lang``; a validated script has every language). ``variant``: an
+    A/B variant name from ``script.variants``; ``None`` or ``"A"`` is the base text."""
+    if variant is None or variant == "A":
+        texts = script.templates.get(template)
+        if texts is None:
+            raise TemplateError(f"unknown template {template!r}")
+        cache_key: tuple = (template, lang if lang in texts else "en")
+    else:
+        if template not in script.templates:
+            raise TemplateError(f"unknown template {template!r}")
+        found = next((v for v in getattr(script, "variants", {}).get(template, ()) if v.name == variant), None)
+        if found is None:
+            raise TemplateError(f"template {template!r} has no variant {variant!r}")
+        texts = found.texts
+        cache_key = ("__variant__", template, variant, lang if lang in texts else "en")
     source = texts.get(lang) or texts.get("en")
     if source is None:
         raise TemplateError(f"template {template!r} has no text in {lang!r}")
     cache = script.compiled
-    key = (template, lang if lang in texts else "en")
-    tpl = cache.get(key)
+    tpl = cache.get(cache_key)
     if tpl is None:
-        tpl = cache[key] = compile_template(source)
+        tpl = cache[cache_key] = compile_template(source)
     try:
         return tpl.render(**dict(params)).strip()
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template {template!r}: unknown placeholder: {exc.message}") from exc
     except jinja2.TemplateError as exc:
         raise TemplateError(f"template {template!r}: {exc}") from exc
+
+
+def choose_variant(script: Any, key: str, rnd: float) -> str:
+    """The A/B variant of template ``key`` to send, by weight: ``rnd`` in [0, 1) comes
+    from the caller (``random.random()``, or a hash of the conversation for a sticky
+    choice). Variants split [0, 1) in file order (``"A"``, the base text, first) in
+    proportion to their weights; weight 0 is never chosen. ``"A"`` when the template has
+    no variants (or no positive weight). Raises ``ValueError`` for ``rnd`` outside [0, 1)."""
+    if not 0.0 <= rnd < 1.0:
+        raise ValueError(f"rnd must be in [0, 1), not {rnd!r}")
+    options = [v for v in getattr(script, "variants", {}).get(key, ()) if v.weight > 0]
+    total = sum(v.weight for v in options)
+    if not options:
+        return "A"
+    point = rnd * total
+    acc = 0
+    for v in options:
+        acc += v.weight
+        if point < acc:
+            return v.name
+    return options[-1].name   # float rounding at the very top of the range

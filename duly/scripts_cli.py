@@ -7,9 +7,11 @@ from pathlib import Path
 
 
 def main(action: str, file: str | None, settings) -> int:
-    """Validate (exit 1 and one line per problem, with its line number), publish as a
-    new revision, or print the published revision."""
-    from bot import dialogs
+    """Validate (exit 1 and one line per problem, ``FILE:LINE: message``; on success a
+    table of each template's SMS segments and encoding), publish as a new revision, or
+    print the published revision. Templates are linted under the config's profiles
+    (``[profiles.*]``)."""
+    from bot.dialogs.script import validate
     from storage import db, scripts
 
     name = str(settings.behaviour.get("script", "default"))
@@ -22,13 +24,17 @@ def main(action: str, file: str | None, settings) -> int:
             print(f"duly scripts {action}: no such file: {file}", file=sys.stderr)
             return 2
         text = path.read_text("utf-8")
-        problems = dialogs.validate(text)
+        profiles = settings.behaviour.get("profiles") or {}
+        problems = validate(text, profiles)
         for p in problems:
             print(f"{file}:{p.line}: {p.message}")
         if problems:
             return 1
         if action == "validate":
-            print(f"{file}: ok")
+            from bot.dialogs.script import load_script, template_report
+            script = load_script(text)
+            print(format_report(template_report(script), script.languages))
+            print(f"{file}: ok (linted under profiles: {', '.join(profiles) or 'none'})")
             return 0
     engine = db.make_engine(settings.database_url)
     sessions = db.make_sessionmaker(engine)
@@ -48,3 +54,23 @@ def main(action: str, file: str | None, settings) -> int:
         return 0
     finally:
         engine.dispose()
+
+
+def format_report(report, languages=("en", "zh")) -> str:
+    """The template table: one row per template and variant (``-`` for a template without
+    variants), one column per language with ``segments encoding``; an encoding forced to
+    UCS-2 by at most three distinct characters names them (a stray curly quote in an
+    English text doubles its cost)."""
+    langs = list(languages) + sorted({i.lang for i in report} - set(languages))
+    has_variants = {i.key for i in report if i.variant is not None}
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    for i in report:
+        variant = i.variant or ("A" if i.key in has_variants else "-")
+        enc = i.encoding
+        if i.encoding == "UCS-2" and 0 < len(i.ucs2_chars) <= 3:
+            enc += " (" + " ".join(repr(c) for c in i.ucs2_chars) + ")"
+        rows.setdefault((i.key, variant), {})[i.lang] = f"{i.segments} {enc}"
+    head = ["template", "variant", *langs]
+    table = [head] + [[k, v, *(cells.get(lang, "") for lang in langs)] for (k, v), cells in rows.items()]
+    widths = [max(len(r[c]) for r in table) for c in range(len(head))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in table)

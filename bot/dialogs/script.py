@@ -23,11 +23,25 @@ A script is data, never code::
     en = "..."                     # jinja2, placeholders from KNOWN_PARAMS
     zh = "..."
     collection = true              # a collection notice: must carry the opt-out (US-04)
+    weight = 1                     # A/B: weight of the base text (variant "A"), default 1
+
+    [templates.plan_offer.variants.B]   # A/B variant: every language, its own weight
+    weight = 1
+    en = "..."
+    zh = "..."
 
 A handler's top-level ``say``/``goto``/``handoff``/``miss``/``flag``/``hold``/
 ``priority``/``kind`` form the ``ok`` branch; ``when.<outcome>`` tables the others.
 The compliance intents (``bot.types.COMPLIANCE_INTENTS``) and ``agent`` (G-01) are
 built into the engine and may not be mapped by any script.
+
+Validation (:func:`validate`) checks the schema, that every target state and template
+exists, that every state is reachable and none is a dead end, that every template and
+variant has every language, renders with the sample values (:func:`sample_params`) and
+uses only known placeholders, fits in :data:`MAX_SEGMENTS` SMS segments, carries the
+opt-out when it is a collection text, and — given the config's ``[profiles]`` — passes
+the content linter (``bot.lint``) under each profile (see :func:`validate`).
+:func:`template_report` gives each text's segments and encoding.
 """
 
 from __future__ import annotations
@@ -37,6 +51,11 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from bot import segments
+from bot.lint import lint as content_lint
 from bot.templates import TemplateError, render_source
 from bot.types import COMPLIANCE_INTENTS, CONTEXTS, INTENTS
 
@@ -101,6 +120,23 @@ DEBT_FREE_TEMPLATES: frozenset[str] = frozenset({
 
 OPT_OUT_RE = {"en": re.compile(r"\bSTOP\b"), "zh": re.compile(r"STOP|退订")}
 
+#: A rendered template (with the sample values) may take at most this many SMS segments.
+MAX_SEGMENTS = 10
+
+#: Keys of a ``[templates.KEY]`` table that are not languages.
+TEMPLATE_KEYS = frozenset({"collection", "weight", "variants"})
+
+#: The base text of a template, as an A/B variant.
+BASE_VARIANT = "A"
+
+_VARIANT_NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+#: Linter findings the validator does not report for script templates: the runner adds
+#: the debt-collector disclosure (US-14) and the cadence checks the initial-notice
+#: contact (CN-05, runner/campaign.check_cadence); placeholders and length are checked by
+#: the validator itself (unknown placeholder, MAX_SEGMENTS).
+LINT_SKIPPED = frozenset({"US-14", "CN-05", "lint:placeholder", "lint:length"})
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -152,6 +188,32 @@ class StateDef:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One A/B variant of a template: ``name`` (``"A"`` is the base text), ``weight``
+    (an int >= 0; 0 never chosen) and ``texts`` (language -> source)."""
+
+    name: str
+    weight: int
+    texts: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """How one template text goes over SMS, rendered with the sample values: ``variant``
+    is ``None`` for the base text; ``units`` are septets (GSM-7) or UTF-16 code units
+    (UCS-2); ``ucs2_chars`` the characters that force UCS-2; ``line`` its TOML line."""
+
+    key: str
+    lang: str
+    variant: str | None
+    segments: int
+    encoding: str
+    units: int
+    line: int
+    ucs2_chars: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Script:
     name: str
     initial: str
@@ -168,6 +230,10 @@ class Script:
     #: text, no placeholders; linted by the gate like anything an agent sends
     canned: Mapping[str, Mapping[str, str]] = field(default_factory=dict, compare=False)
     compiled: dict = field(default_factory=dict, repr=False, compare=False)
+    #: A/B variants of the templates that declare ``[templates.KEY.variants.*]``: key →
+    #: (the base text as variant ``"A"``, then the variants in file order). Templates
+    #: without variants are not listed; ``templates[key]`` is always the base text.
+    variants: Mapping[str, tuple[Variant, ...]] = field(default_factory=dict)
 
     def handler(self, state: str, intent: str) -> Handler | None:
         sdef = self.states.get(state)
@@ -247,8 +313,72 @@ class _Lines:
 
 # --- loading and validation ----------------------------------------------------------
 
-def _sample_params() -> dict[str, str]:
-    return {k: f"<{k}>" for k in KNOWN_PARAMS}
+_EN_MONTHS = ("Dec 16", "Jan 16", "Feb 16", "Mar 16", "Apr 16", "May 16", "Jun 16", "Jul 16",
+              "Aug 16", "Sep 16", "Oct 16", "Nov 16")
+_SAMPLES: dict[str, dict[str, str]] = {
+    "en": {
+        "name": "Alexandra Johnson", "creditor": "Northwind Card Services", "contact": "800-555-0199",
+        "past_due": "$1,234.56", "minimum_due": "$125.00", "balance": "$12,345.67",
+        "deadline": "Wed Dec 16", "pay_link": "https://pay.example.com/p/Zk3vQ9xT2mLr8sWb4nYc7pHd1fGa6eJu",
+        "options": "1) 6 monthly payments of $205.76 from Wed Dec 16\n"
+                   "2) 12 monthly payments of $102.88 (first $102.96) from Wed Dec 16\n"
+                   "3) Pay $1,234.56 later, on Fri Jan 15",
+        "plan": "12 monthly payments of $102.88 (first $102.96) from Wed Dec 16",
+        "schedule": "\n".join(f"{d}: {'$102.96' if i == 0 else '$102.88'}" for i, d in enumerate(_EN_MONTHS)),
+        "amount": "$102.88", "date": "Wed Dec 16", "max_date": "Fri Jan 15",
+        "accounts": "1) Northwind Card Services account ending 1234\n"
+                    "2) Northwind Card Services account ending 5678",
+        "last4": "1234", "option": "2", "count": "12", "first_amount": "$102.96", "total": "$1,234.56",
+        "tries_left": "2", "channel": "phone calls and email", "question": "postcode",
+        "greeting": "Hi Alexandra Johnson, this is Northwind Card Services.",
+        "when": "Thu Dec 17 08:00 EST",
+    },
+    "zh": {
+        "name": "张伟", "creditor": "北风银行", "contact": "400-820-0199",
+        "past_due": "¥1,234.56", "minimum_due": "¥125.00", "balance": "¥12,345.67",
+        "deadline": "12月16日（周三）", "pay_link": "https://pay.example.com/p/Zk3vQ9xT2mLr8sWb4nYc7pHd1fGa6eJu",
+        "options": "1）分6期，每月¥205.76，12月16日（周三）起\n"
+                   "2）分12期，每月¥102.88（首期¥102.96），12月16日（周三）起\n"
+                   "3）延期至1月15日（周五）一次还清¥1,234.56",
+        "plan": "分12期，每月¥102.88（首期¥102.96），12月16日（周三）起",
+        "schedule": "\n".join(f"{m}月16日：{'¥102.96' if i == 0 else '¥102.88'}"
+                              for i, m in enumerate((12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11))),
+        "amount": "¥102.88", "date": "12月16日（周三）", "max_date": "1月15日（周五）",
+        "accounts": "1）北风银行，尾号1234\n2）北风银行，尾号5678",
+        "last4": "1234", "option": "2", "count": "12", "first_amount": "¥102.96", "total": "¥1,234.56",
+        "tries_left": "2", "channel": "电话和邮件", "question": "邮政编码",
+        "greeting": "张伟您好，这里是北风银行。", "when": "12月17日（周四）08:00",
+    },
+}
+
+
+def sample_params(lang: str = "en") -> dict[str, str]:
+    """Values for every placeholder in :data:`KNOWN_PARAMS`, as the engine formats them
+    in ``lang`` (``en`` for languages without their own samples): realistic lengths
+    (a 12-instalment schedule, three plan options, a pay link), every one non-empty so
+    that ``{% if %}`` branches print. Used to render templates for validation and
+    :func:`template_report`."""
+    base = _SAMPLES.get(lang, _SAMPLES["en"])
+    return {k: base.get(k, f"<{k}>") for k in KNOWN_PARAMS}
+
+
+_ENV = SandboxedEnvironment()
+
+
+def _names(src: str) -> set[str]:
+    """Placeholders a template source uses in any branch."""
+    try:
+        return set(meta.find_undeclared_variables(_ENV.parse(src)))
+    except TemplateSyntaxError:
+        return set()
+
+
+def _weight(value: Any, where: str, line: int, problems: list[Problem]) -> int | None:
+    """A variant weight (an int >= 0), or ``None`` (reported) when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        problems.append(Problem(line, f"{where}.weight must be a whole number >= 0, not {value!r}"))
+        return None
+    return value
 
 
 def _parse_branch(data: Mapping[str, Any], where: tuple[str, ...], at: _Lines,
@@ -318,7 +448,8 @@ def _parse_on(on: Any, where: tuple[str, ...], at: _Lines, problems: list[Proble
     return out
 
 
-def _build(text: str) -> tuple[Script | None, list[Problem]]:
+def _build(text: str, profiles: Mapping[str, Mapping[str, Any]] | None = None
+           ) -> tuple[Script | None, list[Problem]]:
     problems: list[Problem] = []
     try:
         data = tomllib.loads(text)
@@ -381,43 +512,78 @@ def _build(text: str) -> tuple[Script | None, list[Problem]]:
         problems.append(Problem(at("templates"), "missing [templates]"))
         raw_templates = {}
     templates: dict[str, dict[str, str]] = {}
+    variants: dict[str, tuple[Variant, ...]] = {}
     collection: set[str] = set()
-    sample = _sample_params()
+    # (path to the text, template key, language, source), checked below
+    to_check: list[tuple[tuple[str, ...], str, str, str]] = []
+
+    def texts_of(t: Mapping[str, Any], path: tuple[str, ...], reserved: frozenset[str]) -> dict[str, str]:
+        texts: dict[str, str] = {}
+        for lang, src in t.items():
+            if lang in reserved:
+                continue
+            if not isinstance(src, str):
+                problems.append(Problem(at(*path, lang), f"{'.'.join(path)}.{lang} must be a string"))
+                continue
+            texts[lang] = src
+        for lang in languages:
+            if lang not in texts:
+                problems.append(Problem(at(*path), f"{'.'.join(path)} has no {lang!r} text "
+                                                   "(every template in every language)"))
+        for lang, src in texts.items():
+            to_check.append((path + (lang,), path[1], lang, src))
+        return texts
+
     for key, t in raw_templates.items():
         if not isinstance(t, dict):
             problems.append(Problem(at("templates", key), f"templates.{key} must be a table of language = text"))
             continue
-        texts: dict[str, str] = {}
-        for lang, src in t.items():
-            if lang == "collection":
-                if src is True:
-                    collection.add(key)
+        if "collection" in t:
+            if not isinstance(t["collection"], bool):
+                problems.append(Problem(at("templates", key, "collection"), f"templates.{key}.collection must be true or false"))
+            elif t["collection"]:
+                collection.add(key)
+        templates[key] = texts_of(t, ("templates", key), TEMPLATE_KEYS)
+        base_weight = _weight(t.get("weight", 1), f"templates.{key}", at("templates", key, "weight"), problems)
+        raw_variants = t.get("variants")
+        if raw_variants is None:
+            if base_weight == 0:
+                problems.append(Problem(at("templates", key, "weight"),
+                                        f"templates.{key}: weight 0 and no variants: at least one "
+                                        "variant must have a positive weight"))
+            continue
+        if not isinstance(raw_variants, dict) or not raw_variants:
+            problems.append(Problem(at("templates", key, "variants"),
+                                    f"templates.{key}.variants must be a table of [templates.{key}.variants.NAME] tables"))
+            continue
+        found = [Variant(BASE_VARIANT, base_weight or 0, templates[key])]
+        weights_ok = base_weight is not None
+        for name, v in raw_variants.items():
+            vpath = ("templates", key, "variants", name)
+            vwhere = ".".join(vpath)
+            if name == BASE_VARIANT or not _VARIANT_NAME_RE.fullmatch(name):
+                problems.append(Problem(at(*vpath), f"{vwhere}: a variant name is letters, digits, '_' or '-' "
+                                                    f"(at most 32) and not {BASE_VARIANT!r} (the base text)"))
                 continue
-            if not isinstance(src, str):
-                problems.append(Problem(at("templates", key, lang), f"templates.{key}.{lang} must be a string"))
+            if not isinstance(v, dict):
+                problems.append(Problem(at(*vpath), f"{vwhere} must be a table of weight and language = text"))
                 continue
-            texts[lang] = src
-        templates[key] = texts
-        for lang in languages:
-            if lang not in texts:
-                problems.append(Problem(at("templates", key), f"templates.{key} has no {lang!r} text (every template in every language)"))
-        for lang, src in texts.items():
-            line = at("templates", key, lang)
-            try:
-                render_source(src, sample)
-            except TemplateError as exc:
-                problems.append(Problem(line, f"templates.{key}.{lang}: {exc}"))
-                continue
-            if key in DEBT_FREE_TEMPLATES:
-                used = set(re.findall(r"\{\{\s*([A-Za-z_]\w*)", src)) & DEBT_PARAMS
-                if used:
-                    problems.append(Problem(line, f"templates.{key}.{lang} may reach an unconfirmed person and must carry "
-                                                  f"no debt detail (US-12, UK-06): uses {sorted(used)}"))
-            if key in collection:
-                rx = OPT_OUT_RE.get(lang, OPT_OUT_RE["en"])
-                if not rx.search(src):
-                    problems.append(Problem(line, f"templates.{key}.{lang} is a collection notice and must carry the "
-                                                  "opt-out instruction, e.g. 'Reply STOP to opt out' (US-04)"))
+            for k in ("collection", "variants"):
+                if k in v:
+                    problems.append(Problem(at(*vpath, k), f"{vwhere}.{k}: not allowed in a variant "
+                                                           f"(set it on templates.{key})"))
+            weight = _weight(v.get("weight", 1), vwhere, at(*vpath, "weight"), problems)
+            weights_ok = weights_ok and weight is not None
+            found.append(Variant(name, weight or 0, texts_of(v, vpath, TEMPLATE_KEYS)))
+        if weights_ok and not any(v.weight > 0 for v in found):
+            problems.append(Problem(at("templates", key),
+                                    f"templates.{key}: every variant has weight 0: at least one "
+                                    "must have a positive weight"))
+        variants[key] = tuple(found)
+
+    for path, key, lang, src in to_check:
+        problems.extend(_check_text(path, key, lang, src, key in collection, templates, profiles, at))
+
     for key in REQUIRED_TEMPLATES:
         if key not in templates:
             problems.append(Problem(at("templates"), f"templates.{key} is required by the engine"))
@@ -502,18 +668,154 @@ def _build(text: str) -> tuple[Script | None, list[Problem]]:
         name=str(head.get("name", "script")), initial=initial, menu=roles["menu"],
         verify=roles["verify"], choose_account=roles["choose_account"],
         languages=tuple(languages), states=states, global_on=global_on,
-        templates=templates, collection=frozenset(collection), text=text, canned=canned)
+        templates=templates, collection=frozenset(collection), text=text, canned=canned,
+        variants=variants)
     return script, []
 
 
-def validate(text: str) -> list[Problem]:
-    """Problems with a script text ([] when it is fine), each with its TOML line."""
-    return _build(text)[1]
+def _check_text(path: tuple[str, ...], key: str, lang: str, src: str, is_collection: bool,
+                templates: Mapping[str, Mapping[str, str]],
+                profiles: Mapping[str, Mapping[str, Any]] | None, at: _Lines) -> list[Problem]:
+    """Problems with one template (or variant) text at ``path``."""
+    where = ".".join(path)
+    line = at(*path)
+    out: list[Problem] = []
+    try:
+        rendered = render_source(src, sample_params(lang))
+    except TemplateError as exc:
+        return [Problem(line, f"{where}: {exc}")]
+    unknown = sorted(_names(src) - KNOWN_PARAMS)
+    if unknown:   # in a branch the samples do not take
+        out.append(Problem(line, f"{where}: unknown placeholder: {', '.join(unknown)}"))
+    debt_free = key in DEBT_FREE_TEMPLATES
+    debt_reported = False
+    if debt_free:
+        used = set(re.findall(r"\{\{\s*([A-Za-z_]\w*)", src)) & DEBT_PARAMS
+        if used:
+            debt_reported = True
+            out.append(Problem(line, f"{where} may reach an unconfirmed person and must carry "
+                                     f"no debt detail (US-12, UK-06): uses {sorted(used)}"))
+    has_optout = bool(OPT_OUT_RE.get(lang, OPT_OUT_RE["en"]).search(src))
+    if is_collection and not has_optout:
+        out.append(Problem(line, f"{where} is a collection notice and must carry the "
+                                 "opt-out instruction, e.g. 'Reply STOP to opt out' (US-04)"))
+    info = segments.count(rendered)
+    if info.segments > MAX_SEGMENTS:
+        out.append(Problem(line, f"{where}: {info.segments} SMS segments ({info.encoding}, {info.units} units) "
+                                 f"with sample values; at most {MAX_SEGMENTS}"))
+    if profiles:
+        seen: set[str] = set()
+        for rule, message in _lint_findings(key, lang, src, rendered, profiles, templates,
+                                            collection=is_collection, debt_free=debt_free):
+            if rule == "US-04" and (not is_collection or not has_optout):
+                continue   # only collection texts; a missing STOP is reported above
+            if rule == "UK-06" and debt_reported:
+                continue
+            msg = f"{where}: {rule} {message}"
+            if msg not in seen:
+                seen.add(msg)
+                out.append(Problem(line, msg))
+    return out
 
 
-def load_script(text: str) -> Script:
-    """Parse and validate a script; raises :class:`ScriptError` listing every problem."""
-    script, problems = _build(text)
+def _jurisdiction(profile: Mapping[str, Any]) -> str:
+    return str(profile.get("jurisdiction", "US")).upper()
+
+
+def lint_profiles(key: str, lang: str, profiles: Mapping[str, Mapping[str, Any]],
+                  templates: Mapping[str, Any]) -> list[str]:
+    """Names of the profiles a template text is linted under.
+
+    Language and jurisdiction: ``zh`` texts under ``CN`` jurisdictions only, every other
+    language under the others (US, UK, ...). Jurisdiction templates: the engine sends
+    ``KEY_<jurisdiction>`` (``hardship_uk``) instead of ``KEY`` where it exists, so
+    ``KEY_uk`` is linted only under UK profiles and ``KEY`` not under them."""
+    out = []
+    jurs = {n: _jurisdiction(p) for n, p in profiles.items() if isinstance(p, Mapping)}
+    suffixes = {j.lower() for j in jurs.values()}
+    own = next((j for j in sorted(suffixes, key=len, reverse=True) if key.endswith("_" + j)), None)
+    for name, jur in jurs.items():
+        if (lang == "zh") != jur.startswith("CN"):
+            continue
+        if own is not None and jur.lower() != own:
+            continue
+        if own is None and f"{key}_{jur.lower()}" in templates:
+            continue
+        out.append(name)
+    return out
+
+
+def _lint_findings(key: str, lang: str, src: str, rendered: str,
+                   profiles: Mapping[str, Mapping[str, Any]], templates: Mapping[str, Any], *,
+                   collection: bool, debt_free: bool) -> list[tuple[str, str]]:
+    """``(rule, message)`` the content linter finds in a template under each profile it
+    applies to (:func:`lint_profiles`): first on the rendered sample, then on the source
+    (which also covers ``{% if %}`` branches the sample does not print) for rules the
+    sample did not break. Rules in :data:`LINT_SKIPPED` are left out; UK-06 applies only
+    to :data:`DEBT_FREE_TEMPLATES` (every other template is sent by the engine after the
+    right party is confirmed where the profile requires it); the opt-out (US-04) is
+    required of collection texts only."""
+    found: list[tuple[str, str]] = []
+    for name in lint_profiles(key, lang, profiles, templates):
+        prof = profiles[name]
+        rules: set[str] = set()
+        for text in (rendered, src):
+            hits = content_lint(text, profile=prof, initial=False, identity_confirmed=not debt_free,
+                        known_params=KNOWN_PARAMS, reply=not collection)
+            new = [(p.rule, p.message) for p in hits if p.rule not in LINT_SKIPPED and p.rule not in rules]
+            rules |= {r for r, _ in new}
+            found.extend(new)
+    return found
+
+
+def template_report(script: Script) -> list[TemplateInfo]:
+    """Segments and encoding of every template text of ``script`` (base texts, then each
+    template's variants), rendered with :func:`sample_params` and counted with
+    :func:`bot.segments.count`; ``line`` points into ``script.text``. Texts that do not
+    render are left out (:func:`validate` reports them)."""
+    at = _Lines(script.text)
+    out: list[TemplateInfo] = []
+
+    def langs(texts: Mapping[str, str]) -> list[str]:
+        return [x for x in script.languages if x in texts] + [x for x in texts if x not in script.languages]
+
+    for key, texts in script.templates.items():
+        entries: list[tuple[str | None, tuple[str, ...], Mapping[str, str]]] = [(None, ("templates", key), texts)]
+        for v in script.variants.get(key, ())[1:]:
+            entries.append((v.name, ("templates", key, "variants", v.name), v.texts))
+        for variant, path, vtexts in entries:
+            for lang in langs(vtexts):
+                try:
+                    rendered = render_source(vtexts[lang], sample_params(lang))
+                except TemplateError:
+                    continue
+                info = segments.count(rendered)
+                out.append(TemplateInfo(key, lang, variant, info.segments, info.encoding, info.units,
+                                        at(*path, lang), info.ucs2_chars))
+    return out
+
+
+def validate(text: str, profiles: Mapping[str, Mapping[str, Any]] | None = None) -> list[Problem]:
+    """Problems with a script text ([] when it is fine), each with its TOML line, sorted
+    by line.
+
+    profiles: the config's ``[profiles.*]`` tables (``settings.behaviour["profiles"]``).
+    Given them, each template and variant text is also linted (``bot.lint.lint``) under
+    the profiles it applies to (:func:`lint_profiles`: ``zh`` under CN, other languages
+    under US/UK; ``KEY_uk`` under UK only): threats and banned wording (US-21, UK-02,
+    CN-04, ``lint:banned``), ``lint:disguised``, ``lint:sensitive``; the opt-out
+    instruction (US-04) for ``collection = true`` texts; UK-06 (no amount before identity
+    is confirmed) for :data:`DEBT_FREE_TEMPLATES` only — the engine sends every other
+    template after the right-party check where the profile requires it. Not checked: the
+    US-14 disclosure (the runner adds it) and CN-05 (the cadence checks initial notices).
+    Each finding reads ``templates.KEY.LANG: RULE message``."""
+    return _build(text, profiles)[1]
+
+
+def load_script(text: str, profiles: Mapping[str, Mapping[str, Any]] | None = None) -> Script:
+    """Parse and validate a script (with ``profiles``, as :func:`validate`); raises
+    :class:`ScriptError` listing every problem."""
+    script, problems = _build(text, profiles)
     if problems or script is None:
         raise ScriptError(problems)
     return script
