@@ -129,6 +129,8 @@ _UK02 = [(r"\bborrow\w*", "asks the customer to borrow"),
 _FULL = re.compile(r"\b(in\s+full|full\s+(amount|balance|payment|sum)|the\s+full\b|whole\s+(amount|balance)|"
                    r"entire\s+(amount|balance)|total\s+(amount|balance)|clear\s+(the|your)\s+(balance|debt|account))",
                    re.I)
+#: "you don't have to pay in full" is forbearance (UK-01), not a demand to pay in full
+_NEGATED = re.compile(r"\b(?:don'?t|do\s+not|doesn'?t|needn'?t|no\s+need\s+to|not|never)\b[^.!?]*$", re.I)
 _SHORT = re.compile(r"\b(?:today|tonight|tomorrow|immediately|right\s+away|now|end\s+of\s+(?:the\s+)?day|"
                     r"(?:within|in)\s+(?P<n>\d+)\s+(?P<unit>hours?|days?)|(?P<h>\d+)\s+hours?)\b", re.I)
 
@@ -232,7 +234,7 @@ def lint(text: str, *, profile: Mapping[str, Any], initial: bool, identity_confi
                 problems.append(LintProblem("UK-02", f"{why}: {m.group(0)!r}"))
                 break
         else:
-            if _FULL.search(plain):
+            if any(not _NEGATED.search(plain[max(0, m.start() - 40):m.start()]) for m in _FULL.finditer(plain)):
                 short = _short_deadline(plain, int(profile.get("min_deadline_days", 14)))
                 if short:
                     problems.append(LintProblem("UK-02", f"pay-in-full deadline too short: {short!r}"))

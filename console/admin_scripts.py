@@ -8,6 +8,7 @@ Routes (admin role; every POST carries the CSRF token):
 ``POST /console/admin/scripts/validate`` — the validator's problems and template table (htmx)
 ``GET  /console/admin/scripts/{n}`` — one revision: problems, preview, diff (``?diff=M``)
 ``GET|POST /console/admin/scripts/{n}/template/{key}`` — edit one template's texts in a form
+``GET|POST /console/admin/scripts/{n}/state/{name}`` — edit one state's replies and targets in a form
 ``POST /console/admin/scripts/{n}/{submit|approve|publish|rollback}``
 ``GET|POST /console/admin/scripts/{n}/simulate`` — chat against the revision; nothing stored
 
@@ -135,6 +136,24 @@ def set_template(body: str, key: str, texts: dict[str, str]) -> str:
     return tomlkit.dumps(doc)
 
 
+def set_handlers(body: str, state: str, changes: dict[str, tuple[str, str]]) -> str:
+    """``body`` with the ``ok`` branch of state ``state``'s handlers changed: ``changes``
+    maps intent → ``(say, goto)``; an empty value removes the key. Comments and layout
+    stay (tomlkit)."""
+    import tomlkit
+
+    doc = tomlkit.parse(body)
+    on = doc["states"][state]["on"]
+    for intent, (say, goto) in changes.items():
+        handler = on[intent]
+        for key, value in (("say", say), ("goto", goto)):
+            if value:
+                handler[key] = value
+            elif key in handler:
+                del handler[key]
+    return tomlkit.dumps(doc)
+
+
 class ScriptAdmin:
     """The routes, over a :class:`console.app.Console`."""
 
@@ -220,12 +239,14 @@ class ScriptAdmin:
             other = await run_in_threadpool(self._load, against)
             if other is not None:
                 diff_text = diff(other["rev"].body, rev.body, f"revision {against}", f"revision {rev.revision}")
-        pv = []
+        pv, state_names = [], []
         if not problems:
-            pv = await run_in_threadpool(preview, dialogs.load_script(rev.body), self.c)
+            loaded = dialogs.load_script(rev.body)
+            pv = await run_in_threadpool(preview, loaded, self.c)
+            state_names = sorted(loaded.states)
         ok, err = _flash(request, user)
         return self.c.render("admin_script.html", request, user=user, rev=rev, problems=problems, report=report,
-                             preview=pv, diff=diff_text, against=against, newest=data["newest"],
+                             preview=pv, diff=diff_text, against=against, newest=data["newest"], states=state_names,
                              published=data["published"], four_eyes=_four_eyes(self.c), ok=ok, err=err)
 
     async def step(self, request: Request, user: Any) -> Response:
@@ -293,6 +314,56 @@ class ScriptAdmin:
                              user=user, rev=data["rev"], key=key, texts=texts, counts=counts, problems=problems,
                              error=error, languages=script.languages)
 
+    async def state_form(self, request: Request, user: Any) -> Response:
+        """One state's handlers in a form: for each intent, what the bot says and where it
+        goes (the ``ok`` branch); saving makes a new draft."""
+        number = _int(request.path_params.get("n"))
+        name = str(request.path_params.get("name"))
+        data = await run_in_threadpool(self._load, number) if number else None
+        if data is None:
+            return self.c.render("error.html", request, status=404, user=user, message="No such revision.")
+        try:
+            script = dialogs.load_script(data["rev"].body)
+        except Exception:
+            script = None
+        if script is None or name not in script.states:
+            return self.c.render("error.html", request, status=404, user=user, message="No such state.")
+        sdef = script.states[name]
+        rows = [{"intent": i, "do": h.do, "say": h.ok.say or "", "goto": h.ok.goto or "",
+                 "when": ", ".join(sorted(h.when))} for i, h in sorted(sdef.on.items())]
+        error, problems = None, []
+        if request.method == "POST":
+            form = await request.form()
+            changes = {}
+            for row in rows:
+                if f"say_{row['intent']}" not in form and f"goto_{row['intent']}" not in form:
+                    continue                  # not in this form: unchanged, never wiped
+                say = str(form.get(f"say_{row['intent']}", row["say"]) or "")
+                goto = str(form.get(f"goto_{row['intent']}", row["goto"]) or "")
+                if (say, goto) != (row["say"], row["goto"]):
+                    changes[row["intent"]] = (say, goto)
+                    row.update(say=say, goto=goto)
+            if changes:
+                body = set_handlers(data["rev"].body, name, changes)
+                problems, _ = await run_in_threadpool(check, body, _profiles(self.c))
+                if not problems:
+                    def save() -> int:
+                        with self.c.services.sessions() as s, s.begin():
+                            return store.save_draft(s, _name(self.c), body, based_on=number, by=user.email,
+                                                    now=self.c.now(), note=f"state {name}").revision
+
+                    try:
+                        new = await run_in_threadpool(save)
+                        return RedirectResponse(_flash_url(f"/console/admin/scripts/{new}", user,
+                                                           ok=f"saved as draft revision {new}"), status_code=303)
+                    except store.WorkflowError as exc:
+                        error = str(exc)
+            else:
+                error = "nothing changed"
+        return self.c.render("admin_state.html", request, status=200 if not (error or problems) else 400, user=user,
+                             rev=data["rev"], state_name=name, sdef=sdef, rows=rows, problems=problems, error=error,
+                             templates=sorted(script.templates), states=sorted(script.states))
+
     async def simulator(self, request: Request, user: Any) -> Response:
         number = _int(request.path_params.get("n"))
         data = await run_in_threadpool(self._load, number) if number else None
@@ -335,6 +406,9 @@ class ScriptAdmin:
             Route("/console/admin/scripts/{n}/simulate", g(self.simulator, admin=True, write=True), methods=["POST"]),
             Route("/console/admin/scripts/{n}/template/{key}", g(self.template_form, admin=True), methods=["GET"]),
             Route("/console/admin/scripts/{n}/template/{key}", g(self.template_form, admin=True, write=True),
+                  methods=["POST"]),
+            Route("/console/admin/scripts/{n}/state/{name}", g(self.state_form, admin=True), methods=["GET"]),
+            Route("/console/admin/scripts/{n}/state/{name}", g(self.state_form, admin=True, write=True),
                   methods=["POST"]),
             Route("/console/admin/scripts/{n}/{action}", g(self.step, admin=True, write=True), methods=["POST"]),
         ]

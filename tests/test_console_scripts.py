@@ -100,3 +100,23 @@ def test_agents_cannot_edit_scripts(duly):
     agent, csrf = console_login(duly, "agent@x.test")
     assert agent.get("/console/admin/scripts").status_code == 403
     assert agent.post("/console/admin/scripts/1/rollback", data={"csrf_token": csrf}).status_code == 403
+
+
+def test_state_form_changes_a_reply_and_keeps_the_rest(duly):
+    ann, ca = console_login(duly, "ann@x.test")
+    page = ann.get("/console/admin/scripts/1/state/plan_confirm")
+    assert page.status_code == 200 and "say_deny" in page.text and "say_affirm" in page.text
+    # a form that names only one intent changes only that one
+    r = ann.post("/console/admin/scripts/1/state/plan_confirm", data={"csrf_token": ca, "say_deny": "help"})
+    assert ok(r) == "saved as draft revision 2"
+    with duly.services.sessions() as s:
+        body2 = s.scalar(select(ScriptRevision.body).where(ScriptRevision.revision == 2))
+        body1 = s.scalar(select(ScriptRevision.body).where(ScriptRevision.revision == 1))
+    from bot import dialogs
+
+    s1, s2 = dialogs.load_script(body1), dialogs.load_script(body2)
+    assert s2.states["plan_confirm"].on["deny"].ok.say == "help"
+    assert s2.states["plan_confirm"].on["deny"].ok.goto == s1.states["plan_confirm"].on["deny"].ok.goto
+    assert {k: v for k, v in s1.states["plan_confirm"].on.items() if k != "deny"} == \
+        {k: v for k, v in s2.states["plan_confirm"].on.items() if k != "deny"}
+    assert len(body2.splitlines()) == len(body1.splitlines())      # comments and layout kept

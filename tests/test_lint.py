@@ -107,3 +107,12 @@ def test_segment_report_names_the_characters_forcing_ucs2():
     assert r.units == len("Hi “Ann”, pay now 🙂") + 1  # the emoji is two UTF-16 units
     g = segment_report("Pay {€10} now")
     assert (g.encoding, g.units, g.segments) == ("GSM-7", 16, 1)
+
+
+def test_uk_forbearance_wording_is_not_a_pay_in_full_demand():   # UK-01 text, not a UK-02 breach
+    uk = {"regime": "first_party", "jurisdiction": "UK", "identity_check": True}
+    ok = "We're sorry things are hard right now. You don't have to pay in full: we can offer reduced payments."
+    assert lint(ok, profile=uk, initial=False, identity_confirmed=True, known_params=set(), reply=True) == []
+    bad = lint("Please pay in full today.", profile=uk, initial=False, identity_confirmed=True,
+               known_params=set(), reply=True)
+    assert [p.rule for p in bad] == ["UK-02"]
