@@ -70,7 +70,8 @@ class Candidate:
     approved: the text comes from an approved template version (or the published,
         approved script).
     lint_problems: ``(rule, message)`` pairs from :func:`bot.lint.lint` for text that is
-        not from an approved template (empty: it passed or was not linted).
+        not from an approved template, or from :func:`bot.lint.hard_rules` for the rendered
+        text of one (empty: it passed or was not linted). Either way a problem refuses.
     """
 
     kind: str
@@ -274,6 +275,12 @@ def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
         checks.append(("US-10", "exempt"))
 
     # Content: an approved template, or text that passes the linter.
+    if candidate.approved and candidate.lint_problems:
+        # an approved template whose RENDERED text breaks a hard rule (bot.lint.hard_rules)
+        for r, m in candidate.lint_problems:
+            checks.append((r, f"refuse: {m}"))
+        rule, message = candidate.lint_problems[0]
+        return Verdict("refuse", rule, f"content: {message}", checks=tuple(checks))
     if initiated or candidate.sender == "agent":
         if candidate.approved:
             checks.append(("content", "pass: approved"))

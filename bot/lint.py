@@ -317,6 +317,33 @@ def _sensitive(text: str) -> str | None:
     return None
 
 
+def hard_rules(text: str, *, profile: Mapping[str, Any]) -> list[LintProblem]:
+    """The rules no approved template may break either, checked on the RENDERED text at
+    send time (a template's branch the approver never saw rendered cannot slip through):
+    US-21 threats (never allowed), CN-04 banned tactics (never allowed), disguised text,
+    sensitive numbers and the 1600-character limit. Never raises."""
+    problems: list[LintProblem] = []
+    jur = _jurisdiction(profile)
+    disguised = _disguise(text)
+    plain = unicodedata.normalize("NFKC", "".join(ch for ch in text if unicodedata.category(ch) != "Cf"))
+    if jur.startswith("US"):
+        m = _US21_NEVER_RE.search(plain)
+        if m:
+            problems.append(LintProblem("US-21", f"threat or false implication: {m.group(0)!r}"))
+    if jur.startswith("CN"):
+        hit = next((w for w in _CN04_NEVER if w in plain), None)
+        if hit is not None:
+            problems.append(LintProblem("CN-04", f"banned collection wording: {hit!r}"))
+    if disguised:
+        problems.append(LintProblem("lint:disguised", disguised))
+    sensitive = _sensitive(plain)
+    if sensitive:
+        problems.append(LintProblem("lint:sensitive", sensitive))
+    if len(text) > MAX_CHARS:
+        problems.append(LintProblem("lint:length", f"{len(text)} characters, over {MAX_CHARS}"))
+    return problems
+
+
 def _short_deadline(text: str, min_days: int) -> str | None:
     """The first deadline expression in ``text`` shorter than ``min_days`` days."""
     for m in _SHORT.finditer(text):

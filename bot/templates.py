@@ -16,10 +16,53 @@ import functools
 from typing import Any, Mapping
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-_ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                            keep_trailing_newline=False)
+#: Longest text a template may render (characters). An SMS body is at most 1600; a
+#: template that renders more is an error, and rendering stops there (a loop or a
+#: repeated string never builds a huge text).
+MAX_RENDER_CHARS = 2000
+#: Longest ``range()`` a template may loop over.
+MAX_RANGE = 50
+
+
+class _LimitedSandbox(SandboxedEnvironment):
+    """jinja2's sandbox with no ``**``, no ``*`` that builds long strings or lists, and a
+    short ``range()``: script templates are short texts, never computations."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            raise SecurityError("** is not allowed in templates")
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_RENDER_CHARS:
+                raise SecurityError("a repeated text longer than a message is not allowed in templates")
+        return super().call_binop(context, operator, left, right)
+
+
+def _range(*args: int) -> range:
+    r = range(*args)
+    if len(r) > MAX_RANGE:
+        raise SecurityError(f"range() longer than {MAX_RANGE} is not allowed in templates")
+    return r
+
+
+_ENV = _LimitedSandbox(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
+_ENV.globals["range"] = _range
+
+
+def _bounded(tpl: jinja2.Template, params: Mapping[str, Any]) -> str:
+    """Render, stopping with :class:`TemplateError` past :data:`MAX_RENDER_CHARS`."""
+    out: list[str] = []
+    size = 0
+    for chunk in tpl.generate(**dict(params)):
+        size += len(chunk)
+        if size > MAX_RENDER_CHARS:
+            raise TemplateError(f"renders longer than {MAX_RENDER_CHARS} characters")
+        out.append(chunk)
+    return "".join(out).strip()
 
 
 class TemplateError(Exception):
@@ -39,7 +82,7 @@ def compile_template(source: str) -> jinja2.Template:
 def render_source(source: str, params: Mapping[str, Any]) -> str:
     """Render a template source with ``params`` (strict)."""
     try:
-        return compile_template(source).render(**dict(params)).strip()
+        return _bounded(compile_template(source), params)
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"unknown placeholder: {exc.message}") from exc
     except jinja2.TemplateError as exc:
@@ -72,7 +115,7 @@ def render(script: Any, template: str, lang: str, params: Mapping[str, str],
     if tpl is None:
         tpl = cache[cache_key] = compile_template(source)
     try:
-        return tpl.render(**dict(params)).strip()
+        return _bounded(tpl, params)
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template {template!r}: unknown placeholder: {exc.message}") from exc
     except jinja2.TemplateError as exc:

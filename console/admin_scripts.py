@@ -74,7 +74,8 @@ def preview(script: Any, console: Any) -> list[dict[str, Any]]:
     segment count and encoding: ``[{key, variant, rows: [{lang, sample, text, segments,
     encoding}]}]``."""
     now = console.now()
-    by_lang = {"en": samples(now)[0], "zh": samples(now)[1]}
+    pool = samples(now)
+    by_lang = {"en": pool[0], "zh": pool[1]}
     out = []
     variants = getattr(script, "variants", {}) or {}
     for key in sorted(script.templates):
@@ -82,8 +83,9 @@ def preview(script: Any, console: Any) -> list[dict[str, Any]]:
         for variant in names:
             rows = []
             for lang in script.languages:
-                sample = by_lang.get(lang, by_lang["en"])
-                params = sample_params(sample.facts, lang, now)
+                sample = pool[2] if key.endswith("_uk") and lang == "en" else by_lang.get(lang, by_lang["en"])
+                # the validator's sample values: the same lengths as its segment table
+                params = dialogs.sample_params(lang)
                 try:
                     text = (templates.render(script, key, lang, params) if variant == "A"
                             else templates.render(script, key, lang, params, variant=variant))
@@ -252,7 +254,7 @@ class ScriptAdmin:
     async def step(self, request: Request, user: Any) -> Response:
         number = _int(request.path_params.get("n"))
         action = request.path_params.get("action")
-        if number is None or action not in ("submit", "approve", "publish", "rollback"):
+        if number is None or action not in ("submit", "approve", "send_back", "publish", "rollback"):
             return PlainTextResponse("unknown action\n", status_code=404)
 
         def run() -> str:
@@ -263,6 +265,9 @@ class ScriptAdmin:
                     problems, _ = check(rev.body, _profiles(self.c))
                     store.submit(s, rev, by=user.email, now=now, problems=problems)
                     return f"revision {number} submitted for approval"
+                if action == "send_back":
+                    store.send_back(s, rev, by=user.email, now=now)
+                    return f"revision {number} sent back to draft"
                 if action == "approve":
                     store.approve(s, rev, by=user.email, now=now, four_eyes=_four_eyes(self.c))
                     return f"revision {number} approved"
@@ -295,13 +300,15 @@ class ScriptAdmin:
         if request.method == "POST":
             form = await request.form()
             texts = {lang: str(form.get(f"text_{lang}") or "") for lang in script.languages}
+            why = str(form.get("note") or "").strip()[:2000]
             body = set_template(data["rev"].body, key, texts)
             problems, _ = await run_in_threadpool(check, body, _profiles(self.c))
             if not problems:
                 def save() -> int:
                     with self.c.services.sessions() as s, s.begin():
                         return store.save_draft(s, _name(self.c), body, based_on=number, by=user.email,
-                                                now=self.c.now(), note=f"template {key}").revision
+                                                now=self.c.now(),
+                                                note=f"template {key}: {why}" if why else f"template {key}").revision
 
                 try:
                     new = await run_in_threadpool(save)
@@ -309,10 +316,16 @@ class ScriptAdmin:
                                                        ok=f"saved as draft revision {new}"), status_code=303)
                 except store.WorkflowError as exc:
                     error = str(exc)
-        counts = {lang: segments.count(t) for lang, t in texts.items()}
+        counts = {}
+        for lang, t in texts.items():
+            try:
+                counts[lang] = segments.count(templates.render_source(t, dialogs.sample_params(lang)))
+            except Exception:
+                counts[lang] = segments.count(t)
         return self.c.render("admin_template.html", request, status=200 if not (error or problems) else 400,
                              user=user, rev=data["rev"], key=key, texts=texts, counts=counts, problems=problems,
-                             error=error, languages=script.languages)
+                             error=error, languages=script.languages,
+                             placeholders=sorted(dialogs.sample_params("en")))
 
     async def state_form(self, request: Request, user: Any) -> Response:
         """One state's handlers in a form: for each intent, what the bot says and where it

@@ -51,6 +51,10 @@ def run(settings: Any, *, dry_run: bool, now_text: str | None) -> int:
         return 2
     engine = db.make_engine(settings.database_url)
     sessions = db.make_sessionmaker(engine)
+    from storage.settings_store import SettingsStore
+
+    # the admins' settings in force (quiet hours, caps...) apply here as in the worker
+    settings = SettingsStore(sessions, settings.behaviour).apply(settings)
     try:
         with Progress(TextColumn("planning"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                       console=Console(stderr=True), transient=True) as bar:

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import actions as A
+from bot.dialogs.script import DEBT_FREE_TEMPLATES, DEBT_PARAMS
 from bot import agent_hours
 from bot import dialogs, disclosures, gate, identity, intents, templates
 from bot.phones import timezone_candidates
@@ -503,6 +504,10 @@ class Runner:
                 continue
             if isinstance(act, A.Reply):
                 params = {**act.params, **extra_params}
+                if act.template in DEBT_FREE_TEMPLATES:
+                    # US-12/UK-06: these may reach someone not confirmed: no debt detail,
+                    # whatever the script's text asks for
+                    params = {k: ("" if k in DEBT_PARAMS else v) for k, v in params.items()}
                 variant = self._variant(conv, script, act.template)
                 if variant == "A":
                     body = templates.render(script, act.template, act.lang, params)

@@ -329,6 +329,9 @@ def _candidate(body: str, *, kind: str, sender: str, in_reply: bool, approved: b
                           identity_confirmed=rec.identity_confirmed, known_params=set(),
                           reply=in_reply)
         problems = tuple((p.rule, p.message) for p in found)
+    elif approved:
+        # an approved template still never sends a threat, a disguised or sensitive text
+        problems = tuple((p.rule, p.message) for p in lint.hard_rules(body, profile=rec.profile))
     return gate.Candidate(kind=kind, sender=sender_kind, in_reply_to_inbound=in_reply,
                           approved=approved, lint_problems=problems)
 

@@ -16,7 +16,7 @@ from .types import utcnow
 
 __all__ = ["ensure_default_revision", "published_revision", "publish", "NoPublishedScript", "WorkflowError",
            "StaleRevision", "revision", "revisions", "save_draft", "submit", "approve", "publish_revision",
-           "rollback", "at_rest"]
+           "rollback", "at_rest", "send_back"]
 
 
 class NoPublishedScript(LookupError):
@@ -152,11 +152,39 @@ def approve(session: Session, rev: ScriptRevision, *, by: str, now, four_eyes: b
     true) the approver must be a different person from the author and the submitter."""
     if rev.status != "submitted":
         raise WorkflowError(f"revision {rev.revision} is {rev.status}, not submitted")
-    if four_eyes and by in (rev.created_by, rev.submitted_by):
-        raise WorkflowError("a second admin must approve (four eyes): you wrote or submitted this revision")
+    if four_eyes and by in _authors(session, rev):
+        raise WorkflowError("a second admin must approve (four eyes): you wrote or submitted this revision "
+                            "or an unpublished revision it was built on")
     rev.status, rev.approved_by, rev.approved_at = "approved", by, now
     session.flush()
     _audit(session, by, "script_approved", rev, now)
+
+
+def send_back(session: Session, rev: ScriptRevision, *, by: str, now) -> None:
+    """Submitted or approved → draft again (the approver wants changes; it is never
+    published as it is). Flushes."""
+    if rev.status not in ("submitted", "approved"):
+        raise WorkflowError(f"revision {rev.revision} is {rev.status}; only a submitted or approved revision "
+                            "can be sent back")
+    rev.status, rev.submitted_by, rev.submitted_at, rev.approved_by, rev.approved_at = "draft", None, None, None, None
+    session.flush()
+    _audit(session, by, "script_sent_back", rev, now)
+
+
+def _authors(session: Session, rev: ScriptRevision) -> set[str]:
+    """Everyone whose text is in ``rev`` unreviewed: its author and submitter, and the
+    authors of the unpublished revisions it was edited from (back to a published one)."""
+    out = {rev.created_by, rev.submitted_by} - {None}
+    number, seen = rev.based_on, set()
+    while number and number not in seen:
+        seen.add(number)
+        anc = session.scalar(select(ScriptRevision).where(ScriptRevision.name == rev.name,
+                                                          ScriptRevision.revision == number))
+        if anc is None or anc.published_at is not None:
+            break
+        out |= {anc.created_by, anc.submitted_by} - {None}
+        number = anc.based_on
+    return out
 
 
 def publish_revision(session: Session, rev: ScriptRevision, *, by: str, now) -> None:

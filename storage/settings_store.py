@@ -335,6 +335,8 @@ def _is_int(v: Any) -> bool:
 
 
 def _decimal(v: Any) -> Decimal | None:
+    if isinstance(v, str) and not re.fullmatch(r"[0-9]+(\.[0-9]+)?", v):
+        return None                   # ASCII digits only, no exponent, nothing around them
     if _is_int(v) or isinstance(v, str):
         try:
             d = Decimal(str(v).strip())
@@ -345,7 +347,7 @@ def _decimal(v: Any) -> Decimal | None:
 
 
 def _minutes(v: Any) -> int | None:
-    if not isinstance(v, str) or not _HHMM.match(v.strip()):
+    if not isinstance(v, str) or not re.fullmatch(r"[0-9]{2}:[0-9]{2}", v):
         return None
     try:
         return hours_math.parse_hhmm(v.strip())

@@ -120,3 +120,13 @@ def test_state_form_changes_a_reply_and_keeps_the_rest(duly):
     assert {k: v for k, v in s1.states["plan_confirm"].on.items() if k != "deny"} == \
         {k: v for k, v in s2.states["plan_confirm"].on.items() if k != "deny"}
     assert len(body2.splitlines()) == len(body1.splitlines())      # comments and layout kept
+
+
+def test_send_back_and_campaign_uses_admin_settings(duly):
+    ann, ca = console_login(duly, "ann@x.test")
+    bob, cb = console_login(duly, "bob@x.test")
+    r = edit_template(ann, ca, 1, "help", NEW_HELP, "回复“退订”停止接收短信。")
+    assert ok(r) == "saved as draft revision 2"
+    ok(ann.post("/console/admin/scripts/2/submit", data={"csrf_token": ca}))
+    assert ok(bob.post("/console/admin/scripts/2/send_back", data={"csrf_token": cb})) == "revision 2 sent back to draft"
+    assert err(bob.post("/console/admin/scripts/2/approve", data={"csrf_token": cb})).endswith("not submitted")

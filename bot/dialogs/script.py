@@ -690,7 +690,7 @@ def _check_text(path: tuple[str, ...], key: str, lang: str, src: str, is_collect
     debt_free = key in DEBT_FREE_TEMPLATES
     debt_reported = False
     if debt_free:
-        used = set(re.findall(r"\{\{\s*([A-Za-z_]\w*)", src)) & DEBT_PARAMS
+        used = _names(src) & DEBT_PARAMS          # the parser's own list: {{ (name) }} counts too
         if used:
             debt_reported = True
             out.append(Problem(line, f"{where} may reach an unconfirmed person and must carry "

@@ -27,3 +27,8 @@ function dulyScrollThread() {
 }
 document.addEventListener("DOMContentLoaded", dulyScrollThread);
 document.addEventListener("htmx:afterSettle", dulyScrollThread);
+// Forms that change what customers receive ask first (data-confirm="...").
+document.addEventListener("submit", function (ev) {
+  var msg = ev.target.getAttribute && ev.target.getAttribute("data-confirm");
+  if (msg && !window.confirm(msg)) ev.preventDefault();
+});

@@ -185,3 +185,63 @@ def test_sensitive_numbers_never_go_by_sms(text, bad):   # new user's finding: a
     rules = {p.rule for p in lint(text, profile=US, initial=False, identity_confirmed=True, known_params=set(),
                                   reply=True)}
     assert ("lint:sensitive" in rules) is bad
+
+
+# --- attack on script editing -------------------------------------------------------------------
+
+def test_hidden_branch_threat_is_refused_at_send_time(db_url):   # US-21
+    """A threat in a {% if %} branch the validator's samples never take was published and
+    sent; the rendered text now passes the hard rules at send time."""
+    from bot import dialogs
+    from storage import scripts as store
+    from tests.live import replies_in
+    from tests.test_console_http import ACCOUNTS
+
+    with Duly(db_url) as duly:
+        duly.import_accounts(ACCOUNTS)
+        body = dialogs.default_script_text().replace(
+            'for help{% if contact %}',
+            "for help{% if not creditor %} Ignore us and we will have you {{ 'detserra'|reverse }}.{% endif %}"
+            "{% if contact %}", 1)
+        with duly.services.sessions() as s, s.begin():
+            store.publish(s, "default", body, by="test")
+        for frm in ("+15555550101", "+15555550199"):          # known and unknown sender
+            texts = replies_in(duly.sms("help", frm=frm).text)
+            assert not any("arrest" in t for t in texts)
+        with duly.services.sessions() as s:
+            bodies = s.scalars(select(Message.body).where(Message.status == "refused")).all()
+        assert any("arrested" in b for b in bodies)            # kept with its reason, never sent
+
+
+def test_template_cannot_render_a_huge_text():
+    from bot.templates import TemplateError, render_source
+
+    for src in ["{{ 'a' * 100000000 }}", "{% for i in range(100000) %}x{% endfor %}", "{{ 9 ** 999999 }}",
+                "{% for i in range(50) %}{% for j in range(50) %}xx{% endfor %}{% endfor %}"]:
+        with pytest.raises(TemplateError):
+            render_source(src, {})
+
+
+def test_debt_free_templates_never_get_debt_detail(db_url):   # US-12, UK-06
+    """{{ (name) }} slipped past a regex check; the runner also blanks debt values for
+    templates that may reach an unconfirmed person."""
+    from bot import dialogs
+
+    body = dialogs.default_script_text().replace(
+        '[templates.handoff_notice]\nen = "Thanks.', '[templates.handoff_notice]\nen = "Thanks {{ (name) }}.', 1)
+    assert any("no debt detail" in p.message for p in dialogs.validate(body))
+
+
+def test_four_eyes_counts_authors_of_unpublished_ancestors(session):
+    import datetime as dt
+
+    from storage import scripts as store
+
+    now = dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc)
+    store.ensure_default_revision(session, "default", "x")
+    store.save_draft(session, "default", "a", based_on=1, by="ann", now=now)
+    r3 = store.save_draft(session, "default", "b", based_on=2, by="bob", now=now)
+    store.submit(session, r3, by="bob", now=now, problems=[])
+    with pytest.raises(store.WorkflowError, match="four eyes"):
+        store.approve(session, r3, by="ann", now=now)
+    store.approve(session, r3, by="cat", now=now)
