@@ -705,8 +705,19 @@ def _check_text(path: tuple[str, ...], key: str, lang: str, src: str, is_collect
                                  f"with sample values; at most {MAX_SEGMENTS}"))
     if profiles:
         seen: set[str] = set()
-        for rule, message in _lint_findings(key, lang, src, rendered, profiles, templates,
-                                            collection=is_collection, debt_free=debt_free):
+        # also render with every value empty: a branch like {% if not name %} that the
+        # samples never take is what an unknown sender gets
+        try:
+            bare = render_source(src, {k: "" for k in KNOWN_PARAMS})
+        except TemplateError:
+            bare = ""
+        findings = _lint_findings(key, lang, src, rendered, profiles, templates,
+                                  collection=is_collection, debt_free=debt_free)
+        if bare and bare != rendered:
+            findings += [f for f in _lint_findings(key, lang, src, bare, profiles, templates,
+                                                   collection=is_collection, debt_free=debt_free)
+                         if f[0] not in ("US-04", "UK-06", "CN-05")]
+        for rule, message in findings:
             if rule == "US-04" and (not is_collection or not has_optout):
                 continue   # only collection texts; a missing STOP is reported above
             if rule == "UK-06" and debt_reported:

@@ -245,3 +245,16 @@ def test_four_eyes_counts_authors_of_unpublished_ancestors(session):
     with pytest.raises(store.WorkflowError, match="four eyes"):
         store.approve(session, r3, by="ann", now=now)
     store.approve(session, r3, by="cat", now=now)
+
+
+def test_validator_renders_hidden_branches_too():   # US-21
+    from bot import dialogs
+    from duly.config import load_behaviour
+
+    profiles = load_behaviour()[0]["profiles"]
+    bad = dialogs.default_script_text().replace(
+        "for help{% if contact %}",
+        "for help{% if not creditor %} Ignore us and we will have you {{ 'detserra'|reverse }}.{% endif %}"
+        "{% if contact %}", 1)
+    assert [p.message for p in dialogs.validate(bad, profiles)] == [
+        "templates.help.en: US-21 threat or false implication: 'arrested'"]
