@@ -98,6 +98,13 @@ def revision_statuses(page: Any) -> dict[str, str]:
 # --- 1–3. edit → error → fix → four eyes → publish → pinned conversations → rollback ----------
 
 def test_edit_template_approve_publish_pin_and_rollback(duly, page, chromium_browser):
+    asked: list[str] = []
+
+    def accept(dialog) -> None:          # publish and roll back ask first (data-confirm)
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
     errors = watch_errors(page)
     # Sam's old "help" answer, then Sam is mid-promise on revision 1 (the bot asks for a date)
     old_help = replies_in(duly.sms("help", frm=SAM).text)
@@ -157,6 +164,7 @@ def test_edit_template_approve_publish_pin_and_rollback(duly, page, chromium_bro
     ctx = chromium_browser.new_context()
     try:
         bob = ctx.new_page()
+        bob.on("dialog", accept)
         bob_errors = watch_errors(bob)
         login(bob, duly, BOB)
         bob.goto(duly.server.url + "/console/admin/scripts")
@@ -195,6 +203,7 @@ def test_edit_template_approve_publish_pin_and_rollback(duly, page, chromium_bro
     page.get_by_role("link", name="Scripts").click()
     expect(page.get_by_test_id("revisions")).to_be_visible()
     assert revision_statuses(page) == {"2": "retired", "1": "published"}
+    assert asked == ["Publish revision 2? New conversations will use it.", "Publish revision 1 again?"]
     assert errors == []
 
 
