@@ -126,7 +126,12 @@ def create_app(services: Services | None = None, **kwargs: Any) -> Starlette:
         *console.routes(),
         Route("/metrics", make_metrics(services), methods=["GET"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: on_http_error, Exception: on_error})
+    from starlette.middleware import Middleware
+
+    from duly.logs import RequestIdMiddleware
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: on_http_error, Exception: on_error},
+                    middleware=[Middleware(RequestIdMiddleware)])
     app.state.services = services
     app.state.console = console
     return app

@@ -189,10 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``duly`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for noisy in ("alembic", "httpx", "httpx2", "httpcore", "twilio.http_client"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from duly import logs
+
+    # JSON lines for the long-running processes, readable text for the terminal tools
+    logs.configure("json" if argv[:1] in (["serve"], ["worker"]) else "text")
     if argv[:1] == ["bench"]:
         from bench.__main__ import main as bench_main  # `duly bench [--accounts N]`
 
