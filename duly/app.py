@@ -129,9 +129,10 @@ def create_app(services: Services | None = None, **kwargs: Any) -> Starlette:
     from starlette.middleware import Middleware
 
     from duly.logs import RequestIdMiddleware
+    from duly.metrics import WebhookTimer
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: on_http_error, Exception: on_error},
-                    middleware=[Middleware(RequestIdMiddleware)])
+                    middleware=[Middleware(RequestIdMiddleware), Middleware(WebhookTimer)])
     app.state.services = services
     app.state.console = console
     return app

@@ -1,8 +1,10 @@
 """``GET /metrics`` in Prometheus text format.
 
 The gauges are read from the database at scrape time (a custom collector), so every web
-process answers the same numbers and nothing needs multiprocess bookkeeping. Only counts:
-no phone number, name or message body ever appears here.
+process answers the same numbers. The counters and the webhook latency histogram are
+kept per process, in prometheus_client's multiprocess files when
+``PROMETHEUS_MULTIPROC_DIR`` is set. Only counts: no phone number, name or message body
+ever appears here.
 """
 
 from __future__ import annotations
@@ -50,12 +52,89 @@ class DatabaseCollector:
 
 
 def make_endpoint(services: Any) -> Any:
-    """The ``/metrics`` handler for ``services`` (sessions, runner.clock)."""
+    """The ``/metrics`` handler for ``services`` (sessions, runner.clock): the database
+    figures plus the process counters (summed over processes with
+    ``PROMETHEUS_MULTIPROC_DIR``)."""
+    import os
+
     registry = CollectorRegistry(auto_describe=False)
     registry.register(DatabaseCollector(services.sessions, services.runner.clock))
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        from prometheus_client import REGISTRY
+
+        for collector in (WEBHOOK_SECONDS, MESSAGES, GATE_DECISIONS):
+            try:
+                registry.register(collector)
+            except ValueError:      # already registered with this registry
+                pass
 
     async def metrics(request: Request) -> Response:
         body = await run_in_threadpool(generate_latest, registry)
         return Response(body, media_type=CONTENT_TYPE)
 
     return metrics
+
+
+# --- process metrics (counters and a latency histogram) -------------------------------------------
+#
+# Incremented where things happen (the webhook edge, the one send path). With
+# ``PROMETHEUS_MULTIPROC_DIR`` set (several web or worker processes), prometheus_client
+# writes them to files there and ``/metrics`` adds them up across processes; without it
+# they live in this process.
+
+from prometheus_client import Counter, Histogram  # noqa: E402
+
+WEBHOOK_SECONDS = Histogram("duly_webhook_seconds", "Webhook handling time, seconds", ["route", "code"],
+                            buckets=(.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 15))
+MESSAGES = Counter("duly_messages", "Messages stored, by direction and status at creation",
+                   ["direction", "status"])
+GATE_DECISIONS = Counter("duly_gate_decisions", "Outbound gate decisions by rule and verdict",
+                         ["rule", "verdict", "stage"])
+
+
+def count_message(direction: str, status: str) -> None:
+    """Count one stored message (never raises)."""
+    try:
+        MESSAGES.labels(direction, status).inc()
+    except Exception:
+        pass
+
+
+def count_decision(rule: str, verdict: str, stage: str) -> None:
+    """Count one gate decision (never raises)."""
+    try:
+        GATE_DECISIONS.labels(rule, verdict, stage).inc()
+    except Exception:
+        pass
+
+
+class WebhookTimer:
+    """Pure ASGI middleware timing ``/webhooks/*`` requests into :data:`WEBHOOK_SECONDS`."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope.get("type") != "http" or not path.startswith("/webhooks/"):
+            await self.app(scope, receive, send)
+            return
+        import time
+
+        start = time.perf_counter()
+        code = {"v": "500"}
+
+        async def send_code(message: dict) -> None:
+            if message.get("type") == "http.response.start":
+                code["v"] = str(message.get("status", 500))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_code)
+        finally:
+            route = path.rsplit("/", 1)[-1][:16]
+            WEBHOOK_SECONDS.labels(route, code["v"]).observe(time.perf_counter() - start)

@@ -180,6 +180,9 @@ class Runner:
         pairs (empty for a duplicate, or when the bot stays silent)."""
         mid, conv_id, created = self.store_inbound(msg)
         if created:
+            from duly.metrics import count_message
+
+            count_message("inbound", "received")
             self.notify("message", conv_id)
         log.info("inbound %s from %s stored as %d%s", msg.provider_sid[:6] + "…",
                  mask_phone(msg.from_number), mid, "" if created else " (duplicate)")

@@ -347,6 +347,15 @@ def _detail(verdict: gate.Verdict, rec: Recipient, ctx: gate.GateContext, now: d
             "template": template, "approved": approved}
 
 
+def _count(verdict: gate.Verdict, stage: str, status: str | None) -> None:
+    """Metrics (``/metrics``): the gate's decision and, at creation, the message."""
+    from duly.metrics import count_decision, count_message
+
+    count_decision(verdict.rule, verdict.action, stage)
+    if status is not None:
+        count_message("outbound", status)
+
+
 def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender: str,
            now: dt.datetime, transport: str, in_reply_to: Message | None = None,
            account_id: int | None = None, template: str | None = None,
@@ -408,6 +417,7 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
         rule=verdict.rule, verdict=verdict.action, actor="gate", created_at=now,
         detail=_detail(verdict, rec, ctx, now, kind=kind, sender=sender, stage="submit",
                        template=template, approved=approved)))
+    _count(verdict, "submit", status)
     if verdict.action != "send":
         log.info("outbound %s to %s: %s (%s)", verdict.action, mask_phone(conv.customer_phone),
                  verdict.rule, verdict.reason)
@@ -468,6 +478,7 @@ def redecide(session: Session, message: Message, now: dt.datetime, *,
         rule=verdict.rule, verdict=verdict.action, actor="gate", created_at=now,
         detail=_detail(verdict, rec, ctx, now, kind=kind, sender=message.sender or "bot",
                        stage="dispatch", template=template, approved=approved)))
+    _count(verdict, "dispatch", None)
     session.flush()
     if verdict.action != "send":
         log.info("dispatch %s to %s: %s (%s)", verdict.action, mask_phone(conv.customer_phone),

@@ -369,3 +369,13 @@ def test_another_agents_conversation_is_not_taken_or_answered(duly):
     with duly.services.sessions() as s:
         senders = s.scalars(select(Message.sender).where(Message.sender.like("agent:%")).order_by(Message.id)).all()
     assert senders == ["agent:boss@x.test", "agent:other@x.test"]
+
+
+def test_metrics_count_webhooks_messages_and_gate_decisions(duly):
+    handoff(duly)
+    duly.sms("STOP")
+    text = httpx.get(duly.server.url + "/metrics").text
+    assert 'duly_webhook_seconds_count{code="200",route="sms"}' in text
+    assert 'duly_messages_total{direction="inbound",status="received"}' in text
+    assert 'duly_gate_decisions_total{rule="gate:pass",stage="submit",verdict="send"}' in text
+    assert "+1555" not in text
