@@ -56,7 +56,9 @@ def make_services(settings: Settings | None = None, *, clock: Clock = utcnow, tr
     (default: yes on SQLite, where one process owns the file; PostgreSQL deployments
     migrate once per deploy with ``duly db upgrade``, the Procfile's release line)."""
     settings = settings or load_settings()
-    engine = engine or storage_db.make_engine(settings.database_url)
+    if engine is None:
+        pool = storage_db.pool_options(settings.behaviour) if not settings.database_url.startswith("sqlite") else {}
+        engine = storage_db.make_engine(settings.database_url, **pool)
     if migrate is None:
         migrate = engine.dialect.name == "sqlite"
     if migrate:

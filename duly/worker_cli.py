@@ -41,7 +41,8 @@ def transport_startup_check(settings: Any, prog: str, sessions: Any = None) -> i
     if sessions is None:
         from storage import db as storage_db
 
-        engine = storage_db.make_engine(settings.database_url)
+        engine = storage_db.make_engine(settings.database_url, **(
+        storage_db.pool_options(settings.behaviour) if not settings.database_url.startswith("sqlite") else {}))
         sessions = storage_db.make_sessionmaker(engine)
     try:
         problem = cn09_problem(settings, sessions)
@@ -84,7 +85,8 @@ def main(args: argparse.Namespace) -> int:
             print(f"duly worker: --now must be an ISO datetime, not {args.now!r}", file=sys.stderr)
             return 2
     clock = (lambda: now) if now is not None else utcnow
-    engine = storage_db.make_engine(settings.database_url)
+    engine = storage_db.make_engine(settings.database_url, **(
+        storage_db.pool_options(settings.behaviour) if not settings.database_url.startswith("sqlite") else {}))
     try:
         if engine.dialect.name == "sqlite":
             storage_db.upgrade(engine)

@@ -97,6 +97,18 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def pool_options(behaviour: Any) -> dict[str, Any]:
+    """Connection-pool sizing from config ``[database]`` (``pool_size``,
+    ``max_overflow``, ``pool_timeout`` seconds, ``pool_recycle`` seconds) as
+    :func:`sqlalchemy.create_engine` keywords; only the keys that are set."""
+    conf = dict((behaviour or {}).get("database") or {})
+    out: dict[str, Any] = {}
+    for key in ("pool_size", "max_overflow", "pool_timeout", "pool_recycle"):
+        if key in conf:
+            out[key] = int(conf[key])
+    return out
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """A session factory bound to ``engine`` with ``expire_on_commit=False`` (rows
     stay readable after commit, e.g. to send a message once it is stored)."""

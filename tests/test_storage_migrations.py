@@ -72,3 +72,12 @@ def test_default_url_from_env(monkeypatch):
     assert database_url() == "sqlite:///duly.db"
     monkeypatch.setenv("DATABASE_URL", "postgres://x@y/z")
     assert database_url() == "postgresql+psycopg://x@y/z"
+
+
+def test_pool_options_from_config():
+    from duly.config import load_behaviour
+    from storage.db import pool_options
+
+    assert pool_options(load_behaviour()[0]) == {"pool_size": 5, "max_overflow": 10, "pool_timeout": 10,
+                                                 "pool_recycle": 1800}
+    assert pool_options({}) == {}
