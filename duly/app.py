@@ -111,10 +111,21 @@ def create_app(services: Services | None = None, **kwargs: Any) -> Starlette:
         return PlainTextResponse(f"{exc.detail}\n", status_code=exc.status_code)
 
     async def on_error(request: Request, exc: Exception) -> Response:
-        log.error("unhandled error on %s", request.url.path, exc_info=exc)
-        if request.url.path.startswith("/webhooks/"):
+        from sqlalchemy.exc import InterfaceError, OperationalError
+        from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+        down = isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, ConnectionError))
+        if down:
+            # the database (or Redis) is unreachable: a clear 503 the caller can retry
+            log.error("service unavailable on %s: %s", request.url.path, type(exc).__name__)
+        else:
+            log.error("unhandled error on %s", request.url.path, exc_info=exc)
+        if request.url.path.startswith("/webhooks/") or down:
             # Twilio retries on a 5xx; say so plainly, never with a traceback.
-            return PlainTextResponse("temporarily unavailable\n", status_code=503)
+            if request.url.path.startswith("/api/"):
+                return JSONResponse({"error": "temporarily unavailable"}, status_code=503,
+                                    headers={"Retry-After": "5"})
+            return PlainTextResponse("temporarily unavailable\n", status_code=503, headers={"Retry-After": "5"})
         return JSONResponse({"error": "internal error"}, status_code=500)
 
     from console.app import Console
@@ -133,7 +144,16 @@ def create_app(services: Services | None = None, **kwargs: Any) -> Starlette:
     from duly.logs import RequestIdMiddleware
     from duly.metrics import WebhookTimer
 
-    app = Starlette(routes=routes, exception_handlers={HTTPException: on_http_error, Exception: on_error},
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    # Outage errors get their own handlers: Starlette answers those in its exception
+    # middleware and keeps the connection open (a bare Exception handler re-raises to the
+    # server, which then drops the keep-alive connection).
+    handlers: dict[Any, Any] = {HTTPException: on_http_error, Exception: on_error}
+    for outage in (OperationalError, InterfaceError, PoolTimeout, ConnectionError):
+        handlers[outage] = on_error
+    app = Starlette(routes=routes, exception_handlers=handlers,
                     middleware=[Middleware(RequestIdMiddleware), Middleware(WebhookTimer)])
     app.state.services = services
     app.state.console = console

@@ -94,6 +94,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         return engine
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
+        connect_args = dict(kwargs.pop("connect_args", {}) or {})
+        connect_args.setdefault("connect_timeout", 5)   # a down server fails fast, never hangs
+        kwargs["connect_args"] = connect_args
     return create_engine(url, **kwargs)
 
 
