@@ -43,10 +43,12 @@ def make_transport(settings: Settings, http_client: Any = None) -> Any:
     from runner.transports import ConsoleTransport, TwilioTransport
 
     if settings.transport == "twilio":
+        import os
+
         return TwilioTransport(settings.account_sid or "", settings.auth_token or "",
                                from_=settings.twilio_from,
                                messaging_service_sid=settings.messaging_service_sid,
-                               http_client=http_client)
+                               http_client=http_client, api_base=os.environ.get("TWILIO_API_BASE") or None)
     return ConsoleTransport()
 
 

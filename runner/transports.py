@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import os
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, TextIO
@@ -167,7 +168,9 @@ class TwilioTransport:
     in seconds, never the library's "wait forever".
     max_retries: extra attempts for a 429 or a connection error before the request
     left (default 3). backoff: first wait in seconds, doubled each retry (default
-    1.0). sleep: the wait function (injected in tests).
+    1.0). sleep: the wait function (injected in tests). api_base: where the Messages
+    API lives instead of ``https://api.twilio.com`` (``TWILIO_API_BASE``; a local fake in
+    tests and benchmarks).
 
     Raises ``ValueError`` at construction when no sender is configured.
     """
@@ -177,7 +180,8 @@ class TwilioTransport:
     def __init__(self, account_sid: str, auth_token: str, *, from_: str | None = None,
                  messaging_service_sid: str | None = None, http_client: Any = None,
                  connect_timeout: float = 5.0, read_timeout: float = 15.0, max_retries: int = 3,
-                 backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep):
+                 backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep,
+                 api_base: str | None = None):
         from twilio.rest import Client
 
         if not (from_ or messaging_service_sid):
@@ -189,6 +193,8 @@ class TwilioTransport:
             # requests takes (connect, read); twilio's constructor only checks a number
             http_client.timeout = (float(connect_timeout), float(read_timeout))
         self.client = Client(account_sid, auth_token, http_client=http_client)
+        if api_base:        # a local stand-in for api.twilio.com (tests, benchmarks)
+            self.client.api.base_url = api_base.rstrip("/")
         self.from_ = from_
         self.messaging_service_sid = messaging_service_sid
         self.max_retries = int(max_retries)
@@ -281,7 +287,8 @@ def make_transport(settings: Any, http_client: Any = None,
             connect_timeout=float(cfg.get("connect_timeout_seconds", 5)),
             read_timeout=float(cfg.get("read_timeout_seconds", 15)),
             max_retries=int(cfg.get("max_retries", 3)),
-            backoff=float(cfg.get("retry_backoff_seconds", 1.0)), sleep=sleep)
+            backoff=float(cfg.get("retry_backoff_seconds", 1.0)), sleep=sleep,
+            api_base=os.environ.get("TWILIO_API_BASE") or None)
     return ConsoleTransport()
 
 
