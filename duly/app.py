@@ -77,6 +77,10 @@ def make_services(settings: Settings | None = None, *, clock: Clock = utcnow, tr
     store = SettingsStore(sessions, settings.behaviour)
     runner = Runner(settings, sessions, clock=clock, transport=transport)
     runner.settings_store = store
+    if settings.redis_url:
+        from storage.kv import make_kv
+
+        runner.kv = make_kv(settings.redis_url)
     return Services(settings, engine, sessions, runner, store)
 
 
@@ -116,7 +120,9 @@ def create_app(services: Services | None = None, **kwargs: Any) -> Starlette:
         from sqlalchemy.exc import InterfaceError, OperationalError
         from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-        down = isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, ConnectionError))
+        from runner.inbound import ConversationBusy
+
+        down = isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, ConnectionError, ConversationBusy))
         if down:
             # the database (or Redis) is unreachable: a clear 503 the caller can retry
             log.error("service unavailable on %s: %s", request.url.path, type(exc).__name__)
@@ -153,7 +159,9 @@ def create_app(services: Services | None = None, **kwargs: Any) -> Starlette:
     # middleware and keeps the connection open (a bare Exception handler re-raises to the
     # server, which then drops the keep-alive connection).
     handlers: dict[Any, Any] = {HTTPException: on_http_error, Exception: on_error}
-    for outage in (OperationalError, InterfaceError, PoolTimeout, ConnectionError):
+    from runner.inbound import ConversationBusy
+
+    for outage in (OperationalError, InterfaceError, PoolTimeout, ConnectionError, ConversationBusy):
         handlers[outage] = on_error
     app = Starlette(routes=routes, exception_handlers=handlers,
                     middleware=[Middleware(RequestIdMiddleware), Middleware(WebhookTimer)])

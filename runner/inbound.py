@@ -19,13 +19,15 @@ sweep, :meth:`Runner.repair`) processes; nothing a customer sent is lost.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import random
 import secrets
 import threading
+import time
 from collections import OrderedDict
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -90,6 +92,11 @@ class KeyedLocks:
             return lock
 
 
+class ConversationBusy(RuntimeError):
+    """Another process has held this conversation for longer than the wait; the inbound
+    message is stored and will be acted on (the webhook answers 503, Twilio retries)."""
+
+
 class Runner:
     """Moves conversations: inbound messages, timers, status callbacks.
 
@@ -115,6 +122,10 @@ class Runner:
         self.script_name = str(settings.behaviour.get("script", "default"))
         #: live-update bus (:mod:`storage.bus`); ``None`` → nobody listens
         self.bus: Any = None
+        #: Redis-backed lock, dedupe and counters (:func:`storage.kv.make_kv`) when
+        #: ``REDIS_URL`` is set; ``None`` → in-process locks only
+        self.kv: Any = None
+        self._kv_down_until = 0.0
         #: uniform [0, 1) for A/B variant assignment (tests inject a fixed sequence)
         self.random: Callable[[], float] = random.random
 
@@ -177,7 +188,11 @@ class Runner:
         """Store, act on and answer one inbound message.
 
         Returns the replies to put in the TwiML answer as ``(message_id, body)``
-        pairs (empty for a duplicate, or when the bot stays silent)."""
+        pairs (empty for a duplicate, or when the bot stays silent). Raises
+        :class:`ConversationBusy` when another process holds the conversation longer
+        than the wait (the message is stored: the webhook answers 503 and Twilio's retry
+        finds it)."""
+        self._seen_fast(msg.provider_sid)
         mid, conv_id, created = self.store_inbound(msg)
         if created:
             from duly.metrics import count_message
@@ -186,10 +201,67 @@ class Runner:
             self.notify("message", conv_id)
         log.info("inbound %s from %s stored as %d%s", msg.provider_sid[:6] + "…",
                  mask_phone(msg.from_number), mid, "" if created else " (duplicate)")
-        self.drain(conv_id)
-        # Claiming is atomic, so a duplicate delivery answers only replies nobody
-        # answered yet: after a crash the retry carries them, otherwise <Response/>.
-        return self.claim_replies(mid)
+        with self._ordering(conv_id):
+            self.drain(conv_id)
+            # Claiming is atomic, so a duplicate delivery answers only replies nobody
+            # answered yet: after a crash the retry carries them, otherwise <Response/>.
+            return self.claim_replies(mid)
+
+    def _seen_fast(self, sid: str) -> bool:
+        """MessageSid dedupe fast path (Redis ``SET NX``): ``True`` when this sid was
+        seen before. Only a hint, for the log and metrics: the database's unique
+        constraint decides (a crash between the two must not turn Twilio's retry into a
+        drop)."""
+        if self.kv is None or self._kv_resting():
+            return False
+        from storage.kv import KVUnavailable
+
+        try:
+            seen = not self.kv.dedupe.first(f"sid:{sid}", 86400)
+        except KVUnavailable:
+            self._kv_failed()
+            return False
+        if seen:
+            log.info("inbound %s seen before (fast path); the database decides", sid[:6] + "…")
+        return seen
+
+    def _kv_resting(self) -> bool:
+        """Redis failed recently: leave it alone for a few seconds instead of paying its
+        timeout on every request (the database guards meanwhile)."""
+        return time.monotonic() < self._kv_down_until
+
+    def _kv_failed(self) -> None:
+        self._kv_down_until = time.monotonic() + 10.0
+
+    @contextlib.contextmanager
+    def _ordering(self, conv_id: int) -> Iterator[None]:
+        """Across processes, one request per conversation at a time, in arrival order
+        (Redis lock with owner token and expiry) in front of the database row lock, which
+        stays the real guard. Busy longer than ``[redis] lock_wait_seconds`` →
+        :class:`ConversationBusy`. Redis down → the row lock alone (logged)."""
+        if self.kv is None or self.kv.backend != "redis" or self._kv_resting():
+            yield
+            return
+        from storage.kv import KVUnavailable
+
+        conf = self.settings.behaviour.get("redis") or {}
+        try:
+            handle = self.kv.locks.acquire(f"conv:{conv_id}", ttl_seconds=float(conf.get("lock_ttl_seconds", 30)),
+                                           wait_seconds=float(conf.get("lock_wait_seconds", 10)))
+        except KVUnavailable:
+            log.warning("redis unavailable: conversation %d relies on the database row lock alone", conv_id)
+            self._kv_failed()
+            yield
+            return
+        if handle is None:
+            raise ConversationBusy(conv_id)
+        try:
+            yield
+        finally:
+            try:
+                handle.release()
+            except KVUnavailable:
+                pass
 
     # --- 2. drain --------------------------------------------------------------------------
 
