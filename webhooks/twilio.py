@@ -122,6 +122,9 @@ async def read_signed_form(request: Request, auth_token: str, public_base_url: s
     if ctype != "application/x-www-form-urlencoded":
         return None, Response("unsupported media type: send application/x-www-form-urlencoded\n",
                               status_code=415, media_type="text/plain")
+    if len(request.headers.getlist("x-twilio-signature")) > 1:
+        # one request, one signature: a second header is not Twilio's
+        return None, Response("more than one X-Twilio-Signature\n", status_code=403, media_type="text/plain")
     signature = request.headers.get("x-twilio-signature", "")
     if not signature:
         return None, Response("missing X-Twilio-Signature\n", status_code=403, media_type="text/plain")
@@ -240,9 +243,15 @@ def routes(app_state: Any) -> list[Route]:
         if to and not valid_address(to):
             to = ""
         code = params.first("ErrorCode")
-        code = code if code.isdigit() and len(code) <= 8 else None
+        code = code if code.isascii() and code.isdigit() and len(code) <= 8 else None
         mid_raw = request.query_params.get("mid", "")
-        mid = int(mid_raw) if mid_raw.isdigit() and len(mid_raw) <= 18 else None
+        # isascii(): str.isdigit() is also true for "²", "①"... which int() refuses; and
+        # messages.id is a 32-bit INTEGER on PostgreSQL, where a larger bound value is
+        # "integer out of range" — both were 503s found by tests/test_webhook_fuzz.py.
+        # Out of range means no such row: the lookup by MessageSid still runs.
+        mid = int(mid_raw) if mid_raw.isascii() and mid_raw.isdigit() and len(mid_raw) <= 10 else None
+        if mid is not None and mid > 2**31 - 1:
+            mid = None
         await run_in_threadpool(services.runner.status_callback, sid, st, code, to, mid)
         return Response(status_code=204)
 
