@@ -108,7 +108,16 @@ def main(args: argparse.Namespace) -> int:
 
         runner = Runner(settings, sessions, clock=clock, transport=None)
         runner.settings_store = SettingsStore(sessions, settings.behaviour)
-        worker = Worker(settings, sessions, transport, clock, runner)
+        pacer = None
+        if settings.redis_url and transport.name == "rest":
+            from runner.pacing import RedisPacer
+            from runner.transports import outbound_config
+            from storage.kv import _redis_client
+
+            # one rate per sender across every worker
+            pacer = RedisPacer(_redis_client(settings.redis_url),
+                               float(outbound_config(settings).get("messages_per_second", 1.0)))
+        worker = Worker(settings, sessions, transport, clock, runner, pacer=pacer)
         if args.once:
             counts = worker.run_once(now)
             print("duly worker: " + json.dumps(counts, sort_keys=True), flush=True)
