@@ -105,6 +105,7 @@ class AgentDesk:
     def check(self, conv_id: int, agent: str, body: str) -> Check:
         """The gate's verdict on ``body`` if ``agent`` sent it now, with its segment
         count. Stores nothing. Raises :class:`AgentError` (``not_found``)."""
+        self.runner.refresh_settings()
         now = self.runner.clock()
         with self.runner.sessions() as s:
             conv = s.get(Conversation, conv_id)
@@ -130,6 +131,7 @@ class AgentDesk:
         and goes when allowed. ``nonce``: the form's one-time token; a second submit of
         the same form raises :class:`AgentError` ``duplicate`` and sends nothing.
         Raises :class:`AgentError`."""
+        self.runner.refresh_settings()
         body = (body or "").strip()
         if not body:
             raise AgentError("empty", "the reply is empty")

@@ -111,6 +111,7 @@ class Runner:
         #: admins' versioned settings (:class:`storage.settings_store.SettingsStore`); ``None``
         #: → ``config.toml`` alone
         self.settings_store: Any = None
+        self._applied: Settings | None = None
         self.sessions = session_factory
         self.clock = clock
         self.transport = transport
@@ -132,9 +133,20 @@ class Runner:
     @property
     def settings(self) -> Settings:
         """The settings in force: ``config.toml`` with the newest admin settings revision
-        over it (re-read at most every few seconds, so every host converges)."""
+        over it, as of the last :meth:`refresh_settings` (each unit of work starts with
+        one, outside any transaction: reading the store inside a transaction would take
+        a second connection while holding the first, which on SQLite's single writer can
+        starve the pool)."""
+        return self._applied if self._applied is not None else self._settings
+
+    def refresh_settings(self) -> None:
+        """Re-read the admins' settings (at most every few seconds; cheap otherwise)."""
         store = self.settings_store
-        return store.apply(self._settings) if store is not None else self._settings
+        if store is not None:
+            try:
+                self._applied = store.apply(self._settings)
+            except Exception:
+                log.exception("settings store unreadable; keeping the settings in force")
 
     # --- 1. persist ------------------------------------------------------------------
 
@@ -192,6 +204,7 @@ class Runner:
         :class:`ConversationBusy` when another process holds the conversation longer
         than the wait (the message is stored: the webhook answers 503 and Twilio's retry
         finds it)."""
+        self.refresh_settings()
         self._seen_fast(msg.provider_sid)
         mid, conv_id, created = self.store_inbound(msg)
         if created:
@@ -503,6 +516,7 @@ class Runner:
         conversation's row lock before anything changes; whatever it raises aborts the
         action (who may act is decided there, race-free). Returns the conversation's
         mode afterwards. Raises ``LookupError`` for an unknown conversation."""
+        self.refresh_settings()
         with self.locks.get(conv_id):
             with self.sessions() as s, s.begin():
                 conv = storage_db.lock_conversation(s, conv_id)
@@ -534,6 +548,7 @@ class Runner:
         """Feed a :class:`bot.types.TimerFired` event to the conversation (worker, tests).
         With ``timer_id`` the Timer row is marked fired in the step's own transaction,
         only if it was not yet (exactly once across workers); returns False when it was."""
+        self.refresh_settings()
         with self.locks.get(conv_id):
             with self.sessions() as s, s.begin():
                 conv = storage_db.lock_conversation(s, conv_id)

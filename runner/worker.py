@@ -257,6 +257,7 @@ class Worker:
         self._settings = settings
         #: admins' versioned settings; ``None`` → take the runner's, else ``config.toml``
         self.settings_store: Any = getattr(runner, "settings_store", None)
+        self._applied: Any = None
         self.sessions = sessions
         self.transport = transport
         self.clock = clock
@@ -287,9 +288,20 @@ class Worker:
 
     @property
     def settings(self) -> Any:
-        """``config.toml`` with the newest admin settings revision over it."""
+        """``config.toml`` with the newest admin settings revision over it, as of the
+        start of the current pass (read outside any transaction)."""
+        return self._applied if self._applied is not None else self._settings
+
+    def refresh_settings(self) -> None:
+        """Re-read the admins' settings (each pass starts with this)."""
         store = self.settings_store
-        return store.apply(self._settings) if store is not None else self._settings
+        if store is not None:
+            try:
+                self._applied = store.apply(self._settings)
+            except Exception:
+                log.exception("settings store unreadable; keeping the settings in force")
+        if self.runner is not None and hasattr(self.runner, "refresh_settings"):
+            self.runner.refresh_settings()
 
     def run_once(self, now: dt.datetime | None = None) -> dict[str, int]:
         """One pass over everything due as of ``now`` (default ``clock()``; aware).
@@ -301,6 +313,7 @@ class Worker:
         that ran, ``hook_errors``. Raises ``RuntimeError`` when
         ``runner.outbound.redecide`` is missing (never sends without the gate)."""
         now = now or self.clock()
+        self.refresh_settings()
         counts: dict[str, int] = {k: 0 for k in ("sent", "unknown", "failed", "deferred", "refused",
                                                  "retry", "timers", "stale", "lease_busy", "hook_errors")}
         if self.backend == "sqlite" and not self._acquire_lease():

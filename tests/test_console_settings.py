@@ -71,6 +71,7 @@ def test_admin_narrows_quiet_hours(duly):
     # this host's store was told at once, and the runner and the gate use it
     b = duly.services.settings_store.behaviour()
     assert b["profiles"]["us_first_party"]["allowed_hours"] == ["09:00", "20:00"]
+    duly.services.runner.refresh_settings()           # each unit of work starts with this
     assert duly.services.runner.settings.behaviour["profiles"]["us_first_party"]["allowed_hours"] == ["09:00", "20:00"]
     # a second save on top: version 2, other keys kept from the form
     r = c.post(PATH, data={"csrf_token": csrf, "version": "1", KEY: "09:00-20:00",
