@@ -164,10 +164,40 @@ def create_app(services: Services | None = None, **kwargs: Any) -> Starlette:
     for outage in (OperationalError, InterfaceError, PoolTimeout, ConnectionError, ConversationBusy):
         handlers[outage] = on_error
     app = Starlette(routes=routes, exception_handlers=handlers,
-                    middleware=[Middleware(RequestIdMiddleware), Middleware(WebhookTimer)])
+                    middleware=[Middleware(RequestIdMiddleware), Middleware(WebhookTimer),
+                                Middleware(CatchAll, handler=on_error)])
     app.state.services = services
     app.state.console = console
     return app
+
+
+class CatchAll:
+    """Pure ASGI middleware: an exception nothing else handled gets ``handler``'s answer
+    (503 on webhooks, a JSON 500 elsewhere, never a traceback) right here. Starlette's
+    outermost error middleware would answer too, but then re-raise to the server, which
+    drops the keep-alive connection under the next request (Twilio's retry among them)."""
+
+    def __init__(self, app: Any, handler: Any):
+        self.app, self.handler = app, handler
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http":
+            await self.app(scope, receive, send)
+            return
+        started = {"v": False}
+
+        async def watch(message: dict) -> None:
+            if message.get("type") == "http.response.start":
+                started["v"] = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if started["v"]:
+                raise
+            response = await self.handler(Request(scope), exc)
+            await response(scope, receive, send)
 
 
 def _redis_ok(url: str) -> bool:

@@ -12,6 +12,8 @@ from tests.live import Duly
 
 def _capture(fmt: str):
     logs.configure(fmt)
+    for name in ("duly", "duly.test"):       # other tests may have raised these loggers' levels
+        logging.getLogger(name).setLevel(logging.NOTSET)
     buf = io.StringIO()
     handler = logging.getLogger().handlers[0]
     handler.stream = buf
