@@ -177,6 +177,35 @@ class ScriptAdmin:
                 s.expunge(published)
         return {"rev": rev, "newest": newest, "published": published}
 
+    async def _loaded(self, request: Request, user: Any) -> tuple[dict[str, Any] | None, Any, Response | None]:
+        """``(data, script, None)`` for the path's revision, or ``(None, None, error page)``
+        (404 for an unknown revision; ``script`` is ``None`` when it does not load)."""
+        number = _int(request.path_params.get("n"))
+        data = await run_in_threadpool(self._load, number) if number else None
+        if data is None:
+            return None, None, self.c.render("error.html", request, status=404, user=user,
+                                             message="No such revision.")
+        try:
+            script = dialogs.load_script(data["rev"].body)
+        except Exception:
+            script = None
+        return data, script, None
+
+    async def _save_edit(self, body: str, based_on: int, user: Any, note: str) -> tuple[Response | None, str | None]:
+        """Save ``body`` as a new draft edited from ``based_on``: ``(redirect to it, None)``,
+        or ``(None, why not)`` when the save is refused (a newer revision exists)."""
+        def save() -> int:
+            with self.c.services.sessions() as s, s.begin():
+                return store.save_draft(s, _name(self.c), body, based_on=based_on, by=user.email,
+                                        now=self.c.now(), note=note).revision
+
+        try:
+            new = await run_in_threadpool(save)
+        except store.WorkflowError as exc:
+            return None, str(exc)
+        return RedirectResponse(_flash_url(f"/console/admin/scripts/{new}", user, ok=f"saved as draft revision {new}"),
+                                status_code=303), None
+
     async def index(self, request: Request, user: Any) -> Response:
         def load() -> list[ScriptRevision]:
             with self.c.services.sessions() as s:
@@ -284,15 +313,10 @@ class ScriptAdmin:
         return RedirectResponse(_flash_url(f"/console/admin/scripts/{number}", user, ok=msg), status_code=303)
 
     async def template_form(self, request: Request, user: Any) -> Response:
-        number = _int(request.path_params.get("n"))
         key = str(request.path_params.get("key"))
-        data = await run_in_threadpool(self._load, number) if number else None
-        if data is None:
-            return self.c.render("error.html", request, status=404, user=user, message="No such revision.")
-        try:
-            script = dialogs.load_script(data["rev"].body)
-        except Exception:
-            script = None
+        data, script, missing = await self._loaded(request, user)
+        if missing is not None:
+            return missing
         if script is None or key not in script.templates:
             return self.c.render("error.html", request, status=404, user=user, message="No such template.")
         texts = dict(script.templates[key])
@@ -304,18 +328,10 @@ class ScriptAdmin:
             body = set_template(data["rev"].body, key, texts)
             problems, _ = await run_in_threadpool(check, body, _profiles(self.c))
             if not problems:
-                def save() -> int:
-                    with self.c.services.sessions() as s, s.begin():
-                        return store.save_draft(s, _name(self.c), body, based_on=number, by=user.email,
-                                                now=self.c.now(),
-                                                note=f"template {key}: {why}" if why else f"template {key}").revision
-
-                try:
-                    new = await run_in_threadpool(save)
-                    return RedirectResponse(_flash_url(f"/console/admin/scripts/{new}", user,
-                                                       ok=f"saved as draft revision {new}"), status_code=303)
-                except store.WorkflowError as exc:
-                    error = str(exc)
+                done, error = await self._save_edit(body, data["rev"].revision, user,
+                                                    f"template {key}: {why}" if why else f"template {key}")
+                if done is not None:
+                    return done
         counts = {}
         for lang, t in texts.items():
             try:
@@ -330,15 +346,10 @@ class ScriptAdmin:
     async def state_form(self, request: Request, user: Any) -> Response:
         """One state's handlers in a form: for each intent, what the bot says and where it
         goes (the ``ok`` branch); saving makes a new draft."""
-        number = _int(request.path_params.get("n"))
         name = str(request.path_params.get("name"))
-        data = await run_in_threadpool(self._load, number) if number else None
-        if data is None:
-            return self.c.render("error.html", request, status=404, user=user, message="No such revision.")
-        try:
-            script = dialogs.load_script(data["rev"].body)
-        except Exception:
-            script = None
+        data, script, missing = await self._loaded(request, user)
+        if missing is not None:
+            return missing
         if script is None or name not in script.states:
             return self.c.render("error.html", request, status=404, user=user, message="No such state.")
         sdef = script.states[name]
@@ -360,17 +371,9 @@ class ScriptAdmin:
                 body = set_handlers(data["rev"].body, name, changes)
                 problems, _ = await run_in_threadpool(check, body, _profiles(self.c))
                 if not problems:
-                    def save() -> int:
-                        with self.c.services.sessions() as s, s.begin():
-                            return store.save_draft(s, _name(self.c), body, based_on=number, by=user.email,
-                                                    now=self.c.now(), note=f"state {name}").revision
-
-                    try:
-                        new = await run_in_threadpool(save)
-                        return RedirectResponse(_flash_url(f"/console/admin/scripts/{new}", user,
-                                                           ok=f"saved as draft revision {new}"), status_code=303)
-                    except store.WorkflowError as exc:
-                        error = str(exc)
+                    done, error = await self._save_edit(body, data["rev"].revision, user, f"state {name}")
+                    if done is not None:
+                        return done
             else:
                 error = "nothing changed"
         return self.c.render("admin_state.html", request, status=200 if not (error or problems) else 400, user=user,
@@ -378,13 +381,10 @@ class ScriptAdmin:
                              templates=sorted(script.templates), states=sorted(script.states))
 
     async def simulator(self, request: Request, user: Any) -> Response:
-        number = _int(request.path_params.get("n"))
-        data = await run_in_threadpool(self._load, number) if number else None
-        if data is None:
-            return self.c.render("error.html", request, status=404, user=user, message="No such revision.")
-        try:
-            script = dialogs.load_script(data["rev"].body)
-        except Exception:
+        data, script, missing = await self._loaded(request, user)
+        if missing is not None:
+            return missing
+        if script is None:
             return self.c.render("error.html", request, status=400, user=user,
                                  message="This revision has problems; fix them before simulating.")
         now = self.c.now()

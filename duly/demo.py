@@ -38,11 +38,12 @@ def main(port: int = 8000, host: str = "127.0.0.1") -> int:
     created, updated, errors = prepare(settings)
     logins = demo_users(settings)
     ours = settings.behaviour.get("demo", {}).get("our_number", "+15555550100")
+    url_hint = "" if port == 8000 else f" (add --url http://127.0.0.1:{port} to each duly chat)"
     print(f"""
 Duly demo — database {settings.database_url}, console transport (nothing leaves this machine).
 Demo accounts: {created} created, {updated} updated{', ' + str(len(errors)) + ' rows refused' if errors else ''}.
 
-Talk to the bot from another terminal in this folder (same virtualenv), as a customer:
+Talk to the bot from another terminal in this folder (same virtualenv), as a customer{url_hint}:
   duly chat +15555550101      Dana, one card account (English)
   duly chat +15555550102      Sam, two accounts on one phone (asks which one)
   duly chat +8613800138000    王芳, Chinese

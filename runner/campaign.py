@@ -86,6 +86,7 @@ import dataclasses
 import datetime as dt
 import logging
 import re
+import random
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -507,22 +508,6 @@ def _submit(s: Session, conv: Conversation, body: str, *, account_id: int, templ
                            behaviour=behaviour, meta=meta)
 
 
-def _variant(conv: Conversation, script: Any, key: str) -> str:
-    """The A/B variant of ``key`` for this conversation: drawn by weight on first use
-    and kept in ``slots["variants"]`` (the same rule as the runner's replies)."""
-    if not (getattr(script, "variants", None) or {}).get(key):
-        return "A"
-    chosen = dict((conv.slots or {}).get("variants") or {})
-    if key not in chosen:
-        import random
-
-        from bot.templates import choose_variant
-
-        chosen[key] = choose_variant(script, key, random.random())
-        conv.slots = {**dict(conv.slots or {}), "variants": chosen}
-    return str(chosen[key])
-
-
 def _conversations(s: Session, phones: Iterable[str], ours: str, now: dt.datetime) -> dict[str, Conversation]:
     phones = sorted(set(phones))
     if not phones:
@@ -632,7 +617,7 @@ def _materialise(s: Session, rows: list[Any], script: Any, cadences: Mapping[str
             links.append({"token": token, "account_id": r.id, "created_at": now,
                           "expires_at": now + dt.timedelta(hours=ttl)})
             params["pay_link"] = link_base + token
-        variant = _variant(convs[r.e164], script, st.template)
+        variant = outbound.assign_variant(convs[r.e164], script, st.template, random.random)
         body = (tpl.render(script, st.template, lang, params) if variant == "A"
                 else tpl.render(script, st.template, lang, params, variant=variant))
         out = _submit(s, convs[r.e164], body, account_id=r.id, template=st.template,

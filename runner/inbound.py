@@ -92,6 +92,19 @@ class KeyedLocks:
             return lock
 
 
+def settings_in_force(store: Any, base: Any, current: Any) -> Any:
+    """``base`` settings with the newest admin settings revision over it, read from
+    ``store`` (:class:`storage.settings_store.SettingsStore`; ``None`` → ``current``).
+    An unreadable store keeps ``current`` (logged). Call it outside any transaction."""
+    if store is None:
+        return current
+    try:
+        return store.apply(base)
+    except Exception:
+        log.exception("settings store unreadable; keeping the settings in force")
+        return current
+
+
 class ConversationBusy(RuntimeError):
     """Another process has held this conversation for longer than the wait; the inbound
     message is stored and will be acted on (the webhook answers 503, Twilio retries)."""
@@ -141,12 +154,7 @@ class Runner:
 
     def refresh_settings(self) -> None:
         """Re-read the admins' settings (at most every few seconds; cheap otherwise)."""
-        store = self.settings_store
-        if store is not None:
-            try:
-                self._applied = store.apply(self._settings)
-            except Exception:
-                log.exception("settings store unreadable; keeping the settings in force")
+        self._applied = settings_in_force(self.settings_store, self._settings, self._applied)
 
     # --- 1. persist ------------------------------------------------------------------
 
@@ -598,7 +606,7 @@ class Runner:
                     # US-12/UK-06: these may reach someone not confirmed: no debt detail,
                     # whatever the script's text asks for
                     params = {k: ("" if k in DEBT_PARAMS else v) for k, v in params.items()}
-                variant = self._variant(conv, script, act.template)
+                variant = outbound.assign_variant(conv, script, act.template, self.random)
                 if variant == "A":
                     body = templates.render(script, act.template, act.lang, params)
                 else:
@@ -746,20 +754,6 @@ class Runner:
                                detail=_jsonable(dict(act.detail))))
             else:  # an action this runner does not know is a bug, never a silent drop
                 raise TypeError(f"unknown action {act!r}")
-
-    def _variant(self, conv: Conversation, script: Any, key: str) -> str:
-        """The A/B variant of template ``key`` this conversation sees: chosen at random by
-        the variants' weights on first use, then kept in ``slots["variants"]``. ``"A"``
-        (the base text) when the template has no variants."""
-        if not (getattr(script, "variants", None) or {}).get(key):
-            return "A"
-        chosen = dict((conv.slots or {}).get("variants") or {})
-        if key not in chosen:
-            from bot.templates import choose_variant
-
-            chosen[key] = choose_variant(script, key, self.random())
-            conv.slots = {**dict(conv.slots or {}), "variants": chosen}
-        return str(chosen[key])
 
     def _agents_open_at(self, now: dt.datetime) -> dt.datetime | None:
         """When agents are next on shift (``[agent.hours]``), or ``None`` if they are now

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, or_, select
@@ -345,6 +345,22 @@ def _detail(verdict: gate.Verdict, rec: Recipient, ctx: gate.GateContext, now: d
             "until": verdict.until.isoformat() if verdict.until else None,
             "validity_seconds": verdict.validity_seconds, "stage": stage,
             "template": template, "approved": approved}
+
+
+def assign_variant(conv: Conversation, script: Any, key: str, rnd: Callable[[], float]) -> str:
+    """The A/B variant of template ``key`` this conversation sees: drawn by weight
+    (:func:`bot.templates.choose_variant`, ``rnd()`` in [0, 1)) on first use, then kept in
+    ``conv.slots["variants"]`` (the caller commits). ``"A"`` (the base text) when the
+    template has no variants. Bot replies and cadence steps both use this."""
+    if not (getattr(script, "variants", None) or {}).get(key):
+        return "A"
+    chosen = dict((conv.slots or {}).get("variants") or {})
+    if key not in chosen:
+        from bot.templates import choose_variant
+
+        chosen[key] = choose_variant(script, key, rnd())
+        conv.slots = {**dict(conv.slots or {}), "variants": chosen}
+    return str(chosen[key])
 
 
 def _count(verdict: gate.Verdict, stage: str, status: str | None) -> None:

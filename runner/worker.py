@@ -294,12 +294,9 @@ class Worker:
 
     def refresh_settings(self) -> None:
         """Re-read the admins' settings (each pass starts with this)."""
-        store = self.settings_store
-        if store is not None:
-            try:
-                self._applied = store.apply(self._settings)
-            except Exception:
-                log.exception("settings store unreadable; keeping the settings in force")
+        from runner.inbound import settings_in_force
+
+        self._applied = settings_in_force(self.settings_store, self._settings, self._applied)
         if self.runner is not None and hasattr(self.runner, "refresh_settings"):
             self.runner.refresh_settings()
 

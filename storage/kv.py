@@ -29,6 +29,7 @@ precision for locks and dedupe; rate windows are whole seconds).
 
 from __future__ import annotations
 
+import abc
 import logging
 import threading
 import time
@@ -157,12 +158,13 @@ def _check_window(limit: int | None, per_seconds: int) -> None:
         raise ValueError(f"per_seconds must be an int >= 1, got {per_seconds!r}")
 
 
-class _HandleBase:
+class _HandleBase(abc.ABC):
     key: str
     token: str
 
-    def release(self) -> bool:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abc.abstractmethod
+    def release(self) -> bool:
+        """Release the lock if this handle still owns it; ``True`` when it did."""
 
     def __enter__(self) -> "_HandleBase":
         return self
