@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 
 
-def import_file(settings, sessions, path: Path, *, today: dt.date | None = None, progress=None):
+def import_file(settings, sessions, path: Path, *, today: dt.date | None = None, progress=None,
+                now: dt.datetime | None = None):
     """Import ``path`` into the database behind ``sessions`` with the config's defaults.
-    Returns ``storage.accounts.ImportReport``."""
+    ``today``: the date days past due count to (default today's date); ``now``: aware
+    UTC time of the import, recorded as the consent time of rows without ``consent_at``
+    (default the clock). Returns ``storage.accounts.ImportReport``."""
     from storage.accounts import import_csv
 
     b = settings.behaviour
@@ -18,7 +21,7 @@ def import_file(settings, sessions, path: Path, *, today: dt.date | None = None,
                             default_currency=b.get("default_currency", "USD"),
                             default_profile=b.get("default_profile", "us_first_party"),
                             profiles=b.get("profiles", {}), today=today or dt.date.today(),
-                            progress=progress, commit_every=500)
+                            progress=progress, commit_every=500, now=now)
         s.commit()
     return report
 

@@ -30,7 +30,7 @@ from collections import OrderedDict
 from typing import Any, Callable, Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,6 +59,13 @@ Clock = Callable[[], dt.datetime]
 #: Twilio waits 15 s for a webhook's answer; a reply still unclaimed after this many
 #: seconds is sent through the outbox instead.
 REPLY_TWIML_TIMEOUT_S = 30
+
+#: ``Session.info`` keys: a reply was decided at the gate in this transaction, and
+#: something the gate reads (opt-outs, holds, quarantine, the mode) was written after it
+_REPLIED = "duly.replied"
+_GATE_INPUTS_CHANGED = "duly.gate_inputs_changed"
+#: actions that write what the gate reads
+_GATE_INPUT_ACTS = (A.OptOut, A.OptIn, A.SetHold, A.Quarantine, A.Handoff)
 
 
 def utcnow() -> dt.datetime:
@@ -105,6 +112,33 @@ def settings_in_force(store: Any, base: Any, current: Any) -> Any:
         return current
 
 
+# --- the step's read statements, built once (bind parameters) -----------------------------
+
+_Q_FACT_HOLDS = select(Hold.account_id, Hold.kind, Hold.phone).where(
+    Hold.cleared_at.is_(None),
+    (Hold.phone == bindparam("phone"))
+    | Hold.account_id.in_(select(Phone.account_id).where(Phone.e164 == bindparam("phone"))))
+_Q_FACT_ACCOUNTS = (select(Account).join(Phone, Phone.account_id == Account.id)
+                    .where(Phone.e164 == bindparam("phone"), Phone.quarantined_at.is_(None))
+                    .order_by(Account.id))
+_Q_FACT_OPTED = select(OptOut.channel).where(OptOut.phone == bindparam("phone"), OptOut.revoked_at.is_(None))
+_Q_FACT_REPLIES = select(func.count(Message.id)).where(
+    Message.conversation_id == bindparam("conv_id"), Message.direction == "outbound",
+    Message.sender == "bot", Message.status != "refused", Message.created_at >= bindparam("since"))
+_Q_UNPROCESSED = (select(Message).where(
+    Message.conversation_id == bindparam("conv_id"), Message.direction == "inbound",
+    Message.processed_at.is_(None)).order_by(Message.id).limit(2))
+_Q_TWIML_REPLIES = (select(Message).where(
+    Message.in_reply_to_id == bindparam("inbound_id"), Message.direction == "outbound",
+    Message.status == "pending", Message.transport == "twiml").order_by(Message.id))
+_Q_BY_SID = select(Message.id, Message.conversation_id).where(Message.provider_sid == bindparam("sid"))
+_Q_CONVERSATION = select(Conversation).where(Conversation.customer_phone == bindparam("customer"),
+                                             Conversation.our_number == bindparam("ours"))
+_Q_AGENT_ELSEWHERE = select(Conversation.id).where(
+    Conversation.customer_phone == bindparam("phone"), Conversation.id != bindparam("conv_id"),
+    Conversation.mode == "agent").limit(1)
+
+
 class ConversationBusy(RuntimeError):
     """Another process has held this conversation for longer than the wait; the inbound
     message is stored and will be acted on (the webhook answers 503, Twilio retries)."""
@@ -130,6 +164,7 @@ class Runner:
         self.transport = transport
         self.locks = KeyedLocks()
         self._scripts: dict[int, Any] = {}
+        self._revision_numbers: dict[int, int] = {}
         self._script_guard = threading.Lock()
         #: the worker turns this off: it sends through its own paced, classified path
         self.dispatch_enabled = True
@@ -167,8 +202,7 @@ class Runner:
             now = self.clock()
             try:
                 with self.sessions() as s, s.begin():
-                    existing = s.execute(select(Message.id, Message.conversation_id)
-                                         .where(Message.provider_sid == msg.provider_sid)).first()
+                    existing = s.execute(_Q_BY_SID, {"sid": msg.provider_sid}).first()
                     if existing is not None:
                         return existing[0], existing[1], False
                     conv = self._conversation(s, msg.from_number, msg.to_number, now)
@@ -193,8 +227,7 @@ class Runner:
         raise RuntimeError("could not store inbound message")
 
     def _conversation(self, s: Session, customer: str, ours: str, now: dt.datetime) -> Conversation:
-        conv = s.scalar(select(Conversation).where(Conversation.customer_phone == customer,
-                                                   Conversation.our_number == ours))
+        conv = s.scalar(_Q_CONVERSATION, {"customer": customer, "ours": ours})
         if conv is None:
             conv = Conversation(customer_phone=customer, our_number=ours, state="start", slots={},
                                 mode="bot", version=0, created_at=now, updated_at=now)
@@ -223,10 +256,20 @@ class Runner:
         log.info("inbound %s from %s stored as %d%s", msg.provider_sid[:6] + "…",
                  mask_phone(msg.from_number), mid, "" if created else " (duplicate)")
         with self._ordering(conv_id):
-            self.drain(conv_id)
-            # Claiming is atomic, so a duplicate delivery answers only replies nobody
-            # answered yet: after a crash the retry carries them, otherwise <Response/>.
-            return self.claim_replies(mid)
+            # The common case in one transaction: this message is the conversation's
+            # only unprocessed one, so its replies are claimed right where the step made
+            # them (the gate decided them under the same row lock, at the same moment).
+            with self.locks.get(conv_id):
+                done, answered = self._drain_locked(conv_id, answer_for=mid if created else None)
+            if done:
+                self.notify("conversation", conv_id)
+            self.dispatch(conv_id)
+            if answered is None:
+                # Claiming is atomic, so a duplicate delivery answers only replies nobody
+                # answered yet: after a crash the retry carries them, otherwise <Response/>.
+                return self.claim_replies(mid)
+            self._print_claimed(answered)
+            return [(m, body) for m, body, _ in answered]
 
     def _seen_fast(self, sid: str) -> bool:
         """MessageSid dedupe fast path (Redis ``SET NX``): ``True`` when this sid was
@@ -290,7 +333,7 @@ class Runner:
         """Act on every unprocessed inbound message of the conversation, oldest first,
         one transaction each. Returns how many were processed."""
         with self.locks.get(conv_id):
-            done = self._drain_locked(conv_id)
+            done, _ = self._drain_locked(conv_id)
         if done:
             self.notify("conversation", conv_id)
         self.dispatch(conv_id)
@@ -307,30 +350,48 @@ class Runner:
         except Exception:
             log.exception("bus publish failed")
 
-    def _drain_locked(self, conv_id: int) -> int:
-        """:meth:`drain` for a caller that holds the in-process lock already."""
+    def _drain_locked(self, conv_id: int, answer_for: int | None = None
+                      ) -> tuple[int, list[tuple[int, str, str]] | None]:
+        """:meth:`drain` for a caller that holds the in-process lock already: one
+        transaction per unprocessed inbound message, oldest first.
+
+        ``answer_for``: the inbound message id whose webhook is waiting. When that
+        message is the last one left to process, its TwiML replies are claimed in the
+        same transaction (see :meth:`_claim_rows`). Returns ``(processed, claimed)``;
+        ``claimed`` is ``None`` when nothing was claimed here (the caller then uses
+        :meth:`claim_replies`), else ``(message_id, body, to)`` triples."""
         done = 0
         while True:
             with self.sessions() as s, s.begin():
                 conv = storage_db.lock_conversation(s, conv_id)
                 if conv is None:
-                    return done
-                m = s.scalar(select(Message).where(
-                    Message.conversation_id == conv_id, Message.direction == "inbound",
-                    Message.processed_at.is_(None)).order_by(Message.id).limit(1))
-                if m is None:
-                    return done
+                    return done, None
+                # two rows: whether another message waits behind this one is known
+                # without another transaction
+                waiting = s.scalars(_Q_UNPROCESSED, {"conv_id": conv_id}).all()
+                if not waiting:
+                    return done, None
+                m = waiting[0]
                 now = self.clock()
                 mid_now = m.id
                 try:
                     with s.begin_nested():
+                        m.processed_at = now
                         self._act(s, conv, m, now)
                         s.flush()  # any database error surfaces inside the savepoint
                 except Exception as exc:  # one bad message never blocks the next (STOP!)
                     log.exception("acting on inbound message %d failed; handing off", mid_now)
                     self._fail_safe(s, conv, m, now, exc)
-                m.processed_at = now
+                    m.processed_at = now
                 done += 1
+                if len(waiting) == 1:
+                    claimed = None
+                    if answer_for is not None and mid_now == answer_for:
+                        # Re-run the gate only if this transaction wrote something it
+                        # reads after a reply was decided (an opt-out, a hold, a mode change).
+                        claimed = self._claim_rows(s, mid_now, now,
+                                                   recheck=bool(s.info.get(_GATE_INPUTS_CHANGED)))
+                    return done, claimed
 
     def _fail_safe(self, s: Session, conv: Conversation, m: Message, now: dt.datetime,
                    exc: Exception) -> None:
@@ -427,27 +488,32 @@ class Runner:
         """The revision number of script revision row ``rid`` (for message metadata)."""
         if rid is None:
             return None
-        from storage.models import ScriptRevision
-        return s.scalar(select(ScriptRevision.revision).where(ScriptRevision.id == rid))
+        # a revision row's number never changes: read once per process
+        with self._script_guard:
+            number = self._revision_numbers.get(rid)
+        if number is None:
+            from storage.models import ScriptRevision
+            number = s.scalar(select(ScriptRevision.revision).where(ScriptRevision.id == rid))
+            if number is not None:
+                with self._script_guard:
+                    self._revision_numbers[rid] = number
+        return number
 
     def facts_for(self, s: Session, conv: Conversation, now: dt.datetime) -> tuple[Facts, list[Account]]:
         """Read-only facts for the step: accounts on the phone (not quarantined),
         opt-outs, holds, policy, replies in the last hour."""
         phone = conv.customer_phone
-        wrong_number = s.scalar(select(Hold.id).where(Hold.phone == phone, Hold.kind == "wrong_number",
-                                                      Hold.cleared_at.is_(None)).limit(1))
-        if wrong_number is not None:
+        # holds on the phone and on every account linked to it, in one statement
+        held = s.execute(_Q_FACT_HOLDS, {"phone": phone}).all()
+        if any(h.phone == phone and h.kind == "wrong_number" for h in held):
             # US-12: whoever holds this number said it is not the customer's; accounts
             # linked later (a new import) do not reopen it.
             accounts = []
         else:
-            accounts = s.scalars(select(Account).join(Phone, Phone.account_id == Account.id).where(
-                Phone.e164 == phone, Phone.quarantined_at.is_(None)).order_by(Account.id)).unique().all()
-        opted = s.scalars(select(OptOut.channel).where(OptOut.phone == phone,
-                                                       OptOut.revoked_at.is_(None))).all()
-        ids = [a.id for a in accounts]
-        holds_rows = s.execute(select(Hold.account_id, Hold.kind).where(
-            Hold.cleared_at.is_(None), (Hold.phone == phone) | (Hold.account_id.in_(ids or [-1])))).all()
+            accounts = s.scalars(_Q_FACT_ACCOUNTS, {"phone": phone}).unique().all()
+        opted = s.scalars(_Q_FACT_OPTED, {"phone": phone}).all()
+        ids = {a.id for a in accounts}
+        holds_rows = [(h.account_id, h.kind) for h in held if h.phone == phone or h.account_id in ids]
         confirmed = set((conv.slots or {}).get("identity_confirmed", []))
         facts_accounts = []
         for a in accounts:
@@ -465,10 +531,8 @@ class Runner:
                 profile=a.profile, identity_required=bool(profile.get("identity_check", False)),
                 identity_confirmed=a.account_ref in confirmed,
                 holds=tuple(k for aid, k in holds_rows if aid == a.id or aid is None)))
-        since = now - dt.timedelta(hours=1)
-        replies = s.scalar(select(func.count(Message.id)).where(
-            Message.conversation_id == conv.id, Message.direction == "outbound",
-            Message.sender == "bot", Message.status != "refused", Message.created_at >= since)) or 0
+        replies = s.scalar(_Q_FACT_REPLIES, {"conv_id": conv.id,
+                                             "since": now - dt.timedelta(hours=1)}) or 0
         facts = Facts(accounts=tuple(facts_accounts), opted_out=frozenset(opted),
                       policy=self.settings.policy(), keyword_replies=self.settings.keyword_replies,
                       replies_last_hour=replies)
@@ -487,9 +551,8 @@ class Runner:
     def _act(self, s: Session, conv: Conversation, m: Message, now: dt.datetime) -> None:
         script = self.script_for(s, conv)
         facts, accounts = self.facts_for(s, conv, now)
-        if conv.mode == "bot" and s.scalar(select(Conversation.id).where(
-                Conversation.customer_phone == conv.customer_phone, Conversation.id != conv.id,
-                Conversation.mode == "agent").limit(1)) is not None:
+        if conv.mode == "bot" and s.scalar(_Q_AGENT_ELSEWHERE, {"phone": conv.customer_phone,
+                                                                "conv_id": conv.id}) is not None:
             # an agent owns this customer on another of our numbers: the bot stays quiet here too
             conv.mode = "agent"
             self._flag(s, conv, "handoff:other_number", now)
@@ -582,6 +645,8 @@ class Runner:
         """Apply a step's actions, in order, inside the caller's transaction. The new
         state (and mode) is written first so the gate sees, e.g., an agent's ownership
         that this very step started."""
+        if s.info.get(_REPLIED) and new_state.mode != conv.mode:
+            s.info[_GATE_INPUTS_CHANGED] = True
         conv.state, conv.slots, conv.mode = new_state.state, dict(new_state.slots), new_state.mode
         conv.language = new_state.slots.get("lang", conv.language)
         by_ref = {a.account_ref: a for a in accounts}
@@ -598,6 +663,8 @@ class Runner:
                        and s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv.id,
                                                              Handoff.resolved_at.is_(None))) is None)
         for act in acts:
+            if isinstance(act, _GATE_INPUT_ACTS) and s.info.get(_REPLIED):
+                s.info[_GATE_INPUTS_CHANGED] = True
             if isinstance(act, A.Reply) and after_hours and act.template == "handoff_notice":
                 continue
             if isinstance(act, A.Reply):
@@ -618,6 +685,7 @@ class Runner:
                                 behaviour=self.settings.behaviour, template=act.template,
                                 meta={"variant": variant,
                                       "revision": self.revision_number(s, conv.script_revision_id)})
+                s.info[_REPLIED] = True
             elif isinstance(act, A.IssuePayLink):
                 acct = by_ref.get(act.account_ref)
                 if acct is None:
@@ -830,7 +898,6 @@ class Runner:
         US-07, G-01). Returns ``(message_id, body)`` pairs in order. Under the console
         transport the claimed replies are also printed and marked ``sent``; under Twilio
         they become ``queued`` and their status callbacks (the ``action`` URL) settle them."""
-        console = self.settings.transport == "console"
         with self.sessions() as s:
             conv_id = s.scalar(select(Message.conversation_id).where(Message.id == inbound_id))
         if conv_id is None:
@@ -847,29 +914,44 @@ class Runner:
                     continue
                 with self.sessions() as s, s.begin():
                     storage_db.lock_conversation(s, conv_id)  # serialise with the conversation's step
-                    now = self.clock()
-                    rows = s.scalars(select(Message).where(
-                        Message.in_reply_to_id == inbound_id, Message.direction == "outbound",
-                        Message.status == "pending", Message.transport == "twiml").order_by(Message.id)).all()
-                    if not rows:
-                        break
-                    for row in rows:
-                        verdict = outbound.redecide(s, row, now, behaviour=self.settings.behaviour)
-                        if verdict.action == "defer":
-                            # it may not go now (a paused sender, a profile whose replies
-                            # follow the hours): the outbox sends it when it may
-                            row.transport = self._transport_name()
-                        if verdict.action != "send":
-                            continue
-                        row.status = "sent" if console else "queued"
-                        row.updated_at = now
-                        row.sent_at = now if console else None
-                        claimed.append((row.id, row.body, row.to_number))
+                    claimed = self._claim_rows(s, inbound_id, self.clock(), recheck=True)
                 break
-        if console and self.transport is not None:
+        self._print_claimed(claimed)
+        return [(mid, body) for mid, body, _ in claimed]
+
+    def _claim_rows(self, s: Session, inbound_id: int, now: dt.datetime, *,
+                    recheck: bool) -> list[tuple[int, str, str]]:
+        """Claim the pending TwiML replies to ``inbound_id`` in ``s``'s transaction (the
+        caller holds the conversation's row lock): each becomes ``queued`` (``sent``
+        under the console transport). ``recheck``: run the gate again first
+        (:func:`runner.outbound.redecide`, US-01/US-05/US-07/G-01) — needed whenever
+        anything was processed or written after the reply was decided; a reply claimed
+        in the very transaction that decided it, with nothing the gate reads written
+        since, keeps that decision. A reply that may not go now moves to the outbox
+        (deferred) or is refused. Returns ``(message_id, body, to)`` triples in order."""
+        console = self.settings.transport == "console"
+        rows = s.scalars(_Q_TWIML_REPLIES, {"inbound_id": inbound_id}).all()
+        claimed: list[tuple[int, str, str]] = []
+        for row in rows:
+            if recheck:
+                verdict = outbound.redecide(s, row, now, behaviour=self.settings.behaviour)
+                if verdict.action == "defer":
+                    # it may not go now (a paused sender, a profile whose replies
+                    # follow the hours): the outbox sends it when it may
+                    row.transport = self._transport_name()
+                if verdict.action != "send":
+                    continue
+            row.status = "sent" if console else "queued"
+            row.updated_at = now
+            row.sent_at = now if console else None
+            claimed.append((row.id, row.body, row.to_number))
+        return claimed
+
+    def _print_claimed(self, claimed: list[tuple[int, str, str]]) -> None:
+        """Under the console transport, print claimed replies (after their commit)."""
+        if self.settings.transport == "console" and self.transport is not None:
             for _, body, to in claimed:
                 self.transport.send(to=to, from_="", body=body)
-        return [(mid, body) for mid, body, _ in claimed]
 
     def dispatch(self, conv_id: int | None = None) -> int:
         """Under the console transport (dev, demo, tests), print allowed messages that do

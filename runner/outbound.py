@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import gate, hours, lint, segments
@@ -131,6 +131,66 @@ class Recipient:
     primary_zone: str
     identity_confirmed: bool
     initial: bool
+    #: ``(message id, UTC time)`` of the initiated messages counted against the caps
+    counted: tuple[tuple[int, dt.datetime], ...] = ()
+
+
+# --- the gate context's statements, built once (bind parameters; SQLAlchemy's compiled
+# cache then serves them without rebuilding the expression tree per message) -----------
+
+_NONE_ID = -1  #: ``excl`` when no message is left out (ids are positive)
+_ACCOUNT_COLS = (Account.id, Account.account_ref, Account.profile, Account.timezone, Account.state,
+                 Account.country, Account.balance_minor, Account.past_due_minor, Account.delinquent_since)
+_Q_ACCOUNTS = (select(*_ACCOUNT_COLS).join(Phone, Phone.account_id == Account.id)
+               .where(Phone.e164 == bindparam("phone")).order_by(Account.id))
+_Q_ACCOUNT = select(*_ACCOUNT_COLS).where(Account.id == bindparam("acct_id"))
+_WINDOW = (select(ContactWindow.start_minute, ContactWindow.end_minute)
+           .where(ContactWindow.phone == bindparam("phone"), ContactWindow.revoked_at.is_(None))
+           .order_by(ContactWindow.created_at.desc(), ContactWindow.id.desc()).limit(1))
+#: every per-phone probe in one statement (scalar subqueries; PostgreSQL and SQLite)
+_Q_PROBE = select(
+    select(func.max(OptOut.created_at)).where(
+        OptOut.phone == bindparam("phone"), OptOut.channel == "sms", OptOut.revoked_at.is_(None))
+    .scalar_subquery(),
+    select(func.count(Phone.id)).where(Phone.e164 == bindparam("phone"), Phone.quarantined_at.is_not(None))
+    .scalar_subquery(),
+    select(func.count(Phone.id)).where(Phone.e164 == bindparam("phone"), Phone.undeliverable_at.is_not(None))
+    .scalar_subquery(),
+    select(func.count(Consent.id)).where(
+        Consent.phone == bindparam("phone"), Consent.channel == "sms", Consent.revoked_at.is_(None),
+        Consent.consented_at <= bindparam("now")).scalar_subquery(),
+    _WINDOW.with_only_columns(ContactWindow.start_minute).scalar_subquery(),
+    _WINDOW.with_only_columns(ContactWindow.end_minute).scalar_subquery(),
+    select(func.max(SenderPause.paused_until)).where(
+        SenderPause.sender == bindparam("sender"), SenderPause.paused_until > bindparam("now"))
+    .scalar_subquery(),
+    select(Message.id).where(
+        Message.direction == "outbound", Message.to_number == bindparam("phone"),
+        Message.status.not_in(("refused", "deferred")), Message.id != bindparam("excl")).limit(1)
+    .scalar_subquery(),
+)
+_Q_CONFIRMATIONS = select(func.count(Message.id)).where(
+    Message.to_number == bindparam("phone"), Message.direction == "outbound",
+    Message.kind == "optout_confirmation", Message.status != "refused",
+    Message.created_at >= bindparam("since"), Message.id != bindparam("excl"))
+_Q_HOLDS = select(Hold.kind).where(
+    Hold.cleared_at.is_(None),
+    or_(Hold.phone == bindparam("phone"),
+        Hold.account_id.in_(select(Phone.account_id).where(Phone.e164 == bindparam("phone"))))
+).order_by(Hold.id)
+_WHEN = func.coalesce(Message.sent_at, Message.updated_at)
+#: initiated messages counted against the caps: statuses other than refused/deferred,
+#: not replies, not the uncapped kinds, newer than ``since``, the message itself left out
+_COUNTED = (Message.direction == "outbound", Message.status.not_in(("refused", "deferred")),
+            Message.in_reply_to_id.is_(None),
+            or_(Message.kind.is_(None), Message.kind.not_in(UNCAPPED_KINDS)),
+            Message.id != bindparam("excl"), _WHEN > bindparam("since"))
+#: … for these debts (and messages with no account to the same number)
+_Q_RECENT_DEBTS = select(Message.id, _WHEN).where(*_COUNTED, or_(
+    Message.account_id.in_(bindparam("debt_ids", expanding=True)),
+    and_(Message.account_id.is_(None), Message.to_number == bindparam("phone"))))
+#: … to the number, when no debt is known
+_Q_RECENT_PHONE = select(Message.id, _WHEN).where(*_COUNTED, Message.to_number == bindparam("phone"))
 
 
 def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
@@ -153,17 +213,9 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
     acct_id = account_id if account_id is not None else conv.account_id
 
     # Accounts on the phone (one query), the chosen one first.
-    accts = session.execute(
-        select(Account.id, Account.account_ref, Account.profile, Account.timezone, Account.state,
-               Account.country, Account.balance_minor, Account.past_due_minor, Account.delinquent_since)
-        .join(Phone, Phone.account_id == Account.id).where(Phone.e164 == phone)
-        .order_by(Account.id)).all()
+    accts = session.execute(_Q_ACCOUNTS, {"phone": phone}).all()
     if acct_id is not None and not any(a.id == acct_id for a in accts):
-        extra = session.execute(select(Account.id, Account.account_ref, Account.profile, Account.timezone,
-                                       Account.state, Account.country, Account.balance_minor,
-                                       Account.past_due_minor, Account.delinquent_since)
-                                .where(Account.id == acct_id)).all()
-        accts = list(extra) + list(accts)
+        accts = list(session.execute(_Q_ACCOUNT, {"acct_id": acct_id}).all()) + list(accts)
     relevant = [a for a in accts if a.id == acct_id] if acct_id is not None else list(accts)
     default_profile = str(b.get("default_profile", "us_first_party"))
     profile_name = relevant[0].profile if relevant else default_profile
@@ -204,61 +256,32 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
     caps = list(dict.fromkeys(caps))
     span = dt.timedelta(days=max([c.days for c in caps] or [0]))
 
-    latest_optout = session.scalar(
-        select(func.max(OptOut.created_at)).where(
-            OptOut.phone == phone, OptOut.channel == "sms", OptOut.revoked_at.is_(None)))
+    excl = exclude_message_id if exclude_message_id is not None else _NONE_ID
+    (latest_optout, quarantined, undeliverable, consent, cw_start, cw_end, paused,
+     prior_id) = session.execute(_Q_PROBE, {"phone": phone, "now": now, "sender": conv.our_number,
+                                            "excl": excl}).one()
     confirmations = 0
     if latest_optout is not None:
-        confirmations = session.scalar(
-            select(func.count(Message.id)).where(
-                Message.to_number == phone, Message.direction == "outbound",
-                Message.kind == "optout_confirmation", Message.status != "refused",
-                Message.created_at >= latest_optout,
-                *([Message.id != exclude_message_id] if exclude_message_id is not None else []))) or 0
-    account_ids = select(Phone.account_id).where(Phone.e164 == phone)
-    holds = session.scalars(
-        select(Hold.kind).where(
-            Hold.cleared_at.is_(None),
-            or_(Hold.phone == phone, Hold.account_id.in_(account_ids))).order_by(Hold.id)).all()
-    flags = session.execute(
-        select(func.count(Phone.id).filter(Phone.quarantined_at.is_not(None)),
-               func.count(Phone.id).filter(Phone.undeliverable_at.is_not(None)))
-        .where(Phone.e164 == phone)).one()
-    consent = session.scalar(
-        select(func.count(Consent.id)).where(
-            Consent.phone == phone, Consent.channel == "sms", Consent.revoked_at.is_(None),
-            Consent.consented_at <= now)) or 0
-    cw = session.execute(
-        select(ContactWindow.start_minute, ContactWindow.end_minute).where(
-            ContactWindow.phone == phone, ContactWindow.revoked_at.is_(None))
-        .order_by(ContactWindow.created_at.desc(), ContactWindow.id.desc()).limit(1)).first()
+        confirmations = session.scalar(_Q_CONFIRMATIONS, {"phone": phone, "since": latest_optout,
+                                                          "excl": excl}) or 0
+    holds = session.scalars(_Q_HOLDS, {"phone": phone}).all()
     customer_window = None
-    if cw is not None and cw.start_minute != cw.end_minute:
-        customer_window = hours.customer_window(cw.start_minute, cw.end_minute)
-    paused = session.scalar(
-        select(func.max(SenderPause.paused_until)).where(
-            SenderPause.sender == conv.our_number, SenderPause.paused_until > now))
+    if cw_start is not None and cw_end is not None and cw_start != cw_end:
+        customer_window = hours.customer_window(cw_start, cw_end)
 
     # Initiated messages counted for this debt (one statement).
-    when = func.coalesce(Message.sent_at, Message.updated_at)
-    counted = [Message.direction == "outbound", Message.status.not_in(("refused", "deferred")),
-               Message.in_reply_to_id.is_(None),
-               or_(Message.kind.is_(None), Message.kind.not_in(UNCAPPED_KINDS))]
     debt_ids = [a.id for a in relevant]
-    if debt_ids:
-        counted.append(or_(Message.account_id.in_(debt_ids),
-                           and_(Message.account_id.is_(None), Message.to_number == phone)))
-    else:
-        counted.append(Message.to_number == phone)
-    if exclude_message_id is not None:
-        counted.append(Message.id != exclude_message_id)
-    recent: tuple[dt.datetime, ...] = ()
+    counted_rows: list[Any] = []
     if caps:
-        recent = tuple(session.scalars(select(when).where(*counted, when > now - span)).all())
-    prior = session.scalar(select(func.count(Message.id)).where(
-        Message.direction == "outbound", Message.to_number == phone,
-        Message.status.not_in(("refused", "deferred")),
-        *( [Message.id != exclude_message_id] if exclude_message_id is not None else [])).limit(1)) or 0
+        since = now - span
+        if debt_ids:
+            counted_rows = session.execute(_Q_RECENT_DEBTS, {"debt_ids": debt_ids, "phone": phone,
+                                                             "excl": excl, "since": since}).all()
+        else:
+            counted_rows = session.execute(_Q_RECENT_PHONE, {"phone": phone, "excl": excl,
+                                                             "since": since}).all()
+    recent = tuple(r[1] for r in counted_rows)
+    prior = 0 if prior_id is None else 1
 
     confirmed = set((conv.slots or {}).get("identity_confirmed", []) or [])
     identity_ok = bool(relevant) and all(a.account_ref in confirmed for a in relevant)
@@ -269,7 +292,7 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
         optout_confirmations_since_optout=confirmations,
         holds=tuple(dict.fromkeys(holds)),
         mode=conv.mode,
-        quarantined=flags[0] > 0,
+        quarantined=(quarantined or 0) > 0,
         now=now,
         profile=profile_name,
         zones=tuple(zones),
@@ -277,8 +300,8 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
         hours_rule=str(conf.get("hours_rule") or HOURS_RULES.get(jurisdiction.split("-")[0], "US-01")),
         customer_window=customer_window,
         replies_follow_hours=bool(conf.get("replies_follow_hours", False)),
-        consent=consent > 0,
-        undeliverable=flags[1] > 0,
+        consent=(consent or 0) > 0,
+        undeliverable=(undeliverable or 0) > 0,
         debt_cleared=bool(relevant) and all(
             a.past_due_minor <= 0 or a.balance_minor <= 0 or a.delinquent_since is None for a in relevant),
         sender_paused_until=paused,
@@ -288,7 +311,8 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
         min_validity_seconds=int(conf.get("min_validity_seconds", 60)),
     )
     rec = Recipient(account_id=acct_id, profile_name=profile_name, profile=conf, primary_zone=primary,
-                    identity_confirmed=identity_ok, initial=prior == 0)
+                    identity_confirmed=identity_ok, initial=prior == 0,
+                    counted=tuple((r[0], r[1]) for r in counted_rows))
     return ctx, rec
 
 
@@ -454,8 +478,40 @@ def preview(session: Session, conv: Conversation, body: str, *, sender: str, now
     return gate.decide(cand, ctx), _local_time(now, rec.primary_zone)
 
 
+def _reserve(ledger: Any, verdict: gate.Verdict, cand: gate.Candidate, ctx: gate.GateContext,
+             rec: Recipient, message: Message, conv: Conversation,
+             now: dt.datetime) -> tuple[gate.Verdict, gate.GateContext]:
+    """Reserve ``message`` in its debt's cap ledger (see :func:`redecide`). Returns the
+    verdict that stands and the context it was decided on."""
+    import dataclasses
+
+    from runner.caps import ledger_key
+    from storage.kv import KVUnavailable
+
+    try:
+        res = ledger.reserve(ledger_key(rec.account_id, conv.customer_phone), str(message.id), now.timestamp(),
+                             [(str(mid), t.timestamp()) for mid, t in rec.counted],
+                             [(c.count, c.span.total_seconds()) for c in ctx.caps])
+    except KVUnavailable:
+        log.warning("cap ledger unavailable: message %d relies on the database count alone", message.id)
+        return verdict, ctx
+    if res.ok:
+        return verdict, ctx
+    # Another worker's message for this debt took the room: decide again with the
+    # ledger's view, which finds when the window frees.
+    seen = set(ctx.recent_initiated)
+    seen.update(dt.datetime.fromtimestamp(x, dt.timezone.utc) for x in res.times)
+    ctx = dataclasses.replace(ctx, recent_initiated=tuple(sorted(seen)))
+    again = gate.decide(cand, ctx)
+    if again.action == "send":  # never send past a full ledger, whatever the rounding
+        rule = ctx.caps[0].rule
+        again = gate.Verdict("defer", rule, f"frequency cap reached ({rule})",
+                             until=now + dt.timedelta(minutes=1), checks=again.checks)
+    return again, ctx
+
+
 def redecide(session: Session, message: Message, now: dt.datetime, *,
-             behaviour: Mapping[str, Any] | None = None) -> gate.Verdict:
+             behaviour: Mapping[str, Any] | None = None, ledger: Any = None) -> gate.Verdict:
     """Run the gate again at DISPATCH for a stored outbound ``message`` (status
     ``pending`` or ``deferred``): US-01 counts the time it is sent, not scheduled, and
     opt-outs, holds, caps or pauses may have arrived since. Writes a decision row
@@ -463,6 +519,11 @@ def redecide(session: Session, message: Message, now: dt.datetime, *,
     verdict's ``validity_seconds`` is the ValidityPeriod to use), ``deferred`` with
     ``not_before = until``, or ``refused``. The message itself is left out of its own
     cap count. Whether it was approved is read from its first gate decision.
+
+    ``ledger``: a :class:`runner.caps.CapLedger` (the worker's). An initiated message the
+    gate lets go is then also reserved in its debt's ledger, atomically across workers;
+    a full ledger makes it a deferral to when the window frees (US-20, ST-01, CN-03).
+    An unreachable ledger is logged and the database count alone decides.
 
     Raises ``ValueError`` for an inbound message or another status. The caller commits.
     """
@@ -482,6 +543,9 @@ def redecide(session: Session, message: Message, now: dt.datetime, *,
     cand = _candidate(message.body or "", kind=kind, sender=message.sender or "bot",
                       in_reply=message.in_reply_to_id is not None, approved=approved, rec=rec)
     verdict = gate.decide(cand, ctx)
+    if (verdict.action == "send" and ledger is not None and cand.initiated and ctx.caps
+            and kind not in UNCAPPED_KINDS):
+        verdict, ctx = _reserve(ledger, verdict, cand, ctx, rec, message, conv, now)
     if verdict.action == "send":
         message.status, message.not_before = "pending", None
     elif verdict.action == "defer":

@@ -585,8 +585,9 @@ def import_csv(session: Session, path: str | os.PathLike[str], *, default_region
                default_currency: str, default_profile: str, profiles: Mapping[str, Any],
                today: dt.date, default_language: str = "en",
                progress: Callable[[int], None] | None = None,
-               commit_every: int | None = None) -> ImportReport:
-    """Import an accounts CSV file (see :func:`import_rows` for the arguments).
+               commit_every: int | None = None, now: dt.datetime | None = None) -> ImportReport:
+    """Import an accounts CSV file (see :func:`import_rows` for the arguments; ``now``
+    is the import's aware UTC time, default the clock).
 
     Line numbers in the report are the file's (header = line 1). A header that
     lacks a required column, or a file that is not UTF-8, gives one error on
@@ -601,4 +602,4 @@ def import_csv(session: Session, path: str | os.PathLike[str], *, default_region
     return import_rows(session, rows, default_region=default_region,
                        default_currency=default_currency, default_profile=default_profile,
                        profiles=profiles, today=today, default_language=default_language,
-                       progress=progress, commit_every=commit_every)
+                       progress=progress, commit_every=commit_every, now=now)

@@ -165,7 +165,7 @@ class Duly:
             fh.write(csv_text)
         try:
             return import_file(self.settings, self.services.sessions, Path(fh.name),
-                               today=today or self.clock().date())
+                               today=today or self.clock().date(), now=self.clock())
         finally:
             Path(fh.name).unlink()
 

@@ -101,7 +101,8 @@ def test_gate_context_is_set_based(session):
         finally:
             event.remove(session.get_bind(), "before_cursor_execute", count)
         counts.append(len(stmts))
-    assert counts[0] == counts[1] and counts[0] <= 14
+    # accounts, the per-phone probes (one statement), holds, counted messages
+    assert counts[0] == counts[1] and counts[0] <= 4
 
 
 def test_ST_01_massachusetts_address_adds_the_state_cap(session):
@@ -263,3 +264,62 @@ def test_US_08_redecided_confirmation_does_not_count_itself(session):
                            now=now + dt.timedelta(seconds=6), transport="rest", in_reply_to=inbound,
                            behaviour=BEHAVIOUR)
     assert (res2.status, res2.verdict.rule) == ("refused", "US-08")
+
+
+def _pending_notice(session, conv, acct, now):
+    msg = _out(conv, acct, now, status="pending")
+    session.add(msg)
+    session.flush()
+    session.add(Decision(conversation_id=conv.id, message_id=msg.id, rule="gate:pass", verdict="send",
+                         actor="gate", created_at=now, detail={"approved": True, "stage": "submit"}))
+    session.flush()
+    return msg
+
+
+def test_US_20_cap_ledger_reserves_at_dispatch(session):
+    """The worker's ledger (runner/caps.py): a notice the gate lets go is reserved in its
+    debt's ledger, with the database's counted rows merged in."""
+    from runner.caps import MemoryCapLedger, ledger_key
+
+    acct, conv = _setup(session)
+    now = at(NY, 2026, 11, 30, 12)
+    earlier = _out(conv, acct, now - dt.timedelta(days=2))
+    session.add(earlier)
+    session.flush()
+    msg = _pending_notice(session, conv, acct, now)
+    ledger = MemoryCapLedger()
+    verdict = outbound.redecide(session, msg, now, behaviour=BEHAVIOUR, ledger=ledger)
+    assert verdict.action == "send" and msg.status == "pending"
+    assert ledger._sets[ledger_key(acct.id, PHONE)] == {str(earlier.id): (now - dt.timedelta(days=2)).timestamp(),
+                                                        str(msg.id): now.timestamp()}
+
+
+def test_US_20_another_workers_reservation_defers_the_notice(session):
+    """Two workers, two notices about one debt at once: each database count misses the
+    other's uncommitted row; the ledger does not (US-20: at most 1 per day)."""
+    from runner.caps import MemoryCapLedger, ledger_key
+
+    acct, conv = _setup(session)
+    now = at(NY, 2026, 11, 30, 12)
+    msg = _pending_notice(session, conv, acct, now)
+    ledger = MemoryCapLedger()
+    # the other worker's notice for the same debt, reserved a second ago, not committed yet
+    assert ledger.reserve(ledger_key(acct.id, PHONE), "other", now.timestamp() - 1, [],
+                          [(1, 86400.0), (3, 7 * 86400.0)]).ok
+    verdict = outbound.redecide(session, msg, now, behaviour=BEHAVIOUR, ledger=ledger)
+    assert (verdict.action, verdict.rule) == ("defer", "US-20")
+    assert msg.status == "deferred" and msg.not_before == now - dt.timedelta(seconds=1) + dt.timedelta(days=1)
+    d = session.scalars(select(Decision).where(Decision.message_id == msg.id).order_by(Decision.id)).all()[-1]
+    assert (d.verdict, d.rule, d.detail["stage"]) == ("defer", "US-20", "dispatch")
+
+
+def test_unreachable_ledger_leaves_the_database_count_to_decide(session):
+    from runner.caps import RedisCapLedger
+    from storage.kv import _redis_client
+
+    acct, conv = _setup(session)
+    now = at(NY, 2026, 11, 30, 12)
+    msg = _pending_notice(session, conv, acct, now)
+    verdict = outbound.redecide(session, msg, now, behaviour=BEHAVIOUR,
+                                ledger=RedisCapLedger(_redis_client("redis://127.0.0.1:1/0")))
+    assert verdict.action == "send"

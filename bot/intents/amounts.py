@@ -152,6 +152,26 @@ _WORD_AMOUNT = re.compile(
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
+# Cheap pre-checks for the English regexes below (all ``re.I``): a regex runs only when a
+# literal every one of its matches must contain is in the text. ``re.I`` also matches
+# four non-ASCII letters to ASCII ones (İ ı → i, K → k, ſ → s); they are folded first, so
+# a pre-check can only let a regex run, never skip one that would match.
+_IGNORECASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u212a": "k", "\u017f": "s"})
+_PREFIX_SIGNS = "$£¥￥€"
+_PREFIX_CODES = ("usd", "rmb", "cny", "gbp", "eur")  # "us$" holds "$"
+_SUFFIX_SIGNS = "$£€元块圆美人"  # 美元, 美金, 人民币
+_SUFFIX_WORDS = ("usd", "doll", "buck", "quid", "pound", "euro", "rmb", "yuan", "kuai")
+_VERB_STEMS = ("pay", "paid", "do", "tak", "sen", "giv", "offer", "put", "mak", "afford", "manag", "cover",
+               "try", "owe", "zelle", "venmo", "wire", "transfer")
+_PERIOD_WORDS = ("mo", "wk", "week")  # "month" holds "mo"
+
+
+def _any_in(needles, hay: str) -> bool:
+    for n in needles:
+        if n in hay:
+            return True
+    return False
+
 
 def _words_to_int(words: str) -> int | None:
     """``"two hundred fifty"`` → 250, ``"a grand"`` → 1000; None if not a number."""
@@ -260,6 +280,7 @@ def find_amounts(text: str) -> list[AmountMatch]:
     if not words_possible and not _ANY_NUMBER.search(text):
         return []
     cjk = _CJK.search(text) is not None
+    fold = low if text.isascii() else text.translate(_IGNORECASE_FOLD).lower()
     found: list[AmountMatch] = []
     taken: list[tuple[int, int]] = []
 
@@ -279,12 +300,17 @@ def find_amounts(text: str) -> list[AmountMatch]:
         if b == a + 1:
             unit = _CN_UNIT_VALUE[m.group("u")]
             add(Decimal(a * unit), Decimal(b * unit), m.start(), m.end(), True)
-    for rx in (_EN_CURRENCY_PREFIX, _EN_CURRENCY_SUFFIX):
+    currency_rxs = []
+    if _any_in(_PREFIX_SIGNS, text) or _any_in(_PREFIX_CODES, fold):
+        currency_rxs.append(_EN_CURRENCY_PREFIX)
+    if _any_in(_SUFFIX_SIGNS, text) or _any_in(_SUFFIX_WORDS, fold):
+        currency_rxs.append(_EN_CURRENCY_SUFFIX)
+    for rx in currency_rxs:
         for m in rx.finditer(text):
             value = _decimal(m.group("n"), m.group("k"))
             vmax = _decimal(m.group("n2"), m.group("k2")) if m.group("n2") else None
             add(value, vmax, m.start(), m.end(), True)
-    for m in _K_NUMBER.finditer(text):
+    for m in _K_NUMBER.finditer(text) if ("k" in fold or "w" in fold or "万" in text) else ():
         if m.group("k") in ("w", "W") and not cjk:
             continue  # "2w" in English is two weeks; 5w = 50,000 only in Chinese slang
         add(_decimal(m.group("n"), m.group("k")), None, m.start(), m.end(), True)
@@ -303,9 +329,9 @@ def find_amounts(text: str) -> list[AmountMatch]:
             n = _words_to_int(w)
             if n:
                 add(Decimal(n), None, m.start(), m.end(), bool(m.group("cur")))
-    for m in _EN_VERB_NUMBER.finditer(text):
+    for m in _EN_VERB_NUMBER.finditer(text) if _any_in(_VERB_STEMS, fold) else ():
         add(_decimal(m.group("n"), m.group("k")), None, m.start("n"), m.end(), False)
-    for m in _EN_PERIOD_NUMBER.finditer(text):
+    for m in _EN_PERIOD_NUMBER.finditer(text) if _any_in(_PERIOD_WORDS, fold) else ():
         add(_decimal(m.group("n")), None, m.start("n"), m.end("n"), False)
     m = _EN_LEADING_NUMBER.search(text)
     if m:

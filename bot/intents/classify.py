@@ -226,13 +226,13 @@ def _stop_keyword(s: str, st: frozenset[str], words: list[str]) -> tuple[float, 
     return None
 
 
-def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None, context: str, ent,
-              plan_options: int, unsure: float) -> tuple[str, float, str, dict]:
-    """The rule cascade over the English view ``s`` and the Chinese text ``zh_text``.
-    Returns (intent, confidence, rule, extra entity fields)."""
+def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None, zc: frozenset[str] | None,
+              zst: frozenset[str] | None, context: str, ent, plan_options: int,
+              unsure: float) -> tuple[str, float, str, dict]:
+    """The rule cascade over the English view ``s`` (``st`` its :func:`word_starts`) and the
+    Chinese text ``zh_text`` (``zc`` its characters, ``zst`` its word starts; all None for
+    a text without CJK). Returns (intent, confidence, rule, extra entity fields)."""
     z = zh_text
-    zc = frozenset(z) if z else None
-    zst = word_starts(z) if z else None
 
     # 2. compliance: attorney, bankruptcy, opt-out keyword forms --------------------
     # US-18 represented: wins over everything, even an opt-out in the same message
@@ -292,7 +292,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
             n = int(numbers[0])  # "sure, 2 works", "can I do 3 instead"
             if 1 <= n <= (plan_options if plan_options > 0 else 9) and ent.amount in (None, n):
                 return "choice", 0.8, "choice.in_sentence", {"option": n}
-    if (context == "ask_date" and _has_date(s, st, z, ent) and not ent.date_is_past
+    if (context == "ask_date" and _has_date(s, st, z, zc, zst, ent) and not ent.date_is_past
             and not (z and _Z_HAI_AMBIGUOUS.search(z) and not _zh_repays(z))):
         if not (_DISPUTE.search(s, st) or _HARDSHIP.search(s, st)
                 or (z and (_Z_HARDSHIP.search(z, zst, zc) or _Z_PAID.search(z, zst, zc)))):
@@ -330,7 +330,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "balance", _LEXICON, "balance.zh_lexicon", {}
     if _PLAN.search(s, st) or (z and _Z_PLAN.search(z, zst, zc)):
         return "plan", _LEXICON, "plan.lexicon", {}
-    promise = _promise(s, st, z, words, ent)
+    promise = _promise(s, st, z, zc, zst, words, ent)
     if promise:
         return promise
     if _HARDSHIP_WEAK.search(s, st):
@@ -346,8 +346,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "pay", _LEXICON, "pay.lexicon", {}
     if ent.amount is not None and len(words) <= 3 and not z:
         return "pay", 0.6, "pay.bare_amount", {}
-    yn = _yes_no(plain, words, context)
-    if yn:
+    if yn:  # _yes_no(plain, words, context), as computed for step 3
         return yn, 0.7, f"{yn}.generic", {}
     return "unknown", 0.3, "unknown.no_rule", {}
 
@@ -399,9 +398,8 @@ def _yes_no(plain: str, words: list[str], context: str) -> str | None:
     return None
 
 
-def _has_date(s: str, st: frozenset[str], z: str | None, ent) -> bool:
-    zc = frozenset(z) if z else None
-    zst = word_starts(z) if z else None
+def _has_date(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | None,
+              zst: frozenset[str] | None, ent) -> bool:
     return bool(ent.date is not None or ent.has_date_words or _DATE_CUE.search(s, st)
                 or (z and _Z_DATE_CUE.search(z, zst, zc)))
 
@@ -414,12 +412,10 @@ def _zh_repays(z: str) -> bool:
     return not rest or any(w in zh.REPAY_WORDS for w in rest)
 
 
-def _promise(s: str, st: frozenset[str], z: str | None, words: list[str],
-             ent) -> tuple[str, float, str, dict] | None:
+def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | None, zst: frozenset[str] | None,
+             words: list[str], ent) -> tuple[str, float, str, dict] | None:
     """Promise-to-pay: a future date with a paying verb, or a reply that is only a date
     ("next friday", "give me til monday"). "today"/"now" alone makes it ``pay``."""
-    zc = frozenset(z) if z else None
-    zst = word_starts(z) if z else None
     cue_en = _DATE_CUE.search(s, st) is not None
     cue_zh = bool(z and _Z_DATE_CUE.search(z, zst, zc))
     has_date = ent.date is not None or ent.has_date_words or cue_en or cue_zh
@@ -495,7 +491,7 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
     ent_lang = lang or (lang_hint if lang_hint in ("en", "zh") else "en")
     ent = _extract_entities(norm, now=now, tz=tz, lang=ent_lang)
     unsure = min(0.6, optout_threshold - 0.1)
-    name, conf, rule, extra = _classify(s, st, words, z, context, ent, plan_options, unsure)
+    name, conf, rule, extra = _classify(s, st, words, z, zc, zst, context, ent, plan_options, unsure)
     if name == "stop" and s != s_typed and conf > 0.85:
         conf, rule = 0.85, rule + ".typo"  # read through a typo correction: likely, not certain
     if name == "stop" and conf < optout_threshold and rule in ("stop.keyword", "stop.keyword_plus"):

@@ -314,37 +314,45 @@ def _looks_like_fraction(text: str, m: re.Match[str]) -> bool:
     return bool(_FRACTION_BEFORE.search(text, 0, m.start()) or _FRACTION_AFTER.match(text[m.end():]))
 
 
+#: Non-ASCII letters ``re.I`` matches to ASCII ones (İ ı → i, K → k, ſ → s), folded in the
+#: text the gates read (``f``) so a literal gate never skips a case-insensitive match.
+_IGNORECASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u212a": "k", "\u017f": "s"})
+#: Literals one of which every "clock" match holds besides a ":" (am/pm or a preposition).
+_CLOCK_CUES = ("am", "pm", "a.m", "p.m", "at", "after", "before", "around", "b4", "bfr", "by")
+
+#: Per rule: could it match? ``w`` the text's lower-case word set, ``d`` has a digit, ``f``
+#: the folded lower-case text (literal checks: every match of the rule contains one of them).
 _EN_GATES = {
-    "iso": lambda w, d: d,
-    "mdy": lambda w, d: d,
-    "month_day": lambda w, d: d and not _MONTH_WORDS.isdisjoint(w),
-    "day_month": lambda w, d: d and not _MONTH_WORDS.isdisjoint(w),
-    "eom": lambda w, d: "eom" in w or "month" in w or "mo" in w or "mth" in w,
-    "bom": lambda w, d: "month" in w or "mo" in w,
-    "mid_month": lambda w, d: "month" in w or any(x.startswith("mid") for x in w),
-    "dom": lambda w, d: d,
-    "dom_bare": lambda w, d: d,
-    "rel_ago": lambda w, d: "ago" in w,
-    "rel_in": lambda w, d: not _UNIT_WORDS.isdisjoint(w),
-    "fortnight": lambda w, d: "fortnight" in w,
-    "week_from": lambda w, d: "from" in w and ("week" in w or "wk" in w),
-    "eoy": lambda w, d: "year" in w or "eoy" in w,
-    "holiday": lambda w, d: not _HOLIDAY_WORDS.isdisjoint(w),
-    "asap": lambda w, d: "asap" in w or "soon" in w or "few" in w,
-    "day_after_tomorrow": lambda w, d: "day" in w,
-    "weekday": lambda w, d: not _WEEKDAY_WORDS.isdisjoint(w),
-    "tomorrow": lambda w, d: _has_tomorrow(w),
-    "yesterday": lambda w, d: not _YESTERDAY_WORDS.isdisjoint(w),
-    "today": lambda w, d: not _TODAY_WORDS.isdisjoint(w) or "day" in w or _this_part_of_day(w),
-    "weekend": lambda w, d: any(x.startswith("weekend") for x in w) or "week" in w,
-    "eow": lambda w, d: "eow" in w or "week" in w or "wk" in w,
-    "week_vague": lambda w, d: not _UNIT_WORDS.isdisjoint(w),
-    "month_vague": lambda w, d: not _UNIT_WORDS.isdisjoint(w),
-    "payday": lambda w, d: not _PAY_WORDS.isdisjoint(w),
-    "past_vague": lambda w, d: "day" in w or "earlier" in w or "while" in w,
-    "month_only": lambda w, d: not _MONTH_WORDS.isdisjoint(w),
-    "noon": lambda w, d: "noon" in w or "midday" in w or "lunch" in w or "lunchtime" in w,
-    "clock": lambda w, d: d,
+    "iso": lambda w, d, f: d and "-" in f,
+    "mdy": lambda w, d, f: d and "/" in f,
+    "month_day": lambda w, d, f: d and not _MONTH_WORDS.isdisjoint(w),
+    "day_month": lambda w, d, f: d and not _MONTH_WORDS.isdisjoint(w),
+    "eom": lambda w, d, f: "eom" in w or "month" in w or "mo" in w or "mth" in w,
+    "bom": lambda w, d, f: "month" in w or "mo" in w,
+    "mid_month": lambda w, d, f: "month" in w or any(x.startswith("mid") for x in w),
+    "dom": lambda w, d, f: d and ("st" in f or "nd" in f or "rd" in f or "th" in f),
+    "dom_bare": lambda w, d, f: d and "the" in f,
+    "rel_ago": lambda w, d, f: "ago" in w,
+    "rel_in": lambda w, d, f: not _UNIT_WORDS.isdisjoint(w),
+    "fortnight": lambda w, d, f: "fortnight" in w,
+    "week_from": lambda w, d, f: "from" in w and ("week" in w or "wk" in w),
+    "eoy": lambda w, d, f: "year" in w or "eoy" in w,
+    "holiday": lambda w, d, f: not _HOLIDAY_WORDS.isdisjoint(w),
+    "asap": lambda w, d, f: "asap" in w or "soon" in w or "few" in w,
+    "day_after_tomorrow": lambda w, d, f: "day" in w,
+    "weekday": lambda w, d, f: not _WEEKDAY_WORDS.isdisjoint(w),
+    "tomorrow": lambda w, d, f: _has_tomorrow(w),
+    "yesterday": lambda w, d, f: not _YESTERDAY_WORDS.isdisjoint(w),
+    "today": lambda w, d, f: not _TODAY_WORDS.isdisjoint(w) or "day" in w or _this_part_of_day(w),
+    "weekend": lambda w, d, f: any(x.startswith("weekend") for x in w) or "week" in w,
+    "eow": lambda w, d, f: "eow" in w or "week" in w or "wk" in w,
+    "week_vague": lambda w, d, f: not _UNIT_WORDS.isdisjoint(w),
+    "month_vague": lambda w, d, f: not _UNIT_WORDS.isdisjoint(w),
+    "payday": lambda w, d, f: not _PAY_WORDS.isdisjoint(w),
+    "past_vague": lambda w, d, f: "day" in w or "earlier" in w or "while" in w,
+    "month_only": lambda w, d, f: not _MONTH_WORDS.isdisjoint(w),
+    "noon": lambda w, d, f: "noon" in w or "midday" in w or "lunch" in w or "lunchtime" in w,
+    "clock": lambda w, d, f: d and (":" in f or any(c in f for c in _CLOCK_CUES)),
 }
 
 _EN_TIME_RULES: list[tuple[str, re.Pattern[str]]] = [
@@ -465,14 +473,15 @@ def find_dates(text: str, *, today: dt.date, now_time: dt.time, lang: str = "en"
     if has_cjk:
         _zh_rules(masked, today, now_time, past_ctx, take, lambda: masked)
     if digit or words:
-        _en_rules(words, digit, today, now_time, past_ctx, take, lambda: masked)
+        fold = low if text.isascii() else text.translate(_IGNORECASE_FOLD).lower()
+        _en_rules(words, digit, fold, today, now_time, past_ctx, take, lambda: masked)
     hits.sort(key=lambda h: h.start)
     return hits
 
 
-def _en_rules(words, digit, today, now_time, past_ctx, take, current) -> None:  # noqa: C901 - one rule per branch
+def _en_rules(words, digit, fold, today, now_time, past_ctx, take, current) -> None:  # noqa: C901 - one rule per branch
     for kind, rx in _EN_RULES:
-        if not _EN_GATES[kind](words, digit):
+        if not _EN_GATES[kind](words, digit, fold):
             continue
         for m in list(rx.finditer(current())):
             if current()[m.start():m.end()].strip() != m.group(0).strip():
@@ -592,7 +601,7 @@ def _en_rules(words, digit, today, now_time, past_ctx, take, current) -> None:  
             elif kind == "month_only":
                 take(m, None, past=past_ctx, kind=kind)
     for kind, rx in _EN_TIME_RULES:
-        if not _EN_GATES[kind](words, digit):
+        if not _EN_GATES[kind](words, digit, fold):
             continue
         for m in list(rx.finditer(current())):
             if current()[m.start():m.end()].strip() != m.group(0).strip():
@@ -782,6 +791,8 @@ def resolve_fallback(text: str, *, now_local: dt.datetime, tz: str, lang: str) -
     wall time) so the answer does not depend on the real clock; the local ``.date()``
     is taken. Imported lazily.
     """
+    if not _DIGIT.search(text):  # the usual case: no digit, so no word split either
+        return None
     low, words, digit, _ = _features(text)
     if not digit or _MONTH_WORDS.isdisjoint(words) or not _FALLBACK_TOKEN.search(text):
         return None

@@ -147,7 +147,8 @@ class Rule:
 
     Alternatives whose matches must begin at a word start are grouped by their possible
     first three (or two) characters; ``search`` runs only the groups whose prefix is
-    among the text's word starts (:func:`word_starts`); other
+    among the text's word starts (:func:`word_starts`), and only at the positions where
+    that prefix occurs (``regex.match(text, pos)``, not a scan of every position); other
     alternatives with a bounded set of first characters (e.g. Chinese substrings) are
     gated by those characters against the text's character set. Both checks are set
     operations in C. Alternatives with neither always run. ``bool(search(...))`` is
@@ -188,23 +189,26 @@ class Rule:
         """A ``re.Match`` when some alternative matches ``text``, else None. ``starts`` is
         :func:`word_starts` of ``text``, ``chars`` is ``frozenset(text)``; None skips that
         pre-check."""
-        m = None
-        if self.by_prefix:
-            if starts is None:
-                hits = self.prefixes
-            elif self.prefixes.isdisjoint(starts):  # the common case: no allocation
-                hits = ()
-            else:
-                hits = self.prefixes.intersection(starts)
-            for prefix in hits:
-                m = self.by_prefix[prefix].search(text)
-                if m is not None:
-                    return m
-        if m is None and self.by_char is not None and (chars is None or not self.chars.isdisjoint(chars)):
+        prefixes = self.prefixes
+        if prefixes and (starts is None or not prefixes.isdisjoint(starts)):  # else: the common case
+            for prefix in prefixes if starts is None else prefixes.intersection(starts):
+                # A match of this group begins with ``prefix``: try the regex only where
+                # the prefix occurs (``match`` at ``pos`` still sees the text before it, for
+                # ``\b`` and lookbehinds; ``^`` only at 0), not at every position of the text.
+                rx = self.by_prefix[prefix]
+                pos = text.find(prefix)
+                while pos >= 0:
+                    m = rx.match(text, pos)
+                    if m is not None:
+                        return m
+                    pos = text.find(prefix, pos + 1)
+        if self.by_char is not None and (chars is None or not self.chars.isdisjoint(chars)):
             m = self.by_char.search(text)
-        if m is None and self.free is not None:
-            m = self.free.search(text)
-        return m
+            if m is not None:
+                return m
+        if self.free is not None:
+            return self.free.search(text)
+        return None
 
     def match(self, text: str):
         """``self.regex.match`` (no pre-check)."""

@@ -17,16 +17,18 @@ from tests.live import Duly, replies_in
 
 
 def _crash_once(runner):
-    real = runner.drain
+    """The first step after a store dies (the webhook's drain runs through
+    ``_drain_locked``, with or without an answer to claim)."""
+    real = runner._drain_locked
     state = {"n": 0}
 
-    def drain(conv_id):
+    def drain(conv_id, answer_for=None):
         state["n"] += 1
         if state["n"] == 1:
             raise RuntimeError("process killed after store, before acting")
-        return real(conv_id)
+        return real(conv_id, answer_for)
 
-    runner.drain = drain
+    runner._drain_locked = drain
 
 
 def test_twilio_retry_after_crash_gets_the_reply(db_url):
@@ -52,7 +54,7 @@ def test_repair_delivers_or_settles_the_leftover_reply(db_url):
         _crash_once(d.services.runner)
         r1 = d.sms("balance")
         assert r1.status_code == 503
-        d.services.runner.drain = type(d.services.runner).drain.__get__(d.services.runner)
+        d.services.runner._drain_locked = type(d.services.runner)._drain_locked.__get__(d.services.runner)
         assert d.services.runner.repair() == 0   # a fresh message may still be in flight
         d.clock.advance(seconds=60)               # Twilio gave up on that webhook long ago
         assert d.services.runner.repair() == 1
