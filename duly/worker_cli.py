@@ -1,6 +1,8 @@
 """``duly worker [--once] [--now ISO]``: the worker process (CONTRACT.md, "CLI").
 
-Without ``--once`` it runs until SIGTERM/SIGINT, polling ``[outbound] poll_seconds``.
+Without ``--once`` it runs until SIGTERM/SIGINT, polling ``[outbound] poll_seconds``,
+and receives jobs (:mod:`runner.jobs`: with ``REDIS_URL`` from the Redis stream
+``duly:jobs``) that wake it early or hand it one-off work.
 ``--once`` handles everything due as of ``--now`` (default the clock) and exits 0 —
 for cron and tests. ``--now`` is an ISO datetime; a naive one means UTC.
 
@@ -117,7 +119,12 @@ def main(args: argparse.Namespace) -> int:
             # one rate per sender across every worker
             pacer = RedisPacer(_redis_client(settings.redis_url),
                                float(outbound_config(settings).get("messages_per_second", 1.0)))
-        worker = Worker(settings, sessions, transport, clock, runner, pacer=pacer)
+        ledger = None
+        if settings.redis_url:
+            from runner.caps import make_ledger
+
+            ledger = make_ledger(settings.redis_url)   # caps counted atomically across workers
+        worker = Worker(settings, sessions, transport, clock, runner, pacer=pacer, ledger=ledger)
         if args.once:
             counts = worker.run_once(now)
             print("duly worker: " + json.dumps(counts, sort_keys=True), flush=True)
@@ -131,7 +138,14 @@ def main(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, _stop)
         log.info("worker %s started (%s, transport %s)", worker.holder, engine.dialect.name,
                  transport.name)
-        worker.run_forever()
+        from runner import jobs
+
+        # jobs (drain_outbox, plan_campaign) wake the loop early; the poll stays the truth
+        receiver = jobs.serve(worker, settings.redis_url)
+        try:
+            worker.run_forever()
+        finally:
+            receiver.stop()
         return 0
     finally:
         engine.dispose()

@@ -165,6 +165,11 @@ class AgentDesk:
         if out.verdict.action == "refuse":
             raise AgentError("refused", f"not sent: {out.verdict.reason} ({out.verdict.rule})", out.verdict)
         r.dispatch(conv_id)
+        if out.verdict.action == "send" and r._transport_name() != "console":
+            # the worker sends it: wake it now rather than at its next poll (never raises)
+            from runner.jobs import kick_outbox
+
+            kick_outbox(r.settings)
         return out
 
     def note(self, conv_id: int, agent: str, body: str) -> int:

@@ -259,10 +259,14 @@ class Runner:
             # The common case in one transaction: this message is the conversation's
             # only unprocessed one, so its replies are claimed right where the step made
             # them (the gate decided them under the same row lock, at the same moment).
+            queued: list[bool] = []
             with self.locks.get(conv_id):
-                done, answered = self._drain_locked(conv_id, answer_for=mid if created else None)
+                done, answered = self._drain_locked(conv_id, answer_for=mid if created else None,
+                                                    queued=queued)
             if done:
                 self.notify("conversation", conv_id)
+            if queued:
+                self._kick()
             self.dispatch(conv_id)
             if answered is None:
                 # Claiming is atomic, so a duplicate delivery answers only replies nobody
@@ -332,12 +336,28 @@ class Runner:
     def drain(self, conv_id: int) -> int:
         """Act on every unprocessed inbound message of the conversation, oldest first,
         one transaction each. Returns how many were processed."""
+        queued: list[bool] = []
         with self.locks.get(conv_id):
-            done, _ = self._drain_locked(conv_id)
+            done, _ = self._drain_locked(conv_id, queued=queued)
         if done:
             self.notify("conversation", conv_id)
+        if queued:
+            self._kick()
         self.dispatch(conv_id)
         return done
+
+    def _kick(self) -> None:
+        """Wake a worker (``runner.jobs.kick_outbox``) after a commit that stored a
+        message for it to send now, instead of leaving it to the worker's poll. Not under
+        the console transport (:meth:`dispatch` prints those itself). Never raises."""
+        if self.settings.transport == "console" or not self.settings.redis_url:
+            return
+        try:
+            from runner.jobs import kick_outbox
+
+            kick_outbox(self.settings)
+        except Exception:  # the poll sends it anyway
+            log.warning("could not wake a worker; its poll will send the message", exc_info=True)
 
     def notify(self, kind: str, conv_id: int | None) -> None:
         """Wake the console's live views after a commit (``self.bus``, if any): ``kind``
@@ -350,7 +370,7 @@ class Runner:
         except Exception:
             log.exception("bus publish failed")
 
-    def _drain_locked(self, conv_id: int, answer_for: int | None = None
+    def _drain_locked(self, conv_id: int, answer_for: int | None = None, queued: list[bool] | None = None
                       ) -> tuple[int, list[tuple[int, str, str]] | None]:
         """:meth:`drain` for a caller that holds the in-process lock already: one
         transaction per unprocessed inbound message, oldest first.
@@ -359,7 +379,9 @@ class Runner:
         message is the last one left to process, its TwiML replies are claimed in the
         same transaction (see :meth:`_claim_rows`). Returns ``(processed, claimed)``;
         ``claimed`` is ``None`` when nothing was claimed here (the caller then uses
-        :meth:`claim_replies`), else ``(message_id, body, to)`` triples."""
+        :meth:`claim_replies`), else ``(message_id, body, to)`` triples. ``queued``: a
+        list that gets ``True`` appended when a step stored a message for the worker to
+        send now (the caller wakes it after commit: :meth:`_kick`)."""
         done = 0
         while True:
             with self.sessions() as s, s.begin():
@@ -384,6 +406,8 @@ class Runner:
                     self._fail_safe(s, conv, m, now, exc)
                     m.processed_at = now
                 done += 1
+                if queued is not None and s.info.get(outbound.OUTBOX_QUEUED):
+                    queued.append(True)
                 if len(waiting) == 1:
                     claimed = None
                     if answer_for is not None and mid_now == answer_for:

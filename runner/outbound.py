@@ -80,6 +80,10 @@ UNCAPPED_KINDS: tuple[str, ...] = ("optout_confirmation", "optin_confirmation", 
 #: ≤1 proactive collection text per day and ≤3 per 7 days per debt).
 PRODUCT_CAPS: tuple[gate.Cap, ...] = (gate.Cap("US-20", 1, 1), gate.Cap("US-20", 3, 7))
 
+#: ``Session.info`` key :func:`submit` sets when it stored a message the worker sends now
+#: (``pending`` outside a TwiML answer): after commit, ``runner.jobs.kick_outbox``.
+OUTBOX_QUEUED = "duly.outbox_queued"
+
 #: Hours rule per jurisdiction (profile ``hours_rule`` overrides).
 HOURS_RULES: dict[str, str] = {"US": "US-01", "CN": "CN-01", "UK": "UK-05", "GB": "UK-05"}
 
@@ -452,6 +456,8 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
     )
     session.add(msg)
     session.flush()
+    if status == "pending" and via not in (None, "twiml"):
+        session.info[OUTBOX_QUEUED] = True   # the caller wakes a worker after commit
     session.add(Decision(
         conversation_id=conv.id, message_id=msg.id, account_id=rec.account_id,
         rule=verdict.rule, verdict=verdict.action, actor="gate", created_at=now,

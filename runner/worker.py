@@ -26,8 +26,18 @@ silently drops it): the whole pass runs under the ``outbox`` :class:`WorkerLease
 — one worker works, a second sees the lease and skips; a lease whose holder died
 expires after ``lease_seconds`` (wall clock).
 
-Dispatch uses these durable rows and no job queue: the rows plus SKIP LOCKED are the
-truth either way, and a queue in front would add a second copy to keep in step.
+Pacing: sends of a sender are booked on a fixed grid of slots (:mod:`runner.pacing`;
+a late send's time is made up by the next ones within ``pacing_tolerance_seconds``).
+The next batch is claimed on a helper thread while the current one's last rows are
+paced out, so the gate's work at claim time overlaps waits instead of leaving the
+sender idle; paced batches are about half a second of sends, so several workers finish
+together. On SQLite (one writer at a time) the helper claims two rows per transaction
+and gives way to the sending thread's transactions. Rows a claim marked ``sending``
+are always sent (or put back as due) before the pass returns.
+
+Wake-ups: the rows are the truth and no job carries one. :mod:`runner.jobs` (taskiq)
+only wakes :meth:`Worker.run_forever` early (:meth:`Worker.wake`) or hands it one-off
+work (:meth:`Worker.call_soon`); a lost job costs at most ``poll_seconds``.
 """
 
 from __future__ import annotations
@@ -41,12 +51,16 @@ import socket
 import threading
 import time
 import uuid
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import flag_modified
 
 from runner import outbound
 from runner.outbound import STATUS_RANK, mask_phone
@@ -60,6 +74,10 @@ log = logging.getLogger("duly.worker")
 Clock = Callable[[], dt.datetime]
 
 LEASE_NAME = "outbox"
+
+#: SQLite: rows per claiming transaction (the gate runs inside it, holding the write lock)
+SQLITE_CLAIM_CHUNK = 2
+
 
 #: Statuses a provider error leaves alone when it arrives by status callback (the
 #: callback already set a final failure status).
@@ -218,6 +236,48 @@ def apply_provider_error(s: Session, code: str | int | None, *, message: Message
 
 # --- the worker -----------------------------------------------------------------------------
 
+class _SenderFirst:
+    """Orders one worker's SQLite transactions between its sending thread and its
+    claiming helper (SQLite has one writer, and its busy handler sleeps in steps of up
+    to 100 ms, unfairly): one at a time, and the sender, whose sends are paced, goes
+    before a waiting claim."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._busy = False
+        self._senders_waiting = 0
+
+    @contextmanager
+    def sender(self) -> Iterator[None]:
+        """Hold the turn for a transaction of the sending thread."""
+        with self._cond:
+            self._senders_waiting += 1
+            while self._busy:
+                self._cond.wait()
+            self._senders_waiting -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+    @contextmanager
+    def claimer(self) -> Iterator[None]:
+        """Hold the turn for a claiming transaction (after any waiting sender)."""
+        with self._cond:
+            while self._busy or self._senders_waiting:
+                self._cond.wait()
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+
+
 @dataclass(frozen=True)
 class _Claimed:
     id: int
@@ -240,20 +300,25 @@ class Worker:
 
     Keyword-only: pacer (default ``Pacer([outbound] messages_per_second)``),
     monotonic/sleep for the default pacer, lease_clock (wall clock for the SQLite
-    lease; default the real clock), holder (this worker's lease name).
+    lease; default the real clock), holder (this worker's lease name), ledger (a
+    :class:`runner.caps.CapLedger` shared by every worker — ``duly worker`` passes the
+    Redis one with ``REDIS_URL`` — so two workers sending about one debt at once cannot
+    both pass a frequency cap; ``None``: the database count alone, enough for one worker).
 
     Config ``[outbound]``: ``messages_per_second`` (1.0, per sender), ``batch_size``
     (20 rows per claim), ``sending_timeout_seconds`` (300: then ``sending`` →
     ``unknown``), ``max_attempts`` (5), ``retry_delay_seconds`` (60: after a 429 or a
     connection error that never reached the provider), ``lease_seconds`` (60),
-    ``poll_seconds`` (5, :meth:`run_forever`).
+    ``poll_seconds`` (5, :meth:`run_forever`), ``pacing_tolerance_seconds`` (how late a
+    send may be and still take its slot, so the lost time is made up: default one
+    interval; 0 = strict spacing; :mod:`runner.pacing`).
     """
 
     def __init__(self, settings: Any, sessions: sessionmaker[Session], transport: Any,
                  clock: Clock = utcnow, runner: Any = None, *, pacer: Pacer | None = None,
                  monotonic: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
-                 lease_clock: Clock = utcnow, holder: str | None = None):
+                 lease_clock: Clock = utcnow, holder: str | None = None, ledger: Any = None):
         self._settings = settings
         #: admins' versioned settings; ``None`` → take the runner's, else ``config.toml``
         self.settings_store: Any = getattr(runner, "settings_store", None)
@@ -266,7 +331,10 @@ class Worker:
         self.rate = float(cfg.get("messages_per_second", 1.0))
         # The console transport has no carrier to protect: it is not paced.
         paced = getattr(transport, "name", "") != "console"
-        self.pacer = pacer or Pacer(self.rate if paced else 0, monotonic, sleep)
+        tolerance = cfg.get("pacing_tolerance_seconds")
+        self.pacer = pacer or Pacer(self.rate if paced else 0, monotonic, sleep,
+                                    tolerance=None if tolerance is None else float(tolerance))
+        self._paced = paced and self.rate > 0
         self.batch_size = max(1, int(cfg.get("batch_size", 20)))
         self.sending_timeout = float(cfg.get("sending_timeout_seconds", 300))
         self.max_attempts = int(cfg.get("max_attempts", 5))
@@ -275,8 +343,16 @@ class Worker:
         self.poll_seconds = float(cfg.get("poll_seconds", 5))
         self.lease_clock = lease_clock
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.ledger = ledger
         self._cn = cn_profiles(settings) if getattr(transport, "name", "") == "rest" else set()
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._calls: deque[tuple[Callable[["Worker"], Any], Future[Any]]] = deque()
+        self._calls_lock = threading.Lock()
+        self._claim_seconds = 0.25   # running estimate of one claim's duration (the prefetch lead)
+        self._claimed_since_lease = 0
+        self._looked = 0
+        self._turn = _SenderFirst()
         self._keep_lease = False
         with sessions() as s:
             self.backend = s.get_bind().dialect.name
@@ -329,29 +405,79 @@ class Worker:
         return counts
 
     def run_forever(self, poll_seconds: float | None = None) -> None:
-        """Pass after pass until :meth:`stop`; sleeps ``poll_seconds`` (default
-        ``[outbound] poll_seconds``) after a pass that found nothing to do. Keeps the
-        SQLite lease between passes and releases it on the way out."""
+        """Pass after pass until :meth:`stop`; after a pass that found nothing to do it
+        waits ``poll_seconds`` (default ``[outbound] poll_seconds``) or until
+        :meth:`wake` / :meth:`call_soon`, whichever comes first. Runs the calls handed to
+        :meth:`call_soon` before each pass. Keeps the SQLite lease between passes and
+        releases it on the way out."""
         poll = self.poll_seconds if poll_seconds is None else float(poll_seconds)
         self._keep_lease = True
         try:
             while not self._stop.is_set():
+                self._wake.clear()   # a wake-up from now on starts another pass at once
+                ran = self._run_calls()
                 try:
                     counts = self.run_once()
                 except Exception:  # a bad pass must not kill the worker; the rows stay
                     log.exception("worker pass failed")
                     counts = {}
-                busy = any(v for k, v in counts.items() if k not in ("lease_busy", "hook_errors"))
+                busy = ran or any(v for k, v in counts.items() if k not in ("lease_busy", "hook_errors"))
                 if not busy:
-                    self._stop.wait(poll)
+                    self._wake.wait(poll)
         finally:
             self._keep_lease = False
+            self._fail_calls()
             if self.backend == "sqlite":
                 self._release_lease()
 
     def stop(self) -> None:
         """Ask :meth:`run_forever` to return after the current pass."""
         self._stop.set()
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Start the next pass now instead of after ``poll_seconds`` (thread-safe; e.g.
+        from a ``drain_outbox`` job, :mod:`runner.jobs`). A wake-up during a pass starts
+        another pass right after it."""
+        self._wake.set()
+
+    def call_soon(self, fn: Callable[["Worker"], Any]) -> "Future[Any]":
+        """Run ``fn(worker)`` in :meth:`run_forever`'s thread before its next pass (and
+        wake it). Thread-safe. Returns a :class:`concurrent.futures.Future` with
+        ``fn``'s result or exception; it fails with ``RuntimeError`` when the worker
+        stops first."""
+        fut: Future[Any] = Future()
+        with self._calls_lock:
+            if self._stop.is_set():
+                fut.set_exception(RuntimeError("the worker is stopping"))
+                return fut
+            self._calls.append((fn, fut))
+        self._wake.set()
+        return fut
+
+    def _run_calls(self) -> bool:
+        """Run the queued :meth:`call_soon` calls. Returns True when any ran."""
+        ran = False
+        while True:
+            with self._calls_lock:
+                if not self._calls:
+                    return ran
+                fn, fut = self._calls.popleft()
+            ran = True
+            if not fut.set_running_or_notify_cancel():
+                continue
+            try:
+                fut.set_result(fn(self))
+            except Exception as exc:  # the caller (a job) reports it
+                log.exception("one-off call %r failed", fn)
+                fut.set_exception(exc)
+
+    def _fail_calls(self) -> None:
+        with self._calls_lock:
+            left, self._calls = list(self._calls), deque()
+        for _, fut in left:
+            if fut.set_running_or_notify_cancel():
+                fut.set_exception(RuntimeError("the worker stopped before running the call"))
 
     # --- hooks other engineers own: the one place they are called -----------------------
 
@@ -494,28 +620,141 @@ class Worker:
         return fn(from_) if fn is not None else from_
 
     def _send_due(self, now: dt.datetime, counts: dict[str, int]) -> None:
-        after = 0
-        while not self._stop.is_set():
-            claimed, after = self._claim(now, after, counts)
-            if after == 0:
-                return
-            for c in claimed:
-                self._send_one(c, counts)
-            if not self._still_leased():
-                return
+        """Claim and send batch after batch. Paced, the next batch is claimed on a
+        helper thread while the current one's last rows are paced out (:meth:`_lead`),
+        so the gate's work at claim time overlaps waits the pacer spends anyway instead
+        of leaving the sender idle; batches are about half a second of sends
+        (:meth:`_batch`), so several workers finish together. Every row a claim marked
+        ``sending`` is sent, or put back as due if an error stops the pass
+        (:meth:`_put_back`)."""
+        self._claimed_since_lease = 0
+        if not self._may_claim():
+            return
+        batch, after = self._timed_claim(now, 0, counts)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="duly-claim") as pool:
+            while after:
+                nxt: Future[tuple[list[_Claimed], int, dict[str, int]]] | None = None
+                no_more = False
+                lead = self._lead(len(batch))
+                started = 0
+                try:
+                    for i, c in enumerate(batch):
+                        if self._paced and nxt is None and not no_more and len(batch) - i <= lead:
+                            if self._may_claim():
+                                nxt = pool.submit(self._prefetch, now, after)
+                            else:
+                                no_more = True
+                        started = i + 1
+                        self._send_one(c, counts)
+                except BaseException:
+                    # the row being sent stays `sending` (it may have left: never resent);
+                    # the ones after it, and a prefetched batch, go back to due
+                    unsent = batch[started:]
+                    if nxt is not None:
+                        unsent += nxt.result()[0]
+                    self._put_back(unsent)
+                    raise
+                if nxt is not None:
+                    batch, after, part = nxt.result()
+                    for k, v in part.items():
+                        counts[k] = counts.get(k, 0) + v
+                elif no_more or not self._may_claim():
+                    return
+                else:
+                    batch, after = self._timed_claim(now, after, counts)
 
-    def _claim(self, now: dt.datetime, after: int,
-               counts: dict[str, int]) -> tuple[list[_Claimed], int]:
-        """Claim one batch of due rows with ids above ``after``. Returns the rows to
-        send and the highest id looked at (0 when nothing was due)."""
+    def _batch(self) -> int:
+        """Rows per claim: ``batch_size``, and when paced at most about half a second
+        of sends (at least 2), so no worker holds much more than the others."""
+        if not self._paced:
+            return self.batch_size
+        return max(2, min(self.batch_size, int(self.rate * 0.5 + 0.999)))
+
+    def _lead(self, size: int) -> int:
+        """How many rows before the end of a batch the next claim starts: the rows
+        paced out in about twice the recent claim time, plus one."""
+        return min(size, max(1, int(self.rate * self._claim_seconds * 2) + 1))
+
+    def _sender_turn(self) -> Any:
+        return self._turn.sender() if self.backend == "sqlite" else nullcontext()
+
+    def _may_claim(self) -> bool:
+        """False when the worker is stopping or (SQLite) lost the outbox lease; the lease
+        is renewed once per ``batch_size`` rows claimed."""
+        if self._stop.is_set():
+            return False
+        if self.backend != "sqlite" or self._claimed_since_lease < self.batch_size:
+            return True
+        self._claimed_since_lease = 0
+        return self._still_leased()
+
+    def _timed_claim(self, now: dt.datetime, after: int,
+                     counts: dict[str, int]) -> tuple[list[_Claimed], int]:
+        t0 = time.perf_counter()
+        claimed, last, looked = self._claim_batch(now, after, counts)
+        self._claimed_since_lease += looked
+        self._claim_seconds = 0.7 * self._claim_seconds + 0.3 * (time.perf_counter() - t0)
+        return claimed, last
+
+    def _prefetch(self, now: dt.datetime, after: int) -> tuple[list[_Claimed], int, dict[str, int]]:
+        part: dict[str, int] = {k: 0 for k in ("deferred", "refused")}
+        claimed, last = self._timed_claim(now, after, part)
+        return claimed, last, part
+
+    def _claim_batch(self, now: dt.datetime, after: int,
+                     counts: dict[str, int]) -> tuple[list[_Claimed], int, int]:
+        """Claim up to :meth:`_batch` due rows with ids above ``after``: one transaction
+        on PostgreSQL (row locks hold no one up); on SQLite transactions of
+        :data:`SQLITE_CLAIM_CHUNK` rows, each taken when the sending thread does not
+        want the database (:class:`_SenderFirst`), so a send's bookkeeping never waits
+        behind the gate for long. Returns the rows to send, the highest id looked at
+        (0 when nothing was due) and how many rows were looked at."""
+        size = self._batch()
+        if self.backend != "sqlite":
+            claimed, last = self._claim(now, after, counts, limit=size)
+            return claimed, last, self._looked
+        out: list[_Claimed] = []
+        last = looked = 0
+        while looked < size:
+            with self._turn.claimer():
+                got, seen = self._claim(now, after, counts, limit=min(SQLITE_CLAIM_CHUNK, size - looked))
+            if not seen:
+                break
+            out += got
+            looked += self._looked
+            last = after = seen
+        return out, last, looked
+
+    def _put_back(self, rows: list[_Claimed]) -> None:
+        """Claimed rows that will not be sent in this pass (an error stopped it) go back
+        to due (``deferred``, ``not_before`` now) with the attempt undone; the gate
+        decides again when they are next claimed."""
+        if not rows:
+            return
+        now = self.clock()
+        try:
+            with self.sessions() as s, s.begin():
+                s.execute(update(Message).where(Message.id.in_([c.id for c in rows]),
+                                                Message.status == "sending")
+                          .values(status="deferred", not_before=now, updated_at=now,
+                                  attempts=Message.attempts - 1))
+        except Exception:  # they stay `sending` → `unknown` after the timeout (never resent)
+            log.exception("could not put %d claimed messages back; they will turn unknown", len(rows))
+
+    def _claim(self, now: dt.datetime, after: int, counts: dict[str, int],
+               limit: int | None = None) -> tuple[list[_Claimed], int]:
+        """Claim one transaction's worth (``limit``, default ``batch_size``) of due rows
+        with ids above ``after``. Returns the rows to send and the highest id looked at
+        (0 when nothing was due)."""
         claimed: list[_Claimed] = []
         last = 0
         with self.sessions() as s, s.begin():
             q = (select(Message).where(self._due(now), Message.id > after)
-                 .order_by(Message.id).limit(self.batch_size))
+                 .order_by(Message.id).limit(limit or self.batch_size))
             if self.backend == "postgresql":
                 q = q.with_for_update(skip_locked=True, of=Message)
             rows = s.scalars(q.execution_options(populate_existing=True)).all()
+            self._looked = len(rows)
             redecide = getattr(outbound, "redecide", None)
             if rows and redecide is None:
                 raise RuntimeError("runner.outbound.redecide is missing: the worker never sends "
@@ -541,7 +780,8 @@ class Worker:
                     continue
                 try:
                     with s.begin_nested():
-                        verdict = redecide(s, m, now, behaviour=getattr(self.settings, "behaviour", None))
+                        verdict = redecide(s, m, now, behaviour=getattr(self.settings, "behaviour", None),
+                                           **({"ledger": self.ledger} if self.ledger is not None else {}))
                 except Exception:  # one bad row must not block the others; it stays as it was
                     log.exception("gate at dispatch failed for message %d; left as it was", m.id)
                     counts["gate_errors"] = counts.get("gate_errors", 0) + 1
@@ -552,6 +792,10 @@ class Worker:
                     continue
                 validity = getattr(verdict, "validity_seconds", None)
                 m.status, m.updated_at = "sending", now
+                # redecide already set updated_at to this same ``now``: an equal value is no
+                # change to the ORM, which would then stamp the column's onupdate (the wall
+                # clock) instead — and the stale-``sending`` sweep compares it with ``now``
+                flag_modified(m, "updated_at")
                 m.sent_at = now  # leaves now: the caps of the next rows in this batch count it
                 m.attempts = (m.attempts or 0) + 1
                 if m.transport in (None, "twiml"):
@@ -587,7 +831,7 @@ class Worker:
         """A claimed row whose sender was paused (30034) since the claim goes back to
         ``deferred`` until the pause ends, unsent. Returns True when it was held."""
         now = self.clock()
-        with self.sessions() as s, s.begin():
+        with self._sender_turn(), self.sessions() as s, s.begin():
             until = s.scalar(select(SenderPause.paused_until).where(
                 SenderPause.sender == c.sender, SenderPause.paused_until > now)
                 .order_by(SenderPause.paused_until.desc()).limit(1))
@@ -603,7 +847,7 @@ class Worker:
         """Store a send's result. A status callback may have arrived first: a status
         never moves backwards, except from our own ``sending``."""
         now = self.clock()
-        with self.sessions() as s, s.begin():
+        with self._sender_turn(), self.sessions() as s, s.begin():
             m = s.scalar(select(Message).where(Message.id == c.id).with_for_update()
                          .execution_options(populate_existing=True))
             if m is None:

@@ -100,3 +100,41 @@ def test_statements_per_webhook(db_url):
             event.remove(d.services.engine, "before_cursor_execute", count)
         assert len(replies_in(r.text)) == 1
         assert len(seen) <= 32, "\n".join(s.split("\n")[0][:100] for s in seen)
+
+
+def test_a_reply_queued_for_the_worker_wakes_it_after_commit(db_url, monkeypatch):
+    """``reply_via = "api"`` under Twilio with Redis: the reply goes through the outbox, so
+    the webhook wakes a worker (runner.jobs.kick_outbox) once, after its commit; a reply
+    that rides in the TwiML answer wakes nobody."""
+    import dataclasses
+
+    import runner.jobs as jobs
+
+    kicks: list[bool] = []
+
+    def kick(settings, **kw):
+        from storage.models import Message as M
+
+        with d.services.sessions() as s:   # called after the commit: the row is visible
+            kicks.append(s.scalar(select(M.id).where(M.direction == "outbound", M.transport == "rest",
+                                                     M.status == "pending")) is not None)
+        return True
+
+    monkeypatch.setattr(jobs, "kick_outbox", kick)
+    with Duly(db_url) as d:
+        d.import_accounts(ACCOUNTS)
+        d.sms("hi")
+        runner = d.services.runner
+        runner.settings_store = None          # the settings below are the ones in force
+        base = runner._settings
+        runner._settings = dataclasses.replace(base, transport="twilio", redis_url="redis://127.0.0.1:1/0",
+                                               behaviour={**base.behaviour, "reply_via": "api"})
+        runner._applied = None
+        r = d.sms("balance")
+        assert r.status_code == 200 and replies_in(r.text) == []
+        assert kicks == [True]
+        runner._settings = dataclasses.replace(runner._settings, behaviour=dict(base.behaviour))
+        runner._applied = None
+        r = d.sms("menu")
+        assert len(replies_in(r.text)) == 1
+        assert kicks == [True]

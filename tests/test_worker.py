@@ -722,3 +722,91 @@ def test_US_01_validity_period_is_the_time_left_in_the_window_at_dispatch(env: E
     transport = Recorder()
     make_worker(env, transport, clock=Clock(ny_2030)).run_once(ny_2030)
     assert transport.sent[0]["validity_period"] == 30 * 60
+
+
+def test_a_claimed_row_is_stamped_with_the_business_clock_not_the_wall_clock(env: Env):
+    """Regression (found when the wall clock passed the tests' business clock): the gate at
+    dispatch sets ``updated_at = now``, the claim set it to the same value — no change to
+    the ORM, so the column's ``onupdate`` stamped the *wall* clock on the ``sending`` row,
+    and the stale-``sending`` sweep (business time) never settled a killed worker's send."""
+    acct = add_account(env.sessions)
+    conv = add_conversation(env.sessions, account_id=acct)
+    with env.sessions() as s, s.begin():
+        asked = Message(conversation_id=conv, direction="inbound", from_number=CUSTOMER, to_number=OUR_NUMBER,
+                        body="hi", status="received", media=[], num_media=0, created_at=NOW, updated_at=NOW)
+        s.add(asked)
+        s.flush()
+        asked_id = asked.id
+    mid = add_message(env.sessions, conv, status="pending", transport="rest", kind="reply", sender="bot",
+                      in_reply_to_id=asked_id, account_id=acct, body="Thanks, we got your message.")
+    seen: list[Any] = []
+
+    class Peek(Recorder):
+        def send(self, **kw: Any) -> SendResult:
+            row = message(env.sessions, mid)
+            seen.append((row.status, row.updated_at))
+            return super().send(**kw)
+
+    long_ago = NOW - dt.timedelta(days=400)          # far from the wall clock either way
+    worker = make_worker(env, Peek(), clock=Clock(long_ago))
+    worker.run_once(long_ago)
+    assert seen == [("sending", long_ago)]
+
+
+def test_US_20_two_workers_two_phones_one_debt_one_notice_a_day(env: Env):
+    """Two notices about one debt, to its two phones (two conversations, two row locks),
+    claimed by two workers at once: each database count misses the other's uncommitted
+    row; the shared cap ledger (runner/caps.py) lets exactly one go (US-20: ≤ 1 a day)."""
+    from runner.caps import MemoryCapLedger
+    from storage.models import Consent
+
+    acct = add_account(env.sessions)
+    second_phone = "+12125550199"
+    with env.sessions() as s, s.begin():
+        s.add(Phone(e164=second_phone, account_id=acct, created_at=NOW))
+        for p in (CUSTOMER, second_phone):
+            s.add(Consent(phone=p, account_id=acct, source="application form",
+                          consented_at=NOW - dt.timedelta(days=300)))
+    mids = []
+    for phone in (CUSTOMER, second_phone):
+        conv = add_conversation(env.sessions, phone=phone, account_id=acct)
+        mids.append(add_message(env.sessions, conv, status="deferred", not_before=NOW - dt.timedelta(minutes=1),
+                                transport="rest", to=phone, account_id=acct, kind="notice"))
+    with env.sessions() as s, s.begin():
+        for mid in mids:   # their first gate decision: an approved template
+            s.add(Decision(message_id=mid, rule="gate:pass", verdict="defer", actor="gate", created_at=NOW,
+                           detail={"approved": True, "stage": "submit"}))
+    ledger = MemoryCapLedger()
+    transport = Recorder(delay=0.2)
+    workers = [make_worker(env, transport, holder=f"w{i}", ledger=ledger) for i in range(2)]
+    for w in workers:
+        w.batch_size = 1                      # one row each: both claim at once
+    barrier = threading.Barrier(2)
+
+    def run(w: Worker) -> None:
+        barrier.wait()
+        w.run_once(NOW)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    for w in workers:                         # whatever is left (SQLite: the lease let one pass)
+        w.run_once(NOW)
+    # (the worker's cadence hook may plan this debt's own notice too: it counts the same)
+    with env.sessions() as s:
+        rows = s.scalars(select(Message).where(Message.account_id == acct,
+                                               Message.direction == "outbound")).all()
+    sent = [r for r in rows if r.status == "sent"]
+    assert len(sent) == 1 and len(transport.sent) == 1
+    assert len(rows) >= 3
+    for r in rows:
+        if r.status != "sent":
+            assert r.status == "deferred" and r.not_before >= NOW + dt.timedelta(hours=23), \
+                _decisions_of(env, [r.id])
+
+
+def _decisions_of(env: Env, mids: list[int]) -> list[Decision]:
+    with env.sessions() as s:
+        return list(s.scalars(select(Decision).where(Decision.message_id.in_(mids)).order_by(Decision.id)))
