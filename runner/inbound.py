@@ -48,6 +48,7 @@ from runner.events import record_event
 from bot.money import from_minor
 from storage import db as storage_db
 from storage.accounts import check_identity
+from storage.types import on_business_clock
 from storage import scripts as storage_scripts
 from storage.models import (Account, Conversation, Decision, Flag, Handoff, Hold, Instalment,
                             Message, OptOut, PaymentLink, Phone, Plan, Promise, Timer)
@@ -237,6 +238,7 @@ class Runner:
 
     # --- the webhook's entry point ----------------------------------------------------------
 
+    @on_business_clock
     def receive(self, msg: InboundMessage) -> list[tuple[int, str]]:
         """Store, act on and answer one inbound message.
 
@@ -333,6 +335,7 @@ class Runner:
 
     # --- 2. drain --------------------------------------------------------------------------
 
+    @on_business_clock
     def drain(self, conv_id: int) -> int:
         """Act on every unprocessed inbound message of the conversation, oldest first,
         one transaction each. Returns how many were processed."""
@@ -444,6 +447,7 @@ class Runner:
                        actor="system", created_at=now,
                        detail={"error": type(exc).__name__, "opt_out": bool(reading and reading.name == "stop")}))
 
+    @on_business_clock
     def repair(self) -> int:
         """Repair what a crash left (the worker calls this each pass): inbound messages
         stored more than :data:`REPLY_TWIML_TIMEOUT_S` ago and never acted on are acted on
@@ -602,6 +606,7 @@ class Runner:
             new_state, acts = dialogs.step(state, TimerFired("identity_checked", {"ok": ok}), script, facts, now)
             self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=m)
 
+    @on_business_clock
     def agent_action(self, conv_id: int, kind: str, agent: str, data: dict[str, Any] | None = None,
                      check: Callable[[Conversation], None] | None = None) -> str:
         """An agent takes over (``take_over``), hands back (``hand_back``, ``data["state"]``
@@ -638,6 +643,7 @@ class Runner:
         self.dispatch(conv_id)
         return mode
 
+    @on_business_clock
     def fire_timer(self, conv_id: int, name: str, data: dict[str, Any] | None = None,
                    timer_id: int | None = None) -> bool:
         """Feed a :class:`bot.types.TimerFired` event to the conversation (worker, tests).
@@ -913,6 +919,7 @@ class Runner:
 
     # --- 3. answer ----------------------------------------------------------------------------
 
+    @on_business_clock
     def claim_replies(self, inbound_id: int) -> list[tuple[int, str]]:
         """Claim the allowed replies to ``inbound_id`` for the TwiML answer, exactly once.
 
@@ -977,6 +984,7 @@ class Runner:
             for _, body, to in claimed:
                 self.transport.send(to=to, from_="", body=body)
 
+    @on_business_clock
     def dispatch(self, conv_id: int | None = None) -> int:
         """Under the console transport (dev, demo, tests), print allowed messages that do
         not ride in a TwiML answer, right after commit, each re-decided at the gate first
@@ -1008,6 +1016,7 @@ class Runner:
 
     # --- status callbacks -------------------------------------------------------------------
 
+    @on_business_clock
     def status_callback(self, sid: str, status: str, error_code: str | None, to: str,
                         message_id: int | None = None) -> None:
         """Apply a Twilio status callback: statuses never move backwards (callbacks

@@ -66,6 +66,7 @@ from runner import outbound
 from runner.outbound import STATUS_RANK, mask_phone
 from runner.pacing import Pacer
 from runner.transports import ErrorClass, SendResult, classify, cn_profiles, outbound_config
+from storage.types import on_business_clock
 from storage.models import (Account, Conversation, Decision, Flag, Message, OptOut, Phone,
                             SenderPause, Timer, WorkerLease)
 
@@ -278,6 +279,10 @@ class _SenderFirst:
                 self._cond.notify_all()
 
 
+class _NotSent(Exception):
+    """A claimed row failed before it reached the transport (it never left)."""
+
+
 @dataclass(frozen=True)
 class _Claimed:
     id: int
@@ -376,6 +381,7 @@ class Worker:
         if self.runner is not None and hasattr(self.runner, "refresh_settings"):
             self.runner.refresh_settings()
 
+    @on_business_clock
     def run_once(self, now: dt.datetime | None = None) -> dict[str, int]:
         """One pass over everything due as of ``now`` (default ``clock()``; aware).
 
@@ -646,12 +652,16 @@ class Worker:
                                 no_more = True
                         started = i + 1
                         self._send_one(c, counts)
-                except BaseException:
-                    # the row being sent stays `sending` (it may have left: never resent);
-                    # the ones after it, and a prefetched batch, go back to due
-                    unsent = batch[started:]
+                except BaseException as exc:
+                    # the row being sent stays `sending` (it may have left: never resent)
+                    # unless it provably never reached the transport; the ones after it,
+                    # and a prefetched batch, go back to due
+                    unsent = batch[started - 1:] if isinstance(exc, _NotSent) else batch[started:]
                     if nxt is not None:
-                        unsent += nxt.result()[0]
+                        try:
+                            unsent += nxt.result()[0]
+                        except Exception:  # that claim rolled back: it holds nothing
+                            pass
                     self._put_back(unsent)
                     raise
                 if nxt is not None:
@@ -732,14 +742,27 @@ class Worker:
         if not rows:
             return
         now = self.clock()
-        try:
-            with self.sessions() as s, s.begin():
-                s.execute(update(Message).where(Message.id.in_([c.id for c in rows]),
-                                                Message.status == "sending")
-                          .values(status="deferred", not_before=now, updated_at=now,
-                                  attempts=Message.attempts - 1))
-        except Exception:  # they stay `sending` → `unknown` after the timeout (never resent)
-            log.exception("could not put %d claimed messages back; they will turn unknown", len(rows))
+        # The database may be the reason the pass stopped (a restart): keep trying for
+        # half the sending timeout before leaving them to turn `unknown` (never resent).
+        deadline = time.monotonic() + self.sending_timeout / 2
+        delay = 0.25
+        while True:
+            try:
+                with self.sessions() as s, s.begin():
+                    s.execute(update(Message).where(Message.id.in_([c.id for c in rows]),
+                                                    Message.status == "sending")
+                              .values(status="deferred", not_before=now, updated_at=now,
+                                      attempts=Message.attempts - 1))
+                return
+            except Exception as exc:
+                if time.monotonic() + delay > deadline or self._stop.is_set():
+                    log.exception("could not put %d claimed messages back; they will turn unknown",
+                                  len(rows))
+                    return
+                log.warning("could not put %d claimed messages back yet (%s); retrying in %.2g s",
+                            len(rows), type(exc).__name__, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     def _claim(self, now: dt.datetime, after: int, counts: dict[str, int],
                limit: int | None = None) -> tuple[list[_Claimed], int]:
@@ -814,8 +837,11 @@ class Worker:
         return s.scalar(select(Account.profile).where(Account.id == account_id)) in self._cn
 
     def _send_one(self, c: _Claimed, counts: dict[str, int]) -> None:
-        if self._hold_if_paused(c, counts):
-            return
+        try:
+            if self._hold_if_paused(c, counts):
+                return
+        except Exception as exc:  # before the transport: this row never left
+            raise _NotSent(c.id) from exc
         self.pacer.wait(c.sender)
         base = getattr(self.settings, "public_base_url", None) or ""
         cb = f"{base}/webhooks/twilio/status?mid={c.id}" if base else None

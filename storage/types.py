@@ -13,8 +13,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from typing import Any
+from contextvars import ContextVar
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects import postgresql
@@ -22,12 +24,48 @@ from sqlalchemy.types import TypeDecorator
 
 UTC = dt.timezone.utc
 
-__all__ = ["UTC", "UTCDateTime", "JSONType", "utcnow"]
+def on_business_clock(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a method of an object with a ``clock`` attribute (the runner's, the
+    worker's): the method runs inside :func:`business_clock` of that clock."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with business_clock(self.clock):
+            return fn(self, *args, **kwargs)
+
+    return wrapper
+
+
+__all__ = ["UTC", "UTCDateTime", "JSONType", "business_clock", "on_business_clock", "utcnow"]
+
+
+#: The clock of the unit of work in progress (:func:`business_clock`), if any.
+_CLOCK: ContextVar[Callable[[], dt.datetime] | None] = ContextVar("duly_business_clock", default=None)
 
 
 def utcnow() -> dt.datetime:
-    """The current time, aware UTC (the default for ``created_at``-style columns)."""
+    """The current time, aware UTC: the default and ``onupdate`` stamp of
+    ``created_at``/``updated_at`` columns. Inside :func:`business_clock` it is that
+    clock's time (the runner's and worker's ``now``), so a row the ORM stamps by itself
+    agrees with the times Duly compares it with; otherwise the wall clock."""
+    clock = _CLOCK.get()
+    if clock is not None:
+        return clock().astimezone(UTC)
     return dt.datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def business_clock(clock: Callable[[], dt.datetime]) -> Iterator[None]:
+    """Within the block (this thread / task), :func:`utcnow` reads ``clock`` (a callable
+    returning an aware datetime). The runner and the worker wrap each unit of work in it:
+    an ``updated_at`` the ORM stamps (``onupdate``) then follows the business clock
+    (``duly worker --now``, tests), as the times they set themselves do."""
+    token = _CLOCK.set(clock)
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
