@@ -516,8 +516,31 @@ def _reserve(ledger: Any, verdict: gate.Verdict, cand: gate.Candidate, ctx: gate
     return again, ctx
 
 
+class DebtBusy(RuntimeError):
+    """Another transaction is deciding an initiated message for the same debt right now
+    (:func:`lock_debt`): try this message again later (nothing was changed)."""
+
+
+def lock_debt(session: Session, message: Message) -> None:
+    """PostgreSQL: take transaction-scoped advisory locks on ``message``'s debt — its
+    recipient number and its account — so that two workers cannot count the same debt's
+    initiated messages at once, each missing the other's uncommitted one (US-20, ST-01,
+    CN-03: the count at dispatch is exact whatever Redis does). Try-locks in a fixed
+    order, never waiting (no deadlock between batches): raises :class:`DebtBusy` when one
+    is held. SQLite needs none (one writer at a time). Locks go with the transaction."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = [f"duly:cap:phone:{message.to_number}"]
+    if message.account_id is not None:
+        keys.append(f"duly:cap:acct:{message.account_id}")
+    for key in sorted(keys):
+        if not session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(key)))):
+            raise DebtBusy(key)
+
+
 def redecide(session: Session, message: Message, now: dt.datetime, *,
-             behaviour: Mapping[str, Any] | None = None, ledger: Any = None) -> gate.Verdict:
+             behaviour: Mapping[str, Any] | None = None, ledger: Any = None,
+             debt_lock: bool = False) -> gate.Verdict:
     """Run the gate again at DISPATCH for a stored outbound ``message`` (status
     ``pending`` or ``deferred``): US-01 counts the time it is sent, not scheduled, and
     opt-outs, holds, caps or pauses may have arrived since. Writes a decision row
@@ -530,6 +553,8 @@ def redecide(session: Session, message: Message, now: dt.datetime, *,
     gate lets go is then also reserved in its debt's ledger, atomically across workers;
     a full ledger makes it a deferral to when the window frees (US-20, ST-01, CN-03).
     An unreachable ledger is logged and the database count alone decides.
+    ``debt_lock``: for an initiated message, first :func:`lock_debt` (the worker's
+    claim; raises :class:`DebtBusy`).
 
     Raises ``ValueError`` for an inbound message or another status. The caller commits.
     """
@@ -537,6 +562,8 @@ def redecide(session: Session, message: Message, now: dt.datetime, *,
         raise ValueError(f"message {message.id} is {message.direction}/{message.status}, "
                          "not a pending or deferred outbound message")
     b = _behaviour(behaviour)
+    if debt_lock and message.in_reply_to_id is None and (message.kind or "reply") not in UNCAPPED_KINDS:
+        lock_debt(session, message)
     conv = message.conversation
     ctx, rec = resolve(session, conv, now, account_id=message.account_id, behaviour=b,
                        exclude_message_id=message.id)

@@ -57,7 +57,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
@@ -67,10 +67,36 @@ from runner.outbound import STATUS_RANK, mask_phone
 from runner.pacing import Pacer
 from runner.transports import ErrorClass, SendResult, classify, cn_profiles, outbound_config
 from storage.types import on_business_clock
-from storage.models import (Account, Conversation, Decision, Flag, Message, OptOut, Phone,
+from storage.models import (Account, Conversation, Decision, Flag, Hold, Message, OptOut, Phone,
                             SenderPause, Timer, WorkerLease)
 
 log = logging.getLogger("duly.worker")
+
+def gate_verdict_busy(now: dt.datetime) -> Any:
+    """The verdict recorded for a message put back because its debt was being decided
+    by another worker at its last look (:class:`runner.outbound.DebtBusy`)."""
+    from bot.gate import Verdict
+
+    return Verdict("defer", "gate:debt_busy", "another worker was deciding this debt", until=now)
+
+
+#: Seconds before a claim that a change still counts as "since the claim" (clocks of
+#: different hosts disagree a little).
+LAST_LOOK_MARGIN_S = 5.0
+
+_LL_CONV = select(Message.conversation_id).where(Message.id == bindparam("mid")).scalar_subquery()
+_LL_ACCT = select(Message.account_id).where(Message.id == bindparam("mid")).scalar_subquery()
+#: Anything the gate reads that may have changed since a claim: an opt-out, a hold on the
+#: number or the message's account, a quarantine, an agent owning the conversation.
+_Q_LAST_LOOK = select(or_(
+    exists().where(OptOut.phone == bindparam("to"), OptOut.revoked_at.is_(None),
+                   OptOut.created_at >= bindparam("since")),
+    exists().where(Hold.cleared_at.is_(None), Hold.created_at >= bindparam("since"),
+                   or_(Hold.phone == bindparam("to"), Hold.account_id == _LL_ACCT)),
+    exists().where(Phone.e164 == bindparam("to"), Phone.quarantined_at >= bindparam("since")),
+    exists().where(Conversation.id == _LL_CONV, Conversation.mode == "agent",
+                   Conversation.updated_at >= bindparam("since")),
+))
 
 Clock = Callable[[], dt.datetime]
 
@@ -291,6 +317,7 @@ class _Claimed:
     body: str
     sender: str
     validity: int | None
+    claimed_at: dt.datetime | None = None   #: the claim's ``now`` (the gate's verdict)
 
 
 class Worker:
@@ -801,10 +828,17 @@ class Worker:
                                                      "carry collection notices"}))
                     counts["refused"] += 1
                     continue
+                extra: dict[str, Any] = {"debt_lock": True} if self.backend == "postgresql" else {}
+                if self.ledger is not None:
+                    extra["ledger"] = self.ledger
                 try:
                     with s.begin_nested():
                         verdict = redecide(s, m, now, behaviour=getattr(self.settings, "behaviour", None),
-                                           **({"ledger": self.ledger} if self.ledger is not None else {}))
+                                           **extra)
+                except outbound.DebtBusy:
+                    # another worker is deciding a message for the same debt: next pass
+                    counts["debt_busy"] = counts.get("debt_busy", 0) + 1
+                    continue
                 except Exception:  # one bad row must not block the others; it stays as it was
                     log.exception("gate at dispatch failed for message %d; left as it was", m.id)
                     counts["gate_errors"] = counts.get("gate_errors", 0) + 1
@@ -824,7 +858,7 @@ class Worker:
                 if m.transport in (None, "twiml"):
                     m.transport = getattr(self.transport, "name", None) or "rest"
                 claimed.append(_Claimed(m.id, m.to_number, m.from_number, m.body, sender,
-                                        int(validity) if validity is not None else None))
+                                        int(validity) if validity is not None else None, now))
                 s.flush()
         return claimed, last
 
@@ -837,12 +871,12 @@ class Worker:
         return s.scalar(select(Account.profile).where(Account.id == account_id)) in self._cn
 
     def _send_one(self, c: _Claimed, counts: dict[str, int]) -> None:
+        self.pacer.wait(c.sender)
         try:
-            if self._hold_if_paused(c, counts):
+            if self._hold_if_paused(c, counts) or self._last_look(c, counts):
                 return
         except Exception as exc:  # before the transport: this row never left
             raise _NotSent(c.id) from exc
-        self.pacer.wait(c.sender)
         base = getattr(self.settings, "public_base_url", None) or ""
         cb = f"{base}/webhooks/twilio/status?mid={c.id}" if base else None
         try:
@@ -867,6 +901,40 @@ class Worker:
                       .values(status="deferred", not_before=until, updated_at=now,
                               attempts=Message.attempts - 1))
         counts["deferred"] += 1
+        return True
+
+    def _last_look(self, c: _Claimed, counts: dict[str, int]) -> bool:
+        """Right before the transport (after the pacing wait, which may be seconds): did
+        an opt-out, a hold, a wrong-number quarantine or a hand-off to an agent arrive
+        for this message since it was claimed? Then the gate decides again
+        (``runner.outbound.redecide``, US-05/US-07/US-16/US-17/US-12/G-01): a message it
+        no longer lets go is refused or deferred, unsent, with the attempt undone.
+        One statement when nothing changed. Returns True when the message was stopped."""
+        now = self.clock()
+        since = (c.claimed_at or now) - dt.timedelta(seconds=LAST_LOOK_MARGIN_S)
+        with self._sender_turn(), self.sessions() as s, s.begin():
+            changed = s.scalar(_Q_LAST_LOOK, {"to": c.to, "since": since, "mid": c.id})
+            if not changed:
+                return False
+            m = s.scalar(select(Message).where(Message.id == c.id, Message.status == "sending")
+                         .with_for_update().execution_options(populate_existing=True))
+            if m is None:
+                return True
+            m.status = "pending"
+            try:
+                verdict = outbound.redecide(s, m, now, behaviour=getattr(self.settings, "behaviour", None),
+                                            **({"debt_lock": True} if self.backend == "postgresql" else {}))
+            except outbound.DebtBusy:   # decided elsewhere right now: back to due, unsent
+                verdict = gate_verdict_busy(now)
+                m.status, m.not_before = "deferred", now
+            if verdict.action == "send":
+                m.status, m.updated_at = "sending", now
+                flag_modified(m, "updated_at")
+                return False
+            m.attempts = max(0, (m.attempts or 1) - 1)
+            m.sent_at = None
+        counts["refused" if verdict.action == "refuse" else "deferred"] += 1
+        log.info("message %d stopped before sending: %s (%s)", c.id, verdict.rule, verdict.reason)
         return True
 
     def _record(self, c: _Claimed, result: SendResult, counts: dict[str, int]) -> None:

@@ -810,3 +810,49 @@ def test_US_20_two_workers_two_phones_one_debt_one_notice_a_day(env: Env):
 def _decisions_of(env: Env, mids: list[int]) -> list[Decision]:
     with env.sessions() as s:
         return list(s.scalars(select(Decision).where(Decision.message_id.in_(mids)).order_by(Decision.id)))
+
+
+def test_US_20_the_database_alone_serialises_two_claims_for_one_debt(env: Env):
+    """Without Redis (or with Redis restarted empty mid-claim) the database is the guard:
+    a claim holds its debt's advisory locks (PostgreSQL) until it commits, so a second
+    claim for the same debt — another phone of the account — does not count past the
+    first's uncommitted message; it leaves the row for the next pass (DebtBusy), which
+    then counts the first. SQLite lets one writer in at a time, so it needs no lock.
+    Found by attacking the cap ledger with Redis down."""
+    from storage.models import Consent
+
+    if env.backend != "postgresql":
+        pytest.skip("PostgreSQL's advisory locks; SQLite serialises writers")
+    acct = add_account(env.sessions)
+    second_phone = "+12125550199"
+    with env.sessions() as s, s.begin():
+        s.add(Phone(e164=second_phone, account_id=acct, created_at=NOW))
+        for p in (CUSTOMER, second_phone):
+            s.add(Consent(phone=p, account_id=acct, source="application form",
+                          consented_at=NOW - dt.timedelta(days=300)))
+    mids = []
+    for phone in (CUSTOMER, second_phone):
+        conv = add_conversation(env.sessions, phone=phone, account_id=acct)
+        mids.append(add_message(env.sessions, conv, status="deferred", not_before=NOW - dt.timedelta(minutes=1),
+                                transport="rest", to=phone, account_id=acct, kind="notice"))
+    with env.sessions() as s, s.begin():
+        for mid in mids:
+            s.add(Decision(message_id=mid, rule="gate:pass", verdict="defer", actor="gate", created_at=NOW,
+                           detail={"approved": True, "stage": "submit"}))
+    behaviour = env.settings.behaviour
+    first = env.sessions()
+    first.begin()
+    try:
+        m1 = first.get(Message, mids[0])
+        assert outbound.redecide(first, m1, NOW, behaviour=behaviour, debt_lock=True).action == "send"
+        m1.status, m1.sent_at = "sending", NOW
+        first.flush()
+        with env.sessions() as s, s.begin():
+            with pytest.raises(outbound.DebtBusy):
+                outbound.redecide(s, s.get(Message, mids[1]), NOW, behaviour=behaviour, debt_lock=True)
+        first.commit()
+    finally:
+        first.close()
+    with env.sessions() as s, s.begin():
+        verdict = outbound.redecide(s, s.get(Message, mids[1]), NOW, behaviour=behaviour, debt_lock=True)
+        assert (verdict.action, verdict.rule) == ("defer", "US-20")
