@@ -21,6 +21,7 @@ psycopg 3 driver; ``pool_pre_ping``; :func:`lock_conversation` is
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +69,58 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
         cur.close()
 
 
-def _sqlite_on_begin(conn: Any) -> None:
-    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    if mode not in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE"):
-        raise ValueError(f"sqlite_begin must be IMMEDIATE, DEFERRED or EXCLUSIVE: {mode!r}")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+class SQLiteWriters:
+    """One write transaction at a time per SQLite engine in this process, queued on a
+    Python lock in front of SQLite's own.
+
+    SQLite lets one writer in; the others wait in its busy handler, which sleeps and polls
+    (1, 2, 5, 10 … up to 100 ms steps), so a webhook queued behind another's short
+    transaction waited tens of milliseconds longer than it had to — the tail latency of a
+    busy single-process deployment. A thread waiting on this lock runs as soon as the
+    writer commits. Other processes (the worker) still meet SQLite's lock and busy
+    timeout, which stay the guarantee. A thread that already holds the lock (a nested
+    write transaction) is not queued again; a wait longer than ``timeout`` seconds goes
+    on to SQLite's own lock."""
+
+    def __init__(self, timeout: float = 30.0):
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self.timeout = timeout
+
+    def enter(self, conn: Any) -> None:
+        """Queue ``conn``'s write transaction (called before its ``BEGIN``)."""
+        me = threading.get_ident()
+        if self._owner == me:
+            return
+        if self._lock.acquire(timeout=self.timeout):
+            self._owner = me
+            conn.info[_WRITER_KEY] = True
+
+    def leave(self, info: Any) -> None:
+        """Let the next writer in: ``info`` is the connection's (record's) info mapping;
+        nothing happens unless it holds the lock. Safe to call more than once."""
+        if info.pop(_WRITER_KEY, False):
+            self._owner = None
+            self._lock.release()
+
+
+_WRITER_KEY = "duly_sqlite_writer"
+
+
+def _sqlite_begin_hook(writers: SQLiteWriters) -> Any:
+    def on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode not in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE"):
+            raise ValueError(f"sqlite_begin must be IMMEDIATE, DEFERRED or EXCLUSIVE: {mode!r}")
+        if mode != "DEFERRED":
+            writers.enter(conn)
+        try:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            writers.leave(conn.info)
+            raise
+
+    return on_begin
 
 
 def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
@@ -89,8 +137,14 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         connect_args.setdefault("timeout", 30)
         connect_args.setdefault("check_same_thread", False)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
+        writers = SQLiteWriters()
         event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
+        event.listen(engine, "begin", _sqlite_begin_hook(writers))
+        event.listen(engine, "commit", lambda conn: writers.leave(conn.info))
+        event.listen(engine, "rollback", lambda conn: writers.leave(conn.info))
+        # a connection returned (or invalidated) mid-transaction never holds the lock
+        event.listen(engine, "checkin", lambda dbapi_conn, record: writers.leave(record.info))
+        engine.sqlite_writers = writers  # type: ignore[attr-defined]
         return engine
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
