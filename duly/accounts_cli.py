@@ -13,6 +13,7 @@ def import_file(settings, sessions, path: Path, *, today: dt.date | None = None,
     ``today``: the date days past due count to (default today's date); ``now``: aware
     UTC time of the import, recorded as the consent time of rows without ``consent_at``
     (default the clock). Returns ``storage.accounts.ImportReport``."""
+    from runner.transports import cn09_refused_profiles
     from storage.accounts import import_csv
 
     b = settings.behaviour
@@ -21,7 +22,8 @@ def import_file(settings, sessions, path: Path, *, today: dt.date | None = None,
                             default_currency=b.get("default_currency", "USD"),
                             default_profile=b.get("default_profile", "us_first_party"),
                             profiles=b.get("profiles", {}), today=today or dt.date.today(),
-                            progress=progress, commit_every=500, now=now)
+                            progress=progress, commit_every=500, now=now,
+                            refused_profiles=cn09_refused_profiles(settings))
         s.commit()
     return report
 

@@ -276,13 +276,16 @@ def import_accounts(services: Any, items: list[Any], now: dt.datetime) -> dict[s
             errors.append({"index": i, "account_ref": refs[i], "reason": "; ".join(bad)})
             continue
         good.append((i, row))
+    from runner.transports import cn09_refused_profiles
+
     b = services.settings.behaviour
     with services.sessions() as s:
         report = import_rows(s, good, default_region=b.get("default_region", "US"),
                              default_currency=b.get("default_currency", "USD"),
                              default_profile=b.get("default_profile", "us_first_party"),
                              profiles=b.get("profiles", {}), today=now.date(),
-                             default_language=b.get("default_language", "en"), now=now)
+                             default_language=b.get("default_language", "en"), now=now,
+                             refused_profiles=cn09_refused_profiles(services.settings))
         s.commit()
     for index, reason in report.errors:
         errors.append({"index": index, "account_ref": refs.get(index), "reason": reason})

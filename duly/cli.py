@@ -53,11 +53,24 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from duly.app import seed_script
     from storage import db
 
+    from alembic.runtime.migration import MigrationContext
+
     settings = _settings()
     engine = db.make_engine(settings.database_url)
+
+    def current() -> str | None:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    before = current()
     db.upgrade(engine)
+    after = current()
     seed_script(db.make_sessionmaker(engine), settings)
-    print("database is at the latest revision")
+    if before == after:
+        print(f"database already at the latest revision ({after})")
+    else:
+        print(f"database upgraded from {before or 'empty'} to {after} (the latest revision)")
+    engine.dispose()
     return 0
 
 

@@ -299,6 +299,19 @@ def cn_profiles(settings: Any) -> set[str]:
             if str((p or {}).get("jurisdiction", "")).upper() == "CN"}
 
 
+def cn09_refused_profiles(settings: Any) -> dict[str, str]:
+    """CN-09 at the door: while the ``twilio`` transport is configured, the CN profiles an
+    import must refuse (name → the reason the import reports for the row), so that a CN
+    account never lands where a general cloud SMS channel would text it (and where the
+    next start-up would refuse to run, :func:`cn09_problem`). Empty otherwise."""
+    if getattr(settings, "transport", None) != "twilio":
+        return {}
+    return {name: (f"CN-09: an account under the CN profile {name!r} cannot be collected over the "
+                   "twilio transport (a licensed 106/95xxx channel needs its own adapter); "
+                   "use SMS_TRANSPORT=console or another profile")
+            for name in sorted(cn_profiles(settings))}
+
+
 def cn09_problem(settings: Any, sessions: Any = None) -> str | None:
     """CN-09: a general cloud SMS account may not carry collection notices to CN
     customers; a licensed (106/95xxx) channel needs its own adapter.

@@ -293,7 +293,7 @@ def _clean(row: Mapping[str, Any]) -> dict[str, str]:
 
 def _validate(raw: Mapping[str, Any], *, default_region: str, default_currency: str,
               default_profile: str, default_language: str, profiles: Mapping[str, Any],
-              today: dt.date) -> _Row:
+              today: dt.date, refused_profiles: Mapping[str, str] | None = None) -> _Row:
     """Turn one row into attribute values; raise ``ValueError("reason; reason")``."""
     r = _clean(raw)
     problems: list[str] = []
@@ -313,6 +313,8 @@ def _validate(raw: Mapping[str, Any], *, default_region: str, default_currency: 
 
     profile = r.get("profile") or resolve_profile(
         default_profile, profiles, state=r.get("state"), country=r.get("country"))
+    if profile in (refused_profiles or {}):
+        problems.append(f"profile: {(refused_profiles or {})[profile]}")
     if profile not in profiles:
         problems.append(f"profile: unknown profile {profile!r}")
         profile_conf: Mapping[str, Any] = {}
@@ -492,7 +494,8 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
                 default_language: str = "en",
                 progress: Callable[[int], None] | None = None,
                 commit_every: int | None = None,
-                now: dt.datetime | None = None) -> ImportReport:
+                now: dt.datetime | None = None,
+                refused_profiles: Mapping[str, str] | None = None) -> ImportReport:
     """Import accounts from ``(line_number, row)`` pairs.
 
     row: column → value (strings as in the CSV; ``None``/missing = empty; JSON
@@ -509,6 +512,9 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
         otherwise hold the write lock throughout); ``None``: never commit.
     now: aware UTC time of the import (default the clock); the consent time of a
         row that gives ``consent_source`` without ``consent_at``.
+    refused_profiles: profile name → reason; a row under one is a bad row with that
+        reason (CN-09: no CN-profile account while the ``twilio`` transport runs —
+        :func:`runner.transports.cn09_refused_profiles`).
 
     Consent (US-10): a row with ``consent_source`` writes a :class:`Consent` row per
     phone of the row (source, ``consent_at`` or ``now``), idempotent on re-import.
@@ -528,7 +534,7 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
                             default_currency=default_currency,
                             default_profile=default_profile,
                             default_language=default_language, profiles=profiles,
-                            today=today)
+                            today=today, refused_profiles=refused_profiles)
         except ValueError as exc:
             report.errors.append((line, str(exc)))
         else:
@@ -585,7 +591,8 @@ def import_csv(session: Session, path: str | os.PathLike[str], *, default_region
                default_currency: str, default_profile: str, profiles: Mapping[str, Any],
                today: dt.date, default_language: str = "en",
                progress: Callable[[int], None] | None = None,
-               commit_every: int | None = None, now: dt.datetime | None = None) -> ImportReport:
+               commit_every: int | None = None, now: dt.datetime | None = None,
+               refused_profiles: Mapping[str, str] | None = None) -> ImportReport:
     """Import an accounts CSV file (see :func:`import_rows` for the arguments; ``now``
     is the import's aware UTC time, default the clock).
 
@@ -602,4 +609,5 @@ def import_csv(session: Session, path: str | os.PathLike[str], *, default_region
     return import_rows(session, rows, default_region=default_region,
                        default_currency=default_currency, default_profile=default_profile,
                        profiles=profiles, today=today, default_language=default_language,
-                       progress=progress, commit_every=commit_every, now=now)
+                       progress=progress, commit_every=commit_every, now=now,
+                       refused_profiles=refused_profiles)

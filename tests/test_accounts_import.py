@@ -270,3 +270,35 @@ def test_US_10_consent_rows_on_import_idempotent(session_factory):
         s.commit()
         consents = s.scalars(select(Consent)).all()
     assert [(c.phone, c.source, c.consented_at) for c in consents] == [("+15555550121", "signup", now)]
+
+
+def test_CN_09_a_twilio_deployment_refuses_cn_rows_by_line_and_keeps_starting(tmp_path):
+    """Found by a new operator: importing the sample file (which has a CN-profile row) into
+    a Twilio deployment landed the CN account, and from then on `duly serve` and
+    `duly worker` refused to start (CN-09) — with no command to remove it. Now the import
+    names that row and skips it; the good rows land and the next start-up is allowed."""
+    from duly.accounts_cli import import_file
+    from runner.transports import cn09_problem
+    from storage import db as storage_db
+    from tests.live import settings_for
+
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    settings = settings_for(url, SMS_TRANSPORT="twilio", TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+                            TWILIO_FROM="+15555550100")
+    assert settings.transport == "twilio"
+    engine = storage_db.make_engine(url)
+    storage_db.upgrade(engine)
+    sessions = storage_db.make_sessionmaker(engine)
+    try:
+        sample = Path(__file__).resolve().parents[1] / "duly" / "demo_accounts.csv"
+        report = import_file(settings, sessions, sample)
+        cn_lines = [i + 1 for i, line in enumerate(sample.read_text("utf-8").splitlines()) if ",cn," in line]
+        assert [line for line, _ in report.errors] == cn_lines and len(cn_lines) == 1
+        assert report.errors[0][1].startswith("profile: CN-09:")
+        assert report.created == 4
+        assert cn09_problem(settings, sessions) is None
+        # the console transport (the demo) takes the same file whole
+        console = settings_for(url)
+        assert import_file(console, sessions, sample).errors == []
+    finally:
+        engine.dispose()
