@@ -129,14 +129,25 @@ class Servers:
         # IPPROTO_TCP, so asyncio sets TCP_NODELAY on accepted connections (as it does when
         # uvicorn binds host:port itself); on a proto-0 socket Nagle's algorithm stalls each
         # answer whose body goes out in a second write by ~40 ms (delayed ACK).
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
+        # One listening socket per process on the same port (SO_REUSEPORT): the kernel
+        # spreads new connections over the processes, as a load balancer would. One shared
+        # socket let whichever process accepted first keep most keep-alive connections,
+        # so "2 processes" mostly measured one.
+        def listener(port: int) -> socket.socket:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if self.n > 1:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            sock.bind(("127.0.0.1", port))
+            return sock
+
+        self.sock = listener(0)
         self.port = self.sock.getsockname()[1]
+        self.socks = [self.sock] + [listener(self.port) for _ in range(self.n - 1)]
         events = []
-        for _ in range(self.n):
+        for sock in self.socks:
             ev = ctx.Event()
-            p = ctx.Process(target=_serve, args=(self.kind, self.sock, self.opts, ev), daemon=True)
+            p = ctx.Process(target=_serve, args=(self.kind, sock, self.opts, ev), daemon=True)
             p.start()
             self.procs.append(p)
             events.append(ev)
@@ -171,9 +182,10 @@ class Servers:
             if p.is_alive():
                 p.kill()
                 p.join()
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
+        for sock in getattr(self, "socks", []):
+            sock.close()
+        self.socks = []
+        self.sock = None
 
 
 __all__ = ["Servers", "bare_app", "fake_twilio_app"]
