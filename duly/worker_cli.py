@@ -125,6 +125,10 @@ def main(args: argparse.Namespace) -> int:
 
             ledger = make_ledger(settings.redis_url)   # caps counted atomically across workers
         worker = Worker(settings, sessions, transport, clock, runner, pacer=pacer, ledger=ledger)
+        if not args.once:
+            from duly.app import warm_up
+
+            warm_up()   # load the readers now; long-lived objects out of the GC's way
         if args.once:
             counts = worker.run_once(now)
             print("duly worker: " + json.dumps(counts, sort_keys=True), flush=True)
