@@ -183,20 +183,19 @@ def run(*, conversations: int = 100, messages: int = 3, pg_url: str | None = Non
         d = run_backend(backend, conversations, messages, pg_url,
                         redis_url=redis_url if backend == redis_on else None)
         details[backend] = d
-        label = f"memory {backend}, {conversations} conversations x {messages} texts"
-        rows.append(row(f"{label}: bytes/conversation", d["bytes_per_conversation"], "B",
-                        baseline=d["text_bytes_per_conversation"],
-                        ratio=(d["bytes_per_conversation"] / d["text_bytes_per_conversation"]
-                               if d["text_bytes_per_conversation"] else None), ratio_note="text"))
-        rows.append(row(f"{label}: rows/conversation", d["rows_per_conversation"], "rows"))
+        def per_conversation(store: str, value: float, baseline: float, note: str,
+                             count: float, unit: str) -> None:
+            label = f"memory {store}, {conversations} conversations x {messages} texts"
+            rows.append(row(f"{label}: bytes/conversation", value, "B", baseline=baseline,
+                            ratio=value / baseline if baseline else None, ratio_note=note))
+            rows.append(row(f"{label}: {unit}/conversation", count, unit))
+
+        per_conversation(backend, d["bytes_per_conversation"], d["text_bytes_per_conversation"], "text",
+                         d["rows_per_conversation"], "rows")
         r = d.get("redis")
         if r is not None:
-            rlabel = f"memory redis, {conversations} conversations x {messages} texts"
-            rows.append(row(f"{rlabel}: bytes/conversation", r["bytes_per_conversation"], "B",
-                            baseline=d["bytes_per_conversation"],
-                            ratio=(r["bytes_per_conversation"] / d["bytes_per_conversation"]
-                                   if d["bytes_per_conversation"] else None), ratio_note="of database"))
-            rows.append(row(f"{rlabel}: keys/conversation", r["keys_per_conversation"], "keys"))
+            per_conversation("redis", r["bytes_per_conversation"], d["bytes_per_conversation"], "of database",
+                             r["keys_per_conversation"], "keys")
     if redis_url and redis_why:
         rows.append(row("memory redis", None, "", skipped=redis_why))
         details["redis"] = {"skipped": redis_why}

@@ -110,29 +110,28 @@ def main(args: argparse.Namespace) -> int:
 
         runner = Runner(settings, sessions, clock=clock, transport=None)
         runner.settings_store = SettingsStore(sessions, settings.behaviour)
-        pacer = None
-        if settings.redis_url and transport.name == "rest":
+        pacer = ledger = None
+        if settings.redis_url:
+            from runner.caps import RedisCapLedger
             from runner.pacing import RedisPacer
             from runner.transports import outbound_config
             from storage.kv import _redis_client
 
-            # one rate per sender across every worker
-            pacer = RedisPacer(_redis_client(settings.redis_url),
-                               float(outbound_config(settings).get("messages_per_second", 1.0)))
-        ledger = None
-        if settings.redis_url:
-            from runner.caps import make_ledger
-
-            ledger = make_ledger(settings.redis_url)   # caps counted atomically across workers
+            client = _redis_client(settings.redis_url)
+            ledger = RedisCapLedger(client)   # caps counted atomically across workers
+            if transport.name == "rest":      # one rate per sender across every worker
+                conf = outbound_config(settings)
+                tolerance = conf.get("pacing_tolerance_seconds")
+                pacer = RedisPacer(client, float(conf.get("messages_per_second", 1.0)),
+                                   tolerance=None if tolerance is None else float(tolerance))
         worker = Worker(settings, sessions, transport, clock, runner, pacer=pacer, ledger=ledger)
-        if not args.once:
-            from duly.app import warm_up
-
-            warm_up()   # load the readers now; long-lived objects out of the GC's way
         if args.once:
             counts = worker.run_once(now)
             print("duly worker: " + json.dumps(counts, sort_keys=True), flush=True)
             return 0
+        from duly.app import warm_up
+
+        warm_up()   # load the readers now; long-lived objects out of the GC's way
 
         def _stop(signum: int, frame: Any) -> None:
             log.info("signal %d: stopping after this pass", signum)

@@ -148,14 +148,4 @@ class RedisCapLedger:
         return Reservation(int(out[0]) == 1, tuple(sorted(float(x) for x in out[1:])))
 
 
-def make_ledger(redis_url: str | None) -> CapLedger:
-    """A :class:`RedisCapLedger` on ``redis_url``, else a :class:`MemoryCapLedger`."""
-    if redis_url:
-        from storage.kv import _redis_client
-
-        return RedisCapLedger(_redis_client(redis_url))
-    return MemoryCapLedger()
-
-
-__all__ = ["CapLedger", "CapSpec", "MemoryCapLedger", "RedisCapLedger", "Reservation", "ledger_key",
-           "make_ledger"]
+__all__ = ["CapLedger", "CapSpec", "MemoryCapLedger", "RedisCapLedger", "Reservation", "ledger_key"]

@@ -261,10 +261,8 @@ class Runner:
             # The common case in one transaction: this message is the conversation's
             # only unprocessed one, so its replies are claimed right where the step made
             # them (the gate decided them under the same row lock, at the same moment).
-            queued: list[bool] = []
             with self.locks.get(conv_id):
-                done, answered = self._drain_locked(conv_id, answer_for=mid if created else None,
-                                                    queued=queued)
+                done, answered, queued = self._drain_locked(conv_id, answer_for=mid if created else None)
             if done:
                 self.notify("conversation", conv_id)
             if queued:
@@ -339,9 +337,8 @@ class Runner:
     def drain(self, conv_id: int) -> int:
         """Act on every unprocessed inbound message of the conversation, oldest first,
         one transaction each. Returns how many were processed."""
-        queued: list[bool] = []
         with self.locks.get(conv_id):
-            done, _ = self._drain_locked(conv_id, queued=queued)
+            done, _, queued = self._drain_locked(conv_id)
         if done:
             self.notify("conversation", conv_id)
         if queued:
@@ -373,29 +370,29 @@ class Runner:
         except Exception:
             log.exception("bus publish failed")
 
-    def _drain_locked(self, conv_id: int, answer_for: int | None = None, queued: list[bool] | None = None
-                      ) -> tuple[int, list[tuple[int, str, str]] | None]:
+    def _drain_locked(self, conv_id: int, answer_for: int | None = None
+                      ) -> tuple[int, list[tuple[int, str, str]] | None, bool]:
         """:meth:`drain` for a caller that holds the in-process lock already: one
         transaction per unprocessed inbound message, oldest first.
 
         ``answer_for``: the inbound message id whose webhook is waiting. When that
         message is the last one left to process, its TwiML replies are claimed in the
-        same transaction (see :meth:`_claim_rows`). Returns ``(processed, claimed)``;
-        ``claimed`` is ``None`` when nothing was claimed here (the caller then uses
-        :meth:`claim_replies`), else ``(message_id, body, to)`` triples. ``queued``: a
-        list that gets ``True`` appended when a step stored a message for the worker to
-        send now (the caller wakes it after commit: :meth:`_kick`)."""
-        done = 0
+        same transaction (see :meth:`_claim_rows`). Returns ``(processed, claimed,
+        queued)``: ``claimed`` is ``None`` when nothing was claimed here (the caller then
+        uses :meth:`claim_replies`), else ``(message_id, body, to)`` triples; ``queued``
+        is True when a step stored a message for the worker to send now (the caller wakes
+        it after commit: :meth:`_kick`)."""
+        done, queued = 0, False
         while True:
             with self.sessions() as s, s.begin():
                 conv = storage_db.lock_conversation(s, conv_id)
                 if conv is None:
-                    return done, None
+                    return done, None, queued
                 # two rows: whether another message waits behind this one is known
                 # without another transaction
                 waiting = s.scalars(_Q_UNPROCESSED, {"conv_id": conv_id}).all()
                 if not waiting:
-                    return done, None
+                    return done, None, queued
                 m = waiting[0]
                 now = self.clock()
                 mid_now = m.id
@@ -409,8 +406,7 @@ class Runner:
                     self._fail_safe(s, conv, m, now, exc)
                     m.processed_at = now
                 done += 1
-                if queued is not None and s.info.get(outbound.OUTBOX_QUEUED):
-                    queued.append(True)
+                queued = queued or bool(s.info.get(outbound.OUTBOX_QUEUED))
                 if len(waiting) == 1:
                     claimed = None
                     if answer_for is not None and mid_now == answer_for:
@@ -418,7 +414,7 @@ class Runner:
                         # reads after a reply was decided (an opt-out, a hold, a mode change).
                         claimed = self._claim_rows(s, mid_now, now,
                                                    recheck=bool(s.info.get(_GATE_INPUTS_CHANGED)))
-                    return done, claimed
+                    return done, claimed, queued
 
     def _fail_safe(self, s: Session, conv: Conversation, m: Message, now: dt.datetime,
                    exc: Exception) -> None:

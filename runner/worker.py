@@ -42,6 +42,7 @@ work (:meth:`Worker.call_soon`); a lost job costs at most ``poll_seconds``.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import importlib
 import inspect
@@ -71,13 +72,6 @@ from storage.models import (Account, Conversation, Decision, Flag, Hold, Message
                             SenderPause, Timer, WorkerLease)
 
 log = logging.getLogger("duly.worker")
-
-def gate_verdict_busy(now: dt.datetime) -> Any:
-    """The verdict recorded for a message put back because its debt was being decided
-    by another worker at its last look (:class:`runner.outbound.DebtBusy`)."""
-    from bot.gate import Verdict
-
-    return Verdict("defer", "gate:debt_busy", "another worker was deciding this debt", until=now)
 
 
 #: Seconds before a claim that a change still counts as "since the claim" (clocks of
@@ -283,12 +277,7 @@ class _SenderFirst:
                 self._cond.wait()
             self._senders_waiting -= 1
             self._busy = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._busy = False
-                self._cond.notify_all()
+        yield from self._held()
 
     @contextmanager
     def claimer(self) -> Iterator[None]:
@@ -297,6 +286,9 @@ class _SenderFirst:
             while self._busy or self._senders_waiting:
                 self._cond.wait()
             self._busy = True
+        yield from self._held()
+
+    def _held(self) -> Iterator[None]:
         try:
             yield
         finally:
@@ -674,7 +666,8 @@ class Worker:
                     for i, c in enumerate(batch):
                         if self._paced and nxt is None and not no_more and len(batch) - i <= lead:
                             if self._may_claim():
-                                nxt = pool.submit(self._prefetch, now, after)
+                                # in this pass's context: the business clock goes along
+                                nxt = pool.submit(contextvars.copy_context().run, self._prefetch, now, after)
                             else:
                                 no_more = True
                         started = i + 1
@@ -828,13 +821,9 @@ class Worker:
                                                      "carry collection notices"}))
                     counts["refused"] += 1
                     continue
-                extra: dict[str, Any] = {"debt_lock": True} if self.backend == "postgresql" else {}
-                if self.ledger is not None:
-                    extra["ledger"] = self.ledger
                 try:
                     with s.begin_nested():
-                        verdict = redecide(s, m, now, behaviour=getattr(self.settings, "behaviour", None),
-                                           **extra)
+                        verdict = self._redecide(redecide, s, m, now)
                 except outbound.DebtBusy:
                     # another worker is deciding a message for the same debt: next pass
                     counts["debt_busy"] = counts.get("debt_busy", 0) + 1
@@ -861,6 +850,15 @@ class Worker:
                                         int(validity) if validity is not None else None, now))
                 s.flush()
         return claimed, last
+
+    def _redecide(self, redecide: Callable[..., Any], s: Session, m: Message, now: dt.datetime) -> Any:
+        """The gate at dispatch (``runner.outbound.redecide``) as this worker runs it: on
+        PostgreSQL under the debt's advisory locks (``debt_lock``; raises
+        :class:`runner.outbound.DebtBusy`), with the shared cap ledger when there is one."""
+        extra: dict[str, Any] = {"debt_lock": True} if self.backend == "postgresql" else {}
+        if self.ledger is not None:
+            extra["ledger"] = self.ledger
+        return redecide(s, m, now, behaviour=getattr(self.settings, "behaviour", None), **extra)
 
     def _cn_account(self, s: Session, m: Message) -> bool:
         account_id = m.account_id
@@ -922,14 +920,14 @@ class Worker:
                 return True
             m.status = "pending"
             try:
-                verdict = outbound.redecide(s, m, now, behaviour=getattr(self.settings, "behaviour", None),
-                                            **({"debt_lock": True} if self.backend == "postgresql" else {}))
+                verdict = self._redecide(outbound.redecide, s, m, now)
             except outbound.DebtBusy:   # decided elsewhere right now: back to due, unsent
-                verdict = gate_verdict_busy(now)
+                from bot.gate import Verdict
+
+                verdict = Verdict("defer", "gate:debt_busy", "another worker was deciding this debt", until=now)
                 m.status, m.not_before = "deferred", now
             if verdict.action == "send":
-                m.status, m.updated_at = "sending", now
-                flag_modified(m, "updated_at")
+                m.status, m.updated_at = "sending", now   # the business clock stamps it too
                 return False
             m.attempts = max(0, (m.attempts or 1) - 1)
             m.sent_at = None

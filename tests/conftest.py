@@ -65,14 +65,19 @@ def postgres_problem() -> str | None:
     return _pg_status["pg"]
 
 
-def need_postgres() -> None:
-    """Skip (or fail under ``DULY_REQUIRE_SERVICES=1``) when PostgreSQL is down."""
-    problem = postgres_problem()
+def need(problem: str | None, hint: str = "") -> None:
+    """Nothing when ``problem`` is ``None``; else skip the test with it (and ``hint``,
+    what to do about it), or fail it under ``DULY_REQUIRE_SERVICES=1``."""
     if problem is None:
         return
     if require_services():
         pytest.fail(problem + " and DULY_REQUIRE_SERVICES=1", pytrace=False)
-    pytest.skip(problem + "; set DULY_TEST_POSTGRES_URL or start the server")
+    pytest.skip(problem + (f"; {hint}" if hint else ""))
+
+
+def need_postgres() -> None:
+    """Skip (or fail under ``DULY_REQUIRE_SERVICES=1``) when PostgreSQL is down."""
+    need(postgres_problem(), "set DULY_TEST_POSTGRES_URL or start the server")
 
 
 def _with_search_path(url: str, schema: str) -> str:
@@ -166,9 +171,4 @@ def redis_problem() -> str | None:
 
 def need_redis() -> None:
     """Skip (or fail under ``DULY_REQUIRE_SERVICES=1``) when Redis is down."""
-    problem = redis_problem()
-    if problem is None:
-        return
-    if require_services():
-        pytest.fail(problem + " and DULY_REQUIRE_SERVICES=1", pytrace=False)
-    pytest.skip(problem + "; set DULY_TEST_REDIS_URL or start redis-server")
+    need(redis_problem(), "set DULY_TEST_REDIS_URL or start redis-server")

@@ -187,6 +187,22 @@ def wait_for(pred: Callable[[], Any], timeout: float = 5.0) -> Any:
         time.sleep(0.02)
 
 
+def wait_healthy(url: str, alive: Callable[[], None], timeout: float = 60.0) -> None:
+    """Wait until ``url``'s ``/healthz`` answers 200 (a server process starting).
+    ``alive()`` is called between tries and raises when the process(es) died; a server
+    not healthy within ``timeout`` seconds raises ``AssertionError``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive()
+        try:
+            if httpx.get(url + "/healthz", timeout=3).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not become healthy in {timeout:g} s")
+
+
 # --- console ---------------------------------------------------------------------------------
 
 def add_user(duly: "Duly", email: str, role: str = "agent", password: str = "correct horse battery") -> str:

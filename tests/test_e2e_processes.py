@@ -21,7 +21,7 @@ from twilio.request_validator import RequestValidator
 
 from storage import db as storage_db
 from storage.models import Message
-from tests.live import AUTH_TOKEN, OUR_NUMBER, PUBLIC_BASE
+from tests.live import AUTH_TOKEN, OUR_NUMBER, PUBLIC_BASE, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,17 +40,11 @@ def _serve(db_url: str, port: int) -> subprocess.Popen:
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    def alive() -> None:
         if proc.poll() is not None:
             raise AssertionError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server did not become healthy")
+
+    wait_healthy(url, alive)
 
 
 def _post(url: str, body: str, sid: str) -> int:

@@ -49,8 +49,8 @@ from twilio.request_validator import RequestValidator
 
 from storage import db as storage_db
 from storage.models import Message
-from tests.conftest import need_postgres, postgres_url, require_services, _with_search_path
-from tests.live import AUTH_TOKEN, OUR_NUMBER, PUBLIC_BASE, LiveServer, settings_for, wait_for
+from tests.conftest import need, need_postgres, postgres_url, _with_search_path
+from tests.live import AUTH_TOKEN, OUR_NUMBER, PUBLIC_BASE, LiveServer, settings_for, wait_for, wait_healthy
 from tests.private_services import (PrivatePostgres, PrivateRedis, free_port, postgres_binary_problem,
                                     redis_binary_problem)
 
@@ -64,25 +64,17 @@ CLIENT_TIMEOUT = 10.0
 PHONES = [f"+1555555{n:04d}" for n in range(101, 113)]
 
 
-def _need(problem: str | None) -> None:
-    if problem is None:
-        return
-    if require_services():
-        pytest.fail(problem + " and DULY_REQUIRE_SERVICES=1", pytrace=False)
-    pytest.skip(problem)
-
-
 # --- private services ---------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def private_redis() -> Iterator[PrivateRedis]:
-    _need(redis_binary_problem())
+    need(redis_binary_problem())
     r = PrivateRedis()
     try:
         r.start()
     except Exception as exc:  # noqa: BLE001
-        _need(f"private redis-server could not start: {exc}")
+        need(f"private redis-server could not start: {exc}")
     try:
         yield r
     finally:
@@ -102,7 +94,7 @@ def private_pg() -> Iterator[PrivatePostgres | None]:
         pg.start()
     except Exception as exc:  # noqa: BLE001
         pg.close()
-        _need(f"private PostgreSQL could not start: {exc}")
+        need(f"private PostgreSQL could not start: {exc}")
     try:
         yield pg
     finally:
@@ -258,16 +250,10 @@ class Cluster:
         return self
 
     def wait_healthy(self, url: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.check_alive()
-            try:
-                if httpx.get(url + "/healthz", timeout=3).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"{url} did not become healthy in {timeout} s\n{self.logs()}")
+        try:
+            wait_healthy(url, self.check_alive, timeout)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.logs()}") from None
 
     def check_alive(self) -> None:
         dead = [(n, p.returncode) for n, p, _ in self.procs if p.poll() is not None]

@@ -753,11 +753,9 @@ def test_a_claimed_row_is_stamped_with_the_business_clock_not_the_wall_clock(env
     assert seen == [("sending", long_ago)]
 
 
-def test_US_20_two_workers_two_phones_one_debt_one_notice_a_day(env: Env):
-    """Two notices about one debt, to its two phones (two conversations, two row locks),
-    claimed by two workers at once: each database count misses the other's uncommitted
-    row; the shared cap ledger (runner/caps.py) lets exactly one go (US-20: ≤ 1 a day)."""
-    from runner.caps import MemoryCapLedger
+def _one_debt_two_phones_two_notices(env: Env) -> tuple[int, list[int]]:
+    """An account with two consenting phones and a due notice to each (approved template
+    at submit). Returns the account id and the two message ids."""
     from storage.models import Consent
 
     acct = add_account(env.sessions)
@@ -776,6 +774,16 @@ def test_US_20_two_workers_two_phones_one_debt_one_notice_a_day(env: Env):
         for mid in mids:   # their first gate decision: an approved template
             s.add(Decision(message_id=mid, rule="gate:pass", verdict="defer", actor="gate", created_at=NOW,
                            detail={"approved": True, "stage": "submit"}))
+    return acct, mids
+
+
+def test_US_20_two_workers_two_phones_one_debt_one_notice_a_day(env: Env):
+    """Two notices about one debt, to its two phones (two conversations, two row locks),
+    claimed by two workers at once: each database count misses the other's uncommitted
+    row; the shared cap ledger (runner/caps.py) lets exactly one go (US-20: ≤ 1 a day)."""
+    from runner.caps import MemoryCapLedger
+
+    acct, mids = _one_debt_two_phones_two_notices(env)
     ledger = MemoryCapLedger()
     transport = Recorder(delay=0.2)
     workers = [make_worker(env, transport, holder=f"w{i}", ledger=ledger) for i in range(2)]
@@ -819,26 +827,9 @@ def test_US_20_the_database_alone_serialises_two_claims_for_one_debt(env: Env):
     first's uncommitted message; it leaves the row for the next pass (DebtBusy), which
     then counts the first. SQLite lets one writer in at a time, so it needs no lock.
     Found by attacking the cap ledger with Redis down."""
-    from storage.models import Consent
-
     if env.backend != "postgresql":
         pytest.skip("PostgreSQL's advisory locks; SQLite serialises writers")
-    acct = add_account(env.sessions)
-    second_phone = "+12125550199"
-    with env.sessions() as s, s.begin():
-        s.add(Phone(e164=second_phone, account_id=acct, created_at=NOW))
-        for p in (CUSTOMER, second_phone):
-            s.add(Consent(phone=p, account_id=acct, source="application form",
-                          consented_at=NOW - dt.timedelta(days=300)))
-    mids = []
-    for phone in (CUSTOMER, second_phone):
-        conv = add_conversation(env.sessions, phone=phone, account_id=acct)
-        mids.append(add_message(env.sessions, conv, status="deferred", not_before=NOW - dt.timedelta(minutes=1),
-                                transport="rest", to=phone, account_id=acct, kind="notice"))
-    with env.sessions() as s, s.begin():
-        for mid in mids:
-            s.add(Decision(message_id=mid, rule="gate:pass", verdict="defer", actor="gate", created_at=NOW,
-                           detail={"approved": True, "stage": "submit"}))
+    acct, mids = _one_debt_two_phones_two_notices(env)
     behaviour = env.settings.behaviour
     first = env.sessions()
     first.begin()

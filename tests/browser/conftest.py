@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.conftest import require_services
+from tests.conftest import need
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 PAGE_TIMEOUT_MS = 10_000
@@ -53,12 +53,7 @@ def browser_problem() -> str | None:
 
 def need_browser() -> None:
     """Skip (or fail under ``DULY_REQUIRE_SERVICES=1``) when the browser can't run."""
-    problem = browser_problem()
-    if problem is None:
-        return
-    if require_services():
-        pytest.fail(problem + " and DULY_REQUIRE_SERVICES=1", pytrace=False)
-    pytest.skip(problem)
+    need(browser_problem())
 
 
 @pytest.fixture(scope="session")

@@ -22,11 +22,11 @@ def _crash_once(runner):
     real = runner._drain_locked
     state = {"n": 0}
 
-    def drain(conv_id, answer_for=None, queued=None):
+    def drain(conv_id, answer_for=None):
         state["n"] += 1
         if state["n"] == 1:
             raise RuntimeError("process killed after store, before acting")
-        return real(conv_id, answer_for, queued)
+        return real(conv_id, answer_for)
 
     runner._drain_locked = drain
 

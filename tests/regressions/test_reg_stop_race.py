@@ -60,7 +60,7 @@ def test_reply_pending_when_stop_arrives_is_still_claimed(db_url):
         d.sms("hi")
         runner = d.services.runner
         real_drain = runner._drain_locked
-        runner._drain_locked = lambda conv_id, answer_for=None, queued=None: real_drain(conv_id, None, queued)
+        runner._drain_locked = lambda conv_id, answer_for=None: real_drain(conv_id, None)
         real_claim = runner.claim_replies
         in_claim = threading.Event()
         go = threading.Event()
