@@ -237,6 +237,8 @@ class JobReceiver:
                 await Receiver(broker, run_startup=False, max_async_tasks=4).listen(self._finish)
             except Exception as exc:  # noqa: BLE001 - Redis down: the poll keeps working
                 self.listening.clear()
+                if self.redis_url and _key_error(exc) and self._drop_malformed():
+                    continue  # at once: the entry that stopped the receiver is gone
                 log.warning("job receiver: %s: %s; retrying in %.0f s (the poll keeps sending)",
                             type(exc).__name__, exc, RETRY_SECONDS)
             finally:
@@ -249,6 +251,54 @@ class JobReceiver:
                     await asyncio.wait_for(self._finish.wait(), RETRY_SECONDS)
                 except asyncio.TimeoutError:
                     pass
+
+    def _drop_malformed(self) -> bool:
+        """taskiq-redis's reader raised KeyError: drop the stream's entries without a
+        ``data`` field (:func:`drop_malformed_entries`) and wake the worker, since kicks read in
+        the same batch after the bad entry wait for re-claiming (``IDLE_SECONDS``).
+        Returns True when something was dropped (the receiver restarts at once)."""
+        dropped = drop_malformed_entries(self.redis_url, self.queue)
+        log.warning("job receiver: stream entry without a data field; dropped %d malformed entr%s",
+                    dropped, "y" if dropped == 1 else "ies")
+        if dropped:
+            wake = getattr(self.worker, "wake", None)
+            if wake is not None:
+                wake()
+        return dropped > 0
+
+
+def _key_error(exc: BaseException) -> bool:
+    """True when ``exc`` is, or (in a TaskGroup's ExceptionGroup) holds, a KeyError."""
+    if isinstance(exc, KeyError):
+        return True
+    return isinstance(exc, BaseExceptionGroup) and exc.subgroup(KeyError) is not None
+
+
+def drop_malformed_entries(redis_url: str, queue: str = QUEUE, group: str = GROUP) -> int:
+    """Acknowledge (for ``group``) and delete every entry of stream ``queue`` that has no
+    ``data`` field — something other than taskiq wrote it, and taskiq-redis's reader
+    raises KeyError on it each time it is read or re-claimed. A job is only a wake-up
+    (the outbox stays the truth), so nothing is lost. Returns how many entries were
+    dropped; 0 when Redis cannot be reached (logged by the caller's retry)."""
+    from storage.kv import _redis_client
+
+    try:
+        client = _redis_client(redis_url)
+        bad: list[bytes] = []
+        start: str | bytes = "-"
+        while True:
+            batch = client.xrange(queue, min=start, max="+", count=1000)
+            bad += [entry_id for entry_id, fields in batch if b"data" not in fields]
+            if len(batch) < 1000:
+                break
+            start = b"(" + batch[-1][0]
+        if bad:
+            client.xack(queue, group, *bad)
+            client.xdel(queue, *bad)
+        return len(bad)
+    except Exception as exc:  # noqa: BLE001 - Redis trouble: the caller's retry covers it
+        log.warning("job receiver: could not clean stream %s: %s: %s", queue, type(exc).__name__, exc)
+        return 0
 
 
 def serve(worker: Any, redis_url: str | None, *, queue: str = QUEUE) -> JobReceiver:
