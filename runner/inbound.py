@@ -140,6 +140,55 @@ _Q_AGENT_ELSEWHERE = select(Conversation.id).where(
     Conversation.mode == "agent").limit(1)
 
 
+def _q_published() -> Any:
+    from storage.models import ScriptRevision
+
+    return (select(ScriptRevision.id).where(ScriptRevision.name == bindparam("script_name"),
+                                            ScriptRevision.status == "published")
+            .order_by(ScriptRevision.revision.desc()).limit(1))
+
+
+_Q_PUBLISHED = _q_published()
+
+
+def _q_replies_counted() -> Any:
+    """:data:`_Q_FACT_REPLIES` over an alias of ``messages``: a scalar subquery of a
+    SELECT from ``messages`` that must count its own rows, never the outer row."""
+    from sqlalchemy.orm import aliased
+
+    m = aliased(Message, name="replied")
+    return select(func.count(m.id)).where(
+        m.conversation_id == bindparam("conv_id"), m.direction == "outbound",
+        m.sender == "bot", m.status != "refused", m.created_at >= bindparam("since")).correlate(None)
+
+#: the drain's first read under the row lock, in one statement: the conversation's next
+#: unprocessed messages (two: whether another waits behind this one), and what the step
+#: reads before it writes anything — the published script revision (:meth:`Runner.script_for`),
+#: whether an agent owns this customer on another of our numbers, and the bot's replies in
+#: the last hour (:meth:`Runner.facts_for`). The same statements as before, as scalar
+#: subqueries of one SELECT: one round trip instead of four.
+_Q_DRAIN = select(
+    Message,
+    _Q_PUBLISHED.scalar_subquery(),
+    _Q_AGENT_ELSEWHERE.scalar_subquery(),
+    _q_replies_counted().scalar_subquery(),
+).where(Message.conversation_id == bindparam("conv_id"), Message.direction == "inbound",
+        Message.processed_at.is_(None)).order_by(Message.id).limit(2)
+
+
+#: "not read yet" (``None`` is a value read: no published revision)
+_UNREAD: Any = object()
+
+
+class _Prelude:
+    """What :data:`_Q_DRAIN` read for the step besides the messages."""
+
+    __slots__ = ("published", "agent_elsewhere", "replies")
+
+    def __init__(self, published: int | None, agent_elsewhere: int | None, replies: int | None):
+        self.published, self.agent_elsewhere, self.replies = published, agent_elsewhere, replies
+
+
 class ConversationBusy(RuntimeError):
     """Another process has held this conversation for longer than the wait; the inbound
     message is stored and will be acted on (the webhook answers 503, Twilio retries)."""
@@ -194,18 +243,24 @@ class Runner:
 
     # --- 1. persist ------------------------------------------------------------------
 
-    def store_inbound(self, msg: InboundMessage) -> tuple[int, int, bool]:
+    def store_inbound(self, msg: InboundMessage, seen: bool = False) -> tuple[int, int, bool]:
         """Store ``msg`` (and its conversation) in one committed transaction.
 
         Returns ``(message_id, conversation_id, created)``; ``created`` is False when
-        this MessageSid was already stored (a duplicate delivery)."""
+        this MessageSid was already stored (a duplicate delivery). The row is inserted
+        straight away and the MessageSid looked up only when the unique constraint
+        refuses it (the common case costs one statement less; a duplicate is still
+        answered as one); ``seen=True`` (the MessageSid dedupe saw it before) looks it
+        up first."""
+        look = seen
         for attempt in range(5):
             now = self.clock()
             try:
                 with self.sessions() as s, s.begin():
-                    existing = s.execute(_Q_BY_SID, {"sid": msg.provider_sid}).first()
-                    if existing is not None:
-                        return existing[0], existing[1], False
+                    if look:
+                        existing = s.execute(_Q_BY_SID, {"sid": msg.provider_sid}).first()
+                        if existing is not None:
+                            return existing[0], existing[1], False
                     conv = self._conversation(s, msg.from_number, msg.to_number, now)
                     row = Message(
                         conversation_id=conv.id, direction="inbound", provider_sid=msg.provider_sid,
@@ -220,6 +275,7 @@ class Runner:
             except IntegrityError:
                 # A concurrent delivery stored the same MessageSid (or created the same
                 # conversation) first; look again.
+                look = True
                 continue
             except OperationalError:
                 if attempt == 4:
@@ -248,8 +304,8 @@ class Runner:
         than the wait (the message is stored: the webhook answers 503 and Twilio's retry
         finds it)."""
         self.refresh_settings()
-        self._seen_fast(msg.provider_sid)
-        mid, conv_id, created = self.store_inbound(msg)
+        seen = self._seen_fast(msg.provider_sid)
+        mid, conv_id, created = self.store_inbound(msg, seen=seen)
         if created:
             from duly.metrics import count_message
 
@@ -388,20 +444,25 @@ class Runner:
                 conv = storage_db.lock_conversation(s, conv_id)
                 if conv is None:
                     return done, None, queued
-                # two rows: whether another message waits behind this one is known
-                # without another transaction
-                waiting = s.scalars(_Q_UNPROCESSED, {"conv_id": conv_id}).all()
-                if not waiting:
-                    return done, None, queued
-                m = waiting[0]
                 now = self.clock()
+                # two rows: whether another message waits behind this one is known
+                # without another transaction; with them, the step's first reads (_Q_DRAIN)
+                rows = s.execute(_Q_DRAIN, {"conv_id": conv_id, "script_name": self.script_name,
+                                            "phone": conv.customer_phone,
+                                            "since": now - dt.timedelta(hours=1)}).all()
+                if not rows:
+                    return done, None, queued
+                waiting = [r[0] for r in rows]
+                m = waiting[0]
+                pre = _Prelude(published=rows[0][1], agent_elsewhere=rows[0][2], replies=rows[0][3])
                 mid_now = m.id
                 try:
                     with s.begin_nested():
                         m.processed_at = now
-                        self._act(s, conv, m, now)
+                        self._act(s, conv, m, now, pre)
                         s.flush()  # any database error surfaces inside the savepoint
                 except Exception as exc:  # one bad message never blocks the next (STOP!)
+                    s.info.pop(outbound.TWIML_PENDING, None)   # rolled back with the savepoint
                     log.exception("acting on inbound message %d failed; handing off", mid_now)
                     self._fail_safe(s, conv, m, now, exc)
                     m.processed_at = now
@@ -413,7 +474,8 @@ class Runner:
                         # Re-run the gate only if this transaction wrote something it
                         # reads after a reply was decided (an opt-out, a hold, a mode change).
                         claimed = self._claim_rows(s, mid_now, now,
-                                                   recheck=bool(s.info.get(_GATE_INPUTS_CHANGED)))
+                                                   recheck=bool(s.info.get(_GATE_INPUTS_CHANGED)),
+                                                   rows=_made_here(s, mid_now))
                     return done, claimed, queued
 
     def _fail_safe(self, s: Session, conv: Conversation, m: Message, now: dt.datetime,
@@ -470,17 +532,16 @@ class Runner:
 
     # --- the step ----------------------------------------------------------------------------
 
-    def script_for(self, s: Session, conv: Conversation) -> Any:
+    def script_for(self, s: Session, conv: Conversation, published: Any = _UNREAD) -> Any:
         """The conversation's pinned script. A new conversation pins the published
         revision; one pinned to an older revision moves to the published one only when
         it is at rest (:func:`storage.scripts.at_rest`: the bot has it, at the start or
         the menu, nothing pending), so a conversation under way finishes on the revision
         it started on and never lands in a state the new revision lacks."""
-        from storage.models import ScriptRevision
-
-        published = s.scalar(select(ScriptRevision.id).where(ScriptRevision.name == self.script_name,
-                                                             ScriptRevision.status == "published")
-                             .order_by(ScriptRevision.revision.desc()).limit(1))
+        if published is _UNREAD:
+            # (the drain passes the published revision's id, read under this transaction's
+            # row lock with its first statement: :data:`_Q_DRAIN`)
+            published = s.scalar(_Q_PUBLISHED, {"script_name": self.script_name})
         if conv.script_revision_id is None:
             if published is None:
                 published = storage_scripts.ensure_default_revision(s, self.script_name,
@@ -523,9 +584,11 @@ class Runner:
                     self._revision_numbers[rid] = number
         return number
 
-    def facts_for(self, s: Session, conv: Conversation, now: dt.datetime) -> tuple[Facts, list[Account]]:
+    def facts_for(self, s: Session, conv: Conversation, now: dt.datetime,
+                  replies: int | None = None) -> tuple[Facts, list[Account]]:
         """Read-only facts for the step: accounts on the phone (not quarantined),
-        opt-outs, holds, policy, replies in the last hour."""
+        opt-outs, holds, policy, replies in the last hour (``replies``: already counted
+        by the caller in this transaction, before the step wrote anything)."""
         phone = conv.customer_phone
         # holds on the phone and on every account linked to it, in one statement
         held = s.execute(_Q_FACT_HOLDS, {"phone": phone}).all()
@@ -555,8 +618,9 @@ class Runner:
                 profile=a.profile, identity_required=bool(profile.get("identity_check", False)),
                 identity_confirmed=a.account_ref in confirmed,
                 holds=tuple(k for aid, k in holds_rows if aid == a.id or aid is None)))
-        replies = s.scalar(_Q_FACT_REPLIES, {"conv_id": conv.id,
-                                             "since": now - dt.timedelta(hours=1)}) or 0
+        if replies is None:
+            replies = s.scalar(_Q_FACT_REPLIES, {"conv_id": conv.id, "since": now - dt.timedelta(hours=1)})
+        replies = replies or 0
         facts = Facts(accounts=tuple(facts_accounts), opted_out=frozenset(opted),
                       policy=self.settings.policy(), keyword_replies=self.settings.keyword_replies,
                       replies_last_hour=replies)
@@ -572,11 +636,22 @@ class Runner:
         cands = timezone_candidates(conv.customer_phone)
         return cands[0] if cands else "America/New_York"
 
-    def _act(self, s: Session, conv: Conversation, m: Message, now: dt.datetime) -> None:
-        script = self.script_for(s, conv)
-        facts, accounts = self.facts_for(s, conv, now)
-        if conv.mode == "bot" and s.scalar(_Q_AGENT_ELSEWHERE, {"phone": conv.customer_phone,
-                                                                "conv_id": conv.id}) is not None:
+    def _act(self, s: Session, conv: Conversation, m: Message, now: dt.datetime,
+             pre: "_Prelude | None" = None) -> None:
+        # The reads before the step write nothing the step's own pending changes (this
+        # message's processed_at, a new conversation's script revision) could alter: no
+        # autoflush here, so those changes reach the database in one flush with the
+        # step's (one UPDATE per row instead of two).
+        with s.no_autoflush:
+            script = self.script_for(s, conv, published=pre.published if pre else _UNREAD)
+            facts, accounts = self.facts_for(s, conv, now, replies=pre.replies if pre else None)
+            if pre is not None:
+                elsewhere = pre.agent_elsewhere
+            elif conv.mode == "bot":
+                elsewhere = s.scalar(_Q_AGENT_ELSEWHERE, {"phone": conv.customer_phone, "conv_id": conv.id})
+            else:
+                elsewhere = None
+        if conv.mode == "bot" and elsewhere is not None:
             # an agent owns this customer on another of our numbers: the bot stays quiet here too
             conv.mode = "agent"
             self._flag(s, conv, "handoff:other_number", now)
@@ -947,7 +1022,7 @@ class Runner:
         return [(mid, body) for mid, body, _ in claimed]
 
     def _claim_rows(self, s: Session, inbound_id: int, now: dt.datetime, *,
-                    recheck: bool) -> list[tuple[int, str, str]]:
+                    recheck: bool, rows: list[Message] | None = None) -> list[tuple[int, str, str]]:
         """Claim the pending TwiML replies to ``inbound_id`` in ``s``'s transaction (the
         caller holds the conversation's row lock): each becomes ``queued`` (``sent``
         under the console transport). ``recheck``: run the gate again first
@@ -955,9 +1030,13 @@ class Runner:
         anything was processed or written after the reply was decided; a reply claimed
         in the very transaction that decided it, with nothing the gate reads written
         since, keeps that decision. A reply that may not go now moves to the outbox
-        (deferred) or is refused. Returns ``(message_id, body, to)`` triples in order."""
+        (deferred) or is refused. ``rows``: the pending TwiML replies to ``inbound_id``,
+        when the caller knows them all (it made them in this transaction:
+        :func:`_made_here`); else they are selected. Returns ``(message_id, body, to)``
+        triples in order."""
         console = self.settings.transport == "console"
-        rows = s.scalars(_Q_TWIML_REPLIES, {"inbound_id": inbound_id}).all()
+        if rows is None:
+            rows = s.scalars(_Q_TWIML_REPLIES, {"inbound_id": inbound_id}).all()
         claimed: list[tuple[int, str, str]] = []
         for row in rows:
             if recheck:
@@ -1049,6 +1128,19 @@ class Runner:
                                      settings=self.settings, sid=sid)
             if row is None:
                 log.info("status %s for unknown message %s…", status, sid[:6])
+
+
+def _made_here(s: Session, inbound_id: int) -> list[Message]:
+    """The replies to ``inbound_id`` that :func:`runner.outbound.submit` stored in ``s``'s
+    transaction and that still wait for the TwiML answer — what :data:`_Q_TWIML_REPLIES`
+    selects when, as in the drain's fast path, the message was unprocessed until this
+    transaction (so every reply to it was made here, under the conversation's row lock)."""
+    from sqlalchemy import inspect as sa_inspect
+
+    rows = [r for r in s.info.get(outbound.TWIML_PENDING, ())
+            if r.in_reply_to_id == inbound_id and r.status == "pending" and r.transport == "twiml"
+            and sa_inspect(r).persistent]
+    return sorted(rows, key=lambda r: r.id)
 
 
 def _identity_answer(acts: Iterable[Any]) -> str | None:

@@ -84,6 +84,11 @@ PRODUCT_CAPS: tuple[gate.Cap, ...] = (gate.Cap("US-20", 1, 1), gate.Cap("US-20",
 #: (``pending`` outside a TwiML answer): after commit, ``runner.jobs.kick_outbox``.
 OUTBOX_QUEUED = "duly.outbox_queued"
 
+#: ``Session.info`` key: the rows :func:`submit` stored in this session that wait for a
+#: TwiML answer (``pending``, transport ``twiml``), so the webhook that claims them in the
+#: same transaction need not select them again (``runner.inbound.Runner._claim_rows``).
+TWIML_PENDING = "duly.twiml_pending"
+
 #: Hours rule per jurisdiction (profile ``hours_rule`` overrides).
 HOURS_RULES: dict[str, str] = {"US": "US-01", "CN": "CN-01", "UK": "UK-05", "GB": "UK-05"}
 
@@ -148,6 +153,8 @@ _ACCOUNT_COLS = (Account.id, Account.account_ref, Account.profile, Account.timez
 _Q_ACCOUNTS = (select(*_ACCOUNT_COLS).join(Phone, Phone.account_id == Account.id)
                .where(Phone.e164 == bindparam("phone")).order_by(Account.id))
 _Q_ACCOUNT = select(*_ACCOUNT_COLS).where(Account.id == bindparam("acct_id"))
+_Q_ACCOUNT_IDS_ON_PHONE = select(Phone.account_id).where(Phone.e164 == bindparam("phone"),
+                                                        Phone.account_id.is_not(None)).order_by(Phone.account_id)
 _WINDOW = (select(ContactWindow.start_minute, ContactWindow.end_minute)
            .where(ContactWindow.phone == bindparam("phone"), ContactWindow.revoked_at.is_(None))
            .order_by(ContactWindow.created_at.desc(), ContactWindow.id.desc()).limit(1))
@@ -199,7 +206,8 @@ _Q_RECENT_PHONE = select(Message.id, _WHEN).where(*_COUNTED, Message.to_number =
 
 def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
             account_id: int | None = None, behaviour: Mapping[str, Any] | None = None,
-            exclude_message_id: int | None = None) -> tuple[gate.GateContext, Recipient]:
+            exclude_message_id: int | None = None,
+            initiated: bool = True) -> tuple[gate.GateContext, Recipient]:
     """Build the gate's full view of ``conv``'s customer with set-based queries (a fixed
     number of statements whatever the number of accounts on the phone).
 
@@ -208,8 +216,12 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
     initiated messages per debt (``Message.account_id``; messages with no account to the
     same number count too), statuses other than refused/deferred, timed by
     ``coalesce(sent_at, updated_at)``; ``exclude_message_id`` leaves the message being
-    re-decided out of its own count. Raises nothing for missing data: unknown zones fall
-    back to the profile's ``fallback_zones``, else the phone region's default zone.
+    re-decided out of its own count. ``initiated=False``: the context is for a reply to
+    the customer's message, which caps do not apply to (:func:`bot.gate.decide` reads
+    ``recent_initiated`` only for initiated messages), so the counted messages are not
+    read (``recent_initiated`` and ``Recipient.counted`` stay empty). Raises nothing for
+    missing data: unknown zones fall back to the profile's ``fallback_zones``, else the
+    phone region's default zone.
     """
     b = _behaviour(behaviour)
     profiles: Mapping[str, Any] = b.get("profiles", {}) or {}
@@ -276,7 +288,7 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
     # Initiated messages counted for this debt (one statement).
     debt_ids = [a.id for a in relevant]
     counted_rows: list[Any] = []
-    if caps:
+    if caps and initiated:
         since = now - span
         if debt_ids:
             counted_rows = session.execute(_Q_RECENT_DEBTS, {"debt_ids": debt_ids, "phone": phone,
@@ -430,7 +442,8 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
     stores status ``deferred`` with ``not_before``; ``refuse`` stores ``refused``.
     """
     b = _behaviour(behaviour)
-    ctx, rec = resolve(session, conv, now, account_id=account_id, behaviour=b)
+    ctx, rec = resolve(session, conv, now, account_id=account_id, behaviour=b,
+                       initiated=in_reply_to is None)
     if approved is None:
         approved = _sender_kind(sender) == "bot"
     cand = _candidate(body, kind=kind, sender=sender, in_reply=in_reply_to is not None,
@@ -458,6 +471,8 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
     session.flush()
     if status == "pending" and via not in (None, "twiml"):
         session.info[OUTBOX_QUEUED] = True   # the caller wakes a worker after commit
+    if status == "pending" and via == "twiml":
+        session.info.setdefault(TWIML_PENDING, []).append(msg)
     session.add(Decision(
         conversation_id=conv.id, message_id=msg.id, account_id=rec.account_id,
         rule=verdict.rule, verdict=verdict.action, actor="gate", created_at=now,
@@ -523,16 +538,22 @@ class DebtBusy(RuntimeError):
 
 def lock_debt(session: Session, message: Message) -> None:
     """PostgreSQL: take transaction-scoped advisory locks on ``message``'s debt — its
-    recipient number and its account — so that two workers cannot count the same debt's
-    initiated messages at once, each missing the other's uncommitted one (US-20, ST-01,
-    CN-03: the count at dispatch is exact whatever Redis does). Try-locks in a fixed
-    order, never waiting (no deadlock between batches): raises :class:`DebtBusy` when one
-    is held. SQLite needs none (one writer at a time). Locks go with the transaction."""
+    recipient number and its account (the conversation's when the message has none; every
+    account on the number when neither has one, as :func:`resolve` then counts them all) —
+    so that two workers cannot count the same debt's initiated messages at once, each
+    missing the other's uncommitted one (US-20, ST-01, CN-03: the count at dispatch is
+    exact whatever Redis does). Try-locks in a fixed order, never waiting (no deadlock
+    between batches): raises :class:`DebtBusy` when one is held. SQLite needs none (one
+    writer at a time). Locks go with the transaction."""
     if session.get_bind().dialect.name != "postgresql":
         return
     keys = [f"duly:cap:phone:{message.to_number}"]
-    if message.account_id is not None:
-        keys.append(f"duly:cap:acct:{message.account_id}")
+    account_id = message.account_id if message.account_id is not None else message.conversation.account_id
+    if account_id is not None:
+        keys.append(f"duly:cap:acct:{account_id}")
+    else:  # resolve() then counts every account on the number: each is this message's debt
+        keys += [f"duly:cap:acct:{aid}" for (aid,) in
+                 session.execute(_Q_ACCOUNT_IDS_ON_PHONE, {"phone": message.conversation.customer_phone})]
     for key in sorted(keys):
         if not session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(key)))):
             raise DebtBusy(key)
@@ -566,7 +587,7 @@ def redecide(session: Session, message: Message, now: dt.datetime, *,
         lock_debt(session, message)
     conv = message.conversation
     ctx, rec = resolve(session, conv, now, account_id=message.account_id, behaviour=b,
-                       exclude_message_id=message.id)
+                       exclude_message_id=message.id, initiated=message.in_reply_to_id is None)
     first = session.scalar(select(Decision.detail).where(
         Decision.message_id == message.id, Decision.actor == "gate").order_by(Decision.id).limit(1))
     first = first or {}

@@ -847,3 +847,39 @@ def test_US_20_the_database_alone_serialises_two_claims_for_one_debt(env: Env):
     with env.sessions() as s, s.begin():
         verdict = outbound.redecide(s, s.get(Message, mids[1]), NOW, behaviour=behaviour, debt_lock=True)
         assert (verdict.action, verdict.rule) == ("defer", "US-20")
+
+
+def test_US_20_an_account_less_notice_waits_for_a_claim_on_its_phones_debt(env: Env):
+    """An initiated message with no account of its own, on a conversation with none,
+    counts every account on its phone (the conservative reading, runner.outbound.resolve).
+    While another worker's claim for one of those debts — a notice to the account's other
+    phone — is uncommitted, the account-less one's count would miss it: its claim must
+    find the debt busy, not count past it (US-20; found reviewing the cap race notes).
+    Then, committed, the first notice is counted and the second waits a day."""
+    if env.backend != "postgresql":
+        pytest.skip("PostgreSQL's advisory locks; SQLite serialises writers")
+    acct, mids = _one_debt_two_phones_two_notices(env)
+    other_number = "+15555550177"                                     # another of our numbers
+    conv = add_conversation(env.sessions, phone=CUSTOMER, ours=other_number)   # no account chosen
+    loose = add_message(env.sessions, conv, status="deferred", not_before=NOW - dt.timedelta(minutes=1),
+                        transport="rest", to=CUSTOMER, frm=other_number, account_id=None, kind="notice")
+    with env.sessions() as s, s.begin():
+        s.add(Decision(message_id=loose, rule="gate:pass", verdict="defer", actor="gate", created_at=NOW,
+                       detail={"approved": True, "stage": "submit"}))
+    behaviour = env.settings.behaviour
+    first = env.sessions()
+    first.begin()
+    try:
+        m2 = first.get(Message, mids[1])            # the account's other phone
+        assert outbound.redecide(first, m2, NOW, behaviour=behaviour, debt_lock=True).action == "send"
+        m2.status, m2.sent_at = "sending", NOW
+        first.flush()
+        with env.sessions() as s, s.begin():
+            with pytest.raises(outbound.DebtBusy):
+                outbound.redecide(s, s.get(Message, loose), NOW, behaviour=behaviour, debt_lock=True)
+        first.commit()
+    finally:
+        first.close()
+    with env.sessions() as s, s.begin():
+        verdict = outbound.redecide(s, s.get(Message, loose), NOW, behaviour=behaviour, debt_lock=True)
+        assert (verdict.action, verdict.rule) == ("defer", "US-20")

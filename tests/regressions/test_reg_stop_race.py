@@ -22,8 +22,8 @@ def test_reply_claimed_after_stop_was_stored_and_processed(db_url):
         stored_first = threading.Event()
         stop_done = threading.Event()
 
-        def store(msg):
-            out = real_store(msg)
+        def store(msg, **kw):
+            out = real_store(msg, **kw)
             if msg.body == "balance":
                 stored_first.set()
                 # the webhook thread is preempted here, between storing and draining
