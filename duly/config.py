@@ -136,7 +136,7 @@ def load_settings(env: Mapping[str, str] | None = None, config_path: str | None 
     In dev mode (``DULY_DEV=1``) without ``TWILIO_AUTH_TOKEN`` a local token is generated
     once and stored beside the database, so unsigned webhooks are still never accepted."""
     env = os.environ if env is None else env
-    behaviour, used = load_behaviour(config_path)
+    behaviour, used = load_behaviour(config_path or env.get("DULY_CONFIG") or None)
     database_url = env.get("DATABASE_URL") or "sqlite:///duly.db"
     dev = env.get("DULY_DEV", "") not in ("", "0", "false")
     account_sid = env.get("TWILIO_ACCOUNT_SID") or None

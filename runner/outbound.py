@@ -179,6 +179,11 @@ _Q_PROBE = select(
         Message.direction == "outbound", Message.to_number == bindparam("phone"),
         Message.status.not_in(("refused", "deferred")), Message.id != bindparam("excl")).limit(1)
     .scalar_subquery(),
+    # G-01: an agent owns this customer on another of our numbers
+    select(Conversation.id).where(
+        Conversation.customer_phone == bindparam("phone"), Conversation.id != bindparam("conv_id"),
+        Conversation.mode == "agent").limit(1)
+    .scalar_subquery(),
 )
 _Q_CONFIRMATIONS = select(func.count(Message.id)).where(
     Message.to_number == bindparam("phone"), Message.direction == "outbound",
@@ -196,10 +201,14 @@ _COUNTED = (Message.direction == "outbound", Message.status.not_in(("refused", "
             Message.in_reply_to_id.is_(None),
             or_(Message.kind.is_(None), Message.kind.not_in(UNCAPPED_KINDS)),
             Message.id != bindparam("excl"), _WHEN > bindparam("since"))
-#: … for these debts (and messages with no account to the same number)
+#: … for these debts, and messages with no account to this number or to any number of
+#: these debts (an account-less message counts for every debt on its number: resolve())
 _Q_RECENT_DEBTS = select(Message.id, _WHEN).where(*_COUNTED, or_(
     Message.account_id.in_(bindparam("debt_ids", expanding=True)),
-    and_(Message.account_id.is_(None), Message.to_number == bindparam("phone"))))
+    and_(Message.account_id.is_(None), or_(
+        Message.to_number == bindparam("phone"),
+        Message.to_number.in_(select(Phone.e164).where(
+            Phone.account_id.in_(bindparam("debt_ids", expanding=True))))))))
 #: … to the number, when no debt is known
 _Q_RECENT_PHONE = select(Message.id, _WHEN).where(*_COUNTED, Message.to_number == bindparam("phone"))
 
@@ -214,9 +223,10 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
     account_id: the debt the message is about (else the conversation's chosen account,
     else every account on the phone counts — the conservative reading). Caps count
     initiated messages per debt (``Message.account_id``; messages with no account to the
-    same number count too), statuses other than refused/deferred, timed by
-    ``coalesce(sent_at, updated_at)``; ``exclude_message_id`` leaves the message being
-    re-decided out of its own count. ``initiated=False``: the context is for a reply to
+    same number, or to another number of the debt, count too), statuses other than
+    refused/deferred, timed by ``coalesce(sent_at, updated_at)``; ``exclude_message_id``
+    leaves the message being re-decided out of its own count. The context's ``mode`` is
+    ``agent`` when an agent owns this customer on any of our numbers (G-01). ``initiated=False``: the context is for a reply to
     the customer's message, which caps do not apply to (:func:`bot.gate.decide` reads
     ``recent_initiated`` only for initiated messages), so the counted messages are not
     read (``recent_initiated`` and ``Recipient.counted`` stay empty). Raises nothing for
@@ -273,9 +283,9 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
     span = dt.timedelta(days=max([c.days for c in caps] or [0]))
 
     excl = exclude_message_id if exclude_message_id is not None else _NONE_ID
-    (latest_optout, quarantined, undeliverable, consent, cw_start, cw_end, paused,
-     prior_id) = session.execute(_Q_PROBE, {"phone": phone, "now": now, "sender": conv.our_number,
-                                            "excl": excl}).one()
+    (latest_optout, quarantined, undeliverable, consent, cw_start, cw_end, paused, prior_id,
+     agent_elsewhere) = session.execute(_Q_PROBE, {"phone": phone, "now": now, "sender": conv.our_number,
+                                                   "excl": excl, "conv_id": conv.id}).one()
     confirmations = 0
     if latest_optout is not None:
         confirmations = session.scalar(_Q_CONFIRMATIONS, {"phone": phone, "since": latest_optout,
@@ -307,7 +317,8 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
         opted_out_sms=latest_optout is not None,
         optout_confirmations_since_optout=confirmations,
         holds=tuple(dict.fromkeys(holds)),
-        mode=conv.mode,
+        # G-01: the bot is silent while an agent owns the customer, on any of our numbers
+        mode="agent" if agent_elsewhere is not None else conv.mode,
         quarantined=(quarantined or 0) > 0,
         now=now,
         profile=profile_name,

@@ -355,3 +355,18 @@ def test_store_is_thread_safe(session_factory):
     for t in threads:
         t.join(60)
     assert errors == [] and set(seen) == {40} and len(seen) == 120
+
+
+def test_load_settings_reads_the_config_file_named_in_the_env_it_is_given(tmp_path, monkeypatch):
+    """``load_settings(env=…)`` takes ``DULY_CONFIG`` from that env, as it takes every other
+    variable there, not from the process's environment (found when a test's
+    ``lock_wait_seconds = 0.5`` never applied and it waited the default 10 s)."""
+    from duly.config import load_settings
+
+    monkeypatch.delenv("DULY_CONFIG", raising=False)
+    repo = load_settings(env={"DATABASE_URL": "sqlite://"})
+    assert repo.behaviour["redis"]["lock_wait_seconds"] == 10
+    named = tmp_path / "duly.toml"
+    named.write_text("[redis]\nlock_ttl_seconds = 30\nlock_wait_seconds = 0.5\n", encoding="utf-8")
+    got = load_settings(env={"DATABASE_URL": "sqlite://", "DULY_CONFIG": str(named)})
+    assert got.behaviour["redis"]["lock_wait_seconds"] == 0.5
