@@ -29,6 +29,13 @@ customers with a body from the corpus (tests/data/replies*.tsv). For each server
    from the scheduled start), ``--open-seconds`` counted after ``--warmup``; the bare endpoint
    gets the same offered rate, so both are compared under the same load.
 
+**store-only floor** (informational, no goal) is the least a webhook can do and lose
+nothing: the same signature check and form parsing as Duly, one committed INSERT of the
+message (MessageSid unique) on the same database, the same TwiML (``bench.servers.store_app``).
+Its throughput against the bare endpoint's shows how much of the gap any webhook that
+stores before it acts must pay; Duly's against it, what the lock, intents, step, gate and
+claim cost on top.
+
 Server CPU per request (from ``/proc``) is recorded too. Goals: throughput >= 0.5x the
 bare endpoint's; p99 <= 25 ms at half the maximum rate.
 
@@ -46,7 +53,7 @@ from typing import Any
 from bench import loadgen
 from bench.common import (AUTH_TOKEN, OUR_NUMBER, PUBLIC_BASE, Database, business_start, corpus,
                           customer_phone, import_accounts, load_settings, reachable, row)
-from bench.servers import Servers
+from bench.servers import STORE_TABLE, Servers, create_store_table
 
 GOAL_THROUGHPUT_RATIO = 0.5
 GOAL_P99_MS = 25.0
@@ -122,6 +129,19 @@ def run_backend(backend: str, *, customers: int, concurrency: int, seconds: floa
             b_open = _load(s, target, "open", rate=rate, seconds=open_seconds, warmup=warmup)
         b_closed.pop("samples"), b_open.pop("samples")
         out["bare"] = {"closed": b_closed, "open": b_open, "answer_bytes": len(answer.encode())}
+        create_store_table(db.engine)
+        db.release()
+        with Servers("store", processes, answer=answer, db_url=db.url) as s:
+            target.port = s.port
+            target.seed += 1
+            s_closed = _load(s, target, "closed", concurrency=concurrency, seconds=seconds, warmup=warmup)
+            target.seed += 1
+            s_open = _load(s, target, "open", rate=rate, seconds=open_seconds, warmup=warmup)
+        s_closed.pop("samples"), s_open.pop("samples")
+        with db.engine.connect() as c:
+            stored = c.execute(text(f"SELECT count(*) FROM {STORE_TABLE}")).scalar()
+        out["store"] = {"closed": s_closed, "open": s_open, "stored": stored}
+        db.release()
     out["half_rate"] = rate
     return out
 
@@ -137,6 +157,8 @@ def _rows(d: dict[str, Any]) -> list[dict[str, Any]]:
     note = (f" ({bad} non-200)" if bad else "") + (f" ({stalled} stalled)" if stalled else "")
     bad += stalled
     rate = d["half_rate"]
+    sc, so = d["store"]["closed"], d["store"]["open"]
+    floor = sc["throughput"] / bc["throughput"] if bc["throughput"] else float("nan")
     return [
         row(f"{label}: max throughput (req/s){note}", dc["throughput"], "/s", baseline=bc["throughput"],
             ratio=tput, ratio_note="bare", goal=">= 0.5x bare", met=tput >= GOAL_THROUGHPUT_RATIO and not bad),
@@ -145,6 +167,13 @@ def _rows(d: dict[str, Any]) -> list[dict[str, Any]]:
         row(f"{label}: p99 at {rate:.0f} req/s (half max)", do["p99_ms"], "ms", baseline=bo["p99_ms"],
             ratio=do["p99_ms"] / bo["p99_ms"] if bo["p99_ms"] else None, ratio_note="bare",
             goal="<= 25 ms", met=do["p99_ms"] <= GOAL_P99_MS and not bad),
+        row(f"{label}: store-only floor, max throughput (req/s)", sc["throughput"], "/s",
+            baseline=bc["throughput"], ratio=floor, ratio_note="bare"),
+        row(f"{label}: full path vs store-only floor (req/s)", dc["throughput"], "/s",
+            baseline=sc["throughput"], ratio=dc["throughput"] / sc["throughput"] if sc["throughput"] else None,
+            ratio_note="floor"),
+        row(f"{label}: store-only floor, p99 at {rate:.0f} req/s", so["p99_ms"], "ms", baseline=bo["p99_ms"],
+            ratio=so["p99_ms"] / bo["p99_ms"] if bo["p99_ms"] else None, ratio_note="bare"),
     ]
 
 

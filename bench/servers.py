@@ -39,6 +39,71 @@ def bare_app(answer: str) -> Any:
     return Starlette(routes=[Route(SMS_PATH, sms, methods=["POST"])])
 
 
+#: The table :func:`store_app` writes (created by :func:`create_store_table` before the servers start).
+STORE_TABLE = "bench_store_inbound"
+
+
+def _store_table(metadata: Any) -> Any:
+    from sqlalchemy import Column, DateTime, Integer, String, Table, Text
+
+    return Table(STORE_TABLE, metadata,
+                 Column("id", Integer, primary_key=True),
+                 Column("provider_sid", String(64), nullable=False, unique=True),
+                 Column("from_number", String(32), nullable=False),
+                 Column("to_number", String(32), nullable=False),
+                 Column("body", Text, nullable=False),
+                 Column("created_at", DateTime(timezone=True), nullable=False))
+
+
+def create_store_table(engine: Any) -> None:
+    """Create :data:`STORE_TABLE` on ``engine`` (once, before the store servers fork)."""
+    from sqlalchemy import MetaData
+
+    md = MetaData()
+    _store_table(md)
+    md.create_all(engine)
+
+
+def store_app(answer: str, db_url: str) -> Any:
+    """The least a webhook can do and still lose nothing: Duly's own signature check and
+    form parsing (``webhooks.twilio.read_signed_form``, same auth token and public URL),
+    then one INSERT of the message (MessageSid unique) committed through an engine made
+    like Duly's (``storage.db.make_engine``: WAL and the writer lock on SQLite, the same
+    pool on PostgreSQL), in the thread pool as Duly runs its step, and the TwiML
+    ``answer``. No conversation lock, no intents, no step, no gate: the floor under any
+    webhook that stores a message before acting on it."""
+    import datetime as dt
+
+    from sqlalchemy import MetaData
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from bench.common import AUTH_TOKEN, PUBLIC_BASE
+    from storage.db import make_engine
+    from webhooks.twilio import read_signed_form
+
+    engine = make_engine(db_url)
+    insert = _store_table(MetaData()).insert()
+
+    def store(params: Any) -> None:
+        with engine.begin() as conn:
+            conn.execute(insert, {"provider_sid": params.first("MessageSid"), "from_number": params.first("From"),
+                                  "to_number": params.first("To"), "body": params.first("Body") or "",
+                                  "created_at": dt.datetime.now(dt.timezone.utc)})
+
+    async def sms(request: Request) -> Response:
+        params, error = await read_signed_form(request, AUTH_TOKEN, PUBLIC_BASE)
+        if error is not None:
+            return error
+        await run_in_threadpool(store, params)
+        return Response(answer, media_type="text/xml")
+
+    return Starlette(routes=[Route(SMS_PATH, sms, methods=["POST"])])
+
+
 def fake_twilio_app() -> Any:
     """Twilio's Messages API as far as sending goes: ``POST /2010-04-01/Accounts/{sid}/
     Messages.json`` answers 201 with the message resource (status ``queued``) and records
@@ -91,6 +156,8 @@ def _serve(kind: str, sock: socket.socket, opts: dict[str, Any], ready: Any) -> 
         app = create_app(services)
     elif kind == "bare":
         app = bare_app(opts["answer"])
+    elif kind == "store":
+        app = store_app(opts["answer"], opts["db_url"])
     elif kind == "twilio":
         app = fake_twilio_app()
     else:
@@ -111,7 +178,8 @@ def _serve(kind: str, sock: socket.socket, opts: dict[str, Any], ready: Any) -> 
 
 class Servers:
     """``processes`` uvicorn processes (fork) serving ``kind`` (``duly``: needs ``db_url``,
-    ``env``, ``start``, ``wall0`` — the business clock; ``bare``: needs ``answer``; ``twilio``) on one loopback socket."""
+    ``env``, ``start``, ``wall0`` — the business clock; ``bare``: needs ``answer``; ``store``:
+    ``answer`` and ``db_url``; ``twilio``) on one loopback socket."""
 
     def __init__(self, kind: str, processes: int = 1, **opts: Any):
         self.kind, self.n, self.opts = kind, max(1, processes), opts
@@ -188,4 +256,4 @@ class Servers:
         self.sock = None
 
 
-__all__ = ["Servers", "bare_app", "fake_twilio_app"]
+__all__ = ["STORE_TABLE", "Servers", "bare_app", "create_store_table", "fake_twilio_app", "store_app"]

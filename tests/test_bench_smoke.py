@@ -45,7 +45,7 @@ def _pg_or_skip() -> str:
 
 def _check_webhooks(d, processes):
     assert d["processes"] == processes
-    for side in ("duly", "bare"):
+    for side in ("duly", "bare", "store"):
         closed, opened = d[side]["closed"], d[side]["open"]
         assert closed["ok"] > 0 and closed["ok"] == closed["requests"] and closed["errors"] == closed["stalled"] == 0, closed
         assert opened["ok"] > 0 and opened["ok"] == opened["requests"] and opened["errors"] == 0, opened
@@ -57,11 +57,13 @@ def _check_webhooks(d, processes):
     assert db["inbound"] >= d["duly"]["closed"]["ok"] + d["duly"]["open"]["ok"]
     assert db["unprocessed"] == 0 and 0 < db["conversations"] <= d["customers"]
     assert d["bare"]["answer_bytes"] > 0 and _positive(d["half_rate"])
+    # the store-only floor stored every request it answered 200 (warm-ups too)
+    assert d["store"]["stored"] >= d["store"]["closed"]["ok"] + d["store"]["open"]["ok"]
 
 
 def test_webhooks_bench_sqlite():
     out = bench_webhooks.run(customers=10, concurrency=3, seconds=0.8, open_seconds=0.8, warmup=0.2)
-    _check_rows(out["rows"], 3)
+    _check_rows(out["rows"], 6)
     _check_webhooks(out["details"]["sqlite"], 1)
     tput = out["rows"][0]
     assert tput["baseline"] > 0 and tput["ratio"] == pytest.approx(tput["value"] / tput["baseline"])
@@ -101,7 +103,7 @@ def test_benches_on_postgres():
     url = _pg_or_skip()
     web = bench_webhooks.run(customers=6, concurrency=3, seconds=0.8, open_seconds=0.8, warmup=0.2,
                              pg_url=url, pg_processes=2, backends=("postgresql",))
-    _check_rows(web["rows"], 3)
+    _check_rows(web["rows"], 6)
     _check_webhooks(web["details"]["postgresql"], 2)
     mem = bench_memory.run(conversations=3, messages=2, pg_url=url, backends=("postgresql",))
     _check_rows(mem["rows"], 2)
