@@ -323,3 +323,25 @@ def test_unreachable_ledger_leaves_the_database_count_to_decide(session):
     verdict = outbound.redecide(session, msg, now, behaviour=BEHAVIOUR,
                                 ledger=RedisCapLedger(_redis_client("redis://127.0.0.1:1/0")))
     assert verdict.action == "send"
+
+
+def test_G_01_an_agent_on_another_of_our_numbers_puts_the_context_in_agent_mode(session):
+    """G-01: the bot is silent once an agent has the customer — on any of our numbers.
+    The gate context of a bot conversation is in agent mode while another conversation
+    with the same customer is; another customer's agent conversation changes nothing."""
+    acct, conv = _setup(session)
+    now = at(NY, 2026, 11, 30, 12, 0)
+    assert outbound.gate_context(session, conv, now, behaviour=BEHAVIOUR).mode == "bot"
+    other = Conversation(customer_phone="+12125550999", our_number="+15555550177", mode="agent")
+    session.add(other)
+    session.flush()
+    assert outbound.gate_context(session, conv, now, behaviour=BEHAVIOUR).mode == "bot"
+    elsewhere = Conversation(customer_phone=PHONE, our_number="+15555550177", mode="agent")
+    session.add(elsewhere)
+    session.flush()
+    assert conv.mode == "bot"
+    assert outbound.gate_context(session, conv, now, behaviour=BEHAVIOUR).mode == "agent"
+    # the bot's own text on this number is refused (G-01)
+    res = outbound.submit(session, conv, "Your payment is overdue." + STOP, kind="followup", sender="bot",
+                          now=now, transport="console", account_id=acct.id, approved=True, behaviour=BEHAVIOUR)
+    assert (res.status, res.verdict.rule) == ("refused", "G-01")
