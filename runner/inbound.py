@@ -126,9 +126,6 @@ _Q_FACT_OPTED = select(OptOut.channel).where(OptOut.phone == bindparam("phone"),
 _Q_FACT_REPLIES = select(func.count(Message.id)).where(
     Message.conversation_id == bindparam("conv_id"), Message.direction == "outbound",
     Message.sender == "bot", Message.status != "refused", Message.created_at >= bindparam("since"))
-_Q_UNPROCESSED = (select(Message).where(
-    Message.conversation_id == bindparam("conv_id"), Message.direction == "inbound",
-    Message.processed_at.is_(None)).order_by(Message.id).limit(2))
 _Q_TWIML_REPLIES = (select(Message).where(
     Message.in_reply_to_id == bindparam("inbound_id"), Message.direction == "outbound",
     Message.status == "pending", Message.transport == "twiml").order_by(Message.id))
@@ -160,6 +157,7 @@ def _q_replies_counted() -> Any:
     return select(func.count(m.id)).where(
         m.conversation_id == bindparam("conv_id"), m.direction == "outbound",
         m.sender == "bot", m.status != "refused", m.created_at >= bindparam("since")).correlate(None)
+
 
 #: the drain's first read under the row lock, in one statement: the conversation's next
 #: unprocessed messages (two: whether another waits behind this one), and what the step
