@@ -154,7 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter() - started
     text = table(rows)
     footer = (f"{info['nproc']} x {info['cpu']}; Python {info['python']}, SQLite {info['sqlite']}; "
-              f"load {info['loadavg']} -> {info['loadavg_after']}; {total:.0f} s")
+              f"load {info['loadavg']} -> {info['loadavg_after']}; {total:.0f} s"
+              + ("; --quick: a smoke run at tiny sizes, not a measurement" if args.quick else ""))
     if args.json:
         print(text + "\n" + footer, file=sys.stderr)
         doc = _clean({"rows": rows, "details": details, "machine": info, "seconds": total})

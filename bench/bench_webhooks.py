@@ -203,7 +203,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("webhooks")
     g.add_argument("--customers", type=int, default=500, help="accounts imported / phones texting (500)")
     g.add_argument("--concurrency", type=int, default=8,
-                   help="closed-loop connections (8; see bench/README.md on 16 and SQLite)")
+                   help="closed-loop connections (8)")
     g.add_argument("--seconds", type=float, default=8.0, help="counted seconds of the closed loop (8)")
     g.add_argument("--open-seconds", type=float, default=15.0,
                    help="counted seconds of the open loop (15: p99 wants samples)")

@@ -128,6 +128,8 @@ def test_cli_prints_the_table_and_json(capsys):
     assert set(doc["details"]) == {"intents", "memory"} and doc["machine"]["nproc"] >= 1
     for head in ("benchmark", "value", "baseline", "ratio", "goal", "met?"):
         assert head in captured.err
+    # a --quick table says it is no measurement (its "met?" column looks like a real run's)
+    assert "--quick: a smoke run at tiny sizes, not a measurement" in captured.err
 
 
 def test_cli_refuses_an_unknown_benchmark():
