@@ -259,6 +259,8 @@ class Runner:
                         existing = s.execute(_Q_BY_SID, {"sid": msg.provider_sid}).first()
                         if existing is not None:
                             return existing[0], existing[1], False
+                    # id order = commit order for this customer's texts (the drain acts by id)
+                    storage_db.order_arrivals(s, msg.from_number, msg.to_number)
                     conv = self._conversation(s, msg.from_number, msg.to_number, now)
                     row = Message(
                         conversation_id=conv.id, direction="inbound", provider_sid=msg.provider_sid,

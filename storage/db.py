@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, bindparam, create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -225,6 +225,25 @@ def lock_conversation(session: Session, conversation_id: int) -> Conversation | 
         .execution_options(populate_existing=True)
     )
     return session.execute(stmt).scalar_one_or_none()
+
+
+def order_arrivals(session: Session, customer: str, ours: str) -> None:
+    """Serialise the storing of one customer's messages to one of our numbers, so that
+    their id order is their commit order: a drain that sees message *n* also sees every
+    message of that conversation stored before it (one customer's texts are acted on in
+    arrival order). PostgreSQL: a transaction-scoped advisory lock on the
+    (``customer``, ``ours``) pair, taken before the message's INSERT and held until its
+    commit — without it two webhooks can take ids 30 and 31 and commit 31 first, and a
+    drain then acts on 31 before 30. A store transaction is short and takes no other
+    lock first, so this waits briefly and cannot deadlock. SQLite needs none: ``BEGIN
+    IMMEDIATE`` already lets one writer in at a time. Call it in the storing transaction,
+    before the INSERT."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(_Q_ARRIVAL_LOCK, {"key": f"duly:arrive:{customer}:{ours}"})
+
+
+_Q_ARRIVAL_LOCK = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("key"))))
 
 
 def ping(engine: Engine) -> bool:
