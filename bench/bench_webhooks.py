@@ -72,6 +72,19 @@ def _load(servers: Servers, target: loadgen.Target, kind: str, **kw: Any) -> dic
     return out
 
 
+def _both_loops(servers: Servers, target: loadgen.Target, *, concurrency: int, seconds: float,
+                open_seconds: float, warmup: float, rate: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A baseline server's closed loop and its open loop at Duly's half rate ``rate``
+    (fresh seeds), without the answer samples."""
+    target.port = servers.port
+    target.seed += 1
+    closed = _load(servers, target, "closed", concurrency=concurrency, seconds=seconds, warmup=warmup)
+    target.seed += 1
+    opened = _load(servers, target, "open", rate=rate, seconds=open_seconds, warmup=warmup)
+    closed.pop("samples"), opened.pop("samples")
+    return closed, opened
+
+
 def _answer_of(samples: list[str]) -> str:
     from webhooks.twilio import EMPTY_TWIML
 
@@ -121,23 +134,15 @@ def run_backend(backend: str, *, customers: int, concurrency: int, seconds: floa
                 "agent_mode": c.execute(text("SELECT count(*) FROM conversations WHERE mode = 'agent'")).scalar(),
             }
         db.release()
+        loops = {"concurrency": concurrency, "seconds": seconds, "open_seconds": open_seconds,
+                 "warmup": warmup, "rate": rate}
         with Servers("bare", processes, answer=answer) as s:
-            target.port = s.port
-            target.seed += 1
-            b_closed = _load(s, target, "closed", concurrency=concurrency, seconds=seconds, warmup=warmup)
-            target.seed += 1
-            b_open = _load(s, target, "open", rate=rate, seconds=open_seconds, warmup=warmup)
-        b_closed.pop("samples"), b_open.pop("samples")
+            b_closed, b_open = _both_loops(s, target, **loops)
         out["bare"] = {"closed": b_closed, "open": b_open, "answer_bytes": len(answer.encode())}
         create_store_table(db.engine)
         db.release()
         with Servers("store", processes, answer=answer, db_url=db.url) as s:
-            target.port = s.port
-            target.seed += 1
-            s_closed = _load(s, target, "closed", concurrency=concurrency, seconds=seconds, warmup=warmup)
-            target.seed += 1
-            s_open = _load(s, target, "open", rate=rate, seconds=open_seconds, warmup=warmup)
-        s_closed.pop("samples"), s_open.pop("samples")
+            s_closed, s_open = _both_loops(s, target, **loops)
         with db.engine.connect() as c:
             stored = c.execute(text(f"SELECT count(*) FROM {STORE_TABLE}")).scalar()
         out["store"] = {"closed": s_closed, "open": s_open, "stored": stored}

@@ -27,12 +27,12 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot import actions as A
 from bot.dialogs.script import DEBT_FREE_TEMPLATES, DEBT_PARAMS
@@ -51,7 +51,7 @@ from storage.accounts import check_identity
 from storage.types import on_business_clock
 from storage import scripts as storage_scripts
 from storage.models import (Account, Conversation, Decision, Flag, Handoff, Hold, Instalment,
-                            Message, OptOut, PaymentLink, Phone, Plan, Promise, Timer)
+                            Message, OptOut, PaymentLink, Phone, Plan, Promise, ScriptRevision, Timer)
 
 log = logging.getLogger("duly.runner")
 
@@ -123,41 +123,26 @@ _Q_FACT_ACCOUNTS = (select(Account).join(Phone, Phone.account_id == Account.id)
                     .where(Phone.e164 == bindparam("phone"), Phone.quarantined_at.is_(None))
                     .order_by(Account.id))
 _Q_FACT_OPTED = select(OptOut.channel).where(OptOut.phone == bindparam("phone"), OptOut.revoked_at.is_(None))
-_Q_FACT_REPLIES = select(func.count(Message.id)).where(
-    Message.conversation_id == bindparam("conv_id"), Message.direction == "outbound",
-    Message.sender == "bot", Message.status != "refused", Message.created_at >= bindparam("since"))
+
+
+def _q_replies(m: Any) -> Any:
+    """The bot's replies in conversation ``conv_id`` since ``since``, counted over ``m``
+    (``Message``, or an alias of it inside a SELECT from ``messages``)."""
+    return select(func.count(m.id)).where(
+        m.conversation_id == bindparam("conv_id"), m.direction == "outbound",
+        m.sender == "bot", m.status != "refused", m.created_at >= bindparam("since"))
+
+
+_Q_FACT_REPLIES = _q_replies(Message)
 _Q_TWIML_REPLIES = (select(Message).where(
     Message.in_reply_to_id == bindparam("inbound_id"), Message.direction == "outbound",
     Message.status == "pending", Message.transport == "twiml").order_by(Message.id))
 _Q_BY_SID = select(Message.id, Message.conversation_id).where(Message.provider_sid == bindparam("sid"))
 _Q_CONVERSATION = select(Conversation).where(Conversation.customer_phone == bindparam("customer"),
                                              Conversation.our_number == bindparam("ours"))
-_Q_AGENT_ELSEWHERE = select(Conversation.id).where(
-    Conversation.customer_phone == bindparam("phone"), Conversation.id != bindparam("conv_id"),
-    Conversation.mode == "agent").limit(1)
-
-
-def _q_published() -> Any:
-    from storage.models import ScriptRevision
-
-    return (select(ScriptRevision.id).where(ScriptRevision.name == bindparam("script_name"),
-                                            ScriptRevision.status == "published")
-            .order_by(ScriptRevision.revision.desc()).limit(1))
-
-
-_Q_PUBLISHED = _q_published()
-
-
-def _q_replies_counted() -> Any:
-    """:data:`_Q_FACT_REPLIES` over an alias of ``messages``: a scalar subquery of a
-    SELECT from ``messages`` that must count its own rows, never the outer row."""
-    from sqlalchemy.orm import aliased
-
-    m = aliased(Message, name="replied")
-    return select(func.count(m.id)).where(
-        m.conversation_id == bindparam("conv_id"), m.direction == "outbound",
-        m.sender == "bot", m.status != "refused", m.created_at >= bindparam("since")).correlate(None)
-
+_Q_PUBLISHED = (select(ScriptRevision.id).where(ScriptRevision.name == bindparam("script_name"),
+                                                 ScriptRevision.status == "published")
+                .order_by(ScriptRevision.revision.desc()).limit(1))
 
 #: the drain's first read under the row lock, in one statement: the conversation's next
 #: unprocessed messages (two: whether another waits behind this one), and what the step
@@ -168,8 +153,9 @@ def _q_replies_counted() -> Any:
 _Q_DRAIN = select(
     Message,
     _Q_PUBLISHED.scalar_subquery(),
-    _Q_AGENT_ELSEWHERE.scalar_subquery(),
-    _q_replies_counted().scalar_subquery(),
+    outbound.AGENT_ELSEWHERE.scalar_subquery(),
+    # over an alias: it counts its own rows, never the outer row
+    _q_replies(aliased(Message, name="replied")).correlate(None).scalar_subquery(),
 ).where(Message.conversation_id == bindparam("conv_id"), Message.direction == "inbound",
         Message.processed_at.is_(None)).order_by(Message.id).limit(2)
 
@@ -178,13 +164,12 @@ _Q_DRAIN = select(
 _UNREAD: Any = object()
 
 
-class _Prelude:
+class _Prelude(NamedTuple):
     """What :data:`_Q_DRAIN` read for the step besides the messages."""
 
-    __slots__ = ("published", "agent_elsewhere", "replies")
-
-    def __init__(self, published: int | None, agent_elsewhere: int | None, replies: int | None):
-        self.published, self.agent_elsewhere, self.replies = published, agent_elsewhere, replies
+    published: int | None
+    agent_elsewhere: int | None
+    replies: int | None
 
 
 class ConversationBusy(RuntimeError):
@@ -454,7 +439,7 @@ class Runner:
                     return done, None, queued
                 waiting = [r[0] for r in rows]
                 m = waiting[0]
-                pre = _Prelude(published=rows[0][1], agent_elsewhere=rows[0][2], replies=rows[0][3])
+                pre = _Prelude(*rows[0][1:])
                 mid_now = m.id
                 try:
                     with s.begin_nested():
@@ -636,22 +621,15 @@ class Runner:
         cands = timezone_candidates(conv.customer_phone)
         return cands[0] if cands else "America/New_York"
 
-    def _act(self, s: Session, conv: Conversation, m: Message, now: dt.datetime,
-             pre: "_Prelude | None" = None) -> None:
+    def _act(self, s: Session, conv: Conversation, m: Message, now: dt.datetime, pre: _Prelude) -> None:
         # The reads before the step write nothing the step's own pending changes (this
         # message's processed_at, a new conversation's script revision) could alter: no
         # autoflush here, so those changes reach the database in one flush with the
         # step's (one UPDATE per row instead of two).
         with s.no_autoflush:
-            script = self.script_for(s, conv, published=pre.published if pre else _UNREAD)
-            facts, accounts = self.facts_for(s, conv, now, replies=pre.replies if pre else None)
-            if pre is not None:
-                elsewhere = pre.agent_elsewhere
-            elif conv.mode == "bot":
-                elsewhere = s.scalar(_Q_AGENT_ELSEWHERE, {"phone": conv.customer_phone, "conv_id": conv.id})
-            else:
-                elsewhere = None
-        if conv.mode == "bot" and elsewhere is not None:
+            script = self.script_for(s, conv, published=pre.published)
+            facts, accounts = self.facts_for(s, conv, now, replies=pre.replies)
+        if conv.mode == "bot" and pre.agent_elsewhere is not None:
             # an agent owns this customer on another of our numbers: the bot stays quiet here too
             conv.mode = "agent"
             self._flag(s, conv, "handoff:other_number", now)

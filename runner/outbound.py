@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from bot import gate, hours, lint, segments
 from bot.phones import region_of, timezone_candidates
+from storage import db as storage_db
 from storage.models import (Account, Consent, ContactWindow, Conversation, Decision, Hold, Message,
                             OptOut, Phone, SenderPause)
 
@@ -153,11 +154,15 @@ _ACCOUNT_COLS = (Account.id, Account.account_ref, Account.profile, Account.timez
 _Q_ACCOUNTS = (select(*_ACCOUNT_COLS).join(Phone, Phone.account_id == Account.id)
                .where(Phone.e164 == bindparam("phone")).order_by(Account.id))
 _Q_ACCOUNT = select(*_ACCOUNT_COLS).where(Account.id == bindparam("acct_id"))
-_Q_ACCOUNT_IDS_ON_PHONE = select(Phone.account_id).where(Phone.e164 == bindparam("phone"),
-                                                        Phone.account_id.is_not(None)).order_by(Phone.account_id)
+_Q_ACCOUNT_IDS_ON_PHONE = select(Phone.account_id).where(Phone.e164 == bindparam("phone"))
 _WINDOW = (select(ContactWindow.start_minute, ContactWindow.end_minute)
            .where(ContactWindow.phone == bindparam("phone"), ContactWindow.revoked_at.is_(None))
            .order_by(ContactWindow.created_at.desc(), ContactWindow.id.desc()).limit(1))
+#: G-01: an agent owns customer ``phone`` on another of our numbers than conversation
+#: ``conv_id`` (the bot stays silent there too; also read by ``runner.inbound``'s drain)
+AGENT_ELSEWHERE = select(Conversation.id).where(
+    Conversation.customer_phone == bindparam("phone"), Conversation.id != bindparam("conv_id"),
+    Conversation.mode == "agent").limit(1)
 #: every per-phone probe in one statement (scalar subqueries; PostgreSQL and SQLite)
 _Q_PROBE = select(
     select(func.max(OptOut.created_at)).where(
@@ -179,11 +184,7 @@ _Q_PROBE = select(
         Message.direction == "outbound", Message.to_number == bindparam("phone"),
         Message.status.not_in(("refused", "deferred")), Message.id != bindparam("excl")).limit(1)
     .scalar_subquery(),
-    # G-01: an agent owns this customer on another of our numbers
-    select(Conversation.id).where(
-        Conversation.customer_phone == bindparam("phone"), Conversation.id != bindparam("conv_id"),
-        Conversation.mode == "agent").limit(1)
-    .scalar_subquery(),
+    AGENT_ELSEWHERE.scalar_subquery(),
 )
 _Q_CONFIRMATIONS = select(func.count(Message.id)).where(
     Message.to_number == bindparam("phone"), Message.direction == "outbound",
@@ -226,12 +227,12 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
     same number, or to another number of the debt, count too), statuses other than
     refused/deferred, timed by ``coalesce(sent_at, updated_at)``; ``exclude_message_id``
     leaves the message being re-decided out of its own count. The context's ``mode`` is
-    ``agent`` when an agent owns this customer on any of our numbers (G-01). ``initiated=False``: the context is for a reply to
-    the customer's message, which caps do not apply to (:func:`bot.gate.decide` reads
-    ``recent_initiated`` only for initiated messages), so the counted messages are not
-    read (``recent_initiated`` and ``Recipient.counted`` stay empty). Raises nothing for
-    missing data: unknown zones fall back to the profile's ``fallback_zones``, else the
-    phone region's default zone.
+    ``agent`` when an agent owns this customer on any of our numbers (G-01).
+    ``initiated=False``: the context is for a reply to the customer's message, which caps
+    do not apply to (:func:`bot.gate.decide` reads ``recent_initiated`` only for initiated
+    messages), so the counted messages are not read (``recent_initiated`` and
+    ``Recipient.counted`` stay empty). Raises nothing for missing data: unknown zones fall
+    back to the profile's ``fallback_zones``, else the phone region's default zone.
     """
     b = _behaviour(behaviour)
     profiles: Mapping[str, Any] = b.get("profiles", {}) or {}
@@ -566,7 +567,7 @@ def lock_debt(session: Session, message: Message) -> None:
         keys += [f"duly:cap:acct:{aid}" for (aid,) in
                  session.execute(_Q_ACCOUNT_IDS_ON_PHONE, {"phone": message.conversation.customer_phone})]
     for key in sorted(keys):
-        if not session.scalar(select(func.pg_try_advisory_xact_lock(func.hashtext(key)))):
+        if not storage_db.advisory_xact_lock(session, key, wait=False):
             raise DebtBusy(key)
 
 

@@ -36,7 +36,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 __all__ = [
     "DEFAULT_URL", "database_url", "normalise_url", "make_engine", "make_sessionmaker",
-    "upgrade", "alembic_config", "lock_conversation", "ping",
+    "upgrade", "alembic_config", "lock_conversation", "order_arrivals", "advisory_xact_lock", "ping",
 ]
 
 
@@ -238,12 +238,24 @@ def order_arrivals(session: Session, customer: str, ours: str) -> None:
     lock first, so this waits briefly and cannot deadlock. SQLite needs none: ``BEGIN
     IMMEDIATE`` already lets one writer in at a time. Call it in the storing transaction,
     before the INSERT."""
+    advisory_xact_lock(session, f"duly:arrive:{customer}:{ours}")
+
+
+_Q_ADVISORY_LOCK = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("key"))))
+_Q_ADVISORY_TRY_LOCK = select(func.pg_try_advisory_xact_lock(func.hashtext(bindparam("key"))))
+
+
+def advisory_xact_lock(session: Session, key: str, *, wait: bool = True) -> bool:
+    """PostgreSQL: a transaction-scoped advisory lock on ``key`` (hashed with
+    ``hashtext``), released when the session's transaction ends. ``wait=True`` blocks
+    until it is free; ``wait=False`` tries once. Returns whether the lock is held; always
+    True on other databases (SQLite lets one writer in at a time)."""
     if session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(_Q_ARRIVAL_LOCK, {"key": f"duly:arrive:{customer}:{ours}"})
-
-
-_Q_ARRIVAL_LOCK = select(func.pg_advisory_xact_lock(func.hashtext(bindparam("key"))))
+        return True
+    if wait:
+        session.execute(_Q_ADVISORY_LOCK, {"key": key})   # returns once the lock is held
+        return True
+    return bool(session.scalar(_Q_ADVISORY_TRY_LOCK, {"key": key}))
 
 
 def ping(engine: Engine) -> bool:

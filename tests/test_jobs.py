@@ -6,6 +6,7 @@ measurement: the worker's poll is 600 s, so only the kick can wake it in time.""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import threading
@@ -13,7 +14,7 @@ import time
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -72,6 +73,40 @@ class Looping:
 
 def _queue() -> str:
     return f"test:jobs:{uuid.uuid4().hex}"
+
+
+@contextlib.contextmanager
+def receiving(env: Env) -> Iterator[SimpleNamespace]:
+    """A worker looping on a :class:`Signalling` transport with a job receiver listening
+    on a fresh Redis stream. Yields ``client`` (redis-py), ``url``, ``queue``,
+    ``transport``, ``loop`` (:class:`Looping`) and ``receiver``; stops both and deletes
+    the stream afterwards."""
+    need_redis()
+    from storage.kv import _redis_client
+
+    url, queue = redis_url_for_tests(), _queue()
+    client = _redis_client(url)
+    transport = Signalling()
+    worker = make_worker(env, transport)
+    receiver = None
+    try:
+        with Looping(worker) as loop:
+            receiver = jobs.serve(worker, url, queue=queue)
+            assert receiver.listening.wait(30)
+            yield SimpleNamespace(client=client, url=url, queue=queue, transport=transport, loop=loop,
+                                  receiver=receiver)
+    finally:
+        if receiver is not None:
+            receiver.stop()
+        client.delete(queue)
+
+
+def wait_sent(env: Env, mid: int, timeout: float) -> None:
+    """Wait up to ``timeout`` s for message ``mid`` to be ``sent`` (the send returned;
+    its pass settles the row next)."""
+    deadline = time.monotonic() + timeout
+    while message(env.sessions, mid).status != "sent" and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def test_kick_wakes_the_worker_through_the_in_memory_broker(env: Env, gate: GateStandIn):
@@ -207,39 +242,21 @@ def test_a_stream_entry_without_data_is_dropped_and_later_kicks_still_wake(env: 
     taskiq-redis's reader raises KeyError on it, every time it is read or re-claimed.
     The receiver drops it (acknowledged and deleted), wakes the worker once for any
     kick read in the same batch, and keeps receiving: a later kick wakes the worker."""
-    need_redis()
-    url = redis_url_for_tests()
-    queue = _queue()
-    from storage.kv import _redis_client
-
-    client = _redis_client(url)
-    transport = Signalling()
-    worker = make_worker(env, transport)
-    receiver = None
-    try:
-        with caplog.at_level("WARNING", logger="duly.jobs"), Looping(worker) as loop:
-            receiver = jobs.serve(worker, url, queue=queue)
-            assert receiver.listening.wait(30)
-            client.xadd(queue, {"junk": "not a job"})
-            deadline = time.monotonic() + 30
-            while client.xlen(queue) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert client.xlen(queue) == 0, "the malformed entry is still in the stream"
-            assert any("dropped 1 malformed entry" in r.getMessage() for r in caplog.records)
-            assert receiver.listening.wait(30)
-            loop.idle.clear()
-            conv = add_conversation(env.sessions)
-            mid = add_message(env.sessions, conv, status="pending", transport="console")
-            assert jobs.kick_outbox(SimpleNamespace(redis_url=url), queue=queue)
-            assert transport.sent_event.wait(60), "a kick after the bad entry never woke the worker"
-            deadline = time.monotonic() + 30
-            while message(env.sessions, mid).status != "sent" and time.monotonic() < deadline:
-                time.sleep(0.05)  # the send returned; its pass settles the row next
-            assert message(env.sessions, mid).status == "sent"
-            assert len(transport.sent) == 1
-            pending = client.xpending(queue, jobs.GROUP)
-            assert pending["pending"] == 0
-    finally:
-        if receiver is not None:
-            receiver.stop()
-        client.delete(queue)
+    with caplog.at_level("WARNING", logger="duly.jobs"), receiving(env) as r:
+        r.client.xadd(r.queue, {"junk": "not a job"})
+        deadline = time.monotonic() + 30
+        while r.client.xlen(r.queue) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert r.client.xlen(r.queue) == 0, "the malformed entry is still in the stream"
+        assert any("dropped 1 malformed entry" in rec.getMessage() for rec in caplog.records)
+        assert r.receiver.listening.wait(30)
+        r.loop.idle.clear()
+        conv = add_conversation(env.sessions)
+        mid = add_message(env.sessions, conv, status="pending", transport="console")
+        assert jobs.kick_outbox(SimpleNamespace(redis_url=r.url), queue=r.queue)
+        assert r.transport.sent_event.wait(60), "a kick after the bad entry never woke the worker"
+        wait_sent(env, mid, 30)
+        assert message(env.sessions, mid).status == "sent"
+        assert len(r.transport.sent) == 1
+        pending = r.client.xpending(r.queue, jobs.GROUP)
+        assert pending["pending"] == 0

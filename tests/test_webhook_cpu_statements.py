@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from sqlalchemy import event, select
 
-from bot import actions as A
 from runner import inbound as inbound_mod
+from runner import outbound
 from storage.models import Decision, Message
 from tests.live import Duly, replies_in
+from tests.test_webhook_fast_path import balance_replies_then
 from tests.regressions.support import ACCOUNTS
 
 
@@ -66,13 +67,7 @@ def test_a_reply_from_a_failed_step_is_never_answered(db_url, monkeypatch):
     """The step stores a reply, then fails: the savepoint takes the reply back, the
     fail-safe hands off, and the answer carries nothing (the reply the session had seen
     made is not claimed)."""
-    real_step = inbound_mod.dialogs.step
-
-    def step(state, event_, script, facts, now):
-        new_state, acts = real_step(state, event_, script, facts, now)
-        if getattr(event_, "text", "") == "balance":
-            acts = [a for a in acts if isinstance(a, A.Reply)] + [object()]   # unknown action: raises
-        return new_state, acts
+    step = balance_replies_then(object())   # an unknown action: the step raises
 
     with Duly(db_url) as d:
         d.import_accounts(ACCOUNTS)
@@ -105,7 +100,7 @@ def test_duplicate_is_found_after_the_unique_constraint_refuses_it(db_url):
 
 
 def test_the_drains_first_read_counts_what_the_separate_statements_count(db_url):
-    """_Q_DRAIN's scalar subqueries give what _Q_PUBLISHED, _Q_AGENT_ELSEWHERE and
+    """_Q_DRAIN's scalar subqueries give what _Q_PUBLISHED, outbound.AGENT_ELSEWHERE and
     _Q_FACT_REPLIES give on their own (the reply count over its own rows, never the
     outer message row)."""
     import datetime as dt
@@ -131,6 +126,6 @@ def test_the_drains_first_read_counts_what_the_separate_statements_count(db_url)
             replies = s.scalar(inbound_mod._Q_FACT_REPLIES, {"conv_id": conv_id, "since": params["since"]})
             assert replies >= 3
             assert rows[0][1:] == (s.scalar(inbound_mod._Q_PUBLISHED, {"script_name": runner.script_name}),
-                                   s.scalar(inbound_mod._Q_AGENT_ELSEWHERE, {"phone": phone, "conv_id": conv_id}),
+                                   s.scalar(outbound.AGENT_ELSEWHERE, {"phone": phone, "conv_id": conv_id}),
                                    replies)
             s.rollback()

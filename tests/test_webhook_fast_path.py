@@ -55,17 +55,25 @@ def test_duplicate_delivery_still_answers_nothing_new(db_url):
         assert sum(1 for m in _outbound(d) if "$500.00" in (m.body or "")) == 1
 
 
-def test_optout_written_after_a_reply_in_the_same_step_reruns_the_gate(db_url, monkeypatch):
-    """A step whose actions are [Reply, OptOut] (no script does this today; a script
-    edit could): the reply was allowed when it was decided, but the opt-out written after
-    it in the same transaction must stop it (US-05)."""
+def balance_replies_then(extra: object):
+    """A stand-in for ``dialogs.step`` that, for the text "balance", keeps the real step's
+    replies and appends ``extra`` to its actions (other texts: the real step)."""
     real_step = inbound_mod.dialogs.step
 
     def step(state, event_, script, facts, now):
         new_state, acts = real_step(state, event_, script, facts, now)
         if getattr(event_, "text", "") == "balance":
-            acts = [a for a in acts if isinstance(a, A.Reply)] + [A.OptOut(frozenset({"sms"}), "all")]
+            acts = [a for a in acts if isinstance(a, A.Reply)] + [extra]
         return new_state, acts
+
+    return step
+
+
+def test_optout_written_after_a_reply_in_the_same_step_reruns_the_gate(db_url, monkeypatch):
+    """A step whose actions are [Reply, OptOut] (no script does this today; a script
+    edit could): the reply was allowed when it was decided, but the opt-out written after
+    it in the same transaction must stop it (US-05)."""
+    step = balance_replies_then(A.OptOut(frozenset({"sms"}), "all"))
 
     with Duly(db_url) as d:
         d.import_accounts(ACCOUNTS)

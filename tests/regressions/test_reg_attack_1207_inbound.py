@@ -186,9 +186,9 @@ def test_G_01_agent_takes_over_on_another_number_while_a_reply_waits_for_its_cla
     (runner.outbound.redecide) — but the gate's context only knows *this*
     conversation's mode (resolve: ``mode=conv.mode``), so the debt text goes out under
     the agent's ownership. The step itself checks an agent on another number
-    (_Q_DRAIN's prelude / _Q_AGENT_ELSEWHERE); the gate at claim and dispatch does not.
+    (_Q_DRAIN's prelude / outbound.AGENT_ELSEWHERE); the gate at claim and dispatch does not.
     Fix: runner/outbound.py resolve() should read agent ownership across the phone's
-    conversations (as _Q_AGENT_ELSEWHERE does) into GateContext.mode."""
+    conversations (as outbound.AGENT_ELSEWHERE does) into GateContext.mode."""
     other = "+15555550177"
     with Duly(db_url) as d:
         d.import_accounts(ACCOUNTS)

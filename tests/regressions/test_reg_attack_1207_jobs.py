@@ -10,9 +10,9 @@ import pytest
 
 from runner import jobs
 from tests.conftest import need_redis, redis_url_for_tests
-from tests.test_jobs import Looping, Signalling, _queue
+from tests.test_jobs import _queue, receiving, wait_sent
 from tests.test_worker import (Env, GateStandIn, add_conversation, add_message,  # noqa: F401
-                               env, gate, make_worker, message)
+                               env, gate, message)
 
 pytestmark = pytest.mark.redis
 
@@ -26,56 +26,37 @@ def test_mixed_malformed_and_valid_entries_the_receiver_recovers_and_the_worker_
     all that must still wake it at once."""
     if env.backend != "sqlite":
         pytest.skip("the stream, not the database, is under test")
-    need_redis()
-    url = redis_url_for_tests()
-    queue = _queue()
-    from storage.kv import _redis_client
-
-    client = _redis_client(url)
-    transport = Signalling()
-    worker = make_worker(env, transport)
-    receiver = None
-    try:
-        with caplog.at_level("WARNING", logger="duly.jobs"), Looping(worker) as loop:
-            receiver = jobs.serve(worker, url, queue=queue)
-            assert receiver.listening.wait(30)
-            loop.idle.clear()
-            conv = add_conversation(env.sessions)
-            first = add_message(env.sessions, conv, status="pending", transport="console")
-            pipe = client.pipeline()
-            pipe.xadd(queue, {"junk": "1"})
-            pipe.xadd(queue, {"data": b"\x00not json at all"})
-            pipe.xadd(queue, {"junk": "2"})
-            pipe.execute()
-            assert jobs.kick_outbox(SimpleNamespace(redis_url=url), queue=queue)
-            client.xadd(queue, {"Data": "case matters"})
-            t0 = time.monotonic()
-            assert transport.sent_event.wait(20), "the worker was never woken past the malformed entries"
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and any(
-                    b"data" not in fields for _, fields in client.xrange(queue)):
-                time.sleep(0.05)
-            assert all(b"data" in fields for _, fields in client.xrange(queue)), client.xrange(queue)
-            assert receiver.listening.wait(10)
-            assert time.monotonic() - t0 < 15
-            deadline = time.monotonic() + 10
-            while message(env.sessions, first).status != "sent" and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert message(env.sessions, first).status == "sent"
-            # and later kicks still wake it
-            transport.sent_event.clear()
-            second = add_message(env.sessions, conv, status="pending", transport="console")
-            assert jobs.kick_outbox(SimpleNamespace(redis_url=url), queue=queue)
-            assert transport.sent_event.wait(20), "a kick after the malformed entries never woke the worker"
-            deadline = time.monotonic() + 10
-            while message(env.sessions, second).status != "sent" and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert message(env.sessions, second).status == "sent"
-            assert len(transport.sent) == 2
-    finally:
-        if receiver is not None:
-            receiver.stop()
-        client.delete(queue)
+    with caplog.at_level("WARNING", logger="duly.jobs"), receiving(env) as r:
+        client, queue, transport = r.client, r.queue, r.transport
+        r.loop.idle.clear()
+        conv = add_conversation(env.sessions)
+        first = add_message(env.sessions, conv, status="pending", transport="console")
+        pipe = client.pipeline()
+        pipe.xadd(queue, {"junk": "1"})
+        pipe.xadd(queue, {"data": b"\x00not json at all"})
+        pipe.xadd(queue, {"junk": "2"})
+        pipe.execute()
+        assert jobs.kick_outbox(SimpleNamespace(redis_url=r.url), queue=queue)
+        client.xadd(queue, {"Data": "case matters"})
+        t0 = time.monotonic()
+        assert transport.sent_event.wait(20), "the worker was never woken past the malformed entries"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(
+                b"data" not in fields for _, fields in client.xrange(queue)):
+            time.sleep(0.05)
+        assert all(b"data" in fields for _, fields in client.xrange(queue)), client.xrange(queue)
+        assert r.receiver.listening.wait(10)
+        assert time.monotonic() - t0 < 15
+        wait_sent(env, first, 10)
+        assert message(env.sessions, first).status == "sent"
+        # and later kicks still wake it
+        transport.sent_event.clear()
+        second = add_message(env.sessions, conv, status="pending", transport="console")
+        assert jobs.kick_outbox(SimpleNamespace(redis_url=r.url), queue=queue)
+        assert transport.sent_event.wait(20), "a kick after the malformed entries never woke the worker"
+        wait_sent(env, second, 10)
+        assert message(env.sessions, second).status == "sent"
+        assert len(transport.sent) == 2
 
 
 def test_drop_malformed_entries_spares_valid_ones_and_pages_past_1000():
