@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from pathlib import Path
@@ -206,6 +205,13 @@ def main(argv: list[str] | None = None) -> int:
 
     # JSON lines for the long-running processes, readable text for the terminal tools
     logs.configure("json" if argv[:1] in (["serve"], ["worker"]) else "text")
+    if argv[:1] in (["serve"], ["worker"], ["demo"]):
+        from duly.metrics import multiproc_dir_problem
+
+        problem = multiproc_dir_problem()
+        if problem:
+            print(f"duly {argv[0]}: {problem}", file=sys.stderr)
+            return 2
     if argv[:1] == ["bench"]:
         from bench.__main__ import main as bench_main  # `duly bench [--accounts N]`
 

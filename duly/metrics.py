@@ -23,6 +23,25 @@ from storage.models import Handoff, Message
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
+def multiproc_dir_problem(environ: Any = None) -> str | None:
+    """What is wrong with ``PROMETHEUS_MULTIPROC_DIR``, as one line for the operator, or
+    None when it is unset or names a directory. prometheus_client needs the directory to
+    exist before the first metric is touched; without it ``/metrics`` raised at start-up
+    and the worker's counts were silently dropped. Duly never creates it: emptying it is
+    the operator's step, and only while no process runs (README, "Running at scale").
+
+    Args: environ: a mapping like ``os.environ`` (default: ``os.environ``).
+    """
+    import os
+
+    env = os.environ if environ is None else environ
+    path = env.get("PROMETHEUS_MULTIPROC_DIR") or env.get("prometheus_multiproc_dir")
+    if not path or os.path.isdir(path):
+        return None
+    return (f"PROMETHEUS_MULTIPROC_DIR={path} is not a directory. Create it before starting "
+            "(mkdir -p), or unset it for one process.")
+
+
 class DatabaseCollector:
     """Handoff and outbox figures, read from the database. ``clock()`` gives aware UTC."""
 
@@ -64,8 +83,6 @@ def make_endpoint(services: Any) -> Any:
 
         multiprocess.MultiProcessCollector(registry)
     else:
-        from prometheus_client import REGISTRY
-
         for collector in (WEBHOOK_SECONDS, MESSAGES, GATE_DECISIONS):
             try:
                 registry.register(collector)

@@ -6,7 +6,9 @@ the worker is how it happens. One pass (:meth:`Worker.run_once`):
 1. **hooks** other modules own (cadence planning, the promise/plan sweep) queue rows;
 2. **stale sends**: a row left ``sending`` longer than ``sending_timeout_seconds`` (its
    worker died mid-request) becomes ``unknown`` — never resent; the status callback
-   settles it (Twilio's Messages API has no idempotency key);
+   settles it (Twilio's Messages API has no idempotency key). So does a reply handed to
+   Twilio in a TwiML answer that no ``action`` callback confirmed within
+   ``twiml_confirm_seconds`` (the answer may never have reached Twilio);
 3. **timers** due (``fired_at IS NULL AND due_at <= now``) go through
    :meth:`runner.inbound.Runner.fire_timer`, which marks the row fired in the step's own
    transaction, so each fires exactly once;
@@ -331,7 +333,8 @@ class Worker:
 
     Config ``[outbound]``: ``messages_per_second`` (1.0, per sender), ``batch_size``
     (20 rows per claim), ``sending_timeout_seconds`` (300: then ``sending`` →
-    ``unknown``), ``max_attempts`` (5), ``retry_delay_seconds`` (60: after a 429 or a
+    ``unknown``), ``twiml_confirm_seconds`` (900: then a TwiML reply no callback
+    confirmed → ``unknown``), ``max_attempts`` (5), ``retry_delay_seconds`` (60: after a 429 or a
     connection error that never reached the provider), ``lease_seconds`` (60),
     ``poll_seconds`` (5, :meth:`run_forever`), ``pacing_tolerance_seconds`` (how late a
     send may be and still take its slot, so the lost time is made up: default one
@@ -361,6 +364,7 @@ class Worker:
         self._paced = paced and self.rate > 0
         self.batch_size = max(1, int(cfg.get("batch_size", 20)))
         self.sending_timeout = float(cfg.get("sending_timeout_seconds", 300))
+        self.twiml_confirm = float(cfg.get("twiml_confirm_seconds", 900))
         self.max_attempts = int(cfg.get("max_attempts", 5))
         self.retry_delay = float(cfg.get("retry_delay_seconds", 60))
         self.lease_seconds = float(cfg.get("lease_seconds", 60))
@@ -406,14 +410,16 @@ class Worker:
 
         Returns counts: ``sent`` (the provider took it), ``unknown``, ``failed``,
         ``deferred``, ``refused``, ``retry`` (not reached the provider; deferred),
-        ``timers``, ``stale`` (``sending`` → ``unknown``), ``lease_busy`` (1 when another
+        ``timers``, ``stale`` (``sending`` → ``unknown``), ``unconfirmed`` (a TwiML reply no
+        callback confirmed → ``unknown``), ``lease_busy`` (1 when another
         worker holds the SQLite lease and this pass did nothing), one count per hook
         that ran, ``hook_errors``. Raises ``RuntimeError`` when
         ``runner.outbound.redecide`` is missing (never sends without the gate)."""
         now = now or self.clock()
         self.refresh_settings()
         counts: dict[str, int] = {k: 0 for k in ("sent", "unknown", "failed", "deferred", "refused",
-                                                 "retry", "timers", "stale", "lease_busy", "hook_errors")}
+                                                 "retry", "timers", "stale", "unconfirmed", "lease_busy",
+                                                 "hook_errors")}
         if self.backend == "sqlite" and not self._acquire_lease():
             counts["lease_busy"] = 1
             log.info("outbox lease held by another worker; skipping this pass")
@@ -587,7 +593,8 @@ class Worker:
     # --- stale `sending` rows ---------------------------------------------------------------
 
     def _settle_stale(self, now: dt.datetime, counts: dict[str, int]) -> None:
-        """``sending`` for longer than ``sending_timeout_seconds`` → ``unknown``."""
+        """``sending`` for longer than ``sending_timeout_seconds``, and a TwiML reply no
+        ``action`` callback confirmed within ``twiml_confirm_seconds`` → ``unknown``."""
         cutoff = now - dt.timedelta(seconds=self.sending_timeout)
         with self.sessions() as s, s.begin():
             q = select(Message).where(Message.direction == "outbound", Message.status == "sending",
@@ -602,6 +609,26 @@ class Worker:
                                                  "the status callback settles it",
                                        "timeout_seconds": self.sending_timeout}))
                 counts["stale"] += 1
+            # A TwiML reply is ``queued`` once a webhook's answer carried it; its ``action``
+            # callback (webhooks/twilio.py) brings Twilio's sid. None within the window:
+            # the answer may never have reached Twilio (a retry of the MessageSid gets an
+            # empty Response, so it is not resent either) — say so instead of ``queued``.
+            cutoff = now - dt.timedelta(seconds=self.twiml_confirm)
+            q = select(Message).where(Message.direction == "outbound", Message.status == "queued",
+                                      Message.transport == "twiml", Message.provider_sid.is_(None),
+                                      Message.updated_at < cutoff).order_by(Message.id)
+            if self.backend == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            for m in s.scalars(q).all():
+                m.status, m.updated_at = "unknown", now
+                s.add(Decision(conversation_id=m.conversation_id, message_id=m.id, account_id=m.account_id,
+                               rule="worker:twiml_unconfirmed", verdict="record", actor="system",
+                               created_at=now,
+                               detail={"reason": "handed to Twilio in a TwiML answer that no status "
+                                                 "callback confirmed; not resent — a late callback "
+                                                 "settles it",
+                                       "timeout_seconds": self.twiml_confirm}))
+                counts["unconfirmed"] += 1
 
     # --- timers -----------------------------------------------------------------------------
 

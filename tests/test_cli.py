@@ -88,3 +88,31 @@ def test_agent_handback_from_the_terminal(tmp_path):
         assert duly.conversation()["mode"] == "bot"
     r = run(["agent", "handback", "+15555550199"], env={"DATABASE_URL": db_url})
     assert r.returncode == 1 and "never saw" in r.stderr
+
+
+def test_serve_and_worker_refuse_a_missing_prometheus_multiproc_dir(tmp_path):
+    """A PROMETHEUS_MULTIPROC_DIR that does not exist (or is a file) is a one-line error and
+    exit 2 at start-up: serve used to stop with a raw traceback, the worker silently dropped
+    its counts."""
+    missing = tmp_path / "no-such-dir"
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    base = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "TWILIO_AUTH_TOKEN": AUTH_TOKEN}
+    for path in (missing, a_file):
+        env = {**base, "PROMETHEUS_MULTIPROC_DIR": str(path)}
+        for args in (["serve", "--port", "0"], ["worker", "--once"]):
+            r = run(args, env=env)
+            assert r.returncode == 2, (args, r.stdout, r.stderr)
+            assert "Traceback" not in r.stderr
+            assert f"PROMETHEUS_MULTIPROC_DIR={path}" in r.stderr and "not a directory" in r.stderr
+    assert not missing.exists()   # never created behind the operator's back
+
+
+def test_worker_starts_with_an_existing_prometheus_multiproc_dir(tmp_path):
+    """The check refuses only a missing directory: with it present the worker runs."""
+    d = tmp_path / "prom"
+    d.mkdir()
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+           "PROMETHEUS_MULTIPROC_DIR": str(d), "SMS_TRANSPORT": "console"}
+    r = run(["worker", "--once"], env=env)
+    assert r.returncode == 0, r.stderr

@@ -111,3 +111,41 @@ def test_US_01_replies_follow_hours_profile_defers_the_reply(db_url, tmp_path, m
         assert len(d.transport.sent) == len(deferred)
     finally:
         d.__exit__(None, None, None)
+
+
+def test_twiml_reply_never_confirmed_turns_unknown_and_a_late_callback_settles_it(db_url):
+    """Through real HTTP: a reply rides the TwiML answer (``queued``, no provider sid);
+    Twilio's retry of the same MessageSid gets an empty Response (the reply is not sent
+    twice); no ``action`` callback came, so after ``twiml_confirm_seconds`` the worker
+    marks it ``unknown`` without resending it; a late callback then settles it."""
+    from runner.worker import Worker
+    from tests.live import RecordingTransport
+
+    d = Duly(db_url, clock=Clock(MORNING_NY), SMS_TRANSPORT="twilio", TWILIO_ACCOUNT_SID="AC" + "a1" * 16)
+    with d:
+        d.import_accounts(ACCOUNTS, today=dt.date(2026, 11, 30))
+        sid = "SM" + "7" * 32
+        first = d.sms("what do I owe", sid=sid)
+        assert first.status_code == 200 and len(replies_in(first.text)) == 1
+        again = d.sms("what do I owe", sid=sid)
+        assert again.status_code == 200 and replies_in(again.text) == []
+        [reply] = [m for m in d.conversation(DANA)["messages"] if m["direction"] == "outbound"]
+        assert reply["status"] == "queued"
+        transport = RecordingTransport()
+        worker = Worker(d.settings, d.services.sessions, transport, d.clock, d.services.runner)
+        d.clock.now = MORNING_NY + dt.timedelta(minutes=14)
+        assert worker.run_once()["unconfirmed"] == 0
+        d.clock.now = MORNING_NY + dt.timedelta(minutes=16)
+        assert worker.run_once()["unconfirmed"] == 1
+        assert reply["body"] not in [m["body"] for m in transport.sent]   # never resent
+        [reply] = [m for m in d.conversation(DANA)["messages"] if m["id"] == reply["id"]]
+        assert reply["status"] == "unknown"
+        twilio_sid = "SM" + "8" * 32
+        form = [("MessageSid", twilio_sid), ("MessageStatus", "delivered"), ("To", DANA),
+                ("From", "+15555550000"), ("AccountSid", "AC" + "a1" * 16), ("ApiVersion", "2010-04-01")]
+        assert d.post_signed(f"/webhooks/twilio/status?mid={reply['id']}", form).status_code == 204
+        with d.services.sessions() as s:
+            row = s.get(Message, reply["id"])
+            assert (row.status, row.provider_sid) == ("delivered", twilio_sid)
+            assert s.scalars(select(Decision.rule).where(Decision.message_id == row.id)).all().count(
+                "worker:twiml_unconfirmed") == 1

@@ -345,6 +345,42 @@ def test_kill_simulation_a_row_left_sending_becomes_unknown_and_is_never_resent(
     assert message(env.sessions, mid).status == "delivered"
 
 
+def test_a_twiml_reply_no_callback_ever_confirmed_becomes_unknown_and_is_never_resent(env: Env, gate: GateStandIn):
+    """A reply handed to Twilio in a TwiML answer is ``queued`` until its ``action``
+    callback brings the provider sid. If Twilio never got the answer (the connection
+    dropped; its retry of the MessageSid gets an empty Response), no callback comes: after
+    ``twiml_confirm_seconds`` the reply is ``unknown`` — never resent, a late callback still
+    settles it — instead of ``queued`` for ever."""
+    conv = add_conversation(env.sessions)
+    old = add_message(env.sessions, conv, status="queued", transport="twiml", kind="reply",
+                      updated_at=NOW - dt.timedelta(minutes=16))
+    young = add_message(env.sessions, conv, status="queued", transport="twiml", kind="reply",
+                        updated_at=NOW - dt.timedelta(minutes=14))
+    confirmed = add_message(env.sessions, conv, status="queued", transport="twiml", kind="reply",
+                            updated_at=NOW - dt.timedelta(hours=2))
+    rest = add_message(env.sessions, conv, status="queued", transport="rest",
+                       updated_at=NOW - dt.timedelta(hours=2))
+    with env.sessions() as s, s.begin():
+        s.get(Message, confirmed).provider_sid = "SM" + "c" * 32
+        s.get(Message, rest).provider_sid = "SM" + "f" * 32
+    transport = Recorder()
+    counts = make_worker(env, transport).run_once(NOW)
+    assert counts["unconfirmed"] == 1 and transport.sent == []
+    assert [message(env.sessions, m).status for m in (old, young, confirmed, rest)] == [
+        "unknown", "queued", "queued", "queued"]
+    with env.sessions() as s:
+        rules = s.scalars(select(Decision.rule).where(Decision.message_id == old)).all()
+    assert rules == ["worker:twiml_unconfirmed"]
+    counts = make_worker(env, transport).run_once(NOW + dt.timedelta(hours=1))
+    assert counts["unconfirmed"] == 1 and transport.sent == []   # the young one, later
+    assert message(env.sessions, young).status == "unknown"
+    # A late action callback still settles it, and records Twilio's sid.
+    runner = Runner(env.settings, env.sessions, clock=Clock(NOW), transport=None)
+    runner.status_callback("SM" + "9" * 32, "delivered", None, CUSTOMER, old)
+    row = message(env.sessions, old)
+    assert (row.status, row.provider_sid) == ("delivered", "SM" + "9" * 32)
+
+
 def test_a_status_callback_that_beats_the_create_answer_is_not_moved_back(env: Env, gate: GateStandIn):
     conv = add_conversation(env.sessions)
     mid = add_message(env.sessions, conv, status="pending")
