@@ -81,11 +81,21 @@ HOLD_RULES: dict[str, str] = {
 }
 
 # UK-07: words that suggest vulnerability (bereavement, illness, mental health, carer).
+_SELF_HARM_EN = (r"suicid|kill(?:ing)? my ?self|\bkms\b|(?:end|ending|take|taking) my (?:own )?life|end(?:ing)? it all|self[- ]?harm|"
+                 r"hurt(?:ing)? my ?self|\bi (?:just |really |honestly |literally |kinda )?(?:want to|wanna) die\b|better off dead|"
+                 r"better off without me|better off if i (?:was|were|wasn['’]?t|weren['’]?t) (?:dead|gone|here|around|alive)|(?:don['’]?t|do not|no longer) (?:want|wanna) (?:to )?(?:be alive|live (?:anymore|any more)|"
+                 r"live(?=[.!,]|$)|exist anymore|wake up (?:anymore|tomorrow)|go on living)|no (?:reason|point) (?:to|in) (?:live|living)")
 _VULNERABLE = re.compile(
     r"died|passed away|death|funeral|bereave|hospital|cancer|chemo|\bsick\b|\bill\b|illness|"
     r"depress|anxiety|mental health|suicid|kill myself|end my life|self[- ]harm|disabled|carer|"
+    # UK-07, English terms the classifier reads as hardship (bereavement, illness, care)
+    r"\bpassed\b(?! (?:on|by|the|it|my|a|out))|\blost my (?:\w+ )?(?:husband|wife|mom|mother|mum|dad|father|son|daughter|partner|"
+    r"child|kid|baby|brother|sister|grand\w+|fianc\w*|spouse|boyfriend|girlfriend|parents?)\b|grieving|grief|widow|mourning|"
+    r"\bicu\b|intensive care|hospice|\bthe (?:er|e\.r\.)\b|emergency room|stroke|heart attack|dialysis|tumou?r|diagnosed|"
+    r"terminal|nursing home|bed ?rest|bedridden|caregiver|\brehab\b|bipolar|ptsd|breakdown|panic attack|"
+    r"can['’]?t (?:go on|cope)|cannot (?:go on|cope)|see the point|end of my rope|wits['’]? end|" + _SELF_HARM_EN + "|"
     r"去世|过世|离世|住院|生病|癌|抑郁|自杀|轻生|不想活|病了|重病|残疾", re.I)
-_SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|自杀|轻生|不想活", re.I)
+_SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|" + _SELF_HARM_EN + r"|自杀|轻生|不想活", re.I)
 
 _PENDING = ("promise", "plans", "plan_choice", "pending_request")
 #: Requests worth answering once the account is chosen or the right party confirmed

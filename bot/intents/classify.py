@@ -63,6 +63,7 @@ _BANKRUPTCY = _rx(en.BANKRUPTCY)
 _STOP_PHRASE = _rx(en.STOP_PHRASES + (en.CHANNEL_MAIL_ONLY,))
 _STOP_UNSURE = _rx(en.STOP_PHRASES_UNSURE)
 _STOP_NOT = _rx(en.STOP_NOT)
+_STOP_NEGATED = _rx(en.STOP_NEGATED)
 _STOP_LEAD = re.compile(r"^(?P<kw>[a-zêé]+)(?:(?P<punct>\s*[.!,;:]+)|\s+(?P<obj>" + en.STOP_LEAD_OBJECTS + r")\b)")
 _STOP_WORD = Rule(r"\b(?:stop|stopall|unsubscribe|unsub|cancel|quit|revoke|optout|opt out|opt-out|"
                         r"remove|block|cease)\b")
@@ -74,7 +75,11 @@ _CH_SMS = _rx(en.CHANNEL_SMS)
 _CH_ALL = _rx(en.CHANNEL_ALL)
 _CH_MAIL_ONLY = _rx(en.CHANNEL_MAIL_ONLY)
 _CH_SMS_OK = _rx(en.CHANNEL_SMS_OK)
+_CH_VOICE_OK = _rx(en.CHANNEL_VOICE_OK)
+_CH_EMAIL_OK = _rx(en.CHANNEL_EMAIL_OK)
+_CH_CEASE = _rx(en.CHANNEL_CEASE)
 _START = _rx(en.START_PHRASES)
+_START_NOT = _rx(en.START_NOT)
 _WRONG = _rx(en.WRONG_NUMBER)
 _DISPUTE = _rx(en.DISPUTE)
 _PAID = _rx(en.PAID_ALREADY)
@@ -95,10 +100,10 @@ _IMMEDIATE = _rx(en.IMMEDIATE)
 _DATE_CUE = _rx(en.DATE_CUE)
 _PROMISE_NODATE = Rule(r"\b(?:i can|i could|ill|i will|im going to|im gonna|i am going to|gonna|can) "
                              r"(?:pay|send|do|get you)\b")
-_WORDS = re.compile(r"[a-z0-9êé#$*-]+")
+_WORDS = re.compile(r"[a-z0-9êéáíóúñ#$*-]+")
 _LETTERS = re.compile(r"[a-z]+")
 _REPEATS = re.compile(r"(.)\1+")
-_SPACED = re.compile(r"(?:[a-z][ .\-]){2,}[a-z][.!]*")
+_SPACED = re.compile(r"(?:[a-z][ .\-]){2,}[a-z][ .!]*")
 _ONE_NUMBER = re.compile(r"(?:[a-z]+ ){0,3}\$? ?(\d{1,7}(?:\.\d{1,2})?)(?: [a-z]+){0,2}")
 _BARE_NUMBER = re.compile(r"^\$? ?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:\.\d{1,2})?) ?(?:\$|usd|dollars|bucks|元|块)?$")
 
@@ -131,7 +136,8 @@ _Z_PUNCT = re.compile(r"[\s,.!?~:;\"'()【】…]+")
 
 # Context-specific -----------------------------------------------------------------
 _AFFIRM = frozenset("""yes y ye yea yeah ya yah yep yup yuh k kk ok okay okey sure correct right confirm confirmed
-agreed agree deal absolutely definitely alright fine perfect great yess yesss affirmative si oui""".split())
+agreed agree deal absolutely definitely alright fine perfect great yess yesss affirmative si oui
+ofc yessir yessur yesir aight ight certainly indeed yeppers yass""".split())
 _AFFIRM_PHRASES = frozenset({
     "sure thing", "of course", "thats right", "that is right", "sounds good", "go ahead", "please do",
     "yes please", "that works", "works for me", "i agree", "for sure", "yes sir", "yes maam", "ok thanks",
@@ -142,6 +148,7 @@ _AFFIRM_PHRASES = frozenset({
     "yes it is", "yes it is me", "yes its me", "yes thats me", "this is her", "this is him", "this is he",
     "this is she", "yes this is her", "yes this is him",
 })
+_START_FILLER = frozenset("please pls plz again now thanks thx ty texts messages texting sms back ok okay".split())
 _DENY = frozenset("no nope nah naw negative nay never non".split())
 _ZH_YES_NO = zh.AFFIRM | zh.DENY
 _LAUGHS = frozenset("lol lmao haha hahaha hehe ha lolol rofl".split())
@@ -153,6 +160,7 @@ _DENY_REST = frozenset("""not today now thanks thank you thx way really i dont w
 maybe later pls please sir maam yet thats wrong im good mind never incorrect it isnt is that fine ok okay""".split())
 _AFFIRM_REST = frozenset("""this is it thats me speaking yes please thanks thank you thx sure thing that works
 go ahead do it i agree sounds good correct right ok okay sir maam lets""".split())
+_IDENTITY_REFUSAL = _rx(en.IDENTITY_REFUSAL)
 _IDENTITY = Rule(
     r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(?:zip|zipcode|postal|postcode|post code|dob|birthday|born|"
     r"date of birth|ssn|social|last (?:4|four)|last four digits|ending in)\b|^\d{4,5}$|"
@@ -184,13 +192,15 @@ def _channel(s: str, st: frozenset[str]) -> str:
     """Channels a stop covers (US-05: opt-out is per medium; US-17 cease → all)."""
     if _CH_MAIL_ONLY.search(s, st):
         return "sms+voice"
+    if _CH_CEASE.search(s, st):
+        return "all"  # a refusal to pay is a cease whatever medium it names (US-17)
     chans = []
     sms_ok = _CH_SMS_OK.search(s, st) is not None
     if _CH_SMS.search(s, st) and not sms_ok:
         chans.append("sms")
-    if _CH_VOICE.search(s, st):
-        chans.append("voice")
-    if _CH_EMAIL.search(s, st):
+    if _CH_VOICE.search(s, st) and (not _CH_VOICE_OK.search(s, st) or _CH_VOICE.search(_CH_VOICE_OK.sub(" ", s), st)):
+        chans.append("voice")  # "call me after 6 instead", "I'll call you": not a voice opt-out
+    if _CH_EMAIL.search(s, st) and (not _CH_EMAIL_OK.search(s, st) or _CH_EMAIL.search(_CH_EMAIL_OK.sub(" ", s), st)):
         chans.append("email")
     if _CH_ALL.search(s, st) and not chans:
         return "all"
@@ -216,14 +226,26 @@ def _stop_keyword(s: str, st: frozenset[str], words: list[str]) -> tuple[float, 
         if fuzzy.near_miss(plain, "stop"):  # "stoo": not a real word, one edit from "stop"
             return _UNSURE_MARK, "stop.near_miss"
     core = [w for w in words if w not in en.STOP_FILLER and not w.isdigit()]
-    if core and all(w in en.STOP_KEYWORDS for w in core) and len(core) <= 2:
+    if core and all(w in en.STOP_KEYWORDS for w in core) and len(set(core)) <= 2:  # "stop stop stop"
         return _CERTAIN, "stop.keyword_plus"
+    if core and len(words) <= 4 and len(set(core)) <= 2 and all(_stop_variant(w) for w in core):
+        return _LEXICON, "stop.keyword_variant"  # "stoppp pls", "plz stp"
     m = _STOP_LEAD.match(s)
     if m and m.group("kw") in en.STOP_KEYWORDS and not _STOP_NOT.match(s):
         return _CERTAIN, "stop.leading_keyword"
+    if m and m.group("obj") and m.group("kw") in en.STOP_ABBREVIATIONS:
+        return _LEXICON, "stop.leading_keyword_variant"  # "stp txtn me"
     if words[0] in ("stop", "unsubscribe", "stopall", "optout") and len(words) > 1 and not _STOP_NOT.search(s, st):
         return _UNSURE_MARK, "stop.leading_unsure"
     return None
+
+
+def _stop_variant(w: str) -> bool:
+    """A keyword, a known misspelling or a keyword with letters repeated ("stoppp")."""
+    if w in en.STOP_KEYWORDS or w in en.STOP_ABBREVIATIONS:
+        return True
+    squeezed = _REPEATS.sub(r"\1", w)
+    return squeezed in en.STOP_KEYWORDS or squeezed in en.STOP_ABBREVIATIONS
 
 
 def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None, zc: frozenset[str] | None,
@@ -257,18 +279,26 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     if (_WRONG.search(s, st) or (z and _Z_WRONG.search(z, zst, zc))
             or (context == "verify" and _plain(s, z) in _VERIFY_WRONG)):
         return "wrong_number", _LEXICON, "wrong_number.lexicon", {}
-    # US-06 natural-language opt-outs; "contact" forms are a cease (US-17, channel all)
-    if _STOP_PHRASE.search(s, st):
+    # US-06 natural-language opt-outs; "contact" forms are a cease (US-17, channel all).
+    # A negated stop ("don't stop sending me reminders") is read without its span.
+    so = _STOP_NEGATED.sub(" ", s) if _STOP_NEGATED.search(s, st) else s
+    if _STOP_PHRASE.search(so, st):
         return "stop", _LEXICON, "stop.phrase", {"channel": _channel(s, st)}
-    if _STOP_UNSURE.search(s, st) and not _STOP_NOT.search(s, st):
+    if _STOP_UNSURE.search(so, st) and not _STOP_NOT.search(s, st):
         return "stop", unsure, "stop.unsure_phrase", {"channel": _channel(s, st)}
-    if _STOP_TRAIL.search(s, st) and not _STOP_NOT.search(s, st):
+    if _STOP_TRAIL.search(so, st) and not _STOP_NOT.search(s, st):
         conf = _LEXICON if _CH_SMS.search(s, st) else unsure
         return "stop", conf, "stop.trailing_keyword", {"channel": _channel(s, st)}
     plain = _plain(s, z)
-    if plain in en.START_KEYWORDS or _START.search(s, st) or (z and _Z_START.search(z, zst, zc)) or (
+    start_plus = bool(words) and words[0] in en.START_KEYWORDS and all(w in _START_FILLER for w in words[1:])
+    if plain in en.START_KEYWORDS or start_plus or (z and _Z_START.search(z, zst, zc)) or (
             context == "opted_out" and plain in ("yes", "y", "ok", "okay", "start again", "resume")):
-        return "start", _CERTAIN if plain in en.START_KEYWORDS else _LEXICON, "start.lexicon", {}
+        return "start", _CERTAIN if plain in en.START_KEYWORDS or start_plus else _LEXICON, "start.lexicon", {}
+    if _START.search(s, st):
+        if not _START_NOT.search(s, st):
+            return "start", _LEXICON, "start.lexicon", {}
+        if context == "opted_out":  # "dont you dare text me again": never an opt-in (US-06)
+            return "stop", unsure, "stop.start_negated", {"channel": _channel(s, st)}
 
     # 3. what the bot last asked -------------------------------------------------------
     yn = _yes_no(plain, words, context)
@@ -276,7 +306,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
                or plain in _AFFIRM_PHRASES or plain in _ZH_YES_NO):
         return yn, _LEXICON, f"{yn}.{context}", {}
     if context == "verify":
-        if (_IDENTITY.search(s, st) or (z and _Z_IDENTITY.search(z, zst, zc))
+        if ((_IDENTITY.search(s, st) and not _IDENTITY_REFUSAL.search(s, st)) or (z and _Z_IDENTITY.search(z, zst, zc))
                 or (words and all(w.isdigit() for w in words))):
             return "identity_check_answer", _LEXICON, "identity.verify", {}
     if context == "plan_offer":
@@ -335,7 +365,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return promise
     if _HARDSHIP_WEAK.search(s, st):
         return "hardship", 0.7, "hardship.cant_pay", {}
-    if _STOP_WORD.search(s, st) and not _STOP_NOT.search(s, st):
+    if _STOP_WORD.search(so, st) and not _STOP_NOT.search(s, st):
         # US-06 safe default: a stop-class word nothing explained → pause and hand off
         return "stop", unsure, "stop.unsure_word", {"channel": _channel(s, st)}
     if _PAY_WANT.search(s, st) and "how much" not in s:  # "I want to pay off my balance": paying
@@ -379,6 +409,8 @@ def _yes_no(plain: str, words: list[str], context: str) -> str | None:
             return "affirm"  # 是的是我, 好的好的
     if plain in _AFFIRM or plain in _AFFIRM_PHRASES or plain in zh.AFFIRM:
         return "affirm"
+    if plain.endswith((" ok", " okay")) and plain.rsplit(" ", 1)[0] in _AFFIRM_PHRASES:
+        return "affirm"  # "sounds good 👍" (the emoji reads as "ok")
     if (plain in _DENY or plain in _DENY_PHRASES or plain in zh.DENY
             or (context == "confirm" and plain in ("不是", "不是的"))):
         return "deny"
@@ -472,6 +504,8 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
     if _TAPBACK.match(norm):
         return Intent("unknown", 0.6, _NO_ENTITIES, lang, "unknown.tapback")
     if "stop" in norm and ('"' in norm or ">" in norm):
+        if ">" in text and "\n" in text:  # e-mail style quote: drop quoted lines, keep the customer's own ("...\nSTOP")
+            norm = normalise("\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith((">", "\uff1e"))))
         norm = _QUOTED_FOOTER.sub(" ", norm).strip()
         if not norm:
             return Intent("unknown", 0.5, _NO_ENTITIES, lang, "unknown.quoted_footer")

@@ -22,10 +22,14 @@ STOP_KEYWORDS = frozenset({
 })
 #: Keywords that count only when they are the whole message (too ambiguous inside text).
 STOP_WHOLE_ONLY = frozenset({"t", "n", "r", "para", "stop all", "opt out", "opt-out",
-                             "no mas", "no más", "stop now", "end all"})
+                             "no mas", "no más", "stop now", "end all",
+                             # Spanish (US carriers honour them): "stop now", "enough"
+                             "para ya", "ya para", "basta", "basta ya", "ya basta", "no mas mensajes",
+                             "no más mensajes", "no mas messages", "no más messages", "nomore"})
 #: Common SMS abbreviations/misspellings of opt-out words (whole message only).
 STOP_ABBREVIATIONS = frozenset({"stp", "sop", "stpp", "stopit", "stopp", "unsubscibe", "unsuscribe",
-                                "unsubcribe", "unsubscrib", "unsubsribe", "optput", "opout"})
+                                "unsubcribe", "unsubscrib", "unsubsribe", "optput", "opout",
+                                "stahp", "stap", "stawp", "st0p", "5top", "sotp", "stpo"})
 #: Single letters that are Chinese-gateway opt-outs but may also mean "no" (N).
 STOP_AMBIGUOUS_LETTERS = frozenset({"n", "r", "t"})
 #: Words allowed around a keyword without changing its meaning ("STOP please", "STOP 4417").
@@ -34,30 +38,81 @@ STOP_FILLER = frozenset({
     "me", "it", "asap", "immediately", "right", "away", "already", "just", "ok", "okay",
     "sir", "maam", "im", "out", "opt", "this", "texts", "msgs", "messages", "text",
     "sms", "again", "forever", "permanently", "number", "my", "from", "list",
+    "dude", "omg", "bro", "man", "seriously", "ffs", "god", "oh", "ugh", "jeez", "geez", "yall", "guys",
 })
 
 #: Leading keyword followed by one of these words is an opt-out ("stop it", "stop texting").
 STOP_LEAD_OBJECTS = (
     r"me|it|this|these|that|those|now|please|pls|plz|all|asap|already|texting|txting|"
     r"texts?|txts?|sending|messaging|messages?|msgs?|contacting|calling|emailing|"
+    r"txtn|txtin|txtng|textin|textn|texing|msging|msgin|msgn|callin|subscription|subscriptions|"
+    r"reminders|notifications|alerts|robocalls|robo calls|spam|"
     r"harassing|harrassing|bothering|spamming|hounding|pestering|blowing|hitting|"
     r"i|im|ive|id|we|wrong|not|thats|its|thanks|thank|ty|thx|no|never|u|you|ur|your|this is|forever|"
     r"for good|immediately|right now|for real|seriously|dude|man|already"
 )
 
+_REFUSAL_OBJECT = (r"(?: (?:this|that|it|you|u|yall|you people|you guys|anything|nothing|shit|jack|squat|for (?:this|that|it)|"
+                   r"a (?:dime|cent|penny|thing|single (?:dime|cent|penny))|one (?:dime|cent|penny)))*")
+_REFUSAL_END = r"(?=[.!;]|$|,? (?:so|and|bye|ever|period|lol|stop|sue|leave|never|dont|do not|go away|get lost)\b)"
+#: A refusal to pay (US-17 CEASE_ALL, channel all): "I'm not paying this.", "not paying. bye",
+#: "ain't paying shit", "I won't pay" (but not "not paying this month", "won't pay until friday").
+REFUSE_TO_PAY = (
+    r"\b(?:not|aint|never|wont be|will not be|am not) (?:gonna |going to )?paying" + _REFUSAL_OBJECT + _REFUSAL_END,
+    r"\b(?:wont|will not|will never|am not gonna|im not gonna|not gonna|not going to|am not going to|im not going to|aint gonna|"
+    r"aint going to|refuse to) pay" + _REFUSAL_OBJECT + _REFUSAL_END,
+)
+
 #: Natural-language opt-outs judged certain (US-06; CEASE US-17 for "contact" forms).
 STOP_PHRASES = (
-    r"\b(?:stop|quit|cease|end|pls stop|please stop)\s+(?:all\s+)?(?:the\s+)?(?:texting|txting|texts?|txts?|"
+    r"\b(?:stop|stp|quit|cease|end|pls stop|please stop)\s+(?:all\s+)?(?:the\s+)?(?:texting|txting|texts?|txts?|"
+    r"txtn|txtin|txtng|textin|textn|texing|msging|msgin|msgn|robo ?calls?|phone calls|voicemails?|"
     r"messaging|messages?|msgs?|sending|contacting|calling|emailing|e-?mails?|harass(?:ing)?|"
     r"harrassing|bothering|spamming|hounding|pestering|blowing up|hitting me up|calls|"
     r"reaching out|communicating)\b",
-    r"\b(?:dont|do not|never|pls dont|please dont|u dont|you dont)\s+(?:ever\s+)?(?:text|txt|message|msg|"
+    r"\b(?:dont|dnt|donot|do not|never|pls dont|please dont|u dont|you dont|dont you dare|dont u dare|dont (?:you|u) ever)\s+(?:ever\s+)?(?:text|txt|message|msg|"
     r"contact|call|email|e-mail|sms|bother|harass|reach out|write)(?:ing)?\b(?! (?:before|after|until|til|till|at|during|on|in the|while)\b)",
-    r"\bno more (?:texts?|txts?|messages?|msgs?|calls|emails?|contact|sms)\b",
+    r"\bno ?more (?:texts?|txts?|messages?|msgs?|calls|emails?|contact|sms|communications?|robocalls)\b",
+    # "no further contact", "no emails", ", no texts or calls" (a clause of its own)
+    r"\bno (?:further|more|other) (?:contact|communications?|correspondence)\b",
+    r"\b(?:(?<!\w )|(?<=\bbut )|(?<=\band )|(?<=\bso )|(?<=\binstead ))(?:pls |please )?no (?:more )?(?:texts?|txts?|text messages|messages?|msgs?|sms|"
+    r"(?:phone )?calls|e-?mails?|robocalls)(?: (?:or|and|nor|/) (?:texts?|(?:phone )?calls|e-?mails?|sms|messages))?"
+    r"(?: (?:please|pls|thanks|thank you|ever|again|anymore|any more))?(?:[.!,;]|$)",
     r"\b(?:dont|do not|never) want (?:to be|you to|yall to|u to) (?:contacted|texted|messaged|called|bothered|contact|text|message|call)\b",
     r"^(?:pls |please )?no (?:texts?|txts?|messages?|msgs?|sms|calls)(?: please| pls| thanks| thank you)?[.!]*$",
-    r"\b(?:dont|do not|never) (?:want|need|wish to (?:get|receive)) (?:these|your|ur|any|the|this)? ?(?:more )?"
-    r"(?:texts|messages|msgs|txts|sms|calls|text messages|reminders|notifications)\b",
+    r"\b(?:dont|do not|never|no longer) (?:want|need|wish)(?: to (?:get|receive|be getting|be receiving|keep getting|"
+    r"keep receiving|see|have))? (?:these|your|ur|any|the|this|those|yalls|no)? ?(?:more |further |any ?more |other )?"
+    r"(?:texts|messages|msgs|txts|sms|calls|text messages|reminders|notifications|emails|e-mails|robocalls)\b",
+    r"\b(?:dont|do not|never|no longer) (?:want|wish|need) to (?:hear from|be contacted by|deal with) (?:you|u|yall|your company|this company)\b",
+    r"\b(?:dont|do not|never|no longer) (?:want|wish|like) to be (?:contacted|texted|messaged|called|bothered|emailed|harassed)\b",
+    r"\b(?:i )?(?:do not|dont|no longer) consent\b", r"\b(?:i )?(?:revoke|withdraw) (?:my )?(?:consent|permission)\b",
+    r"\b(?:stop|quit) (?:receiving|getting) (?:these |the |your |any |all |ur )?(?:texts|messages|msgs|text messages|calls|emails|notifications|reminders)\b",
+    r"\b(?:want|need|would like) (?:(?:this|these|it|them|all)(?: (?:texts|messages|msgs|calls|text messages|reminders|emails))?|"
+    r"(?:the |your |ur |all (?:the |these |your )?)?(?:texts|messages|msgs|calls|text messages|reminders|emails)) to stop\b",
+    r"\b(?:asked|begged|told|tell|telling) (?:you|u|yall) (?:\w+ )?(?:to|2) stop\b", r"\b(?:ive|i have|i) (?:already )?asked (?:you|u|yall) (?:to|2) stop\b",
+    r"\b(?:dont|dnt|do not|never|stop|quit|pls dont|please dont) send(?:ing)? (?:me )?(?:any ?more |any |no more |more |further |these |those |the |your |ur )+"
+    r"(?:texts|messages|msgs|txts|sms|text messages|reminders|notifications|emails|e-mails|alerts)\b",
+    # permission / consent withdrawn (FCC 24-24: any reasonable means)
+    r"\b(?:you|u|yall|ya|your company) (?:dont|do not|no longer) have (?:my |any )?(?:permission|consent|authori[sz]ation)\b",
+    r"\b(?:i )?(?:dont|do not|no longer) (?:give|grant) (?:you |u )?(?:my )?(?:permission|consent)\b",
+    r"\b(?:revok|withdraw|withdrew|rescind|cancel)(?:e|es|ed|ing|ling|led)? (?:my |all |any |the )?(?:consent|permission|authori[sz]ation)\b",
+    r"\b(?:you |u |yall )?(?:cant|cannot|can not|may not|must not|shall not|should not|shouldnt|are not allowed to|arent allowed to|"
+    r"have no right to|are not to|better not) (?:ever )?(?:text|txt|message|msg|contact|call|email|e-mail|sms|bother|harass|reach out to|write to)(?:ing)? me\b"
+    r"(?! (?:the|a|that|your|ur|my|an) (?:link|payment|amount|balance|info|details|total)| (?:before|after|until|til|till|at work|during|on weekends)\b)",
+    r"\bif (?:you|u|yall|ya|anyone) (?:ever )?(?:text|txt|message|msg|contact|call|email|sms)(?:s)? (?:me )?(?:again|one more time|ever again)\b"
+    r"(?!.*\b(?:pay|paying|link|payment|plan|balance)\b)",
+    r"\bknock it off (?:with )?(?:the |these |your |all the )?(?:texts|messages|msgs|calls|texting|calling|spam)\b",
+    # a sentence of its own that is only the keyword or "(can you) please stop": "harassment. STOP.",
+    # "Can you guys please stop? I said I would pay on the 15th" (the opt-out wins, US-06)
+    r"\b(?<!\w )(?:(?:can|could|would|will) (?:you|u|yall|ya)(?: guys| all| people)? )?(?:ok |okay |just |please |pls |plz |kindly |now |so )*"
+    r"(?:stop|stop it|stop already|stop now|stop please|stop pls|unsubscribe|stop all)(?:[.!?]+(?: |$)|$)",
+    r"^(?:can|could|would|will) (?:you|u|yall|ya)(?: guys| all| people)? (?:just |please |pls |plz |kindly )*stop(?: already| now| please| pls)?[.!?]*$",
+    r"\bcancel (?:my |the |this |these |your |all )?(?:subscription|texts|messages|sms|text messages|alerts|notifications|reminders)\b",
+    # Spanish (US carriers honour Spanish opt-outs; "mensajes" reads as "messages" after typo correction)
+    r"\bno (?:me )?(?:manden|mande|mandes|envien|envíen|envies|envíes|escriban|escribas|escriba|llamen|llames|contacten|molesten|moleste)\b",
+    r"\b(?:deja|dejen|deje|para|paren|pare) de (?:mandar|enviar|escribir|llamar|molestar|textear|contactar)(?:me|nos)?\b",
+    r"\bno quiero (?:recibir |mas |más |tus |sus )*(?:mensajes|messages|textos|llamadas)\b",
+    r"\b(?:no|basta de) (?:mas|más) (?:mensajes|messages|textos|llamadas)\b", r"\bdar(?:me)? de baja\b",
     r"\b(?:remove|take|delete|drop|unsubscribe) (?:me|my (?:number|#|phone|info))(?: number)? (?:off|from)\b",
     r"\bremove (?:me|my number|my #)(?!\w)",
     r"\b(?:opt|sign) me out\b", r"\bopt(?:ing)? out\b", r"\bopt-out\b",
@@ -70,6 +125,8 @@ STOP_PHRASES = (
     # CEASE_ALL (US-17, FDCPA 15 USC 1692c(c)): a refusal to pay ends collection contact
     r"\b(?:i )?refuse to pay\b", r"\b(?:i will|ill|i am|im) never (?:going to |gonna )?pay\b", r"\bnever (?:going to|gonna) pay\b",
     r"\b(?:text|message|call|contact) me (?:again|one more time) and\b",
+    # CEASE_ALL (US-17): "I'm not paying this", "ain't paying shit" (a refusal, not "not paying this month")
+    *REFUSE_TO_PAY,
     r"\bquit (?:it|this)\b",
     r"\bstop (?:with )?(?:the|these|your|ur) (?:texts|messages|msgs|calls|spam)\b",
     r"\brevoke (?:my )?consent\b", r"\bwithdraw (?:my )?consent\b",
@@ -83,13 +140,23 @@ STOP_PHRASES_UNSURE = (
     r"\b(?:lose|delete|forget|erase) (?:my|this) (?:number|#|contact|info)(?!\w)",
     r"\b(?:im|i am|i will|ill|gonna|going to) (?:be )?block(?:ing)?\b",
     r"\bblock(?:ing|ed)? (?:this|your|ur|you|u)\b(?! (?:card|account|payment))",
-    r"^(?:good ?bye|bye|bye bye)\b",
+    r"^(?:good ?bye|bye|bye bye)\b(?! (?:to )?(?:late fees?|fees|debt|balance|bills?|interest|collections))",
     r"\b(?:no|not) (?:interested|consent)\b(?=.*\b(?:texts?|messages?|contact)\b)",
-    r"\bsick (?:and tired )?of (?:these|your|ur|the|all the|getting) (?:texts|messages|msgs|calls)\b",
-    r"\bnot interested\b", r"\bgo away\b", r"^(?:pls |please )?no more[.!]*$", r"^this is spam\b",
+    r"\b(?:tired|sick|fed up|done) (?:and tired )?(?:of|with) (?:these|your|ur|the|all the|all these|getting|receiving|yall|all your) "
+    r"(?:texts|messages|msgs|calls|text messages|robocalls|emails)\b",
+    r"\bknock it off\b", r"\b(?:buzz|back|bugger|shove) off\b", r"\bget lost\b", r"\bleave me be\b",
+    # "blocked", "ur blocked", "Blocked and reported" (past tense of "I'm blocking you")
+    r"^(?:(?:you|u|this number|number|ur|youre|you are|u r|u are|youve been|you have been|u been|you been|you got|u got|this number is|number is|"
+    r"your number is|ur number is|now|just|and|ok|all) )*blocked\b(?! (?:card|account|payment|me|my))",
+    r"\b(?:blocked|blocking) (?:and|&|n) reported\b", r"\breported (?:and|&|n) blocked\b",
+    r"\b(?:why did (?:you|u|yall) |why are (?:you|u|yall) |who said (?:you|u|yall) could |(?:i )?never said (?:you|u|yall) could )"
+    r"(?:still )?(?:text|txt|message|msg|contact|call)(?:ed|ing)? me again\b",
+    r"\bnot interested\b(?! in (?:a |the |your |any |making |doing )?(?:payment |monthly )?(?:plans?|settlements?|arrangements?|"
+    r"installments?|options?|discounts?|offers?|partial|payments?))", r"\bgo away\b", r"^(?:pls |please )?no more[.!]*$", r"^this is spam\b",
     r"\b(?:report(?:ing|ed)?|flag(?:ging|ged)?|mark(?:ing|ed)?) (?:this|you|it|these|your number|ur number|u)? ?(?:as )?spam\b", r"\b(?:stop|quit) (?:asking|bugging|pinging|nagging|pushing)\b",
     r"\bhow (?:do|can) i (?:stop|unsubscribe|opt out)\b", r"\bwhy (?:do|are|does) (?:you|u|yall|this number) keep (?:texting|messaging|calling)\b",
-    r"\bkeep (?:texting|messaging|calling) me\b", r"\benough\b(?=.*\b(?:texts|messages)\b)|^enough[!.]*$",
+    r"(?<!please )(?<!pls )(?<!plz )(?<!can )(?<!could )(?<!to )(?<!may )(?<!should )\bkeep (?:texting|messaging|calling) me\b"
+    r"(?! (?:reminders|updates|updated|posted|informed|in the loop))", r"\benough\b(?=.*\b(?:texts|messages)\b)|^enough[!.]*$",
 )
 
 #: A stop-class word used for something else: not an opt-out, the rest of the text decides.
@@ -103,36 +170,69 @@ STOP_NOT = (
     r"\bend of (?:the |this |next )?(?:month|week|year|day|mo)\b",
     r"\b(?:by|at|before|til|till|until) (?:the )?end\b",
     r"\b(?:dont|do not|never|wont|will not|please dont|pls dont|cant|cannot|couldnt) (?:stop|cancel|end)\b",
-    r"\bquit (?:my|his|her|the|a|this|that) (?:\w+ )?(?:job|work|gig|position)\b",
+    r"\bquit (?:my|his|her|the|a|this|that) (?:\w+ )?(?:job|work|gig|position)\b", r"\bquit (?:working|work|school)\b",
+    r"\b(?:cancel|stop|end|unsubscribe|opt out) (?:button|link|option|page|fee)s?\b",
     r"\b(?:bus|truck|rest|pit|full|one|last|next|first|train|subway) stop\b", r"\bstop (?:sign|light)s?\b",
+)
+
+#: A negated stop request ("don't stop sending me reminders", "do not remove me from autopay",
+#: "never stop texting me reminders"): the span is removed before the opt-out phrases are
+#: read, so the rest of the message still decides ("you never stop texting me" is not one).
+STOP_NEGATED = (
+    r"\b(?:(?<!\w )|" + "|".join(f"(?<=\\b{w} )" for w in "please pls plz just but and so kindly i we ok okay no oh".split())
+    + r")(?:dont|dnt|do not|never|pls dont|please dont)"
+    r"(?: ever)? (?:stop|quit|cease|end|unsubscribe|unsub|remove|cancel|opt me out|take me off)\b",
+    r"\b(?:never|didnt|did not) (?:ask|asked|tell|told|say|said|want|wanted) (?:you |u |yall )?(?:to )?(?:stop|unsubscribe|opt me out|remove me)\b",
 )
 
 #: A request to cancel/stop a payment or autopay: a person must look (not an opt-out).
 CANCEL_PAYMENT = (
     r"\b(?:cancel|stop|dont stop|do not stop) (?:my |the |this |that )?(?:auto ?pay|autopay|"
     r"payments?|scheduled payment|check|transaction|auto-?draft|debit|withdrawal)\b",
+    r"\b(?:dont|do not|never) (?:remove|take|drop|unenroll|unsubscribe) me (?:off |from |out of )(?:the |my |this )?(?:payment plan|plan|"
+    r"auto ?pay|autopay|arrangement|auto-?draft)\b",
 )
 
 #: Channel words for a stop (US-05: opt-out is per medium).
 CHANNEL_VOICE = r"\b(?:call|calls|calling|phone calls?|ring|ringing|voicemails?|robocalls?)\b"
 CHANNEL_EMAIL = r"\b(?:e-?mails?|e-?mailing)\b"
 CHANNEL_SMS = r"\b(?:text|texts|texting|txt|txts|txting|sms|messages?|messaging|msgs?)\b"
-CHANNEL_ALL = (r"\b(?:contact|contacting|reach|reaching|communicate|communicating|"
-               r"communication|leave me alone|cease|harass|harassing|refuse to pay|never (?:going to |gonna )?pay)\b")
+CHANNEL_ALL = (r"\b(?:contact|contacting|contacted|contacts|reach|reaching|communicate|communicating|"
+               r"communications?|correspondence|hear from|leave me alone|cease|harass|harassing|refuse to pay|never (?:going to |gonna )?pay)\b")
+#: A refusal to pay is a cease of all contact (US-17) whatever medium the message names.
+CHANNEL_CEASE = (r"\brefuse to pay\b", r"\bnever (?:going to |gonna )?pay\b", *REFUSE_TO_PAY)
 CHANNEL_MAIL_ONLY = (r"\b(?:only (?:contact|reach|write) me (?:by|through|via|in) (?:mail|letter|post|writing)|"
-                     r"(?:by|via) (?:mail|letter|post) only|in writing only|only in writing|mail only)\b")
+                     r"(?:by|via) (?:mail|letter|post) only|in writing only|only in writing|mail only|"
+                     r"only (?:send|mail) (?:me )?(?:letters|mail)|(?:send|mail) (?:me )?(?:letters|mail) only|letters only)\b")
 CHANNEL_SMS_OK = r"\b(?:text(?:ing)?|texts|txt|sms) (?:is|are) (?:fine|ok|okay|good)\b|\b(?:can|may) text me\b"
+#: Voice named only as a way the customer accepts or will use ("call me after 6 instead",
+#: "I'll call you"): removed before looking for a voice opt-out (US-05).
+CHANNEL_VOICE_OK = (r"(?:^|[.!?,;] )(?:(?:just|please|pls|you can|u can|you may|feel free to|better) )?call me\b(?! again)",
+                    r"\b(?:calls?|calling|phone calls?) (?:is|are) (?:fine|ok|okay|good|better)\b",
+                    r"\b(?:ill|i will|i can|let me|i(?:ll| will) be the one to) call (?:you|u|yall|ya)\b(?: (?:guys|all|people|myself))?",
+                    r"\bcall (?:me )?instead\b")
+CHANNEL_EMAIL_OK = (r"(?:^|[.!?,;] |\b(?:just|please|pls|you can|u can|you may|feel free to|better to) )e-?mail me\b(?! again)",
+                    r"\be-?mails? (?:is|are) (?:fine|ok|okay|good|better)\b", r"\be-?mail (?:me )?instead\b")
 
 # --- opt-in ---------------------------------------------------------------------
 
 START_KEYWORDS = frozenset({"start", "unstop", "subscribe", "resubscribe", "resume",
                             "optin", "opt in", "opt-in", "restart", "start again"})
 START_PHRASES = (
-    r"\b(?:you |u )?(?:can|may|could|pls|please) (?:text|txt|message|msg|contact) me(?: again| now)?\b",
+    r"\b(?:you |u )?(?:can|may|could|pls|please) (?:text|txt|message|msg|contact) me(?: again| now)?\b"
+    r"(?! (?:the|a|an|that|this|your|ur|my|those|these|info|details|link|payment|amount|balance|total|on|at|via|by|through)\b)",
     r"\btext me again\b", r"\b(?:want|like|need) (?:the |my |your )?(?:texts|messages|text messages|reminders|notifications) (?:again|back)\b",
     r"\bsend (?:me )?(?:the )?(?:texts|messages|reminders) again\b", r"\bturn (?:it|them) back on\b", r"\bresume (?:texts|texting|messages|sms)\b", r"\bopt (?:me )?(?:back )?in\b",
-    r"\bstart (?:texting|sending|the texts|messages) again\b", r"\bsubscribe me\b",
+    r"\bstart (?:texting|sending|the texts|messages) again\b", r"^(?:please |pls )?start (?:texting|messaging|sending) (?:me )?(?:again|back|now)?(?: please| pls)?[.!]*$", r"\bsubscribe me\b",
     r"\bturn (?:texts|messages|notifications) (?:back )?on\b",
+)
+#: An opt-in phrase said in negation, a threat, a complaint or for another medium is never an
+#: opt-in (US-06: opting back in must be unambiguous): "dont you dare text me again",
+#: "why did you text me again", "if you text me again i'll sue", "message me on whatsapp instead".
+START_NOT = (
+    r"\b(?:dont|dnt|do not|never|cant|cannot|can not|may not|must not|wont|will not|shouldnt|should not|"
+    r"better not|not allowed|no right|dare|if|why|who said|unless|report|reported|sue|block|blocked|stop|"
+    r"instead|whatsapp|signal|telegram|email|e-mail|mail|letter|letters|no sms|no texts?|no more|not)\b",
 )
 
 # --- auto replies and tapbacks (never opt-outs, never entities) --------------------
@@ -163,7 +263,7 @@ ATTORNEY = (  # US-18 REPRESENTED
     r"\b(?:lawyer|lawyers|attorney|attorneys|atty|attny|counsel|law firm|law office|solicitor|"
     r"legal aid|legal representation|paralegal)\b",
     r"\blaw (?:group|offices?|llc|pllc|pc)\b", r"\blaw\b(?=.*\d{3})",
-    r"\bi (?:am|m) represented\b", r"\bim represented\b", r"\brepresented by\b",
+    r"\bi (?:am|m) represented\b", r"\blawyer(?:ed|ing) up\b", r"\blegal (?:rep|reps|representative|team|advisor|adviser)\b", r"\bim represented\b", r"\brepresented by\b",
 )
 BANKRUPTCY = (
     r"\bbankrupt(?:cy|cies)?\b", r"\bbk\b", r"\bchapter (?:7|11|13|seven|thirteen|eleven)\b",
@@ -178,9 +278,15 @@ WRONG_NUMBER = (
     r"\bwrong #", r"^(?:thats |this is |its |that is )?not me[.!]*$", r"\bnot me\b(?! (?:to|the))",
     r"\b(?:i )?(?:dont|do not) know (?:any ?one|any ?body|anybody|who (?:that|this|you)|a |an |this "
     r"(?:person|guy|lady|woman|man)|him|her|them|no ?one|nobody|[a-z]+ named)\b",
-    r"\bno ?(?:one|body) (?:here )?(?:by|named|with|called) (?:that|this)?\b",
+    r"\bno ?(?:one|body|1) (?:here )?(?:by|named|with|called) (?:that|this)?\b",
+    r"\b(?:theres|there is|there s) no (?!(?:money|cash|way|problem|need|reason|point|income|funds|debt|balance|payment|job|work|chance|more|further|longer|time)\b)"
+    r"[a-z]+ (?:here|at this number|on this (?:number|phone)|living here)\b",
+    r"\b(?:number|phone) (?:belongs|belonged|is registered|goes|went) to (?:some ?one|somebody|a different|another|some other)\b",
+    r"\b(?:some ?one|somebody) else(?:s)? (?:number|phone|has (?:this|that) number)\b",
+    r"\b(?:idk|i dont know|dunno|i do not know|no idea|not sure) who (?:that|dat|this|dis|thet) (?:is|person is)\b",
     r"\bnobody (?:by that name|named|here by)\b",
     r"\b(?:my name is ?(?:nt|not)|my names not|my name isnt|this is not|this isnt|thats not|i am not|im not) "
+    r"(?:(?<!i am not )(?<!im not )|(?![a-z]{2,}ing\b))"  # "I'm not ignoring you", "im not telling you that": not a name
     r"(?!my |the |a |an |in |at |on |sure|able|going|gonna|paying|interested|working|home|available|ready|happy|"
     r"okay|ok|trying|mine|it|true|right|fair|correct|what|how|why|possible|true)[a-z]+[!.]*(?:$|[,!.]| stop| you)",
     r"\bnew (?:number|phone|#)(?!\w)", r"\b(?:had|have had|got) this (?:number|#|phone)(?!\w)",
@@ -193,8 +299,12 @@ WRONG_NUMBER = (
     r"\bthis (?:number|phone|#) (?:isnt|is not|doesnt|does not) (?:belong|his|hers)\b",
     r"\bnot (?:his|her|their) (?:number|phone)\b", r"\b(?:not|isnt|aint) [a-z]+s (?:phone|number|cell|#)(?!\w)", r"^no [a-z]+ (?:here|at this number)\b",
     r"^who(?: is|s|s is) (?!this|that|it|dis|you|u|there|calling|texting|sending|speaking|the|a|an|my|your|messaging|writing|contacting)[a-z]+(?: [a-z]+)?\?*$",
-    r"\bjust got this (?:number|phone|#)(?!\w)", r"\b(?:number|phone) (?:belongs|is registered) to me\b", r"\bbelongs to me not\b", r"\bdont know (?:who|any|a)\b",
+    r"\bjust got this (?:number|phone|#)(?!\w)",
+    r"\b(?:this|that|it) (?:isnt|is not|aint|s not) (?:my|his|her|their|[a-z]+s) (?:number|phone|#) (?:anymore|any more|no more)\b", r"\b(?:number|phone) (?:belongs|is registered) to me\b", r"\bbelongs to me not\b", r"\bdont know (?:who|any|a)\b",
 )
+
+#: Refusing to give identity details ("im not sending you my ssn") is no identity answer.
+IDENTITY_REFUSAL = r"\b(?:not|wont|will not|never|dont|do not|refuse to|aint) (?:gonna |going to )?(?:send|give|tell|share|provide|text|giving|sending|telling|sharing|texting)\b"
 
 # --- dispute (US-16) ----------------------------------------------------------------
 
@@ -203,7 +313,13 @@ DISPUTE = (
     r"\bnot mine\b", r"\bisnt mine\b", r"\b(?:i )?(?:dont|do not|dont even) owe\b", r"\bowe (?:you )?nothing\b",
     r"\bnever (?:had|opened|signed up|applied|took out|authorized|authorised|used) (?:for )?(?:a |an |this |that |any |the )?"
     r"(?:card|account|loan|credit|charge|charges)\b",
-    r"\b(?:amount|balance|bill|charge|charges|total|statement|interest) (?:is|are|seems|looks) (?:wrong|incorrect|off|not right|too high)\b",
+    r"\b(?:amount|balance|bill|charge|charges|total|statement|interest|fees?) (?:is|are|seems|looks|seem) (?:way |much |far |really |so |a lot |a bit |just )?(?:wrong|incorrect|off|not right|too high|inflated|bogus|made up|fake)\b",
+    r"\bi only (?:owed|borrowed)\b", r"\bi (?:owed|borrowed) only\b",
+    r"\b(?:dont|do not|dont even) (?:think|believe) i owe\b",
+    r"\b(?:dont|do not|dont even|never) recogni[sz]e (?:this|that|it|these|any of this|what this is)\b(?! (?:number|#|company|name|sender|text|phone))",
+    r"\bnever heard of (?:this|that|the|your|these) (?:debt|account|loan|charge|company|creditor|bill|balance)\b",
+    r"\b(?:not|wont|will not|refuse to) (?:be )?pay(?:ing)? (?:the|these|those|any|that|this|your|ur|all these|all the) (?:late )?(?:fees?|interest|charges?|penalt(?:y|ies))\b",
+    r"\b(?:fees?|charges?|interest|debt|balance) (?:is|are) (?:bogus|a scam|made up|fake|illegal|bs|bullshit|outrageous|a joke)\b",
     r"\bwrong (?:amount|balance|charge|charges|total|bill)\b", r"\bincorrect (?:amount|balance|charge)\b",
     r"\b(?:proof|prove|validation|validate|verification|verify|evidence) (?:that )?(?:of )?(?:i |this |the )?(?:owe|debt)\b",
     r"\bdebt validation\b", r"\bvalidation (?:letter|notice)\b",
@@ -219,7 +335,7 @@ DISPUTE = (
     r"\b(?:mistake|error) (?:on|in|with) (?:my|the|this|your)\b", r"\bcharged (?:me )?(?:twice|double|two times|2x)\b",
     r"\bnever (?:received|got|requested|asked for|ordered|activated) (?:a |an |this |the |that |any )?(?:card|loan|account|money|statement|bill|credit)\b",
     r"\bvalidation\b", r"\b(?:i )?closed (?:that|this|the|my) (?:account|card)\b", r"\b(?:didnt|did not) owe\b",
-    r"\b(?:arent|are not|isnt|is not|not|aint) mine\b", r"^(?:this|that|it|thats|its) (?:is )?(?:wrong|incorrect|a mistake)\b",
+    r"\b(?:arent|are not|isnt|is not|not|aint) mine\b", r"\b(?:(?<!\w )|(?<=\band )|(?<=\bbut )|(?<=\bso ))(?:this|that|it|thats|its) (?:is )?(?:wrong|incorrect|a mistake)\b",
     r"\bno idea what (?:this|the|that) (?:debt|charge|account|bill|balance) is\b", r"\bnever signed\b", r"\bproof\b", r"\btoo old\b", r"\btime.?barred\b",
     r"\bnever (?:borrowed|took out|took|had|owed)\b", r"\bi owe less\b", r"\bdont owe (?:that|this) much\b", r"\bthats not (?:right|correct|accurate)\b", r"\bdouble charg\w*\b", r"\bnot (?:responsible|liable) for\b",
     r"\bi didnt (?:make|authorize|authorise|sign up for|open) (?:these|this|that|those|the)\b",
@@ -232,12 +348,13 @@ DISPUTE = (
 
 PAID_ALREADY = (
     r"\balready (?:paid|payed|sent|made|mailed|submitted|took care|taken care|settled up|covered)\b",
-    r"\b(?<!get )(?<!gets )(?<!getting )(?<!be )(?<!will be )(?<!when i )(?<!until its )(?<!until it is )(?<!til its )(?<!till its )(?<!until )paid\b(?! (?:on|next|by|this) (?:friday|monday|"
+    # "I got paid today" / "once I've been paid" is payday, not a payment made ("it got paid" is, below)
+    r"\b(?<!get )(?<!gets )(?<!getting )(?<!be )(?<!will be )(?<!got )(?<!ive been )(?<!i have been )(?<!weve been )(?<!we have been )(?<!when i )(?<!until its )(?<!until it is )(?<!til its )(?<!till its )(?<!until )paid\b(?! (?:on|next|by|this) (?:friday|monday|"
     r"tuesday|wednesday|thursday|saturday|sunday|fri|mon|tue|wed|thu|the \d))(?!day)",
     r"\bpayed\b", r"^(?:sent|paid|done)[.!]*$", r"\bpayment (?:submitted|sent|made|done|complete|completed)\b", r"^already (?:handled|done|taken care of|settled|cleared)\b", r"\b(?:made|paid) all (?:my|the|of my|of the) payments\b", r"\b(?:should have|shouldve|should of) (?:posted|gone through|gone thru|cleared|been received|arrived)\b",
     r"\b(?:it|payment|the payment|my payment|check|the check) (?:already )?(?:went|has gone|already went) (?:thru|through)\b",
     r"\b(?:posted|cleared) already\b", r"\balready (?:posted|cleared|went through|went thru)\b", r"^already done\b", r"\b(?:its|it is|its all|all) (?:already )?(?:done|taken care of|settled|cleared)\b",
-    r"\b(?:i|we|my \w+) (?:already )?(?:sent|mailed|transferred|wired|dropped off) (?:you |u |it |the |a |my |\$?\d)", r"\b(?:and|just|already|i) (?:made|sent|submitted|did) (?:a |the |my |that )?payment\b", r"^(?:made|sent) (?:a |the |my )?payment\b", r"\bpaid (?:it|this|that|off|in full|already|yesterday|last)\b",
+    r"\b(?:i|we|my \w+) (?:already )?(?:sent|mailed|transferred|wired|dropped off) (?:you |u |it |the |a |my |\$?\d)", r"\b(?:and|just|already|i) (?:made|sent|submitted|did) (?:a |the |my |that )?payment\b", r"^(?:made|sent) (?:a |the |my )?payment\b", r"(?<!got )(?<!been )\bpaid (?:it|this|that|off|in full|already|yesterday|last)\b",
     r"\bpayment (?:went|has gone|was|has been|is) (?:thru|through|sent|made|posted|processed|submitted|completed)\b",
     r"\bpayment (?:posted|cleared|processed|went thru|went through)\b",
     r"\b(?:already )?(?:took|taken|withdrew|withdrawn|debited|deducted|pulled) (?:it|the money|the payment|out|my payment)\b",
@@ -246,6 +363,9 @@ PAID_ALREADY = (
     r"\bcheck (?:is |was )?in the mail\b", r"\btook care of (?:it|this|that)\b",
     r"\b(?:i|we) (?:made|submitted|sent) (?:a |the |my )?payment\b",
     r"\bzelle?d\b", r"\bvenmoed\b", r"\bcleared (?:it|the balance)\b",
+    r"\b(?:it|this|that|bill|balance|account|debt|loan|everything|invoice|amount|payment|the rest) (?:already )?(?:got|has been|have been|was|were) paid\b",
+    r"^(?:just |already |i just |i already )?(?:sent|mailed|transferred|wired) (?:you |u |it |the |a |my |\$ ?\d|\d)",
+    r"\b(?:and|just|already) (?:sent|mailed|transferred|wired) (?:you |u |it |the |a |my |\$ ?\d|\d)",
 )
 
 # --- hardship (UK-01, UK-07) ------------------------------------------------------
@@ -269,11 +389,47 @@ HARDSHIP = (
     r"\bbehind on (?:rent|bills|everything)\b", r"\bliving paycheck to paycheck\b",
     r"\b(?:no|not any|zero) (?:savings|income)\b", r"\bcovid\b", r"\bcorona ?virus\b", r"\bcar (?:accident|broke)\b",
     r"\baccident\b", r"\bemergency\b", r"\bhardship program\b",
+    # self-harm (UK-07: the engine escalates at priority 1)
+    r"\bkill(?:ing)? my ?self\b", r"\bsuicid\w*\b", r"\bkms\b", r"\bself[- ]?harm\w*\b", r"\bhurt(?:ing)? my ?self\b",
+    r"\b(?:end|ending|take|taking) my (?:own )?life\b", r"\bend(?:ing)? it all\b",
+    r"\b(?:dont|do not|no longer) (?:want|wanna) (?:to )?(?:be alive|live (?:anymore|any more)|live(?=[.!,]|$)|exist anymore|"
+    r"wake up (?:anymore|tomorrow)|go on living)", r"\bi (?:just |really |honestly |literally |kinda )?(?:want to|wanna) die\b",
+    r"\bbetter off dead\b", r"\bbetter off without me\b", r"\bbetter off if i (?:was|were|wasnt|werent) (?:dead|gone|here|around|alive)\b", r"\bno (?:reason|point) (?:to|in) (?:live|living)\b",
+    # mental health
+    r"\bdepress\w*\b", r"\banxiety\b", r"\bmental (?:health|illness|breakdown)\b", r"\bnervous breakdown\b", r"\bpanic attacks?\b",
+    r"\bptsd\b", r"\bbipolar\b", r"\brehab\b", r"\bpsych (?:ward|hospital)\b",
+    r"\b(?:cant|cannot|can not) (?:go on|cope|take (?:it|this|much more) (?:anymore|any more)|handle (?:it|this|life) (?:anymore|any more))\b",
+    r"\b(?:dont|do not) see the point (?:anymore|any more|in (?:anything|living|going on|life))\b", r"\bend of my rope\b", r"\bwits end\b",
+    # bereavement (the customer's own loss; a deceased debtor reported by someone else is DECEASED)
+    r"\b(?:my|our) (?:\w+ )?(?:husband|wife|mom|mother|mum|dad|father|son|daughter|partner|child|kid|baby|brother|sister|"
+    r"grandma|grandmother|grandpa|grandfather|fiance|fiancee|spouse|boyfriend|girlfriend|parents?|family member|twin|stepson|stepdaughter) "
+    r"(?:just |recently |suddenly |unexpectedly |has |had |was )*(?:passed|died|is dead|was killed|got killed|lost (?:his|her|their) (?:life|battle))\b",
+    r"\blost (?:my|our) (?:\w+ )?(?:husband|wife|mom|mother|mum|dad|father|son|daughter|partner|child|kid|baby|brother|sister|"
+    r"grandma|grandmother|grandpa|grandfather|fiance|fiancee|spouse|boyfriend|girlfriend|parents?)\b",
+    r"\bbereave\w*\b", r"\bgriev(?:e|es|ed|ing)\b", r"\bgrief\b", r"\bwidow\w*\b", r"\bin mourning\b",
+    r"\b(?:death|loss|passing) (?:in|of) (?:the|my|our) (?:family|husband|wife|son|daughter|mom|mother|dad|father|child)\b",
+    # illness and care
+    r"\bicu\b", r"\bintensive care\b", r"\bhospice\b", r"\b(?:in|at|to) the (?:er|e\.r\.|emergency room)\b", r"\bemergency room\b",
+    r"\bstroke\b", r"\bheart attack\b", r"\bdialysis\b", r"\btumou?r\b", r"\bdiagnosed\b", r"\bterminal(?:ly)? ill\b",
+    r"\bnursing home\b", r"\bbed ?rest\b", r"\bbedridden\b", r"\bcaregiver\b", r"\bcarer\b",
+    # job and income loss
+    r"\b(?:was|got|been|just got|recently got|i was|im|i am|ive been|i have been|just) (?:fired|let go|terminated|downsized)\b(?! up)",
+    r"\blet go (?:from|at) (?:my |the )?(?:job|work)\b", r"\bbetween jobs\b", r"\blost (?:my |our )?(?:jobb?|jobs|business|house|home)\b",
+    r"\b(?:my|our|the) (?:business|shop|store|restaurant|company) (?:closed|shut down|went under|failed|went bankrupt)\b",
+    r"\bhad to (?:quit|stop|leave) (?:working|work|my job)\b",
+    r"\bon (?:maternity|paternity|medical|sick|disability|unpaid) leave\b", r"\bmaternity leave\b",
+    r"\bon (?:food stamps|snap|ssi|welfare|unemployment|medicaid|public assistance|workers comp)\b", r"\bfood stamps\b",
+    r"\bno (?:pay|paycheck|paychecks|wages|salary) (?:til|till|until|for|since|right now|this month)\b",
+    r"\b(?:house|apartment|home) (?:fire|burned|flooded)\b", r"\b(?:lost everything|natural disaster|hurricane|tornado|wildfire)\b",
+    # no money
+    r"\bbro+ke+\b", r"\b(?:dont|do not|dnt|aint got|dont got) (?:have )?(?:a (?:dime|penny|cent)|two (?:nickels|pennies|cents))\b",
+    r"\b(?:dont|do not|dnt|aint|i aint|dont even) (?:got|have) (?:da|tha|the|no|any|enough) (?:money|cash|funds)\b",
+    r"\bmoney is (?:just |really |so )?(?:tight|short|scarce)\b",
 )
 #: "can't pay" without a reason or a date: hardship, checked after promises.
 HARDSHIP_WEAK = (
-    r"\b(?:cant|cannot|can not|unable to|wont be able to|not able to) (?:pay|make (?:the |a |my |this )?payments?|make it)\b",
-    r"\bdont have it\b",
+    r"\b(?:cant|cnt|cannt|cannot|can not|unable to|wont be able to|not able to|not gonna be able to|not going to be able to) (?:pay|make (?:the |a |my |this )?payments?|make it)\b",
+    r"\bdont have it\b", r"\b(?:aint|dont|dnt) got it\b",
 )
 
 DECEASED = (r"\b(?:he|she|they|who) (?:has |had )?(?:passed|died|is dead|is deceased)\b", r"\bdeceased\b",
@@ -338,8 +494,14 @@ BALANCE = (
     r"\bwhat(?: is|s|s is) the (?:total|amount)\b", r"\bhow much\?*$", r"\btotal (?:due|owed)\b", r"\bstatement\b",
     r"\bwhen is (?:it|my payment|the payment) due\b", r"\bdue date\b",
 )
+#: "not interested in a payment plan, I'll pay in full friday": a plan refused is no plan request.
+_PLAN_REFUSED = "".join(f"(?<!{p})" for p in (
+    "not interested in a ", "not interested in ", "dont want a ", "dont need a ", "do not want a ", "do not need a "))
 PLAN = (
-    r"\bpayment plans?\b", r"(?<!i )(?<!ill )(?<!will )(?<!we )(?<!to )\bplan\b(?! (?:on|to|for|ahead)\b)", r"\binstal+ments?\b", r"\bpayment arrangement\b", r"\barrangement\b",
+    _PLAN_REFUSED + r"\bpayment plans?\b",
+    "".join(f"(?<!{p}payment )" for p in (
+        "not interested in a ", "not interested in ", "dont want a ", "dont need a ", "do not want a ", "do not need a "))
+    + _PLAN_REFUSED + r"(?<!i )(?<!ill )(?<!will )(?<!we )(?<!to )\bplan\b(?! (?:on|to|for|ahead)\b)", r"\binstal+ments?\b", r"\bpayment arrangement\b", r"\barrangement\b",
     r"\b(?:do|make|set up|setup|split (?:it )?(?:in|into)) (?:some |monthly |small |\d+ )?payments\b",
     r"\b(?<=\d )payments\b", r"\bevery (?:other )?(?:week|wk|month|friday|monday|tuesday|wednesday|thursday|saturday|"
     r"sunday|fri|mon|payday|paycheck|pay day|2 weeks|two weeks|\d+ (?:days|weeks|wks))\b", r"\b(?<!in )(?<!within )(?<!me )(?:a|per|each|every) ?(?:month|mo|week|wk|2 weeks|2 wks|two weeks|other week|paycheck|check)\b",
@@ -377,6 +539,7 @@ PAY = (
     r"\b(?:debit|credit) card\b", r"\b(?:do|can|will) (?:you|u|yall) (?:take|accept)\b",
     r"\b(?:zelle|venmo|cash ?app|paypal|apple pay|google pay|money order)\b", r"\b(?:set ?up|enroll in|sign up for|start|turn on) auto ?pay\b",
     r"\b(?:i want|i wanna|i would like|id like|ready|im ready|i need|i have) to (?:pay|make a payment)\b", r"\b(?:i|ill|i will) (?:send|transfer) (?:it|the money|money)\b",
+    r"\b(?:sending|transferring) (?:it|the money|you the money|the payment|you) (?:now|rn|right now|today|asap)\b",
 )
 
 #: English date cues (the entities module resolves them; this only says "a date was meant").
@@ -393,7 +556,7 @@ DATE_CUE = (
     r"\b(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]* \d{1,2}\b",
     r"\bin (?:a |\d+ |one |two |three |a few |few )?(?:days?|wks?|weeks?|months?)\b",
     r"\bpayday\b",
-    r"\bget(?:ting)? paid\b",
+    r"\bget(?:ting)? paid\b", r"\b(?:once|when|after|as soon as) (?:i|ive|i have|we|weve|we have)(?: been| get| got)? paid\b",
     r"\bfirst of (?:the )?month\b",
     r"\b(?:\d+|a|one|two|three|a few|few|couple(?: of)?) (?:more )?(?:days?|wks?|weeks?)\b(?! ago)",
     r"\b(?:til|till|until|by) (?:the )?\d+(?:st|nd|rd|th)?\b",
