@@ -53,30 +53,27 @@ OPT_IN_NEGATED = [
     ("you may not contact me", "notice", "stop", {"channel": "all", "certain": True}),
     ("i will report you if you text me again", "opted_out", "stop", {"certain": True}),
     ("if you text me again i'll sue", "opted_out", "stop", {"certain": True}),
-    ("if u message me again im calling my lawyer", "opted_out", "attorney", {}),
     ("who said you could text me again", "opted_out", "stop", {}),
     ("i never said you could text me again", "opted_out", "stop", {}),
     ("please message me on whatsapp instead, no sms", "opted_out", "stop", {"channel": "sms"}),
     ("you can email me instead, no texts", "opted_out", "stop", {"channel": "sms"}),
     # real opt-ins still work
-    ("START", "opted_out", "start", {}),
     ("start pls", "opted_out", "start", {}),
-    ("you can text me again", "opted_out", "start", {}),
-    ("please text me again", "opted_out", "start", {}),
-    ("ok you can text me again, I want the reminders", "opted_out", "start", {}),
     # "text me the link" is a payment request, not an opt-in
     ("you can text me the payment link", "notice", "pay", {}),
+    ("START texting me again", "opted_out", "start", {}),
+    ("how dare you text me again", "opted_out", "stop", {}),
+    ("i told you not to text me again", "opted_out", "stop", {}),
+    ("if you text me again with the link I will pay", "notice", "plan", {}),  # an offer, not a threat
 ]
 
 # US-06: plain-English ("any reasonable means") opt-outs; contact/hear-from forms are a
 # cease (US-17, channel all).
 PLAIN_OPT_OUTS = [
     ("I don't want to receive any more texts from you", "notice", "stop", {"channel": "sms", "certain": True}),
-    ("i do not wish to receive these messages", "notice", "stop", {"channel": "sms", "certain": True}),
     ("I no longer want to get these texts", "notice", "stop", {"channel": "sms", "certain": True}),
     ("please dont send me anymore messages", "notice", "stop", {"channel": "sms", "certain": True}),
     ("do not send me any more texts", "notice", "stop", {"channel": "sms", "certain": True}),
-    ("stop sending me these messages", "notice", "stop", {"channel": "sms", "certain": True}),
     ("knock it off with the texts", "notice", "stop", {"channel": "sms", "certain": True}),
     ("knock it off", "notice", "stop", {"certain": False}),
     ("you do not have my permission to text me", "notice", "stop", {"channel": "sms", "certain": True}),
@@ -85,7 +82,6 @@ PLAIN_OPT_OUTS = [
     ("no further contact please", "notice", "stop", {"channel": "all", "certain": True}),
     ("no more communication", "notice", "stop", {"channel": "all", "certain": True}),
     ("I am revoking consent", "notice", "stop", {"certain": True}),
-    ("i withdraw my consent to be texted", "notice", "stop", {"channel": "sms", "certain": True}),
     ("i'm so tired of these texts", "notice", "stop", {"channel": "sms"}),
     ("I'm done with these texts", "notice", "stop", {"channel": "sms"}),
     ("fed up with your messages", "notice", "stop", {"channel": "sms"}),
@@ -100,7 +96,12 @@ PLAIN_OPT_OUTS = [
     ("you've been blocked", "notice", "stop", {"certain": False}),
     ("number blocked", "notice", "stop", {"certain": False}),
     # ...but a blocked card is not an opt-out
-    ("my card got blocked, can I pay with another one", "notice", "pay", {}),
+    ("no longer wish to be contacted", "notice", "stop", {"channel": "all", "certain": True}),
+    ("i do not consent to these messages", "notice", "stop", {"channel": "sms", "certain": True}),
+    ("I need these texts to stop", "notice", "stop", {"channel": "sms", "certain": True}),
+    ("I would like to stop receiving these messages", "notice", "stop", {"channel": "sms", "certain": True}),
+    ("i've asked you to stop", "notice", "stop", {"certain": True}),
+    ("not interested, stop", "notice", "stop", {"certain": True}),
 ]
 
 # US-06: misspelled / txt-speak / spaced keywords.
@@ -111,12 +112,9 @@ TYPO_OPT_OUTS = [
     ("st0p", "notice", "stop", {"certain": True}),
     ("plz stp", "notice", "stop", {"certain": True}),
     ("dnt txt me", "notice", "stop", {"channel": "sms", "certain": True}),
-    ("dont txt me no more", "notice", "stop", {"channel": "sms", "certain": True}),
     ("nomore texts", "notice", "stop", {"channel": "sms", "certain": True}),
     ("S T O P !!!", "notice", "stop", {"certain": True}),
-    ("s t o p", "notice", "stop", {"certain": True}),
     ("stp txtn me", "notice", "stop", {"channel": "sms", "certain": True}),
-    ("stop txtin me", "notice", "stop", {"channel": "sms", "certain": True}),
     ("enough already stop msging me", "notice", "stop", {"channel": "sms", "certain": True}),
     ("please stop the robocalls", "notice", "stop", {"channel": "voice", "certain": True}),
     # a clear STOP sentence is certain, not a possible opt-out
@@ -133,7 +131,6 @@ TYPO_OPT_OUTS = [
     # the customer's own STOP under a quoted footer (US-06) is still an opt-out
     ("> Reply STOP to unsubscribe\nSTOP", "notice", "stop", {"certain": True}),
     ("> Reply STOP to opt out\n\nstop please", "notice", "stop", {"certain": True}),
-    ("> Reply STOP to unsubscribe", "notice", "unknown", {}),
 ]
 
 # US-17: a refusal to pay is a cease (stop, channel all), as "I refuse to pay" in the
@@ -146,8 +143,10 @@ REFUSALS = [
     ("I won't pay this", "notice", "stop", {"channel": "all", "certain": True}),
     ("im not gonna pay you people anything", "notice", "stop", {"channel": "all", "certain": True}),
     ("not paying it", "notice", "stop", {"channel": "all", "certain": True}),
-    ("I'm not paying this month, I'll pay on the 15th", "notice", "promise", {"date": "2026-12-15"}),
-    ("I'm not paying online, can I pay by phone", "notice", "pay", {}),
+    ("I won't pay", "notice", "stop", {"channel": "all", "certain": True}),
+    ("i wont be paying this", "notice", "stop", {"channel": "all", "certain": True}),
+    ("i am not paying for this", "notice", "stop", {"channel": "all", "certain": True}),
+    ("i'm not paying the late fee", "notice", "dispute", {}),  # US-16: a fee disputed, not a cease
 ]
 
 # US-06: an opt-out wins when the message also holds a promise.
@@ -161,22 +160,18 @@ TWO_INTENTS = [
 # US-05 / US-17: channels.
 CHANNELS = [
     ("I revoke consent to be contacted", "notice", "stop", {"channel": "all", "certain": True}),
-    ("do not contact me again", "notice", "stop", {"channel": "all", "certain": True}),
     ("no emails", "notice", "stop", {"channel": "email", "certain": True}),
-    ("no more emails please", "notice", "stop", {"channel": "email", "certain": True}),
     ("only send letters, no texts or calls", "notice", "stop", {"channel": "sms+voice", "certain": True}),
     ("send me letters only", "notice", "stop", {"channel": "sms+voice", "certain": True}),
     ("Stop texting me at work. My boss sees these. Call me after 6 instead.", "notice", "stop",
      {"channel": "sms", "certain": True}),
     ("Please don't text me anymore. I'll call you guys myself when I'm ready.", "notice", "stop",
      {"channel": "sms", "certain": True}),
-    ("dont text or call me, ill call you", "notice", "stop", {"channel": "sms+voice", "certain": True}),
 ]
 
 # US-06 (COMPLIANCE §(b)): short Spanish opt-outs carriers honour.
 SPANISH = [
     ("no más", "notice", "stop", {"certain": True}),
-    ("No mas!", "notice", "stop", {"certain": True}),
     ("no me manden mas mensajes", "notice", "stop", {"channel": "sms", "certain": True}),
     ("deja de mandarme mensajes", "notice", "stop", {"channel": "sms", "certain": True}),
     ("dejen de escribirme", "notice", "stop", {"certain": True}),
@@ -201,9 +196,8 @@ NOT_OPT_OUTS = [
     ("the cancel button on your site doesn't work, how do I pay", "notice", "pay", {}),
     ("goodbye late fees! paid in full", "notice", "paid_already", {}),
     # ...while complaints about being texted stay opt-outs
-    ("you never stop texting me", "notice", "stop", {}),
-    ("why do you keep texting me", "notice", "stop", {}),
-    ("stop texting me, dont ever contact me again", "notice", "stop", {"certain": True}),
+    ("i never asked you to stop texting me", "notice", "unknown", {}),
+    ("No calls please, texts are fine", "notice", "stop", {"channel": "voice", "certain": True}),
 ]
 
 # UK-07: self-harm, bereavement, illness, mental health → hardship (the engine escalates).
@@ -221,7 +215,6 @@ HARDSHIP = [
     ("my wife recently passed", "notice", "hardship", {}),
     ("lost my husband last month", "notice", "hardship", {}),
     ("my dad just died", "notice", "hardship", {}),
-    ("we're grieving, my mother passed last week", "notice", "hardship", {}),
     ("my husband is in the ICU", "notice", "hardship", {}),
     ("my mom is in hospice", "notice", "hardship", {}),
     ("I'm in the ER", "notice", "hardship", {}),
@@ -244,7 +237,8 @@ HARDSHIP = [
     ("I had to quit working because of my back", "notice", "hardship", {}),
     ("I'm not avoiding you, money is just tight", "notice", "hardship", {}),
     # a deceased debtor reported by someone else stays the deceased route (not hardship)
-    ("he passed away last year", "notice", "unknown", {}),
+    ("Im not gonna be able to pay", "notice", "hardship", {}),
+    ("i cant go on like this", "notice", "hardship", {}),
 ]
 
 # US-12: "I'm not <verb>ing you" is not a wrong number; real wrong numbers are caught.
@@ -256,13 +250,11 @@ WRONG_NUMBER = [
     ("I'm not calling you back", "notice", "unknown", {}),
     ("I'm not ignoring you, I'll pay friday", "notice", "promise", {"date": "2026-12-04"}),
     ("i'm not giving you that. remove me", "verify", "stop", {}),
-    ("I'm not Dana", "notice", "wrong_number", {}),
     ("theres no Jessica here", "notice", "wrong_number", {}),
-    ("there is nobody here by that name", "notice", "wrong_number", {}),
     ("no1 here by that name", "notice", "wrong_number", {}),
     ("this number belongs to someone else now", "notice", "wrong_number", {}),
     ("idk who dat is", "notice", "wrong_number", {}),
-    ("theres no money here", "notice", "hardship", {}),
+    ("this isn't my number anymore", "notice", "wrong_number", {}),
 ]
 
 # US-16: disputes.
@@ -273,7 +265,6 @@ DISPUTES = [
     ("never heard of this company or this debt", "notice", "dispute", {}),
     ("these fees are bogus", "notice", "dispute", {}),
     ("I paid this in March, this is wrong", "notice", "dispute", {}),
-    ("i dont recognize this number", "notice", "who_is_this", {}),
 ]
 
 # US-18: attorney.
@@ -288,7 +279,6 @@ PAYDAY = [
     ("just got paid, sending it now", "notice", "pay", {}),
     ("I got paid so I'll pay tomorrow", "notice", "promise", {"date": "2026-12-01"}),
     ("once I've been paid I'll send it", "notice", "promise", {}),
-    ("it got paid last week", "notice", "paid_already", {}),
     ("sent $150 via cashapp yesterday", "notice", "paid_already", {"amount": "150.00"}),
     ("stopped at the bank and sent $100 this morning", "notice", "paid_already", {"amount": "100.00"}),
 ]
@@ -299,6 +289,46 @@ YES_NO = [
     ("sounds good 👍", "confirm", "affirm", {}),
 ]
 
+
+# Neighbouring replies that were already read right and must stay so (they pin the fixes
+# above from over-reaching: real opt-ins, "not paying this month", a blocked card, a
+# deceased third party, "I'm not Dana", "i dont recognize this number"...).
+GUARDS = [
+    ("if u message me again im calling my lawyer", "opted_out", "attorney", {}),
+    ("START", "opted_out", "start", {}),
+    ("you can text me again", "opted_out", "start", {}),
+    ("please text me again", "opted_out", "start", {}),
+    ("ok you can text me again, I want the reminders", "opted_out", "start", {}),
+    ("i do not wish to receive these messages", "notice", "stop", {"channel": "sms", "certain": True}),
+    ("stop sending me these messages", "notice", "stop", {"channel": "sms", "certain": True}),
+    ("i withdraw my consent to be texted", "notice", "stop", {"channel": "sms", "certain": True}),
+    ("my card got blocked, can I pay with another one", "notice", "pay", {}),
+    ("dont txt me no more", "notice", "stop", {"channel": "sms", "certain": True}),
+    ("s t o p", "notice", "stop", {"certain": True}),
+    ("stop txtin me", "notice", "stop", {"channel": "sms", "certain": True}),
+    ("> Reply STOP to unsubscribe", "notice", "unknown", {}),
+    ("I'm not paying this month, I'll pay on the 15th", "notice", "promise", {"date": "2026-12-15"}),
+    ("I'm not paying online, can I pay by phone", "notice", "pay", {}),
+    ("do not contact me again", "notice", "stop", {"channel": "all", "certain": True}),
+    ("no more emails please", "notice", "stop", {"channel": "email", "certain": True}),
+    ("dont text or call me, ill call you", "notice", "stop", {"channel": "sms+voice", "certain": True}),
+    ("No mas!", "notice", "stop", {"certain": True}),
+    ("you never stop texting me", "notice", "stop", {}),
+    ("why do you keep texting me", "notice", "stop", {}),
+    ("stop texting me, dont ever contact me again", "notice", "stop", {"certain": True}),
+    ("we're grieving, my mother passed last week", "notice", "hardship", {}),
+    ("he passed away last year", "notice", "unknown", {}),
+    ("I'm not Dana", "notice", "wrong_number", {}),
+    ("there is nobody here by that name", "notice", "wrong_number", {}),
+    ("theres no money here", "notice", "hardship", {}),
+    ("i dont recognize this number", "notice", "who_is_this", {}),
+    ("it got paid last week", "notice", "paid_already", {}),
+    ("I won't pay until friday", "notice", "promise", {"date": "2026-12-04"}),
+    ("I want to stop my autopay", "notice", "unknown", {}),
+    ("no texts received yet", "notice", "unknown", {}),
+    ("I want to file a grievance", "notice", "unknown", {}),  # not grief
+    ("can you take it all out at once", "notice", "pay", {}),  # not "take my life"
+]
 
 @pytest.mark.parametrize("text, context, intent, ents", OPT_IN_NEGATED)
 def test_us06_opt_in_needs_a_clear_request(text, context, intent, ents):
@@ -386,3 +416,8 @@ def test_uk07_engine_vulnerability_words(text, self_harm):
     assert run(text).name == "hardship"
     assert _VULNERABLE.search(text)
     assert bool(_SELF_HARM.search(text)) is self_harm
+
+
+@pytest.mark.parametrize("text, context, intent, ents", GUARDS)
+def test_guards_still_read_right(text, context, intent, ents):
+    check(text, context, intent, ents)
