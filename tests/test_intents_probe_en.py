@@ -255,6 +255,8 @@ WRONG_NUMBER = [
     ("this number belongs to someone else now", "notice", "wrong_number", {}),
     ("idk who dat is", "notice", "wrong_number", {}),
     ("this isn't my number anymore", "notice", "wrong_number", {}),
+    ("that's my mom, she's not here", "verify", "wrong_number", {}),
+    ("that's my ex, we're not together anymore", "notice", "wrong_number", {}),
 ]
 
 # US-16: disputes.
@@ -328,6 +330,7 @@ GUARDS = [
     ("no texts received yet", "notice", "unknown", {}),
     ("I want to file a grievance", "notice", "unknown", {}),  # not grief
     ("can you take it all out at once", "notice", "pay", {}),  # not "take my life"
+    ("that's my husband's account, i'll pay it", "notice", "pay", {}),
 ]
 
 @pytest.mark.parametrize("text, context, intent, ents", OPT_IN_NEGATED)

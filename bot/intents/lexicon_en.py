@@ -300,7 +300,11 @@ WRONG_NUMBER = (
     r"\bnot (?:his|her|their) (?:number|phone)\b", r"\b(?:not|isnt|aint) [a-z]+s (?:phone|number|cell|#)(?!\w)", r"^no [a-z]+ (?:here|at this number)\b",
     r"^who(?: is|s|s is) (?!this|that|it|dis|you|u|there|calling|texting|sending|speaking|the|a|an|my|your|messaging|writing|contacting)[a-z]+(?: [a-z]+)?\?*$",
     r"\bjust got this (?:number|phone|#)(?!\w)",
-    r"\b(?:this|that|it) (?:isnt|is not|aint|s not) (?:my|his|her|their|[a-z]+s) (?:number|phone|#) (?:anymore|any more|no more)\b", r"\b(?:number|phone) (?:belongs|is registered) to me\b", r"\bbelongs to me not\b", r"\bdont know (?:who|any|a)\b",
+    r"\b(?:this|that|it) (?:isnt|is not|aint|s not) (?:my|his|her|their|[a-z]+s) (?:number|phone|#) (?:anymore|any more|no more)\b",
+    # a third party answering (US-12): "that's my mom, she's not here", "that's my ex, we're not together"
+    r"\b(?:thats|that is) my (?:ex|ex-?wife|ex-?husband|ex-?boyfriend|ex-?girlfriend|mom|mother|mum|dad|father|son|daughter|brother|sister|"
+    r"husband|wife|grandma|grandmother|grandpa|grandfather|aunt|uncle|cousin|roommate|tenant|boyfriend|girlfriend|nephew|niece)(?=[,.!;]|$| (?:and|but|she|he|they)\b)",
+    r"\b(?:shes|hes|she is|he is) not (?:here|around|at this number|living here)\b", r"\b(?:number|phone) (?:belongs|is registered) to me\b", r"\bbelongs to me not\b", r"\bdont know (?:who|any|a)\b",
 )
 
 #: Refusing to give identity details ("im not sending you my ssn") is no identity answer.
