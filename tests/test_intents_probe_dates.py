@@ -301,3 +301,13 @@ def test_guard_ask_amount_marked_money(text, amount):
 def test_guard_payday_has_no_date(text):
     it = read(text, "ask_date")
     assert (it.name, it.entities.date) == ("promise", None), it
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("all of it", "pay"), ("the whole thing", "pay"), ("everything", "pay"), ("the full amount", "pay"),
+    ("in full", "pay"), ("half", "plan"), ("half of it", "plan"), ("some of it", "plan"),
+])
+def test_ask_amount_whole_or_part_of_the_balance(text, intent):
+    # "how much?" → the whole balance is a payment (pay link), a part of it asks for plans
+    it = read(text, "ask_amount")
+    assert (it.name, it.entities.amount) == (intent, None), it

@@ -112,6 +112,14 @@ _AMT_TAIL = (r"(?: ?(?:\$|usd|dollars?|bucks?))?(?:[.,!]*\s+(?:maybe|tops|max|ok
 _AMT_ONLY = re.compile(rf"^{_AMT_HEDGE}(?P<n>{_AMT_NUM}){_AMT_TAIL}")
 _AMT_RANGE = re.compile(rf"^{_AMT_HEDGE}(?:between |btwn |from |anywhere from |somewhere between )?(?P<n>{_AMT_NUM})"
                         rf"(?: ?(?:-|to|and|&) ?)(?P<n2>{_AMT_NUM}){_AMT_TAIL}")
+# ask_amount: the whole balance ("all of it" → pay, the pay link) or a part of it ("half" → plan)
+_AMT_FULL = re.compile(r"^(?:(?:i can pay|i can do|ill pay|i will pay|i can|ill do|i want to pay|pay|maybe|prob|probably|just|ok|okay)\s+)?"
+                       r"(?:all(?: of it)?|(?:the )?(?:whole|full|entire) (?:thing|amount|balance|bill|debt)|everything"
+                       r"|(?:it )?in full|the full|all of the balance|the total|the whole balance|full balance|full amount)"
+                       r"(?:\s+(?:today|now|rn|right now|please|pls))?\s*[.!]*$")
+_AMT_PART = re.compile(r"^(?:(?:i can pay|i can do|ill pay|i can|maybe|prob|probably|just|only|ok|okay|like|about)\s+)?"
+                       r"(?:half|half of it|half the (?:balance|amount|bill)|a half|a third|a quarter|a portion|part of it|some of it"
+                       r"|a little|a bit|a little bit)(?:\s+(?:now|today|for now|to start|maybe))?\s*[.!]*$")
 _AMT_WORDS = re.compile(rf"^{_AMT_HEDGE}(?P<w>[a-z -]+?)(?: (?:dollars?|bucks?))?(?:\s+(?:maybe|tops|max|ok|please))*\s*[.?!]*$")
 
 # Chinese --------------------------------------------------------------------------
@@ -315,6 +323,10 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
             return "promise", _LEXICON, "promise.ask_amount_bare", bare
         if ent.amount is not None and len(words) <= 4:
             return "promise", _LEXICON, "promise.ask_amount", {}
+        if ent.amount is None and _AMT_FULL.match(s.strip()):
+            return "pay", _LEXICON, "pay.ask_amount_full", {}  # the whole balance: the pay link
+        if ent.amount is None and _AMT_PART.match(s.strip()):
+            return "plan", _LEXICON, "plan.ask_amount_part", {}  # a part of the balance: plans
         m = _BARE_NUMBER.match(plain) or (len(words) <= 4 and _ONE_NUMBER.fullmatch(plain))
         if m:  # the bot asked "how much?": a bare number is the amount
             amount = Decimal(m.group(1).replace(",", ""))

@@ -138,7 +138,6 @@ _EN_DATE_WORDS = (_MONTH_WORDS | _WEEKDAY_WORDS | _UNIT_WORDS | _TODAY_WORDS | _
 
 #: A word that may be a misspelt weekday (``wensday``, ``thrusday``, ``fryday``); see :func:`_weekday_typo`.
 _WD_TYPO = r"[mtwfs][a-z]{1,8}d(?:a?y|ya)s?"
-_WD_TYPO_RX = re.compile(_WD_TYPO)
 _WD_FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -167,10 +166,20 @@ def _weekday_typo(word: str) -> int | None:
     return None if tie else best
 
 
-def _has_weekday_typo(words) -> bool:
-    for w in words:
-        if (len(w) >= 4 and w[0] in "mtwfs" and w[-1] in "yas" and w not in _WEEKDAY_WORDS
-                and _WD_TYPO_RX.fullmatch(w) and _weekday_typo(w) is not None):
+#: Real words shaped like a weekday typo, skipped without a distance computation.
+_DAY_WORDS = frozenset("today payday paydays someday birthday holiday holidays midday everyday workday weekday "
+                       "weekdays mayday sameday doomsday".split())
+_WD_TYPO_SCAN = re.compile(rf"\b{_WD_TYPO}\b")
+
+
+def _has_weekday_typo(low: str) -> bool:
+    """Does the lower-case ``low`` hold a misspelt weekday? One regex scan; the distance is
+    computed only for ``...day``-shaped words that are not weekdays already."""
+    if "dy" not in low and "day" not in low and "dya" not in low:
+        return False  # the usual case, two substring tests
+    for m in _WD_TYPO_SCAN.finditer(low):
+        w = m.group(0)
+        if w not in _WEEKDAY_WORDS and w not in _DAY_WORDS and _weekday_typo(w) is not None:
             return True
     return False
 
@@ -195,9 +204,10 @@ def has_date_token(text: str) -> bool:
     could ``text`` hold a date or time? False means no rule and no fallback can find one."""
     if _DIGIT_OR_ZH.search(text):
         return True
-    words = set(_WORD.findall(text.lower()))
+    low = text.lower()
+    words = set(_WORD.findall(low))
     return (not _EN_DATE_WORDS.isdisjoint(words) or _has_tomorrow(words) or _this_part_of_day(words)
-            or _has_weekday_typo(words))
+            or _has_weekday_typo(low))
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -329,6 +339,8 @@ _ORD_WORDS = {w: i + 1 for i, w in enumerate(
 _ORD_WORDS.update({f"twenty{sep}{w}": 20 + n for sep in ("-", " ", "") for w, n in list(_ORD_WORDS.items())[:9]})
 _ORD_WORDS.update({"thirtieth": 30, "thirty-first": 31, "thirty first": 31, "thirtyfirst": 31})
 _ORD_WORD_ALT = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+") for w in _ORD_WORDS), key=len, reverse=True))
+_ORD_PARTS = frozenset(w for k in _ORD_WORDS for w in re.split(r"[\s-]", k))
+_MD_QUICK = re.compile(r"\d[-.]\d")
 #: Where a dash/dot month-day (``12-20``, ``12.15``) is a date: after these words, or as the
 #: whole reply (``12-18``), or right after a weekday (``fri 12-11``).
 _MD_PREP = re.compile(r"(?:\b(?:on|by|til|till|until|before|after|due|thru|through|for|b4|from|date|is)\s*"
@@ -338,6 +350,8 @@ _MD_PAY = re.compile(r"\b(?:pay|paying|send|sending|pmt|payment)\s*$", re.I)
 _MD_NOT_AFTER = (r"(?![\d/-]|[.,]\d|\s*(?:k\b|%|\$|dollars?\b|bucks?\b|usd\b|[ap]\.?m\b|days?\b|weeks?\b|wks?\b"
                  r"|months?\b|mos?\b|hours?\b|hrs?\b|mins?\b|minutes?\b|years?\b|yrs?\b|times\b|x\b|payments?\b"
                  r"|pmts?\b|people\b|ppl\b|kids\b|(?:a|per|each|every|/)\s*(?:week|wk|month|mo)))")
+
+_MOD_BEFORE = re.compile(rf"\b(?P<mod>{_MOD})\s+$", re.I)  # "next fryday": the modifier of a weekday typo
 
 _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")),
@@ -390,11 +404,13 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
         rf"(?<!['’])\b(?:(?P<mod>{_MOD})\s+)?(?P<wd>{_WD_ALT})s?\b(?P<after>\s+after\s+next)?"
         rf"|\b(?P<mod2>{_MOD})\s+(?P<wd2>{_WD_AMBIG})\b(?P<after2>\s+after\s+next)?"
         rf"|(?<!['’])\b(?P<wd3>mon|wed)\b(?=\s*[.?!]*\s*$|\s*(?:or|and|/|,)\s*(?:{_WD_ALT}|mon|wed|sat|sun)\b)"
-        # "sat", "sun" only as the whole reply, after a paying word or before "or <weekday>"
-        rf"|(?:^\s*|(?<=\bmaybe )|(?<=\bpay )|(?<=\bpaying )|(?<=\bsend )|(?<=\bok )|(?<=\bdo )|(?<=\bor ))"
-        rf"(?P<wd5>sat|sun)\b(?=\s*[.?!]*\s*$|\s*(?:or|and|/|,)\s*(?:{_WD_ALT}|mon|wed|sat|sun)\b)"
-        rf"|(?<!['’])\b(?:(?P<mod4>{_MOD})\s+)?(?P<wdt>{_WD_TYPO})\b",
-        re.I)),
+        , re.I)),
+    # "sat", "sun" only as the whole reply, after a paying word or before "or <weekday>"; read as "weekday"
+    ("weekday_sat_sun", re.compile(
+        rf"(?:^\s*|(?<=\bmaybe )|(?<=\bpay )|(?<=\bpaying )|(?<=\bsend )|(?<=\bok )|(?<=\bdo )|(?<=\bor ))"
+        rf"(?P<wd5>sat|sun)\b(?=\s*[.?!]*\s*$|\s*(?:or|and|/|,)\s*(?:{_WD_ALT}|mon|wed|sat|sun)\b)", re.I)),
+    # "wensday", "thrusday", "fryday" (see _weekday_typo); read as "weekday"
+    ("weekday_typo", re.compile(rf"(?<!['’])\b(?P<wdt>{_WD_TYPO})\b", re.I)),
     ("tomorrow", re.compile(r"\b(?:tomorrow|tmrw?|tmrow|tomoro\w*|tomm?or+ow|2mor+o\w*|2mrw|tmw)\b", re.I)),
     ("yesterday", re.compile(r"\b(?:yesterday|yday|yest|ystrdy)\b", re.I)),
     ("today", re.compile(r"\b(?:today|2day|tday|tonight|tonite|rn|right\s+now|now|this\s+(?:morning|afternoon|evening|am|pm)"
@@ -431,10 +447,10 @@ _CLOCK_CUES = ("am", "pm", "a.m", "p.m", "at", "after", "before", "around", "b4"
 _EN_GATES = {
     "iso": lambda w, d, f: d and "-" in f,
     "mdy": lambda w, d, f: d and "/" in f,
-    "mdy_dash": lambda w, d, f: d and ("-" in f or "." in f),
+    "mdy_dash": lambda w, d, f: d and ("-" in f or "." in f) and _MD_QUICK.search(f) is not None,
     "month_part": lambda w, d, f: not _MONTH_WORDS.isdisjoint(w),
-    "dom_word": lambda w, d, f: "the" in w,
-    "rel_bare": lambda w, d, f: not _UNIT_WORDS.isdisjoint(w),
+    "dom_word": lambda w, d, f: "the" in w and not _ORD_PARTS.isdisjoint(w),
+    "rel_bare": lambda w, d, f: len(w) <= 8 and not _UNIT_WORDS.isdisjoint(w),
     "month_day": lambda w, d, f: d and not _MONTH_WORDS.isdisjoint(w),
     "day_month": lambda w, d, f: d and not _MONTH_WORDS.isdisjoint(w),
     "eom": lambda w, d, f: "eom" in w or "month" in w or "mo" in w or "mth" in w,
@@ -450,7 +466,9 @@ _EN_GATES = {
     "holiday": lambda w, d, f: not _HOLIDAY_WORDS.isdisjoint(w),
     "asap": lambda w, d, f: "asap" in w or "soon" in w or "few" in w,
     "day_after_tomorrow": lambda w, d, f: "day" in w,
-    "weekday": lambda w, d, f: not _WEEKDAY_WORDS.isdisjoint(w) or _has_weekday_typo(w),
+    "weekday": lambda w, d, f: not _WEEKDAY_WORDS.isdisjoint(w),
+    "weekday_sat_sun": lambda w, d, f: "sat" in w or "sun" in w,
+    "weekday_typo": lambda w, d, f: _has_weekday_typo(f),
     "tomorrow": lambda w, d, f: _has_tomorrow(w),
     "yesterday": lambda w, d, f: not _YESTERDAY_WORDS.isdisjoint(w),
     "today": lambda w, d, f: not _TODAY_WORDS.isdisjoint(w) or "day" in w or _this_part_of_day(w),
@@ -563,7 +581,7 @@ def find_dates(text: str, *, today: dt.date, now_time: dt.time, lang: str = "en"
     """
     low, words, digit, zh_chars = _features(text)
     if not (digit or zh_chars or not _EN_DATE_WORDS.isdisjoint(words) or _has_tomorrow(words)
-            or _this_part_of_day(words) or _has_weekday_typo(words)):
+            or _this_part_of_day(words) or _has_weekday_typo(low)):
         return []
     hits: list[DateHit] = []
     masked = text
@@ -762,31 +780,38 @@ def _en_rules(words, digit, fold, today, now_time, past_ctx, take, current) -> N
                 take(m, None, kind=kind)
             elif kind == "day_after_tomorrow":
                 take(m, today + dt.timedelta(days=2), kind=kind)
-            elif kind == "weekday":
-                wd_word = (g["wd"] or g["wd2"] or g["wd3"] or g["wd5"] or g["wdt"]).lower()
+            elif kind in ("weekday", "weekday_typo", "weekday_sat_sun"):
+                kind = "weekday"
+                wd_word = (g.get("wd") or g.get("wd2") or g.get("wd3") or g.get("wd5") or g.get("wdt")).lower()
                 wd = _WEEKDAYS_EN.get(wd_word)
                 if wd is None:
                     wd = _weekday_typo(wd_word)  # "wensday", "thrusday", "fryday"
                     if wd is None:
                         continue  # "today", "payday", "someday": other rules' words
-                mod = (g["mod"] or g["mod2"] or g["mod4"] or "").lower()
+                span = None
+                if g.get("wdt"):
+                    before = _MOD_BEFORE.search(current()[max(0, m.start() - 20):m.start()])
+                    if before:
+                        g["mod4"] = before.group("mod")
+                        span = (m.start() - len(before.group(0)), m.end())
+                mod = (g.get("mod") or g.get("mod2") or g.get("mod4") or "").lower()
                 mod = re.sub(r"\s+", " ", mod)
-                after = g["after"] or g["after2"]
+                after = g.get("after") or g.get("after2")
                 if mod == "last":
-                    take(m, _weekday_prev(today, wd), past=True, kind=kind)
+                    take(m, _weekday_prev(today, wd), past=True, kind=kind, span=span)
                 elif after:
-                    take(m, _weekday_next(today, wd) + dt.timedelta(days=7), kind=kind)
+                    take(m, _weekday_next(today, wd) + dt.timedelta(days=7), kind=kind, span=span)
                 elif mod in ("next", "nxt"):
-                    take(m, _week_start(today, 1) + dt.timedelta(days=wd), kind=kind)
+                    take(m, _week_start(today, 1) + dt.timedelta(days=wd), kind=kind, span=span)
                 elif mod == "this":
                     d = _week_start(today) + dt.timedelta(days=wd)
                     if d < today and not past_ctx:
                         d = _weekday_next(today, wd)
-                    take(m, d, kind=kind)
+                    take(m, d, kind=kind, span=span)
                 elif past_ctx:
-                    take(m, _weekday_prev(today, wd), past=True, kind=kind)
+                    take(m, _weekday_prev(today, wd), past=True, kind=kind, span=span)
                 else:
-                    take(m, _weekday_next(today, wd), kind=kind)
+                    take(m, _weekday_next(today, wd), kind=kind, span=span)
             elif kind == "tomorrow":
                 take(m, today + dt.timedelta(days=1), kind=kind)
             elif kind == "yesterday":
