@@ -12,18 +12,24 @@ context:
 * a currency sign or word next to it: ``$50``, ``50$``, ``$ 250``, ``£20``,
   ``¥500``, ``50 bucks``, ``50 dollars``, ``500元``, ``两千块``;
 * a ``k``/``万`` multiplier (``w`` too, in Chinese text only): ``1.2k``, ``1.5万``, ``5w``;
+  ``grand``/``hundred``/``thousand`` after digits: ``2 grand`` → 2000, ``1.5 grand`` → 1500,
+  ``5 hundred`` → 500 (a bare ``2`` before ``grand`` is never two dollars);
 * a Chinese numeral with a 百/千/万 unit, even bare: ``两千``, ``三万五`` (not before
   天/号/期… units);
 * English number words with a currency word or a hundred/thousand/grand:
   ``fifty bucks``, ``two hundred``, ``a grand``;
-* a range: ``$50-100`` → 50..100, ``两三百`` → 200..300 (``value_max``);
+* a range: ``$50-100`` → 50..100, ``两三百`` → 200..300 (``value_max``),
+  ``between $50 and $100`` / ``pay between 50 and 100`` → 50..100, ``can pay 50-100`` → 50..100;
+* ``two fifty`` (no ``hundred``) is 250, ``one twenty five`` 125, ``twelve fifty`` 1250;
 * a paying verb right before it: ``pay 100``, ``would u take 200``,
   ``I can do 25 every 2 wks``, ``还两千``, ``先还五百``, or a Chinese numeral right
   before ``先还``/``还``: ``一千五先还上``;
 * a bare number that opens the message and is followed by a date word
   (``50 on fri``, ``100 tmrw``) or a period (``50 a month``, ``50/mo``).
 
-Never amounts: dates (``10/3``, ``the 15th``, ``15号``, ``1988年3月4号``), times
+Never amounts: dates (``10/3``, ``the 15th``, ``15号``, ``1988年3月4号``; ``pay 12-20`` —
+a dash ``M-D`` with no currency sign or word is a date, left to :mod:`dates`, while
+``pay 12-15 dollars`` / ``$12-15`` is a range of money), times
 (``after 5``, ``两点半``, ``12点``), counts and periods (``2 payments``,
 ``every 2 wks``, ``ch 7``, ``6 yrs``, ``分3期``), account/confirmation/case
 numbers, phone numbers, zip codes, ``last 4 1234``, ``身份证后四位1234`` — none of
@@ -37,7 +43,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-__all__ = ["AmountMatch", "find_amounts", "find_amount", "pick_amount", "chinese_to_int"]
+__all__ = ["AmountMatch", "find_amounts", "find_amount", "pick_amount", "chinese_to_int", "words_amount",
+           "is_month_day"]
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ _CN = f"[{_CN_DIGITS}{_CN_UNITS}]+"
 
 # What may not follow a bare (verb-context) number: date/time/count units, slashes…
 _EN_NOT_AFTER = (
-    r"(?![\d/:a-z]|[.,]\d|\s*(?:st|nd|rd|th)\b|\s*(?:am|pm|a\.m|p\.m|o'?clock|%|percent"
+    r"(?![\d/:a-z]|[.,-]\d|\s*(?:to|~)\s*\d|\s*(?:st|nd|rd|th)\b|\s*(?:am|pm|a\.m|p\.m|o'?clock|%|percent"
     r"|(?:(?:more|separate|small|smaller|equal|monthly|weekly|partial|extra)\s+)?(?:payments?|pmts?"
     r"|installments?|instalments?|checks?|cheques?|cards?|accounts?|bills?|loans?|times?|x\b)"
     r"|weeks?\b|wks?\b|days?\b|months?\b"
@@ -80,7 +87,7 @@ _EN_NOT_AFTER = (
 )
 
 _EN_CURRENCY_PREFIX = re.compile(
-    rf"(?:(?<![a-z])(?:usd|us\$|rmb|cny|gbp|eur)\s?|[$£¥￥€]\s?)(?P<n>{_NUM})(?P<k>k\b)?"
+    rf"(?:(?<![a-z])(?:usd|us\$|rmb|cny|gbp|eur)\s?|[$£¥￥€]\s?)(?P<n>{_NUM})(?P<k>k\b|\s?(?:grand|thousand|hundred)\b)?"
     rf"(?:\s?(?:-|to|~)\s?(?:[$£¥￥€]\s?)?(?P<n2>{_NUM})(?P<k2>k\b)?(?![\d/:]))?",
     re.I,
 )
@@ -91,7 +98,7 @@ _EN_CURRENCY_SUFFIX = re.compile(
     r"|元|块钱?|圆|美元|美金|人民币)",
     re.I,
 )
-_K_NUMBER = re.compile(rf"(?<![\d.,/:#$£¥€])(?P<n>{_NUM})\s?(?P<k>k|w|万)(?![a-z])", re.I)
+_K_NUMBER = re.compile(rf"(?<![\d.,/:#$£¥€])(?P<n>{_NUM})\s?(?P<k>k|w|万|grand|thousand|hundred)(?![a-z])", re.I)
 
 _EN_VERB = (
     r"(?:pay(?:ing)?|paid|do|doing|take|send(?:ing)?|sent|give|giving|offer(?:ing)?|put(?:ting)?"
@@ -99,8 +106,15 @@ _EN_VERB = (
 )
 _EN_FILLER = r"(?:(?:u|you|ya|y'all|them|it|off|like|about|around|maybe|only|just|at\s+least|up\s+to|another|an?\s+extra|extra)\s+)*"
 _EN_VERB_NUMBER = re.compile(
-    rf"\b{_EN_VERB}\s+{_EN_FILLER}(?P<n>{_NUM})(?P<k>k\b)?{_EN_NOT_AFTER}", re.I
+    rf"\b{_EN_VERB}\s+{_EN_FILLER}(?P<n>{_NUM})(?P<k>k\b)?"
+    rf"(?:\s?(?P<sep>-|to|~)\s?(?P<n2>{_NUM})(?P<k2>k\b)?)?{_EN_NOT_AFTER}", re.I
 )
+#: ``between $50 and $100``, ``between 50 and 100 dollars``, ``pay between 50 and 100``.
+_BETWEEN = re.compile(
+    rf"\b(?P<verb>{_EN_VERB}\s+{_EN_FILLER})?(?:between|btwn|anywhere\s+from|somewhere\s+between|from)\s+"
+    rf"(?P<c1>[$£€]\s?)?(?P<n>{_NUM})(?P<k>k\b)?\s*(?:and|&|-|to|or)\s*(?P<c2>[$£€]\s?)?(?P<n2>{_NUM})(?P<k2>k\b)?"
+    r"(?P<cur>\s?(?:dollars?|bucks?|usd)\b)?(?![\d/:.]\d|\s*(?:am|pm|st|nd|rd|th|days?|weeks?|wks?|months?|mos?|hours?|hrs?|years?|yrs?)\b)",
+    re.I)
 _DATE_WORD_AFTER = (
     r"(?:on|by|tmrw|tmr|tomorrow|2moro|2morrow|today|tonight|now|rn|next|nxt|this|til|till|until"
     r"|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday"
@@ -135,7 +149,8 @@ _CN_VALUE = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 
              "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7,
              "八": 8, "捌": 8, "九": 9, "玖": 9}
 _CN_UNIT_VALUE = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000,
-                  "万": 10000, "萬": 10000, "亿": 100000000, "k": 1000, "w": 10000}
+                  "万": 10000, "萬": 10000, "亿": 100000000, "k": 1000, "w": 10000,
+                  "grand": 1000, "thousand": 1000, "hundred": 100}
 
 
 # English number words ("two hundred", "fifty bucks", "a grand"): only with a
@@ -174,7 +189,11 @@ def _any_in(needles, hay: str) -> bool:
 
 
 def _words_to_int(words: str) -> int | None:
-    """``"two hundred fifty"`` → 250, ``"a grand"`` → 1000; None if not a number."""
+    """``"two hundred fifty"`` → 250, ``"a grand"`` → 1000; None if not a number.
+
+    Spoken prices without ``hundred``: ``"two fifty"`` → 250, ``"one twenty five"`` → 125,
+    ``"twelve fifty"`` → 1250 (1–19 followed by a tens word is hundreds, as said aloud).
+    """
     total = current = 0
     seen = False
     for w in re.split(r"[\s-]+", words.lower()):
@@ -183,8 +202,14 @@ def _words_to_int(words: str) -> int | None:
         if w == "a":
             current = current or 1
         elif w in _W_ONES:
+            if current and (current < 10 or current % 10):
+                return None  # "five six", "twenty one two": not a number
             current += _W_ONES[w]
         elif w in _W_TENS:
+            if 0 < current < 20:  # "two fifty", "twelve fifty"
+                current *= 100
+            elif current % 100:
+                return None  # "fifty twenty"
             current += _W_TENS[w]
         elif w == "hundred":
             current = (current or 1) * 100
@@ -195,6 +220,20 @@ def _words_to_int(words: str) -> int | None:
             return None
         seen = True
     return total + current if seen else None
+
+
+_WORDS_ONLY = re.compile(rf"(?:a|{_W_NUM})(?:(?:\s+|-)(?:and\s+)?(?:{_W_NUM}|hundred|thousand|grand))*", re.I)
+
+
+def words_amount(text: str) -> Decimal | None:
+    """A reply that is nothing but English number words (``"fifty"``, ``"two fifty"``,
+    ``"a hundred and fifty"``) → its value; else None. For the bot's "how much?" question,
+    where a bare number is the amount (the classifier's ``ask_amount`` context)."""
+    text = text.strip()
+    if not _WORDS_ONLY.fullmatch(text) or text.lower() in ("a", "an"):
+        return None
+    n = _words_to_int(text)
+    return Decimal(n) if n else None
 
 
 def chinese_to_int(s: str) -> int | None:
@@ -231,7 +270,7 @@ def _decimal(num: str, k: str | None = None) -> Decimal | None:
     except InvalidOperation:
         return None
     if k:
-        value = value * _CN_UNIT_VALUE[k.lower()]
+        value = value * _CN_UNIT_VALUE[k.lower().strip()]
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))
     return value
@@ -260,6 +299,13 @@ def _zh_number(s: str) -> Decimal | None:
         return Decimal(int(cn2an.cn2an(s, "normal")))
     except Exception:  # cn2an raises ValueError and friends on odd input
         return None
+
+
+def is_month_day(a: str, b: str) -> bool:
+    """``12``-``20``: could the two numbers of a dash pair be a US month-day (1–12, 1–31,
+    no decimals)? Such a pair with no currency sign or word is a date (``ill pay 12-20``),
+    never an amount; ``50-100`` cannot be one and stays a range."""
+    return a.isdigit() and b.isdigit() and 1 <= int(a) <= 12 and 1 <= int(b) <= 31 and len(b) <= 2
 
 
 def _zh_money_like(s: str) -> bool:
@@ -300,6 +346,12 @@ def find_amounts(text: str) -> list[AmountMatch]:
         if b == a + 1:
             unit = _CN_UNIT_VALUE[m.group("u")]
             add(Decimal(a * unit), Decimal(b * unit), m.start(), m.end(), True)
+    # before the currency regexes, which would take "$50" and "$100" apart
+    if "between" in fold or "btwn" in fold or "from" in fold:
+        for m in _BETWEEN.finditer(text):
+            if m.group("c1") or m.group("c2") or m.group("cur") or m.group("verb"):
+                add(_decimal(m.group("n"), m.group("k")), _decimal(m.group("n2"), m.group("k2")),
+                    m.start() if not m.group("verb") else m.end("verb"), m.end(), True)
     currency_rxs = []
     if _any_in(_PREFIX_SIGNS, text) or _any_in(_PREFIX_CODES, fold):
         currency_rxs.append(_EN_CURRENCY_PREFIX)
@@ -310,7 +362,8 @@ def find_amounts(text: str) -> list[AmountMatch]:
             value = _decimal(m.group("n"), m.group("k"))
             vmax = _decimal(m.group("n2"), m.group("k2")) if m.group("n2") else None
             add(value, vmax, m.start(), m.end(), True)
-    for m in _K_NUMBER.finditer(text) if ("k" in fold or "w" in fold or "万" in text) else ():
+    for m in _K_NUMBER.finditer(text) if ("k" in fold or "w" in fold or "万" in text or "grand" in fold
+                                          or "hundred" in fold or "thousand" in fold) else ():
         if m.group("k") in ("w", "W") and not cjk:
             continue  # "2w" in English is two weeks; 5w = 50,000 only in Chinese slang
         add(_decimal(m.group("n"), m.group("k")), None, m.start(), m.end(), True)
@@ -330,7 +383,11 @@ def find_amounts(text: str) -> list[AmountMatch]:
             if n:
                 add(Decimal(n), None, m.start(), m.end(), bool(m.group("cur")))
     for m in _EN_VERB_NUMBER.finditer(text) if _any_in(_VERB_STEMS, fold) else ():
-        add(_decimal(m.group("n"), m.group("k")), None, m.start("n"), m.end(), False)
+        if m.group("n2") and m.group("sep") == "-" and not (m.group("k") or m.group("k2")) and is_month_day(
+                m.group("n"), m.group("n2")):
+            continue  # "pay 12-20": a date (dates.py), not $12-20
+        vmax = _decimal(m.group("n2"), m.group("k2")) if m.group("n2") else None
+        add(_decimal(m.group("n"), m.group("k")), vmax, m.start("n"), m.end(), False)
     for m in _EN_PERIOD_NUMBER.finditer(text) if _any_in(_PERIOD_WORDS, fold) else ():
         add(_decimal(m.group("n")), None, m.start("n"), m.end("n"), False)
     m = _EN_LEADING_NUMBER.search(text)

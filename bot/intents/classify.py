@@ -106,6 +106,26 @@ _REPEATS = re.compile(r"(.)\1+")
 _SPACED = re.compile(r"(?:[a-z][ .\-]){2,}[a-z][ .!]*")
 _ONE_NUMBER = re.compile(r"(?:[a-z]+ ){0,3}\$? ?(\d{1,7}(?:\.\d{1,2})?)(?: [a-z]+){0,2}")
 _BARE_NUMBER = re.compile(r"^\$? ?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:\.\d{1,2})?) ?(?:\$|usd|dollars|bucks|元|块)?$")
+# ask_amount ("how much can you pay?"): the reply is only an amount, a range or number words,
+# with a few hedges around it ("maybe 37.50", "50.00", "between 50 and 100", "fifty")
+_AMT_HEDGE = (r"(?:(?:maybe|about|around|like|only|just|prob|probably|say|um+|uh+|ok|okay|hmm+|i can do|i can pay"
+              r"|i could do|i could pay|i can send|i can manage|i can afford|how about|can i do|can we do|lets say"
+              r"|lets do|i think|approximately|roughly|no more than|at most|up to|at least)\s+)*")
+_AMT_NUM = r"\$? ?(?:\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:\.\d{1,2})?)"
+_AMT_TAIL = (r"(?: ?(?:\$|usd|dollars?|bucks?))?(?:[.,!]*\s+(?:maybe|tops|max|ok|okay|please|pls|for now|to start|is all i have"
+             r"|is all i got|thats all i have|thats all i got|is what i have))*\s*[.?!]*$")
+_AMT_ONLY = re.compile(rf"^{_AMT_HEDGE}(?P<n>{_AMT_NUM}){_AMT_TAIL}")
+_AMT_RANGE = re.compile(rf"^{_AMT_HEDGE}(?:between |btwn |from |anywhere from |somewhere between )?(?P<n>{_AMT_NUM})"
+                        rf"(?: ?(?:-|to|and|&) ?)(?P<n2>{_AMT_NUM}){_AMT_TAIL}")
+# ask_amount: the whole balance ("all of it" → pay, the pay link) or a part of it ("half" → plan)
+_AMT_FULL = re.compile(r"^(?:(?:i can pay|i can do|ill pay|i will pay|i can|ill do|i want to pay|pay|maybe|prob|probably|just|ok|okay)\s+)?"
+                       r"(?:all(?: of it)?|(?:the )?(?:whole|full|entire) (?:thing|amount|balance|bill|debt)|everything"
+                       r"|(?:it )?in full|the full|all of the balance|the total|the whole balance|full balance|full amount)"
+                       r"(?:\s+(?:today|now|rn|right now|please|pls))?\s*[.!]*$")
+_AMT_PART = re.compile(r"^(?:(?:i can pay|i can do|ill pay|i can|maybe|prob|probably|just|only|ok|okay|like|about)\s+)?"
+                       r"(?:half|half of it|half the (?:balance|amount|bill)|a half|a third|a quarter|a portion|part of it|some of it"
+                       r"|a little|a bit|a little bit)(?:\s+(?:now|today|for now|to start|maybe))?\s*[.!]*$")
+_AMT_WORDS = re.compile(rf"^{_AMT_HEDGE}(?P<w>[a-z -]+?)(?: (?:dollars?|bucks?))?(?:\s+(?:maybe|tops|max|ok|please))*\s*[.?!]*$")
 
 # Chinese --------------------------------------------------------------------------
 _Z_STOP = _rx(zh.STOP)
@@ -328,8 +348,15 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
                 or (z and (_Z_HARDSHIP.search(z, zst, zc) or _Z_PAID.search(z, zst, zc)))):
             return "promise", _LEXICON, "promise.ask_date", {}
     if context == "ask_amount":
+        bare = _ask_amount_bare(s, ent)
+        if bare is not None:  # "50.00", "maybe 37.50", "between 50 and 100", "fifty", "two fifty"
+            return "promise", _LEXICON, "promise.ask_amount_bare", bare
         if ent.amount is not None and len(words) <= 4:
             return "promise", _LEXICON, "promise.ask_amount", {}
+        if ent.amount is None and _AMT_FULL.match(s.strip()):
+            return "pay", _LEXICON, "pay.ask_amount_full", {}  # the whole balance: the pay link
+        if ent.amount is None and _AMT_PART.match(s.strip()):
+            return "plan", _LEXICON, "plan.ask_amount_part", {}  # a part of the balance: plans
         m = _BARE_NUMBER.match(plain) or (len(words) <= 4 and _ONE_NUMBER.fullmatch(plain))
         if m:  # the bot asked "how much?": a bare number is the amount
             amount = Decimal(m.group(1).replace(",", ""))
@@ -379,6 +406,38 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     if yn:  # _yes_no(plain, words, context), as computed for step 3
         return yn, 0.7, f"{yn}.generic", {}
     return "unknown", 0.3, "unknown.no_rule", {}
+
+
+def _ask_amount_bare(s: str, ent) -> dict | None:
+    """After "how much can you pay?": a reply that is only an amount is the amount, with
+    no currency word needed — ``50.00``, ``1,200.00``, ``maybe 37.50`` (cents kept: the
+    dot is not punctuation here), ``between 50 and 100`` / ``50-100`` (amount..amount_max),
+    ``fifty``, ``two fifty`` (250), ``a hundred and fifty``. A month-day such as ``12.10`` read
+    as a date elsewhere is the amount here (the date is dropped). None when the reply is
+    something else; entity amounts already marked as money (``$50``, ``2 grand``) are kept
+    by the caller's next rule."""
+    from .amounts import is_month_day, words_amount
+
+    t = s.strip()
+    if ent.amount is not None and ent.amount_max is not None:
+        return None  # "$50-100": already a range
+    m = _AMT_ONLY.match(t)
+    if m:  # "$20. thats all i got": the entity amount stands
+        return {"amount": Decimal(m.group("n").strip("$ ").replace(",", "")), "date": None} if ent.amount is None else {}
+    m = _AMT_RANGE.match(t)
+    if m:
+        a, b = (m.group(k).strip("$ ").replace(",", "") for k in ("n", "n2"))
+        if "-" in t and is_month_day(a, b) and ent.date is not None:
+            return None  # "12-18": a date (see amounts.is_month_day)
+        lo, hi = Decimal(a), Decimal(b)
+        if hi > lo:
+            return {"amount": lo, "amount_max": hi, "date": None}
+    if ent.amount is None:
+        m = _AMT_WORDS.match(t)
+        value = words_amount(m.group("w")) if m and m.group("w").strip() not in ("one", "a", "an") else None
+        if value is not None:
+            return {"amount": value}
+    return None
 
 
 def _plain(s: str, z: str | None) -> str:
@@ -444,6 +503,17 @@ def _zh_repays(z: str) -> bool:
     return not rest or any(w in zh.REPAY_WORDS for w in rest)
 
 
+#: Words of date (and amount) expressions DATE_CUE does not name, allowed in a date-only
+#: promise ("EOD", "by end of day", "christmas eve", "mid december", "the first", "2 grand").
+_DATE_ONLY_WORDS = frozenset("""
+eod eow eom end day of christmas xmas eve new years year nye thanksgiving black independence labor memorial
+mid middle early beginning start late january february march april may june july august september october
+november december jan feb mar apr jun jul aug sep sept oct nov dec first second third fourth fifth fifteenth
+twentieth thirtieth twenty thirty week wk one two three couple tmr tmrw today tonight holidays holiday
+grand k hundred thousand
+""".split())
+
+
 def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | None, zst: frozenset[str] | None,
              words: list[str], ent) -> tuple[str, float, str, dict] | None:
     """Promise-to-pay: a future date with a paying verb, or a reply that is only a date
@@ -462,7 +532,7 @@ def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | Non
         if _PAY_VERB.search(s, st):
             return "promise", _LEXICON, "promise.date_and_verb", {}
         rest = _LETTERS.findall(_DATE_CUE.sub(" ", s))
-        if all(w in en.PROMISE_FILLER for w in rest):
+        if all(w in en.PROMISE_FILLER or w in _DATE_ONLY_WORDS for w in rest):
             return "promise", 0.8, "promise.date_only", {}
         return None
     if ent.amount is not None and _PROMISE_NODATE.search(s, st):
@@ -534,6 +604,7 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
                                            and ent.date is None and ent.time is None):
         entities = _NO_ENTITIES  # a birth date or zip is not a payment date/amount
     else:
-        entities = Entities(amount=extra.get("amount", ent.amount), amount_max=ent.amount_max, date=ent.date, time=ent.time,
+        entities = Entities(amount=extra.get("amount", ent.amount), amount_max=extra.get("amount_max", ent.amount_max),
+                            date=extra.get("date", ent.date), time=ent.time,
                             option=extra.get("option"), channel=extra.get("channel"))
     return Intent(name, conf, entities, lang, rule)

@@ -48,6 +48,28 @@ Choices for ambiguous forms (documented contract, see also tests/test_dates.py):
   (``11月底`` on 2026-11-30 is today).
 * ``31/12/2026``: a first number above 12 can only be a day, read as day/month;
   ``24/7`` and fractions in money context (``pay 1/2 now``) are not dates.
+* ``12-20``, ``12.15``: US month-day with a dash is a date after a date word (``on``, ``by``,
+  ``til``…), right after a weekday (``fri 12-11``), as the whole reply (``12-18``) or with a
+  year; right after a paying word (``ill pay 12-20``) only when it falls within ~3 months
+  (``pay 5-10`` is neither a date nor, see amounts, money: the dialog asks). With a dot only
+  after a date word (``on 12.15``) or as the whole reply with a two-digit day (``12.10``;
+  the ``ask_amount`` context reads that as $12.10). A currency sign/word makes it money
+  (``pay 12-15 dollars``, ``$12-15``); a count/time unit after it is neither (``2-3 days``,
+  ``i work 9-5``).
+* ``tuesday the 8th``, ``Friday Dec 11``, ``fri 12/11``: the explicit date wins over the
+  weekday, also when they disagree (``friday the 10th`` → the 10th; the dialog echoes it).
+* ``wed?``, ``wed.``, ``mon``: alone (or before ``or <weekday>``) a weekday; ``sat``/``sun``
+  only as the whole reply or after ``pay``/``maybe``/``or`` (``i sat down``, ``in the sun``
+  are not). Misspelt weekdays (``wensday``, ``thrusday``, ``fryday``, ``saterday``) are read
+  within one edit (6-letter names) or two (longer), same first letter.
+* ``1 week``, ``one week``, ``couple weeks``, ``maybe 3 days`` as the whole reply: from today
+  (``in a week``); never inside a sentence (``sick for 3 days``, ``$40 a week``).
+* ``mid december`` → the 15th, ``early december`` / ``beginning of jan`` → the 1st, ``end of
+  december`` → the last day (next occurrence); ``late december`` and ``after the holidays``:
+  ``has_date_words`` only (a range). ``the first`` / ``on the fifteenth``: day of month.
+* ``christmas eve`` 12-24, ``new year's eve``/``nye`` 12-31, ``new year's (day)`` 1 January,
+  ``black friday`` the day after Thanksgiving, ``labor day``, ``memorial day``,
+  ``independence day``, ``halloween``, ``valentine's``: next occurrence on or after today.
 * Past tense (``paid``, ``sent``, ``mailed``, ``已经`` … and no future cue such as
   ``will``, ``can``, ``next``, ``要``) flips weekdays, ``m/d``, day-of-month and bare
   times to the most recent occurrence: ``paid at 3pm`` asked at 10:00 is yesterday.
@@ -98,7 +120,8 @@ _WEEKDAY_WORDS = frozenset(
     "thursdays fri friday fridays sat saturday saturdays sun sunday sundays".split())
 _UNIT_WORDS = frozenset("day days week weeks wk wks month months mo mos mth".split())
 _TODAY_WORDS = frozenset("today 2day tday tonight tonite rn now earlier later eod".split())
-_HOLIDAY_WORDS = frozenset("christmas xmas x thanksgiving year years year's".split())
+_HOLIDAY_WORDS = frozenset("christmas xmas x thanksgiving year years year's nye black independence halloween "
+                           "valentines valentine valentine's memorial labor".split())
 _PART_OF_DAY = frozenset("morning afternoon evening am pm".split())
 _YESTERDAY_WORDS = frozenset("yesterday yday yest ystrdy".split())
 _TOMORROW_PREFIX = ("tom", "2mo", "tmr", "2mr", "tmw")
@@ -106,7 +129,59 @@ _PAY_WORDS = frozenset("payday paycheck check paid pay".split())
 _EN_DATE_WORDS = (_MONTH_WORDS | _WEEKDAY_WORDS | _UNIT_WORDS | _TODAY_WORDS | _YESTERDAY_WORDS
                   | _HOLIDAY_WORDS
                   | frozenset("weekend weekends eom eow eoy fortnight payday paycheck paid noon midday lunch "
-                              "lunchtime while asap soon few".split()))
+                              "lunchtime while asap soon few holiday holidays".split())
+                  # ordinal words ("on the first", "the fifteenth"): the dom_word rule
+                  | frozenset("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+                              "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth "
+                              "thirtieth".split()))
+
+
+#: A word that may be a misspelt weekday (``wensday``, ``thrusday``, ``fryday``); see :func:`_weekday_typo`.
+_WD_TYPO = r"[mtwfs][a-z]{1,8}d(?:a?y|ya)s?"
+_WD_FULL = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday_typo(word: str) -> int | None:
+    """A misspelt weekday → 0..6, else None: same first letter, within one edit (OSA, a
+    transposition costs 1) of a 6-letter name (``fryday``, ``mondy``), two of a longer one
+    (``wensday``, ``thrusday``, ``saterday``); a tie between two names is no answer.
+    Real ``-day`` words (``today``, ``payday``, ``someday``, ``midday``) are further away."""
+    w = word.lower()
+    if w.endswith("ys") or w.endswith("yas"):
+        w = w[:-1]
+    if not 4 <= len(w) <= 10 or w in _WEEKDAYS_EN:
+        return _WEEKDAYS_EN.get(w)
+    from rapidfuzz.distance import OSA  # already loaded by the classifier's typo corrector
+
+    best, best_d, tie = None, 99, False
+    for i, name in enumerate(_WD_FULL):
+        if name[0] != w[0]:
+            continue
+        d = OSA.distance(w, name)
+        if d <= (1 if len(name) <= 6 else 2):
+            if d < best_d:
+                best, best_d, tie = i, d, False
+            elif d == best_d:
+                tie = True
+    return None if tie else best
+
+
+#: Real words shaped like a weekday typo, skipped without a distance computation.
+_DAY_WORDS = frozenset("today payday paydays someday birthday holiday holidays midday everyday workday weekday "
+                       "weekdays mayday sameday doomsday".split())
+_WD_TYPO_SCAN = re.compile(rf"\b{_WD_TYPO}\b")
+
+
+def _has_weekday_typo(low: str) -> bool:
+    """Does the lower-case ``low`` hold a misspelt weekday? One regex scan; the distance is
+    computed only for ``...day``-shaped words that are not weekdays already."""
+    if "dy" not in low and "day" not in low and "dya" not in low:
+        return False  # the usual case, two substring tests
+    for m in _WD_TYPO_SCAN.finditer(low):
+        w = m.group(0)
+        if w not in _WEEKDAY_WORDS and w not in _DAY_WORDS and _weekday_typo(w) is not None:
+            return True
+    return False
 
 
 def _features(text: str) -> tuple[str, frozenset[str] | set[str], bool, bool]:
@@ -129,8 +204,10 @@ def has_date_token(text: str) -> bool:
     could ``text`` hold a date or time? False means no rule and no fallback can find one."""
     if _DIGIT_OR_ZH.search(text):
         return True
-    words = set(_WORD.findall(text.lower()))
-    return not _EN_DATE_WORDS.isdisjoint(words) or _has_tomorrow(words) or _this_part_of_day(words)
+    low = text.lower()
+    words = set(_WORD.findall(low))
+    return (not _EN_DATE_WORDS.isdisjoint(words) or _has_tomorrow(words) or _this_part_of_day(words)
+            or _has_weekday_typo(low))
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -256,10 +333,37 @@ _ORD = r"(?:st|nd|rd|th)"
 _NOT_ORD_NOUN = (r"(?!\s+(?:payment|pmt|time|installment|instalment|notice|letter|card|one|option|plan"
                  r"|floor|place|call|text|message|grade|try|attempt|account|acct|reminder|year|yr)s?\b)")
 
+_ORD_WORDS = {w: i + 1 for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth".split())}
+_ORD_WORDS.update({f"twenty{sep}{w}": 20 + n for sep in ("-", " ", "") for w, n in list(_ORD_WORDS.items())[:9]})
+_ORD_WORDS.update({"thirtieth": 30, "thirty-first": 31, "thirty first": 31, "thirtyfirst": 31})
+_ORD_WORD_ALT = "|".join(sorted((re.escape(w).replace(r"\ ", r"\s+") for w in _ORD_WORDS), key=len, reverse=True))
+_ORD_PARTS = frozenset(w for k in _ORD_WORDS for w in re.split(r"[\s-]", k))
+_MD_QUICK = re.compile(r"\d[-.]\d")
+#: Where a dash/dot month-day (``12-20``, ``12.15``) is a date: after these words, or as the
+#: whole reply (``12-18``), or right after a weekday (``fri 12-11``).
+_MD_PREP = re.compile(r"(?:\b(?:on|by|til|till|until|before|after|due|thru|through|for|b4|from|date|is)\s*"
+                      r"|^\s*(?:(?:maybe|ok|okay|k|how\s+about|prob|probably|say|like)\s+)*"
+                      r"|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*)$", re.I)
+_MD_PAY = re.compile(r"\b(?:pay|paying|send|sending|pmt|payment)\s*$", re.I)
+_MD_NOT_AFTER = (r"(?![\d/-]|[.,]\d|\s*(?:k\b|%|\$|dollars?\b|bucks?\b|usd\b|[ap]\.?m\b|days?\b|weeks?\b|wks?\b"
+                 r"|months?\b|mos?\b|hours?\b|hrs?\b|mins?\b|minutes?\b|years?\b|yrs?\b|times\b|x\b|payments?\b"
+                 r"|pmts?\b|people\b|ppl\b|kids\b|(?:a|per|each|every|/)\s*(?:week|wk|month|mo)))")
+
+_MOD_BEFORE = re.compile(rf"\b(?P<mod>{_MOD})\s+$", re.I)  # "next fryday": the modifier of a weekday typo
+
 _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b")),
     ("mdy", re.compile(r"(?<![\d/.$£¥€,#-])(?P<m>3[01]|[12]\d|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])"
                        r"(?:/(?P<y>\d{4}|\d{2}))?(?![\d/]|\.\d)")),
+    # US month-day with a dash (``12-20``, ``12-18-26``) or a dot (``12.15``): see _MD_PREP
+    ("mdy_dash", re.compile(r"(?<![\d/.$£¥€,#-])(?P<m>1[0-2]|0?[1-9])(?P<sep>[-.])(?P<d>3[01]|[12]\d|0?[1-9])"
+                            r"(?:(?P=sep)(?P<y>\d{4}|\d{2}))?" + _MD_NOT_AFTER, re.I)),
+    # ``mid december``, ``early jan``, ``end of december``, ``late dec`` (a range: no date)
+    ("month_part", re.compile(rf"\b(?P<pos>mid|middle\s+of|early|beginning\s+of|begining\s+of|start\s+of"
+                              rf"|(?:the\s+)?end\s+of|late)[\s-]*(?:the\s+month\s+of\s+)?(?P<mon>{_MONTH_ALT})\b"
+                              r"(?!\s*\d)", re.I)),
     ("month_day", re.compile(rf"\b(?P<mon>{_MONTH_ALT})\.?\s+(?:the\s+)?(?P<d>3[01]|[12]\d|0?[1-9]){_ORD}?\b"
                              rf"(?:,?\s+(?P<y>\d{{4}}))?", re.I)),
     ("day_month", re.compile(rf"\b(?:the\s+)?(?P<d>3[01]|[12]\d|0?[1-9]){_ORD}?\s+(?:of\s+)?(?P<mon>{_MONTH_ALT})\b"
@@ -270,6 +374,9 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
                        r"|\bearly\s+next\s+month\b", re.I)),
     ("mid_month", re.compile(r"\b(?:mid[\s-]?month|middle\s+of\s+(?:the\s+)?month)\b", re.I)),
     ("dom", re.compile(rf"(?:\bthe\s+)?(?<![\d/$])\b(?P<d>3[01]|[12]\d|0?[1-9])\s?{_ORD}\b{_NOT_ORD_NOUN}", re.I)),
+    ("dom_word", re.compile(r"(?:(?<=\bon )|(?<=\bby )|(?<=\btil )|(?<=\btill )|(?<=\buntil )|(?<=\bbefore )"
+                            r"|(?<=\bafter )|^\s*)the\s+(?P<w>" + _ORD_WORD_ALT + r")\b" + _NOT_ORD_NOUN
+                            + r"(?!\s+(?:thing|step|of\s+(?:the\s+)?(?:month|mo)))", re.I)),
     ("dom_bare", re.compile(r"(?:(?<=\bon )|(?<=\bby )|(?<=\btil )|(?<=\btill )|(?<=\buntil )|(?<=\bbefore )|(?<=\bafter ))"
                            r"the\s+(?P<d>3[01]|[12]\d|0?[1-9])\b(?![/:.]\d)", re.I)),
     ("rel_ago", re.compile(r"\b(?P<n>\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a\s+)?couple(?:\s+of)?|few)\s+"
@@ -279,17 +386,31 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
                           r"(?P<u>days?|weeks?|wks?|months?|mos?)\b"
                           r"|\b(?P<n2>\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten|couple(?:\s+of)?)\s+"
                           r"(?P<u2>days?|weeks?|wks?|months?|mos?)\s+from\s+(?:now|today)\b", re.I)),
+    # single spaces only: "$40 a week" reaches the rules as "    a week" (amount blanked), a period
+    ("rel_bare", re.compile(r"^(?:(?:maybe|like|about|around|prob|probably|ok|okay|k|another|um+|uh+),? )*"
+                            r"(?P<n>\d{1,2}|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a )?couple(?: (?:of|more))?"
+                            r"|(?:a )?few) (?:more )?(?P<u>days?|weeks?|wks?|months?|mos?)\b"
+                            r"(?=\s*(?:or\s+(?:so|two|less|more)\s*)?(?:tops\s*|max\s*)?[.?!]*\s*$)", re.I)),
     ("fortnight", re.compile(r"\b(?:in\s+)?a\s+fortnight\b", re.I)),
     ("week_from", re.compile(rf"\b(?:a|one|1)\s+(?:week|wk)\s+from\s+(?:(?P<wd>{_WD_ALT}|mon|wed|sat|sun)|(?P<tm>tomorrow|tmrw?))\b", re.I)),
     ("eoy", re.compile(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy|year[\s-]end)\b", re.I)),
-    ("holiday", re.compile(r"\b(?:christmas|xmas|x-mas|new\s+year'?s(?:\s+day)?|thanksgiving)\b", re.I)),
+    ("holiday", re.compile(r"\b(?:(?:christmas|xmas|x-mas)(?:\s+(?P<xeve>eve)\b|\s+day\b)?"
+                           r"|new\s+year'?s?\s+(?P<nye>eve)\b|(?P<nye2>nye)\b|new\s+year'?s(?:\s+day)?|new\s+year\s+day"
+                           r"|thanksgiving(?:\s+day)?|(?P<bf>black\s+friday)|independence\s+day|halloween"
+                           r"|valentine'?s?(?:\s+day)?|memorial\s+day|labor\s+day)\b", re.I)),
     ("asap", re.compile(r"\b(?:asap|as\s+soon\s+as\s+(?:possible|i\s+can)|soon|in\s+a\s+few\s+days|a\s+few\s+days)\b", re.I)),
     ("day_after_tomorrow", re.compile(r"\b(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw?|2moro\w*)\b", re.I)),
     ("weekday", re.compile(
         rf"(?<!['’])\b(?:(?P<mod>{_MOD})\s+)?(?P<wd>{_WD_ALT})s?\b(?P<after>\s+after\s+next)?"
         rf"|\b(?P<mod2>{_MOD})\s+(?P<wd2>{_WD_AMBIG})\b(?P<after2>\s+after\s+next)?"
-        rf"|(?<!['’])\b(?P<wd3>mon|wed)\b(?=\s*$)",
-        re.I)),
+        rf"|(?<!['’])\b(?P<wd3>mon|wed)\b(?=\s*[.?!]*\s*$|\s*(?:or|and|/|,)\s*(?:{_WD_ALT}|mon|wed|sat|sun)\b)"
+        , re.I)),
+    # "sat", "sun" only as the whole reply, after a paying word or before "or <weekday>"; read as "weekday"
+    ("weekday_sat_sun", re.compile(
+        rf"(?:^\s*|(?<=\bmaybe )|(?<=\bpay )|(?<=\bpaying )|(?<=\bsend )|(?<=\bok )|(?<=\bdo )|(?<=\bor ))"
+        rf"(?P<wd5>sat|sun)\b(?=\s*[.?!]*\s*$|\s*(?:or|and|/|,)\s*(?:{_WD_ALT}|mon|wed|sat|sun)\b)", re.I)),
+    # "wensday", "thrusday", "fryday" (see _weekday_typo); read as "weekday"
+    ("weekday_typo", re.compile(rf"(?<!['’])\b(?P<wdt>{_WD_TYPO})\b", re.I)),
     ("tomorrow", re.compile(r"\b(?:tomorrow|tmrw?|tmrow|tomoro\w*|tomm?or+ow|2mor+o\w*|2mrw|tmw)\b", re.I)),
     ("yesterday", re.compile(r"\b(?:yesterday|yday|yest|ystrdy)\b", re.I)),
     ("today", re.compile(r"\b(?:today|2day|tday|tonight|tonite|rn|right\s+now|now|this\s+(?:morning|afternoon|evening|am|pm)"
@@ -298,6 +419,7 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("eow", re.compile(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<next>next\s+)?(?:week|wk)|eow)\b", re.I)),
     ("week_vague", re.compile(r"\b(?P<mod>next|nxt|this|last|the\s+following)\s+(?:week|wk)s?\b", re.I)),
     ("month_vague", re.compile(r"\b(?P<mod>next|nxt|this|last|the\s+following)\s+(?:month|mo|mth)\b", re.I)),
+    ("holidays", re.compile(r"\b(?:after|over|during|before|past|by|til|till|until|around)\s+the\s+holidays?\b", re.I)),
     ("payday", re.compile(r"\b(?:(?:next\s+)?pay\s?day|pay\s?check|next\s+check|(?:get|gets|getting)\s+paid)\b", re.I)),
     ("past_vague", re.compile(r"\b(?:the\s+other\s+day|earlier|a\s+while\s+(?:ago|back))\b", re.I)),
     ("month_only", re.compile(r"\b(?:in|by|until|til|till|before|after)\s+(?P<mon>january|february|march|april|june|july"
@@ -325,6 +447,10 @@ _CLOCK_CUES = ("am", "pm", "a.m", "p.m", "at", "after", "before", "around", "b4"
 _EN_GATES = {
     "iso": lambda w, d, f: d and "-" in f,
     "mdy": lambda w, d, f: d and "/" in f,
+    "mdy_dash": lambda w, d, f: d and ("-" in f or "." in f) and _MD_QUICK.search(f) is not None,
+    "month_part": lambda w, d, f: not _MONTH_WORDS.isdisjoint(w),
+    "dom_word": lambda w, d, f: "the" in w and not _ORD_PARTS.isdisjoint(w),
+    "rel_bare": lambda w, d, f: len(w) <= 8 and not _UNIT_WORDS.isdisjoint(w),
     "month_day": lambda w, d, f: d and not _MONTH_WORDS.isdisjoint(w),
     "day_month": lambda w, d, f: d and not _MONTH_WORDS.isdisjoint(w),
     "eom": lambda w, d, f: "eom" in w or "month" in w or "mo" in w or "mth" in w,
@@ -341,6 +467,8 @@ _EN_GATES = {
     "asap": lambda w, d, f: "asap" in w or "soon" in w or "few" in w,
     "day_after_tomorrow": lambda w, d, f: "day" in w,
     "weekday": lambda w, d, f: not _WEEKDAY_WORDS.isdisjoint(w),
+    "weekday_sat_sun": lambda w, d, f: "sat" in w or "sun" in w,
+    "weekday_typo": lambda w, d, f: _has_weekday_typo(f),
     "tomorrow": lambda w, d, f: _has_tomorrow(w),
     "yesterday": lambda w, d, f: not _YESTERDAY_WORDS.isdisjoint(w),
     "today": lambda w, d, f: not _TODAY_WORDS.isdisjoint(w) or "day" in w or _this_part_of_day(w),
@@ -348,6 +476,7 @@ _EN_GATES = {
     "eow": lambda w, d, f: "eow" in w or "week" in w or "wk" in w,
     "week_vague": lambda w, d, f: not _UNIT_WORDS.isdisjoint(w),
     "month_vague": lambda w, d, f: not _UNIT_WORDS.isdisjoint(w),
+    "holidays": lambda w, d, f: "holidays" in w or "holiday" in w,
     "payday": lambda w, d, f: not _PAY_WORDS.isdisjoint(w),
     "past_vague": lambda w, d, f: "day" in w or "earlier" in w or "while" in w,
     "month_only": lambda w, d, f: not _MONTH_WORDS.isdisjoint(w),
@@ -452,7 +581,7 @@ def find_dates(text: str, *, today: dt.date, now_time: dt.time, lang: str = "en"
     """
     low, words, digit, zh_chars = _features(text)
     if not (digit or zh_chars or not _EN_DATE_WORDS.isdisjoint(words) or _has_tomorrow(words)
-            or _this_part_of_day(words)):
+            or _this_part_of_day(words) or _has_weekday_typo(low)):
         return []
     hits: list[DateHit] = []
     masked = text
@@ -476,7 +605,76 @@ def find_dates(text: str, *, today: dt.date, now_time: dt.time, lang: str = "en"
         fold = low if text.isascii() else text.translate(_IGNORECASE_FOLD).lower()
         _en_rules(words, digit, fold, today, now_time, past_ctx, take, lambda: masked)
     hits.sort(key=lambda h: h.start)
+    if len(hits) > 1:
+        hits = _merge_weekday(text, hits)
     return hits
+
+
+def _nth_weekday(year: int, month: int, wd: int, n: int) -> dt.date:
+    """The ``n``-th weekday ``wd`` (0=Monday) of a month; ``n=-1`` the last one."""
+    if n > 0:
+        first = dt.date(year, month, 1)
+        return first + dt.timedelta(days=(wd - first.weekday()) % 7 + 7 * (n - 1))
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    return last - dt.timedelta(days=(last.weekday() - wd) % 7)
+
+
+def _holiday(w: str, g: dict, today: dt.date) -> dt.date | None:
+    """A US holiday's next occurrence on or after today (today counts). The eves are the
+    day before (``christmas eve`` 12-24, ``new year's eve`` 12-31); ``black friday`` the day
+    after Thanksgiving (fourth Thursday of November); ``thanksgiving`` said after it is
+    next year's; ``new year's`` is 1 January (so said in December, next year's)."""
+    def nxt(fn) -> dt.date:
+        d = fn(today.year)
+        return d if d >= today else fn(today.year + 1)
+
+    if g.get("xeve"):
+        return _month_day(today, 12, 24, None, False)
+    if g.get("nye") or g.get("nye2"):
+        return _month_day(today, 12, 31, None, False)
+    if g.get("bf"):
+        return nxt(lambda y: _nth_weekday(y, 11, 3, 4) + dt.timedelta(days=1))
+    if "thanksgiving" in w:
+        return nxt(lambda y: _nth_weekday(y, 11, 3, 4))
+    if "memorial" in w:
+        return nxt(lambda y: _nth_weekday(y, 5, 0, -1))
+    if "labor" in w:
+        return nxt(lambda y: _nth_weekday(y, 9, 0, 1))
+    if "independence" in w:
+        return _month_day(today, 7, 4, None, False)
+    if "halloween" in w:
+        return _month_day(today, 10, 31, None, False)
+    if "valentine" in w:
+        return _month_day(today, 2, 14, None, False)
+    if "mas" in w:
+        return _month_day(today, 12, 25, None, False)
+    return _month_day(today, 1, 1, None, False)
+
+
+#: Explicit dates a weekday right before them only restates (``friday the 11th``,
+#: ``Friday Dec 11``, ``fri 12/11``): the explicit date wins, see :func:`_merge_weekday`.
+_EXPLICIT_KINDS = frozenset({"iso", "mdy", "mdy_dash", "month_day", "day_month", "dom", "dom_bare", "dom_word"})
+_WEEKDAY_JOIN = re.compile(r"[\s,(]*(?:the\s+)?", re.I)
+
+
+def _merge_weekday(text: str, hits: list[DateHit]) -> list[DateHit]:
+    """``tuesday the 8th``: a weekday followed by an explicit date is one expression; the
+    explicit day (and month) wins, even when the two disagree (``friday the 10th`` when
+    the 10th is a Thursday → the 10th: a customer who names the day of month has looked
+    at a calendar; the dialog echoes the date back for confirmation). ``hits`` sorted."""
+    out: list[DateHit] = []
+    i = 0
+    while i < len(hits):
+        h = hits[i]
+        if (h.kind == "weekday" and i + 1 < len(hits) and hits[i + 1].kind in _EXPLICIT_KINDS
+                and _WEEKDAY_JOIN.fullmatch(text, h.end, hits[i + 1].start)):
+            nx = hits[i + 1]
+            out.append(DateHit(h.start, nx.end, nx.date, nx.time, nx.past, nx.kind))
+            i += 2
+            continue
+        out.append(h)
+        i += 1
+    return out
 
 
 def _en_rules(words, digit, fold, today, now_time, past_ctx, take, current) -> None:  # noqa: C901 - one rule per branch
@@ -505,6 +703,41 @@ def _en_rules(words, digit, fold, today, now_time, past_ctx, take, current) -> N
                 d = _month_day(today, mo, dd, y, past_ctx)
                 if d is not None:
                     take(m, d, past=past_ctx and y is None, kind=kind)
+            elif kind == "mdy_dash":
+                y = int(g["y"]) if g["y"] else None
+                before = current()[:m.start()]
+                d = _month_day(today, int(g["m"]), int(g["d"]), y, past_ctx)
+                if d is None:
+                    continue
+                if not (y is not None or (g["sep"] == "-" and _MD_PREP.search(before))
+                        or (g["sep"] == "." and _MD_PREP.search(before) and (before.strip() or len(g["d"]) == 2))
+                        or (g["sep"] == "-" and _MD_PAY.search(before) and abs((d - today).days) <= 92)):
+                    continue  # "I work 9-5", "pay 12.15" ($12.15), "pay 5-10" (May is far off)
+                take(m, d, past=past_ctx and y is None, kind=kind)
+            elif kind == "month_part":
+                mon = _MONTHS[g["mon"][:3].lower()]
+                pos = g["pos"].lower()
+                if pos == "late":
+                    take(m, None, past=past_ctx, kind=kind)  # the last third of a month: no one day
+                    continue
+                year = today.year
+                if pos.startswith("mid"):
+                    day = 15
+                elif "end" in pos:
+                    day = calendar.monthrange(year, mon)[1]
+                else:
+                    day = 1
+                d = dt.date(year, mon, day)
+                if past_ctx and d > today:
+                    d = d.replace(year=year - 1)
+                elif not past_ctx and d < today:
+                    y2 = year + 1
+                    d = dt.date(y2, mon, calendar.monthrange(y2, mon)[1] if "end" in pos else day)
+                take(m, d, past=past_ctx, kind=kind)
+            elif kind == "dom_word":
+                d = _next_dom(today, _ORD_WORDS[re.sub(r"\s+", " ", g["w"].lower())], past_ctx)
+                if d is not None:
+                    take(m, d, past=past_ctx, kind=kind)
             elif kind in ("month_day", "day_month"):
                 mon = _MONTHS[g["mon"][:3].lower()]
                 y = int(g["y"]) if g["y"] else None
@@ -527,9 +760,9 @@ def _en_rules(words, digit, fold, today, now_time, past_ctx, take, current) -> N
                 days, months = _unit_days(g["u"])
                 d = None if n is None else (_add_months(today, -n * months) if months else today - dt.timedelta(days=n * days))
                 take(m, d, past=True, kind=kind)
-            elif kind == "rel_in":
-                n = _en_count(g["n"] or g["n2"])
-                days, months = _unit_days(g["u"] or g["u2"])
+            elif kind in ("rel_in", "rel_bare"):
+                n = _en_count(g["n"] or g.get("n2"))
+                days, months = _unit_days(g["u"] or g.get("u2"))
                 d = None if n is None else (_add_months(today, n * months) if months else today + dt.timedelta(days=n * days))
                 take(m, d, kind=kind)
             elif kind == "fortnight":
@@ -541,39 +774,44 @@ def _en_rules(words, digit, fold, today, now_time, past_ctx, take, current) -> N
                 take(m, dt.date(today.year, 12, 31), kind=kind)
             elif kind == "holiday":
                 w = m.group(0).lower()
-                if "thanksgiving" in w:  # fourth Thursday of November
-                    def tg(y: int) -> dt.date:
-                        first = dt.date(y, 11, 1)
-                        return first + dt.timedelta(days=(3 - first.weekday()) % 7 + 21)
-                    d = tg(today.year) if tg(today.year) >= today else tg(today.year + 1)
-                else:
-                    d = _month_day(today, 12, 25, None, False) if "mas" in w else _month_day(today, 1, 1, None, False)
+                d = _holiday(w, g, today)
                 take(m, d, kind=kind)
             elif kind == "asap":
                 take(m, None, kind=kind)
             elif kind == "day_after_tomorrow":
                 take(m, today + dt.timedelta(days=2), kind=kind)
-            elif kind == "weekday":
-                wd_word = (g["wd"] or g["wd2"] or g["wd3"]).lower()
-                wd = _WEEKDAYS_EN[wd_word]
-                mod = (g["mod"] or g["mod2"] or "").lower()
+            elif kind in ("weekday", "weekday_typo", "weekday_sat_sun"):
+                kind = "weekday"
+                wd_word = (g.get("wd") or g.get("wd2") or g.get("wd3") or g.get("wd5") or g.get("wdt")).lower()
+                wd = _WEEKDAYS_EN.get(wd_word)
+                if wd is None:
+                    wd = _weekday_typo(wd_word)  # "wensday", "thrusday", "fryday"
+                    if wd is None:
+                        continue  # "today", "payday", "someday": other rules' words
+                span = None
+                if g.get("wdt"):
+                    before = _MOD_BEFORE.search(current()[max(0, m.start() - 20):m.start()])
+                    if before:
+                        g["mod4"] = before.group("mod")
+                        span = (m.start() - len(before.group(0)), m.end())
+                mod = (g.get("mod") or g.get("mod2") or g.get("mod4") or "").lower()
                 mod = re.sub(r"\s+", " ", mod)
-                after = g["after"] or g["after2"]
+                after = g.get("after") or g.get("after2")
                 if mod == "last":
-                    take(m, _weekday_prev(today, wd), past=True, kind=kind)
+                    take(m, _weekday_prev(today, wd), past=True, kind=kind, span=span)
                 elif after:
-                    take(m, _weekday_next(today, wd) + dt.timedelta(days=7), kind=kind)
+                    take(m, _weekday_next(today, wd) + dt.timedelta(days=7), kind=kind, span=span)
                 elif mod in ("next", "nxt"):
-                    take(m, _week_start(today, 1) + dt.timedelta(days=wd), kind=kind)
+                    take(m, _week_start(today, 1) + dt.timedelta(days=wd), kind=kind, span=span)
                 elif mod == "this":
                     d = _week_start(today) + dt.timedelta(days=wd)
                     if d < today and not past_ctx:
                         d = _weekday_next(today, wd)
-                    take(m, d, kind=kind)
+                    take(m, d, kind=kind, span=span)
                 elif past_ctx:
-                    take(m, _weekday_prev(today, wd), past=True, kind=kind)
+                    take(m, _weekday_prev(today, wd), past=True, kind=kind, span=span)
                 else:
-                    take(m, _weekday_next(today, wd), kind=kind)
+                    take(m, _weekday_next(today, wd), kind=kind, span=span)
             elif kind == "tomorrow":
                 take(m, today + dt.timedelta(days=1), kind=kind)
             elif kind == "yesterday":
@@ -594,7 +832,7 @@ def _en_rules(words, digit, fold, today, now_time, past_ctx, take, current) -> N
                 take(m, fri if fri >= today else _week_start(today) + dt.timedelta(days=6), kind=kind)
             elif kind in ("week_vague", "month_vague"):
                 take(m, None, past=g["mod"].lower() == "last", kind=kind)
-            elif kind in ("payday",):
+            elif kind in ("payday", "holidays"):
                 take(m, None, kind=kind)
             elif kind == "past_vague":
                 take(m, None, past=True, kind=kind)
