@@ -84,8 +84,11 @@ HOLD_RULES: dict[str, str] = {
 _VULNERABLE = re.compile(
     r"died|passed away|death|funeral|bereave|hospital|cancer|chemo|\bsick\b|\bill\b|illness|"
     r"depress|anxiety|mental health|suicid|kill myself|end my life|self[- ]harm|disabled|carer|"
-    r"去世|过世|离世|住院|生病|癌|抑郁|自杀|轻生|不想活|病了|重病|残疾", re.I)
-_SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|自杀|轻生|不想活", re.I)
+    r"去世|过世|离世|住院|生病|癌|抑郁|自杀|轻生|不想活|病了|重病|残疾|化疗|放疗|透析|瘫痪|怀孕|"
+    r"活不下去|想死|寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|"
+    r"過世|離世|憂鬱|抑鬱|自殺|輕生|殘疾|化療", re.I)
+_SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|自杀|轻生|不想活|活不下去|想死|寻死|不如死|"
+                        r"死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|自殺|輕生", re.I)
 
 _PENDING = ("promise", "plans", "plan_choice", "pending_request")
 #: Requests worth answering once the account is chosen or the right party confirmed
