@@ -464,6 +464,8 @@ def _zh_holiday(word: str, today: dt.date, past: bool) -> dt.date | None:
             return d
     return None
 
+_ZH_GATE_SETS = {kind: frozenset(chars) for kind, chars in _ZH_GATES.items()}
+
 _ZH_PREFIX_WEEKS = {"下下": 2, "下": 1, "这": 0, "本": 0, "上上": -2, "上": -1}
 
 
@@ -681,7 +683,7 @@ def _en_rules(words, digit, fold, today, now_time, past_ctx, take, current) -> N
 
 def _zh_rules(text, today, now_time, past_ctx, take, current) -> None:  # noqa: C901
     for kind, rx in _ZH_RULES:
-        if not any(c in text for c in _ZH_GATES[kind]):
+        if _ZH_GATE_SETS[kind].isdisjoint(text):
             continue
         for m in list(rx.finditer(current())):
             if current()[m.start():m.end()] != m.group(0):
