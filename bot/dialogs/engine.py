@@ -94,8 +94,11 @@ _VULNERABLE = re.compile(
     r"\bicu\b|intensive care|hospice|\bthe (?:er|e\.r\.)\b|emergency room|stroke|heart attack|dialysis|tumou?r|diagnosed|"
     r"terminal|nursing home|bed ?rest|bedridden|caregiver|\brehab\b|bipolar|ptsd|breakdown|panic attack|"
     r"can['’]?t (?:go on|cope)|cannot (?:go on|cope)|see the point|end of my rope|wits['’]? end|" + _SELF_HARM_EN + "|"
-    r"去世|过世|离世|住院|生病|癌|抑郁|自杀|轻生|不想活|病了|重病|残疾", re.I)
-_SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|" + _SELF_HARM_EN + r"|自杀|轻生|不想活", re.I)
+    r"去世|过世|离世|住院|生病|癌|抑郁|自杀|轻生|不想活|病了|重病|残疾|化疗|放疗|透析|瘫痪|怀孕|"
+    r"活不下去|想死|寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|"
+    r"過世|離世|憂鬱|抑鬱|自殺|輕生|殘疾|化療", re.I)
+_SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|" + _SELF_HARM_EN + r"|自杀|轻生|不想活|活不下去|想死|"
+                        r"寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|自殺|輕生", re.I)
 
 _PENDING = ("promise", "plans", "plan_choice", "pending_request")
 #: Requests worth answering once the account is chosen or the right party confirmed

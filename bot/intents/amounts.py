@@ -144,6 +144,10 @@ _ZH_VERB_NUMBER = re.compile(
 )
 _ZH_BARE_BIG = re.compile(rf"(?<![第{_CN_DIGITS}{_CN_UNITS}\d])(?P<n>[{_CN_DIGITS}]+[百千万亿佰仟萬][{_CN_DIGITS}{_CN_UNITS}]*){_ZH_NOT_AFTER}")
 _ZH_NUMBER_BEFORE_VERB = re.compile(rf"(?P<n>{_ZH_NUMBER})(?=先还|先付|先给|先转|还上|还给|还你)", re.I)
+#: An instalment: 每月500, 每个月还一千, 一期两百, 500一个月.
+_ZH_PERIOD_NUMBER = re.compile(
+    rf"(?:每个?(?:月|周|星期|礼拜|期)|一个?月|一期)(?:还|付|交|转|给|都|可以|能)?(?:你们?)?\s?(?P<n>{_ZH_NUMBER}){_ZH_NOT_AFTER}"
+    rf"|(?P<n2>{_ZH_NUMBER})(?=\s?(?:块钱?|元)?(?:一个月|每个?月|一期|每期|一周|每周))", re.I)
 
 _CN_VALUE = {"零": 0, "〇": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3,
              "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7,
@@ -398,6 +402,10 @@ def find_amounts(text: str) -> list[AmountMatch]:
             n = m.group("n")
             if _zh_money_like(n):
                 add(_zh_number(n), None, m.start("n"), m.end("n"), False)
+    for m in _ZH_PERIOD_NUMBER.finditer(text) if cjk and ("每" in text or "一" in text) else ():
+        g = "n" if m.group("n") else "n2"
+        if _zh_money_like(m.group(g)):
+            add(_zh_number(m.group(g)), None, m.start(g), m.end(g), False)
     found.sort(key=lambda x: x.start)
     return found
 

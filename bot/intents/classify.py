@@ -135,6 +135,13 @@ _Z_START = _rx(zh.START)
 _Z_CANCEL_PAYMENT = _rx(zh.CANCEL_PAYMENT)
 _Z_AUTO = _rx(zh.AUTO_REPLY)
 _Z_ATTORNEY = _rx(zh.ATTORNEY)
+_Z_ATTORNEY_COURT = _rx(zh.ATTORNEY_COURT)
+_Z_THIRD_PARTY = _rx(zh.THIRD_PARTY_CONTACT)
+_Z_CH_VOICE = _rx(zh.CHANNEL_VOICE)
+_Z_CH_SMS = _rx(zh.CHANNEL_SMS)
+_Z_CH_SMS_OK = _rx(zh.CHANNEL_SMS_OK)
+_Z_CH_EMAIL = _rx(zh.CHANNEL_EMAIL)
+_Z_CH_ALL = _rx(zh.CHANNEL_ALL)
 _Z_BANKRUPTCY = _rx(zh.BANKRUPTCY)
 _Z_WRONG = _rx(zh.WRONG_NUMBER)
 _Z_DISPUTE = _rx(zh.DISPUTE)
@@ -151,7 +158,7 @@ _Z_IMMEDIATE = _rx(zh.IMMEDIATE)
 _Z_DATE_CUE = _rx(zh.DATE_CUE)
 _Z_IDENTITY = _rx(zh.IDENTITY)
 _Z_HAI_AMBIGUOUS = re.compile(zh.HAI_AMBIGUOUS)
-_ZH_TRAILING = re.compile(r"(?:谢谢|谢了|多谢|谢谢你|哈+|啊|呀|哦|呢|吧|啦|!|\.)+$")
+_ZH_TRAILING = re.compile(r"(?:谢谢|谢了|多谢|谢谢你|哈+|啊|呀|哦|呢|吧|啦|!|\.|\s*(?:thanks|thank you|thx|ty)\b)+$")
 _Z_PUNCT = re.compile(r"[\s,.!?~:;\"'()【】…]+")
 
 # Context-specific -----------------------------------------------------------------
@@ -193,7 +200,7 @@ _CHOICE = re.compile(
     r"(?P<n>\d)(?:st|nd|rd|th)?(?: one| option| plan)?(?: please| pls| plz)?[.!]*"
     r"|(?:the |option |plan |choice |number |#)?(?P<w>first|second|third|fourth|fifth|one|two|three|four|five)"
     r"(?: one| option| plan)?(?: please| pls)?[.!]*"
-    r"|(?:选)?(?:第|方案)?(?P<z>[一二三四五六七八九1-9])(?:个|号)?(?:方案)?(?:吧)?)$"
+    r"|(?:我)?(?:就)?(?:选|要|选择|用)?(?:第|方案)?(?P<z>[一二三四五六七八九1-9])(?:个|号|种)?(?:方案|选项)?(?:吧|的)?)$"
 )
 _WORDNUM = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4,
             "fifth": 5, "five": 5, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -227,6 +234,21 @@ def _channel(s: str, st: frozenset[str]) -> str:
     if not chans:
         return "sms"
     return "+".join(chans)
+
+
+def _z_channel(z: str) -> str:
+    """Channels a Chinese (or mixed) stop covers, read like :func:`_channel` (US-05 per
+    medium: 别打电话了，发短信就行 is voice only; US-17: 不要再联系我 is a cease → all)."""
+    chans = []
+    if _Z_CH_SMS.search(z) and not _Z_CH_SMS_OK.search(z):
+        chans.append("sms")
+    if _Z_CH_VOICE.search(z):
+        chans.append("voice")
+    if _Z_CH_EMAIL.search(z):
+        chans.append("email")
+    if chans:
+        return "+".join(chans)
+    return "all" if _Z_CH_ALL.search(z) else "sms"
 
 
 def _stop_keyword(s: str, st: frozenset[str], words: list[str]) -> tuple[float, str] | None:
@@ -278,7 +300,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
 
     # 2. compliance: attorney, bankruptcy, opt-out keyword forms --------------------
     # US-18 represented: wins over everything, even an opt-out in the same message
-    if _ATTORNEY.search(s, st) or (z and _Z_ATTORNEY.search(z, zst, zc)):
+    if _ATTORNEY.search(s, st) or (z and (_Z_ATTORNEY.search(z, zst, zc) or (
+            _Z_ATTORNEY_COURT.search(z, zst, zc) and not _Z_BANKRUPTCY.search(z, zst, zc)))):
         return "attorney", _CERTAIN, "attorney.lexicon", {}
     if _BANKRUPTCY.search(s, st) or (z and _Z_BANKRUPTCY.search(z, zst, zc)):
         return "bankruptcy", _CERTAIN, "bankruptcy.lexicon", {}
@@ -288,13 +311,18 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         conf, rule = hit
         if conf == _UNSURE_MARK or (rule == "stop.gateway_letter" and context in ("confirm", "verify", "plan_offer")):
             conf = unsure  # possible opt-out ("n" may mean "no" here): pause and hand off (US-06)
-        return "stop", conf, rule, {"channel": _channel(s, st)}
+        return "stop", conf, rule, {"channel": _z_channel(z) if z else _channel(s, st)}
     if z:
         zs = _Z_STOP_NOT.sub("", z)
+        third_party = _Z_THIRD_PARTY.search(zs)
+        if third_party:  # 不要联系我的家人: about third parties (CN-02), not this number's texts
+            zs = _Z_THIRD_PARTY.sub("", zs)
         if _Z_STOP.search(zs):
-            return "stop", _CERTAIN, "stop.zh_lexicon", {"channel": "sms"}
+            return "stop", _CERTAIN, "stop.zh_lexicon", {"channel": _z_channel(zs)}
         if _Z_STOP_UNSURE.search(zs):
-            return "stop", unsure, "stop.zh_unsure", {"channel": "sms"}
+            return "stop", unsure, "stop.zh_unsure", {"channel": _z_channel(zs)}
+        if third_party:
+            return "unknown", 0.5, "unknown.third_party_contact", {}
     # US-12 wrong number (quarantines the number, which also ends texts)
     if (_WRONG.search(s, st) or (z and _Z_WRONG.search(z, zst, zc))
             or (context == "verify" and _plain(s, z) in _VERIFY_WRONG)):
@@ -471,7 +499,8 @@ def _yes_no(plain: str, words: list[str], context: str) -> str | None:
     if plain.endswith((" ok", " okay")) and plain.rsplit(" ", 1)[0] in _AFFIRM_PHRASES:
         return "affirm"  # "sounds good 👍" (the emoji reads as "ok")
     if (plain in _DENY or plain in _DENY_PHRASES or plain in zh.DENY
-            or (context == "confirm" and plain in ("不是", "不是的"))):
+            or (context == "confirm" and plain in ("不是", "不是的"))
+            or (context in ("confirm", "verify") and plain in ("不对", "不对的", "错了", "不正确"))):
         return "deny"
     words = [w for w in words if w not in _LAUGHS]  # "lol ok"
     if not words:
@@ -585,7 +614,7 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
     s = fuzzy.correct_text(s, _KNOWN)
     if _SPACED.fullmatch(s):
         s = re.sub(r"[ .\-]", "", s)  # "s t o p", "s.t.o.p"
-    z = fuzzy.correct_zh(norm) if cjk else None
+    z = fuzzy.correct_zh(norm.translate(zh.TRAD)) if cjk else None  # 退訂 → 退订
     zc = frozenset(z) if z else None
     zst = word_starts(z) if z else None
     st = word_starts(s)

@@ -44,6 +44,12 @@ Choices for ambiguous forms (documented contract, see also tests/test_dates.py):
 * ``a week from friday`` → next Friday + 7; ``end of the year`` / ``年底`` → Dec 31;
   ``christmas``, ``new year's``, ``thanksgiving`` → next occurrence;
   ``this weekend`` / ``周末`` → Saturday (``next weekend`` / ``下周末`` a week on).
+* Chinese holidays: ``元旦`` 01-01, ``圣诞节`` 12-25, ``国庆`` / ``十一长假`` 10-01,
+  ``五一`` 05-01, ``双十二`` 12-12 (next occurrence); ``春节`` / ``过年`` / ``除夕`` /
+  ``元宵`` / ``中秋`` / ``端午`` from a lunar table (2025–2035; 春节 2027 is 2027-02-06).
+  ``春节前`` is the holiday itself (a deadline); ``春节后`` / ``过完年`` / ``年后`` is a
+  range: ``has_date_words`` only.
+* ``等我三天`` / ``再等我两周`` / ``给我三天时间``: today + n days/weeks/months.
 * ``12月底`` / ``1月初``: that month's last / first day, next occurrence
   (``11月底`` on 2026-11-30 is today).
 * ``31/12/2026``: a first number above 12 can only be a day, read as day/month;
@@ -110,8 +116,8 @@ class DateHit:
 
 _WORD = re.compile(r"[a-z0-9'’]+")
 _DIGIT = re.compile(r"\d")
-_DIGIT_OR_ZH = re.compile(r"[\d年尽儘末近阵今明昨周週星礼禮号號日月天点點时時班工薪现現马馬立晚早午凌当:：]")
-_ZH_DATE_CHAR = re.compile(r"[年尽儘末近阵今明昨周週星礼禮号號日月天点點时時班工薪现現马馬立晚早午凌当:：]")
+_DIGIT_OR_ZH = re.compile(r"[\d年尽儘末近阵今明昨周週星礼禮号號日月天点點时時班工薪现現马馬立晚早午凌当:：节節旦诞誕夕宵秋庆慶五双雙]")
+_ZH_DATE_CHAR = re.compile(r"[年尽儘末近阵今明昨周週星礼禮号號日月天点點时時班工薪现現马馬立晚早午凌当:：节節旦诞誕夕宵秋庆慶五双雙]")
 _MONTH_WORDS = frozenset(
     "jan january feb february mar march apr april may jun june jul july aug august sep sept september "
     "oct october nov november dec december".split())
@@ -513,6 +519,14 @@ _ZH_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("zh_week_vague", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)(?:周|週|星期|礼拜|禮拜)")),
     ("zh_month_vague", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)月")),
     ("zh_payday", re.compile(r"发工资|發工資|发薪|發薪|工资到|工资下来|开工资|开支|发钱|出粮|领工资")),
+    # holidays: fixed ones the next occurrence, lunar ones from _LUNAR; "after the holiday"
+    # (春节后, 过完年, 年后) is a range: has_date_words only
+    ("zh_holiday", re.compile(r"(?P<h>元旦|圣诞节?|聖誕節?|平安夜|春节|春節|过年|過年|大年初一|除夕|大年三十|年三十|元宵节?|元宵節|中秋节?|中秋節|"
+                              r"国庆节?|國慶節?|十一(?:假期|长假|黄金周)|(?<![一二三四五六七八九十百千万0-9周期拜])五一(?![一二三四五六七八九十百千万0-9点号日个块元定起])|劳动节|勞動節|端午节?|端午節|情人节|情人節|双十一|双十二|雙十一|雙十二)"
+                              r"(?P<after>后|後|以后|之后|过后|假期后|节后)?")),
+    ("zh_after_holiday", re.compile(r"过完年|過完年|年后|年後|节后|節後")),
+    # 等我三天, 再等我两周, 给我三天时间: a wait of n days from today
+    ("zh_wait", re.compile(rf"(?:再)?(?:等我|等等我|再等|等|给我|宽限我?)(?:再)?(?P<n>{_ZN})\s*(?P<u>天|日|周|週|个星期|個星期|星期|个礼拜|礼拜|个月|個月)")),
 ]
 _ZH_TIME = re.compile(
     rf"(?P<ap>上午|早上|早晨|中午|下午|傍晚|晚上|凌晨)?(?P<h>{_ZN})(?:点|點|时|時|:|：)"
@@ -535,7 +549,51 @@ _ZH_GATES = {
     "zh_week_vague": "周週期拜",
     "zh_month_vague": "月",
     "zh_payday": "工薪支钱粮",
+    "zh_holiday": "旦诞誕夜节節年夕宵秋庆慶一午双雙",
+    "zh_after_holiday": "年节節",
+    "zh_wait": "等给宽",
 }
+
+#: Lunar-calendar holidays (Gregorian date by year): 春节 (正月初一), 端午 (五月初五),
+#: 中秋 (八月十五). Outside these years a lunar holiday is a vague date (no day).
+_LUNAR = {
+    "春节": {2025: (1, 29), 2026: (2, 17), 2027: (2, 6), 2028: (1, 26), 2029: (2, 13), 2030: (2, 3),
+             2031: (1, 23), 2032: (2, 11), 2033: (1, 31), 2034: (2, 19), 2035: (2, 8)},
+    "端午": {2025: (5, 31), 2026: (6, 19), 2027: (6, 9), 2028: (5, 28), 2029: (6, 16), 2030: (6, 5),
+             2031: (6, 24), 2032: (6, 12), 2033: (6, 1), 2034: (6, 20), 2035: (6, 10)},
+    "中秋": {2025: (10, 6), 2026: (9, 25), 2027: (9, 15), 2028: (10, 3), 2029: (9, 22), 2030: (9, 12),
+             2031: (10, 1), 2032: (9, 19), 2033: (9, 8), 2034: (9, 27), 2035: (9, 16)},
+}
+#: Holiday word → (month, day) fixed, or (lunar key, day offset).
+_ZH_HOLIDAYS = {
+    "元旦": (1, 1), "圣诞": (12, 25), "聖誕": (12, 25), "平安夜": (12, 24), "国庆": (10, 1), "國慶": (10, 1),
+    "十一": (10, 1), "五一": (5, 1), "劳动节": (5, 1), "勞動節": (5, 1), "情人节": (2, 14), "情人節": (2, 14),
+    "双十一": (11, 11), "雙十一": (11, 11), "双十二": (12, 12), "雙十二": (12, 12),
+    "春节": ("春节", 0), "春節": ("春节", 0), "过年": ("春节", 0), "過年": ("春节", 0), "大年初一": ("春节", 0),
+    "除夕": ("春节", -1), "大年三十": ("春节", -1), "年三十": ("春节", -1), "元宵": ("春节", 14),
+    "中秋": ("中秋", 0), "端午": ("端午", 0),
+}
+
+
+def _zh_holiday(word: str, today: dt.date, past: bool) -> dt.date | None:
+    """A Chinese holiday's next occurrence on/after today (last on/before when past)."""
+    key = next((k for k in _ZH_HOLIDAYS if word.startswith(k)), None)
+    if key is None:
+        return None
+    a, b = _ZH_HOLIDAYS[key]
+    if isinstance(a, int):
+        return _month_day(today, a, b, None, past)
+    years = range(today.year, today.year - 2, -1) if past else range(today.year - 1, today.year + 2)
+    for y in years:
+        md = _LUNAR[a].get(y)
+        if md is None:
+            continue
+        d = dt.date(y, *md) + dt.timedelta(days=b)
+        if (d <= today) if past else (d >= today):
+            return d
+    return None
+
+_ZH_GATE_SETS = {kind: frozenset(chars) for kind, chars in _ZH_GATES.items()}
 
 _ZH_PREFIX_WEEKS = {"下下": 2, "下": 1, "这": 0, "本": 0, "上上": -2, "上": -1}
 
@@ -863,7 +921,7 @@ def _en_rules(words, digit, fold, today, now_time, past_ctx, take, current) -> N
 
 def _zh_rules(text, today, now_time, past_ctx, take, current) -> None:  # noqa: C901
     for kind, rx in _ZH_RULES:
-        if not any(c in text for c in _ZH_GATES[kind]):
+        if _ZH_GATE_SETS[kind].isdisjoint(text):
             continue
         for m in list(rx.finditer(current())):
             if current()[m.start():m.end()] != m.group(0):
@@ -980,6 +1038,20 @@ def _zh_rules(text, today, now_time, past_ctx, take, current) -> None:  # noqa: 
                 take(m, None, past=(n or 0) < 0, kind=kind)
             elif kind == "zh_payday":
                 take(m, None, kind=kind)
+            elif kind == "zh_holiday":
+                if g["after"]:  # 春节后, 国庆以后: after the holiday, no single day
+                    take(m, None, kind=kind)
+                else:
+                    take(m, _zh_holiday(g["h"], today, past_ctx), past=past_ctx, kind=kind)
+            elif kind == "zh_after_holiday":
+                take(m, None, kind=kind)
+            elif kind == "zh_wait":
+                n = chinese_to_int(g["n"])
+                if n is None:
+                    continue
+                days, months = _unit_days(g["u"])
+                d = _add_months(today, n * months) if months else today + dt.timedelta(days=n * days)
+                take(m, d, kind=kind)
     for m in list(_ZH_TIME.finditer(current()) if any(c in text for c in "点點时時:：") else ()):
         if current()[m.start():m.end()] != m.group(0):
             continue
