@@ -8,7 +8,9 @@ Pure: no I/O, no clock reads (``now`` is given). Order of work for a customer me
    ``stop`` (US-04/05/06/08, US-17), ``start`` (US-27: an opt-in and its one confirmation
    only for an opted-out number; otherwise answered like a greeting, with the menu),
    ``help`` (US-26), ``attorney`` (US-18), ``bankruptcy``, ``dispute`` (US-16),
-   ``wrong_number`` (US-12, UK-06).
+   ``wrong_number`` (US-12, UK-06). Whatever the intent and path, self-harm words add a
+   vulnerability hold and a priority-1 hand-off, vulnerability words the hold (UK-07,
+   :func:`_vulnerability`), on top of what the intent's own path does.
 3. Silence: opted out of SMS (US-05: only HELP and START are answered), an agent owns
    the conversation (G-01: only opt-out and help are answered), ``auto_reply`` (never
    answered, so two auto-responders cannot loop); ``agent`` always hands off (G-01).
@@ -84,21 +86,50 @@ HOLD_RULES: dict[str, str] = {
 _SELF_HARM_EN = (r"suicid|kill(?:ing)? my ?self|\bkms\b|(?:end|ending|take|taking) my (?:own )?life|end(?:ing)? it all|self[- ]?harm|"
                  r"hurt(?:ing)? my ?self|\bi (?:just |really |honestly |literally |kinda )?(?:want to|wanna) die\b|better off dead|"
                  r"better off without me|better off if i (?:was|were|wasn['’]?t|weren['’]?t) (?:dead|gone|here|around|alive)|(?:don['’]?t|do not|no longer) (?:want|wanna) (?:to )?(?:be alive|live (?:anymore|any more)|"
-                 r"live(?=[.!,]|$)|exist anymore|wake up (?:anymore|tomorrow)|go on living)|no (?:reason|point) (?:to|in) (?:live|living)")
+                 r"live(?=[.!,]|$)|exist anymore|wake up (?:anymore|tomorrow)|go on living)|no (?:reason|point) (?:to|in) (?:live|living)|"
+                 # UK-07 "immediate escalation": the neighbours of the phrases above
+                 r"\b(?:see (?:the|any|no)|what['’]?s the|whats the|is no|there['’]?s no|theres no|any) point (?:in|of|to) "
+                 r"(?:living|being alive|life\b|going on|carrying on|live\b)|nothing (?:left )?to live for|"
+                 r"(?:no|any) reason to (?:live|go on|keep going|be alive)|(?:life|living) (?:is(?:n['’]?t| not)|aint|ain['’]t) worth (?:it|living)|"
+                 r"not worth living|wish (?:i|id|i['’]d) (?:was|were|be|been) dead|(?:rather|better) be dead|(?:rather|wanna|want to) just die|"
+                 r"\b(?:off|unalive|hang|hanging|shoot|shooting|cut|cutting|drown|drowning|overdose on|od on) my ?self\b|\boverdos(?:e|ing)\b|"
+                 r"jump(?:ing)? (?:off|in front of) (?:a|the) (?:bridge|building|roof|train|cliff)|slit my wrists?|take all my pills")
 _VULNERABLE = re.compile(
-    r"died|passed away|death|funeral|bereave|hospital|cancer|chemo|\bsick\b|\bill\b|illness|"
-    r"depress|anxiety|mental health|suicid|kill myself|end my life|self[- ]harm|disabled|carer|"
+    # "died" but not a phone/battery/car/laptop...; "death" but not "to death" (bored/harassed)
+    r"(?<!phone )(?<!phone just )(?<!battery )(?<!battery just )(?<!car )(?<!laptop )(?<!computer )(?<!charger )(?<!engine )"
+    r"(?<!cell )(?<!tv )(?<!wifi )(?<!internet )(?<!power )\bdied|passed away|(?<!to )\bdeath|funeral|bereave|hospital|cancer|chemo|"
+    # "sick"/"ill" the illness ("I'm sick", "she's ill"), not "sick of these texts" nor "ill" = I'll
+    r"\bsick\b(?! (?:of|and tired|with (?:this|these|you|your|ur)|to death))|"
+    r"\b(?:been|am|im|i['’]m|is|are|was|were|be|fell|falling|feel|feeling|felt|very|so|really|too|seriously|mentally|terminally|"
+    r"chronically|critically|gravely|quite|pretty|got|getting|become|became|s|he|she|who) ill\b"
+    r"(?! (?:pay|send|do|have|try|get|be|make|call|text|need|take|give|let|see|just|def|prob|still|put|check|talk|wait|"
+    r"keep|figure|handle|settle|transfer|mail|drop|bring|come|set|cover|reach|start|stop|sue|go|email|reply|contact))|\bill[- ]health\b|illness|"
+    r"depress|anxiety|mental health|suicid|kill myself|end my life|self[- ]harm|"
+    # "disabled" the person, not the card/autopay/account
+    r"(?<!card )(?<!card is )(?<!card was )(?<!card got )(?<!autopay )(?<!autopay is )(?<!autopay was )(?<!account )(?<!account is )"
+    r"(?<!account was )(?<!link )(?<!link is )(?<!link was )(?<!app )(?<!been )(?<!has been )(?<!got )\bdisabled|disability|carer|"
+    r"(?<=been )disabled(?= (?:for|since|after|from))|i['’]?ve been disabled|"
     # UK-07, English terms the classifier reads as hardship (bereavement, illness, care)
     r"\bpassed\b(?! (?:on|by|the|it|my|a|out))|\blost my (?:\w+ )?(?:husband|wife|mom|mother|mum|dad|father|son|daughter|partner|"
     r"child|kid|baby|brother|sister|grand\w+|fianc\w*|spouse|boyfriend|girlfriend|parents?)\b|grieving|grief|widow|mourning|"
     r"\bicu\b|intensive care|hospice|\bthe (?:er|e\.r\.)\b|emergency room|stroke|heart attack|dialysis|tumou?r|diagnosed|"
-    r"terminal|nursing home|bed ?rest|bedridden|caregiver|\brehab\b|bipolar|ptsd|breakdown|panic attack|"
-    r"can['’]?t (?:go on|cope)|cannot (?:go on|cope)|see the point|end of my rope|wits['’]? end|" + _SELF_HARM_EN + "|"
+    r"terminal(?!s)(?! (?:at|machine|payment|station|building))|nursing home|bed ?rest|bedridden|caregiver|\brehab\b|bipolar|ptsd|"
+    r"(?<!car )(?<!car had a )(?<!truck )(?<!van )(?<!engine )breakdown|panic attack|"
+    r"can['’]?t (?:go on|cope)|cannot (?:go on|cope)|see the point|end of my rope|wits['’]? end|"
+    # UK-07: surgery and injury, serious illness, abuse, addiction, dementia
+    r"surger(?:y|ies)|\bsurgical|\bpost[- ]?op\b|(?:had|having|need|needs|after|from) (?:an |my |a |major )?operation\b|"
+    r"\binjur(?:y|ies|ed)\b|broke my (?:leg|arm|back|hip|neck|ankle|wrist|foot|pelvis|shoulder)|concussion|miscarriage|"
+    r"dementia|alzheimer|parkinson|multiple sclerosis|epilep|\bcoma\b|"
+    r"domestic (?:abuse|violence)|abusive (?:partner|husband|wife|relationship|ex)|homeless|"
+    r"\baddict(?:ion|ed)\b|alcoholic|gambling (?:problem|addiction)|" + _SELF_HARM_EN + "|"
     r"去世|过世|离世|住院|生病|癌|抑郁|自杀|轻生|不想活|病了|重病|残疾|化疗|放疗|透析|瘫痪|怀孕|"
     r"活不下去|想死|寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|"
-    r"過世|離世|憂鬱|抑鬱|自殺|輕生|殘疾|化療", re.I)
+    # UK-07: hospital, surgery, intensive care, mental illness, funeral, self-harm
+    r"医院|手术|开刀|重症监护|监护室|急诊|精神病|焦虑|葬礼|丧事|病危|绝症|割腕|自残|上吊|跳河|跳江|活够了|了结自己|安眠药|"
+    r"過世|離世|憂鬱|抑鬱|自殺|輕生|殘疾|化療|醫院|手術", re.I)
 _SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|" + _SELF_HARM_EN + r"|自杀|轻生|不想活|活不下去|想死|"
-                        r"寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|自殺|輕生", re.I)
+                        r"寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|割腕|自残|上吊|跳河|跳江|活够了|"
+                        r"了结自己|安眠药|自殺|輕生", re.I)
 
 _PENDING = ("promise", "plans", "plan_choice", "pending_request")
 #: Requests worth answering once the account is chosen or the right party confirmed
@@ -452,6 +483,40 @@ def _render_line(s: _Step, key: str, **params: Any) -> str:
 # --- inbound -------------------------------------------------------------------------
 
 def _inbound(s: _Step, ev: InboundText) -> None:
+    _inbound_intent(s, ev)
+    _vulnerability(s, ev)
+
+
+def _vulnerability(s: _Step, ev: InboundText) -> None:
+    """UK-07 whatever the intent (stop, attorney, bankruptcy, wrong number, dispute, a
+    promise, an unknown phone, before identity is confirmed, while an agent owns the
+    conversation...): self-harm words → vulnerability hold, flag and a priority-1
+    hand-off ("immediate escalation"); vulnerability words → the hold and flag, and a
+    priority-2 hand-off when nothing else hands off. Added to what the intent's own path
+    did, never instead of it: an opt-out stays recorded and confirmed once (US-06/US-08)
+    and no automated text follows it (US-05); a person follows up through the agent
+    path, which the outbound gate still governs. Paths that already placed the hold
+    (hardship) are not doubled. The runner keeps a conversation's first open hand-off,
+    so a priority-1 hand-off goes before any other of the step."""
+    harm = _SELF_HARM.search(ev.text) is not None
+    if not harm and _VULNERABLE.search(ev.text) is None:
+        return
+    if not any(isinstance(a, SetHold) and a.kind == "vulnerability" for a in s.actions):
+        acct = None if s.slots.get("quarantined") else s.account()   # wrong number: the phone
+        s.hold("vulnerability", acct.account_ref if acct else None)
+    if Flag("vulnerability") not in s.actions:
+        s.actions.append(Flag("vulnerability"))
+    need = 1 if harm else 2
+    handoffs = [i for i, a in enumerate(s.actions) if isinstance(a, Handoff)]
+    if any(s.actions[i].priority <= need for i in handoffs):
+        return
+    s.handoff("hardship", need)     # as the hardship path's own UK-07 hand-off
+    if handoffs:
+        s.actions.insert(handoffs[0], s.actions.pop())
+    s.audit("UK-07", vulnerability=True, self_harm=harm, intent=ev.intent.name)
+
+
+def _inbound_intent(s: _Step, ev: InboundText) -> None:
     intent = ev.intent
     if intent.lang in s.script.languages:
         s.lang = intent.lang
