@@ -83,7 +83,9 @@ _EN_NOT_AFTER = (
     r"|weeks?\b|wks?\b|days?\b|months?\b"
     r"|mos?\b|mths?\b|yrs?\b|years?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|people|kids|of\s+them"
     # "I do 2 jobs", "sent 3 emails": a plural noun after the number makes it a count
-    r"|(?!(?:is|was|towards|plus|as|this|its|yes|always|perhaps|thursdays|tuesdays|us|pls|thanks|tops|unless|afterwards|besides|whats|thats|lets)\b)[a-z]+s\b))"
+    r"|(?!(?:is|was|towards|plus|as|this|its|yes|always|perhaps|thursdays|tuesdays|us|pls|thanks|tops|unless|afterwards|besides|whats|thats|lets"
+    # weekdays that end in s: "ill send 150 thurs", "will pay 60 tues", "75 weds", "80 mondays"
+    r"|thurs|tues|weds|mondays|wednesdays|fridays|saturdays|sundays|mons|fris|sats|suns)\b)[a-z]+s\b))"
 )
 
 _EN_CURRENCY_PREFIX = re.compile(

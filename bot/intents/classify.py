@@ -205,6 +205,44 @@ _CHOICE = re.compile(
 _WORDNUM = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4,
             "fifth": 5, "five": 5, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
+# plan_offer: an ordinal with "one"/"option"/"plan" or after a choosing verb is a choice,
+# not a date ("the 2nd one", "i'll take the 2nd", "i choose the 3rd plan"); a bare "the 2nd"
+# stays a date. Read on the plain text (apostrophes gone: "ill", "id").
+_CHOOSE_VERB = (r"(?:i(?:ll| will| would| wanna| want to| think ill)? (?:take|choose|pick|want|go with|go for|do|get|like)"
+                r"|id (?:like|take|go with|pick|choose)|lets (?:do|go with|go for|go)|can i (?:do|get|have|take|pick|choose|go with)"
+                r"|could i (?:do|get|have|take)|give me|gimme|go with|put me down for|sign me up for)")
+_CHOICE_ORD = re.compile(
+    r"^(?:(?:yeah|yes|yep|yea|ok|okay|um+|hmm+|so|sure)[, ]+)?(?:(?P<verb>" + _CHOOSE_VERB + r") )?"
+    r"(?:the )?(?:(?P<n>[1-9])(?:st|nd|rd|th)|(?P<w>first|second|third|fourth|fifth))(?P<noun> (?:one|option|plan|choice))?"
+    r"(?:,? (?:please|pls|plz|works|is fine|is good|sounds good|looks good|for me|thanks|thank you|thx|then|i guess))*[.!]*$")
+_CHOICE_ORD_IN = re.compile(r"\b(?:the )?(?P<n>[1-9])(?:st|nd|rd|th) (?:one|option|plan|choice)\b")
+# confirm: a correction of what was read back ("no that's wrong, I said the 11th", "no I
+# meant friday", "actually make it 60") is a promise with the new date/amount (the dialog
+# re-confirms it, G-02); "no I can't pay on the 11th" alone is a no.
+_CORRECTION = re.compile(r"^(?:no+|nope|nah|naw|wrong|actually|sorry|oops|oh|wait|correction|thats wrong|thats not right)\b"
+                         r"|\b(?:i meant|i mean|i said|i typed|should be|should have said|meant to say|make it|change it to"
+                         r"|supposed to be|wrong date|wrong amount)\b")
+_CORRECTION_NEG = re.compile(r"\b(?:cant|cannot|wont|not able to|unable to) (?:pay|do|make)\b"
+                             r"|\bnot (?:on |by )?(?:the )?(?:\d|mon|tue|wed|thu|fri|sat|sun|today|tomorrow|tmrw|next|this)")
+_CORRECTION_ALT = re.compile(r"\b(?:but|how about|what about|instead|make it|can do|could do|can pay|could pay|rather"
+                             r"|i meant|i mean|i said|should be|change it to|supposed to be|its)\b")
+# A payment-method question ("whats the address to mail a check", "can i mail you a check"):
+# pay, not the plan words' "a check" (= per paycheck); "a check every month" stays a plan.
+_PAY_METHOD = re.compile(
+    r"\b(?:mailing )?address\b.*\b(?:check|cheque|money order|payment|pay|mail|send)|\b(?:mail|send|post)\b.*\baddress\b"
+    r"|\bmailing address\b|\bwhere (?:do|can|should|would) i (?:mail|send|post|drop off|bring) (?:a |my |the |in )?(?:check|cheque|money order|payment)"
+    r"|\b(?:mail|send|post|mailing|sending)(?: (?:you|u|yall|in))? (?:a |my |the )?(?:check|cheque|money order)\b"
+    r"|\bpay (?:by|with|via|through) (?:a )?(?:check|cheque|money order|mail)\b")
+_RECURRING = re.compile(r"\b(?:every|each|per|monthly|weekly|biweekly|bi-weekly|installments?|instalments?|a month|a week"
+                        r"|make (?:small |smaller |monthly |weekly )?payments|plan)\b")
+# "I get paid every other friday, next one is the 11th. I'll pay then": the pay schedule is
+# not a payment plan; the promise ties "then" to the date (see entities: the explicit date).
+_PAYDAY_EVERY = re.compile(
+    r"\b(?:(?:get|gets|getting|got|am|im|is|are) paid|pay ?days? (?:is|are)|paychecks? (?:come|comes|is|are)(?: in)?)"
+    r" (?:every other|every|each|bi-?weekly|weekly|monthly|twice a month|once a month)"
+    r"(?: (?:week|wk|month|friday|monday|tuesday|wednesday|thursday|saturday|sunday|fri|mon|tue|tues|wed|thu|thur|thurs"
+    r"|sat|sun|two weeks|2 weeks|other week))?\b")
+
 # Vocabulary the typo corrector must leave alone (our own slang and abbreviations).
 _KNOWN = frozenset("""txting txts msgs unsub atty attny pmt pymt tmrw tmrow 2moro payoff autopay zelle venmo
 cashapp thru acct conf dont cant wont didnt isnt doesnt whats thats texting""".split())
@@ -357,7 +395,20 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         if ((_IDENTITY.search(s, st) and not _IDENTITY_REFUSAL.search(s, st)) or (z and _Z_IDENTITY.search(z, zst, zc))
                 or (words and all(w.isdigit() for w in words))):
             return "identity_check_answer", _LEXICON, "identity.verify", {}
+    if (context == "confirm" and (ent.amount is not None or (ent.date is not None and not ent.date_is_past))
+            and _CORRECTION.search(plain) and not (_DISPUTE.search(s, st) or _PAID.search(s, st) or _HARDSHIP.search(s, st))):
+        if _CORRECTION_NEG.search(plain) and not _CORRECTION_ALT.search(plain):
+            return "deny", _LEXICON, "deny.confirm_cant", {}
+        return "promise", _LEXICON, "promise.confirm_correction", {}
     if context == "plan_offer":
+        m = _CHOICE_ORD.match(plain)
+        if m and (m.group("verb") or m.group("noun")):
+            n = int(m.group("n")) if m.group("n") else _WORDNUM[m.group("w")]
+            if 1 <= n <= (plan_options if plan_options > 0 else 9):
+                return "choice", _CERTAIN, "choice.plan_offer_ordinal", {"option": n, "date": None}
+        m = _CHOICE_ORD_IN.search(plain) if len(words) <= 10 else None
+        if m and 1 <= int(m.group("n")) <= (plan_options if plan_options > 0 else 9):
+            return "choice", 0.8, "choice.in_sentence", {"option": int(m.group("n")), "date": None}
         m = _CHOICE.match(plain)
         if m:
             token = m.group("n") or m.group("w") or m.group("z")
@@ -413,6 +464,14 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "abuse", _LEXICON, "abuse.lexicon", {}
     if z and _Z_BALANCE.search(z, zst, zc):  # 多少 questions before 少还/先还 plan words
         return "balance", _LEXICON, "balance.zh_lexicon", {}
+    if not z and _PAY_METHOD.search(s) and not _RECURRING.search(s):
+        return "pay", _LEXICON, "pay.method_question", {}
+    if not z and _PAYDAY_EVERY.search(s):
+        rest = _PAYDAY_EVERY.sub(" ", s)
+        if not _PLAN.search(rest):  # the only plan words are the pay schedule's
+            promise = _promise(s, st, z, zc, zst, words, ent)
+            if promise:
+                return promise
     if _PLAN.search(s, st) or (z and _Z_PLAN.search(z, zst, zc)):
         return "plan", _LEXICON, "plan.lexicon", {}
     promise = _promise(s, st, z, zc, zst, words, ent)

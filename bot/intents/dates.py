@@ -411,9 +411,10 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
         rf"|\b(?P<mod2>{_MOD})\s+(?P<wd2>{_WD_AMBIG})\b(?P<after2>\s+after\s+next)?"
         rf"|(?<!['’])\b(?P<wd3>mon|wed)\b(?=\s*[.?!]*\s*$|\s*(?:or|and|/|,)\s*(?:{_WD_ALT}|mon|wed|sat|sun)\b)"
         , re.I)),
-    # "sat", "sun" only as the whole reply, after a paying word or before "or <weekday>"; read as "weekday"
+    # "sat", "sun" only as the whole reply, after a paying word or an amount, or before "or <weekday>"; read as "weekday"
     ("weekday_sat_sun", re.compile(
-        rf"(?:^\s*|(?<=\bmaybe )|(?<=\bpay )|(?<=\bpaying )|(?<=\bsend )|(?<=\bok )|(?<=\bdo )|(?<=\bor ))"
+        # ... or after a blanked amount ("ill send 40 sat": the amount is spaces here)
+        rf"(?:^\s*|(?<=\bmaybe )|(?<=\bpay )|(?<=\bpaying )|(?<=\bsend )|(?<=\bok )|(?<=\bdo )|(?<=\bor )|(?<=   ))"
         rf"(?P<wd5>sat|sun)\b(?=\s*[.?!]*\s*$|\s*(?:or|and|/|,)\s*(?:{_WD_ALT}|mon|wed|sat|sun)\b)", re.I)),
     # "wensday", "thrusday", "fryday" (see _weekday_typo); read as "weekday"
     ("weekday_typo", re.compile(rf"(?<!['’])\b(?P<wdt>{_WD_TYPO})\b", re.I)),

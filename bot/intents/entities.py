@@ -12,6 +12,7 @@ documented choices for ambiguous forms.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -59,6 +60,33 @@ _FOLD.update({0x3000: 0x20, 0x2018: 0x27, 0x2019: 0x27, 0x201C: 0x22, 0x201D: 0x
               0xFFE1: 0xA3, 0x00A0: 0x20})
 
 
+#: Before a date: the date being replaced or refused ("cancel the payment on the 4th",
+#: "from the 4th to the 11th", "instead of friday", "monday not friday", "can't pay on the
+#: 11th"), or a schedule rather than a day ("I get paid every other friday").
+_OLD_DATE_BEFORE = re.compile(
+    r"(?:\binstead\s+of|\brather\s+than|\bnot|\bfrom|\bmove\s+(?:it|my\s+payment|the\s+payment)\s+from"
+    r"|\bcancel\w*(?:\s+(?:the|my|that|this))?(?:\s+(?:payment|pmt|one))?(?:\s+(?:on|for|due))?"
+    r"|\b(?:cant|can't|can’t|cannot|wont|won't|won’t|not\s+able\s+to|unable\s+to)\s+(?:pay|do|make)(?:\s+(?:it|that|this))?(?:\s+(?:on|by))?"
+    r"|\bevery(?:\s+other)?|\beach)\s+(?:the\s+)?$", re.I)
+#: After a date: the date the customer wants now ("pay on the 11th instead").
+_NEW_DATE_AFTER = re.compile(r"^[\s.,!]*(?:instead|rather)\b", re.I)
+
+
+def _the_date_meant(text: str, dated: list) -> list:
+    """Several dates in one reply: the one the customer means to pay on first — a date
+    marked "instead" wins; a replaced, refused or recurring one ("cancel the payment on
+    the 4th and pay on the 11th instead", "next one is the 11th" after "every other
+    friday") gives way to the others. The order is kept otherwise."""
+    def rank(h) -> int:
+        if _NEW_DATE_AFTER.match(text, h.end):
+            return 0
+        return 2 if _OLD_DATE_BEFORE.search(text, 0, h.start) else 1
+    ranks = [rank(h) for h in dated]
+    if len(set(ranks)) == 1:
+        return dated
+    return [h for _, i, h in sorted((r, i, h) for i, (r, h) in enumerate(zip(ranks, dated)))]
+
+
 @lru_cache(maxsize=64)
 def _zone(tz: str) -> ZoneInfo:
     return ZoneInfo(tz)
@@ -104,6 +132,8 @@ def extract_entities(text: str, *, now: dt.datetime, tz: str, lang: str) -> Extr
     past = False
     has_words = bool(hits)
     dated = [h for h in hits if h.date is not None]
+    if len(dated) > 1:
+        dated = _the_date_meant(text, dated)
     if dated:
         first = dated[0]
         date, past = first.date, first.past
