@@ -816,18 +816,27 @@ class Runner:
                                      payload={"phone": conv.customer_phone, "rule": act.rule or None})
                 s.flush()
             elif isinstance(act, A.Handoff):
-                open_ = s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv.id,
-                                                          Handoff.resolved_at.is_(None)))
+                open_ = s.scalar(select(Handoff).where(Handoff.conversation_id == conv.id,
+                                                       Handoff.resolved_at.is_(None))
+                                 .order_by(Handoff.id).limit(1))
+                agent_conf = self.settings.behaviour.get("agent") or {}
+                # the SLA clock starts when agents are on shift
+                starts = self._agents_open_at(now) or now
+                due = starts + dt.timedelta(minutes=agent_hours.sla_minutes(agent_conf, act.reason))
                 if open_ is None:
-                    agent_conf = self.settings.behaviour.get("agent") or {}
-                    # the SLA clock starts when agents are on shift
-                    starts = self._agents_open_at(now) or now
                     ho = Handoff(conversation_id=conv.id, reason=act.reason, priority=act.priority,
-                                 created_at=now, sla_due_at=starts + dt.timedelta(
-                                     minutes=agent_hours.sla_minutes(agent_conf, act.reason)))
+                                 created_at=now, sla_due_at=due)
                     s.add(ho)
                     s.flush()
                     self._after_hours_notice(s, conv, ho, script, facts, now, in_reply_to)
+                elif act.priority < (open_.priority or 99):
+                    # UK-07 "immediate escalation": a more urgent reason (self-harm words
+                    # while a dispute waits) raises the open hand-off and brings its SLA
+                    # forward — one open hand-off per conversation, never a slower one
+                    open_.priority = act.priority
+                    if open_.sla_due_at is None or open_.sla_due_at > due:
+                        open_.sla_due_at = due
+                    s.flush()
                 self._flag(s, conv, f"handoff:{act.reason}", now)
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, rule="G-01",
                                verdict="record", actor="bot", created_at=now,

@@ -250,3 +250,32 @@ def test_UK_07_US_06_e2e_stop_with_self_harm_opts_out_holds_and_opens_a_priority
             assert [(h.priority, h.reason) for h in open_] == [(1, "hardship")]
         # US-05: nothing automated after the opt-out, even a payment request
         assert replies_in(duly.sms("pay", frm="+15555550101").text) == []
+
+
+def test_UK_07_self_harm_raises_the_open_handoff_to_priority_1(db_url):
+    """A conversation already waiting for an agent (a dispute: priority 2, a 60-minute SLA)
+    whose customer then texts self-harm words: the open hand-off is raised to priority 1
+    and its SLA brought forward to the hardship one, 30 minutes (UK-07: immediate
+    escalation) — not left at priority 2 because one was already open."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from storage.models import Handoff as HandoffRow
+    from tests.live import Duly
+
+    with Duly(db_url) as duly:
+        assert duly.import_accounts(E2E_ACCOUNTS).errors == []
+        assert duly.sms("I dispute this debt", frm="+15555550101").status_code == 200
+        with duly.services.sessions() as s:
+            [before] = s.scalars(select(HandoffRow).where(HandoffRow.resolved_at.is_(None))).all()
+            assert before.priority == 2
+            due_before = before.sla_due_at
+        duly.clock.advance(minutes=1)
+        assert duly.sms("honestly i just want to kill myself", frm="+15555550101").status_code == 200
+        with duly.services.sessions() as s:
+            open_ = s.scalars(select(HandoffRow).where(HandoffRow.resolved_at.is_(None))).all()
+            assert [(h.id, h.priority) for h in open_] == [(before.id, 1)]
+            due = open_[0].sla_due_at
+            assert due_before - duly.clock() > dt.timedelta(minutes=58)    # the dispute's 60
+            assert due == duly.clock() + dt.timedelta(minutes=30)          # hardship's 30, from now
