@@ -61,12 +61,8 @@ REFUSALS = [
 # pay, I just can't" is hardship (UK-01); a date keeps a promise.
 NOT_REFUSALS = [
     ("I won't pay until I see an itemized bill", "notice", "dispute", {}),
-    ("not paying until you send proof i owe this", "notice", "dispute", {}),
     ("I'm not paying a dime until you show me the contract", "notice", "dispute", {}),
-    ("you aren't getting a cent until i see proof", "notice", "dispute", {}),
     ("I'm not saying I won't pay, I just can't this month", "notice", "hardship", {}),
-    ("I won't pay until friday", "notice", "promise", {"date": "2026-12-04"}),
-    ("I can't pay until the 5th", "notice", "promise", {"date": "2026-12-05"}),
     ("no way I can pay that much at once", "notice", "plan", {}),
     ("I won't pay the full amount, but I can do half", "notice", "plan", {}),
 ]
@@ -75,7 +71,6 @@ NOT_REFUSALS = [
 PLAIN_OPT_OUTS = [
     ("no calls no texts", "notice", "stop", {"channel": "sms+voice", "certain": True}),
     ("no texts no calls", "notice", "stop", {"channel": "sms+voice", "certain": True}),
-    ("no calls, no texts, nothing", "notice", "stop", {"channel": "sms+voice", "certain": True}),
     ("please only contact me by email", "notice", "stop", {"channel": "sms+voice", "certain": True}),
     ("contact me by email only", "notice", "stop", {"channel": "sms+voice", "certain": True}),
     ("email only please", "notice", "stop", {"channel": "sms+voice", "certain": True}),
@@ -84,7 +79,6 @@ PLAIN_OPT_OUTS = [
     ("write me a letter instead of texting me", "notice", "stop", {"channel": "sms", "certain": True}),
     ("text me instead of calling", "notice", "stop", {"channel": "voice", "certain": True}),
     ("send everything in writing, no phone contact", "notice", "stop", {"channel": "sms+voice", "certain": True}),
-    ("put it in writing and stop calling", "notice", "stop", {"channel": "voice", "certain": True}),
     ("consent revoked", "notice", "stop", {"certain": True}),
     ("my consent is withdrawn", "notice", "stop", {"certain": True}),
     ("i do not authorize you to contact me", "notice", "stop", {"channel": "all", "certain": True}),
@@ -95,7 +89,6 @@ PLAIN_OPT_OUTS = [
     ("let me alone!", "notice", "stop", {"certain": False}),
     # a voice opt-out with a pay request: the voice opt-out must be recorded (texts continue)
     ("don't want a call, send link", "notice", "stop", {"channel": "voice", "certain": True}),
-    ("i dont want any calls", "notice", "stop", {"channel": "voice", "certain": True}),
 ]
 
 # C. US-05: "text only, no calls" opts out of calls only; texts continue.
@@ -106,9 +99,6 @@ VOICE_ONLY = [
     ("text me instead, dont call", "notice", "stop", {"channel": "voice", "certain": True}),
     ("dont call me, just text me the link", "notice", "stop", {"channel": "voice", "certain": True}),
     ("please only text, dont call, I can't answer at work", "notice", "stop", {"channel": "voice", "certain": True}),
-    ("don't call me, texting is fine", "notice", "stop", {"channel": "voice", "certain": True}),
-    # still both when both are refused
-    ("dont call or text me", "notice", "stop", {"channel": "sms+voice", "certain": True}),
 ]
 
 # D. UK-01: "can't pay this month" is hardship, not a dateless promise.
@@ -119,9 +109,6 @@ CANT_PAY_NOW = [
     ("i cant make a payment this month", "notice", "hardship", {}),
     ("I won't be able to pay this month", "notice", "hardship", {}),
     ("I can't pay this month", "ask_date", "hardship", {}),
-    # a promise still wins when a date to pay is given
-    ("I can't pay this week but I'll pay next friday", "notice", "promise", {"date": "2026-12-11"}),
-    ("can't pay til the 20th", "notice", "promise", {"date": "2026-12-20"}),
 ]
 
 # E. Hardship / dispute / wrong number / attorney that read as unknown.
@@ -159,14 +146,9 @@ WRONG_NUMBER = [  # US-12
     ("this number used to belong to my cousin", "notice", "wrong_number", {}),
     ("I think you have me confused with someone else", "notice", "wrong_number", {}),
     ("you've got me mixed up with somebody else", "notice", "wrong_number", {}),
-    ("not today", "verify", "deny", {}),
 ]
 ATTORNEY = [  # US-18
     ("i have representation", "notice", "attorney", {}),
-    ("I've retained legal representation", "notice", "attorney", {}),
-    ("my lawyer said not to talk to you", "notice", "attorney", {}),
-    ("I'm filing bankruptcy next week", "notice", "bankruptcy", {}),
-    ("talk to my attorney, I don't need to talk to you", "notice", "attorney", {}),
 ]
 
 # F. Negation: a denied lawyer / bankruptcy / agent / hardship word does not decide.
@@ -180,7 +162,6 @@ NEGATED = [
     ("is this a law firm?", "notice", "who_is_this", {}),
     ("are you attorneys?", "notice", "who_is_this", {}),
     ("I'm not broke, just busy. I'll pay friday", "notice", "promise", {"date": "2026-12-04"}),
-    ("im not lying, i'll pay tomorrow", "notice", "promise", {"date": "2026-12-01"}),
     ("I don't want to talk to an agent, just send the link", "notice", "pay", {}),
     ("I dont want to talk to anyone I just want the link", "notice", "pay", {}),
     ("no need to talk to a person, i'll pay online", "notice", "pay", {}),
@@ -200,9 +181,14 @@ CLEAR_OPT_OUTS = [
     ("I texted STOP last week and you're still messaging me", "notice", "stop", {"channel": "sms", "certain": True}),
     ("i replied stop twice already", "notice", "stop", {"certain": True}),
     ("you guys need to stop", "notice", "stop", {"certain": True}),
-    ("you need to stop texting me", "notice", "stop", {"channel": "sms", "certain": True}),
     ("not interested please remove", "notice", "stop", {"certain": True}),
     ("STILL getting texts?? I opted out!", "opted_out", "stop", {"channel": "sms", "certain": True}),
+    ("texts are fine, just no calls at work", "notice", "stop", {"channel": "voice", "certain": True}),
+    ("lol stop i already paid", "notice", "stop", {"certain": True}),
+    # possible opt-outs: pause and hand off
+    ("reporting this to the FTC", "notice", "stop", {"certain": False}),
+    ("i want out", "notice", "stop", {"certain": False}),
+    ("I refuse", "notice", "stop", {"channel": "all", "certain": False}),
     # not opt-outs
     ("you need to stop adding fees", "notice", "dispute", {}),
 ]
@@ -210,18 +196,24 @@ CLEAR_OPT_OUTS = [
 # I. Auto replies: never an opt-out, never entities.
 AUTO = [
     ("[Auto-Reply] I am driving right now", "notice", "auto_reply", {"date": None}),
-    ("(Auto Reply) I'm driving with Do Not Disturb on", "notice", "auto_reply", {}),
-    ("This is an automated reply. I'm out of the office until Monday", "notice", "auto_reply", {"date": None}),
     ("Thanks for your message! I'll get back to you soon.", "notice", "auto_reply", {}),
     ("can't talk rn will text later", "notice", "auto_reply", {}),
+    ("This number does not accept text messages.", "notice", "auto_reply", {}),
+]
+
+# Neighbours: who is this / abuse / identity questions that read as something else.
+OTHER = [
+    ("what debt?", "notice", "who_is_this", {}),
+    ("which account is this for", "notice", "who_is_this", {}),
+    ("why do you need my birthday", "verify", "who_is_this", {}),
+    ("you people are bloodsuckers", "notice", "abuse", {}),
+    ("reporting you to the attorney general", "notice", "stop", {"certain": False}),  # no representation (US-18)
 ]
 
 # J. Paid already, dated in the past.
 PAID = [
     ("Paid on the 25th", "notice", "paid_already", {}),
     ("I paid on the 20th", "notice", "paid_already", {}),
-    ("paid it on 11/25", "notice", "paid_already", {}),
-    ("I'll pay on the 15th", "notice", "promise", {"date": "2026-12-15"}),
 ]
 
 
@@ -292,4 +284,44 @@ def test_auto_replies(text, context, intent, ents):
 
 @pytest.mark.parametrize("text, context, intent, ents", PAID)
 def test_paid_on_a_past_date(text, context, intent, ents):
+    check(text, context, intent, ents)
+
+
+@pytest.mark.parametrize("text, context, intent, ents", OTHER)
+def test_who_is_this_abuse_and_regulator_complaints(text, context, intent, ents):
+    check(text, context, intent, ents)
+
+
+# Guards: neighbours that were already read right and must stay so after the fixes above
+# (promises with a date, genuine attorney/bankruptcy, channel-specific stops, auto replies).
+GUARDS = [
+    ("not paying until you send proof i owe this", "notice", "dispute", {}),
+    ("you aren't getting a cent until i see proof", "notice", "dispute", {}),
+    ("I won't pay until friday", "notice", "promise", {"date": "2026-12-04"}),
+    ("I can't pay until the 5th", "notice", "promise", {"date": "2026-12-05"}),
+    ("no calls, no texts, nothing", "notice", "stop", {"channel": "sms+voice", "certain": True}),
+    ("put it in writing and stop calling", "notice", "stop", {"channel": "voice", "certain": True}),
+    ("i dont want any calls", "notice", "stop", {"channel": "voice", "certain": True}),
+    ("don't call me, texting is fine", "notice", "stop", {"channel": "voice", "certain": True}),
+    ("dont call or text me", "notice", "stop", {"channel": "sms+voice", "certain": True}),
+    ("I can't pay this week but I'll pay next friday", "notice", "promise", {"date": "2026-12-11"}),
+    ("can't pay til the 20th", "notice", "promise", {"date": "2026-12-20"}),
+    ("not today", "verify", "deny", {}),
+    ("I've retained legal representation", "notice", "attorney", {}),
+    ("my lawyer said not to talk to you", "notice", "attorney", {}),
+    ("I'm filing bankruptcy next week", "notice", "bankruptcy", {}),
+    ("talk to my attorney, I don't need to talk to you", "notice", "attorney", {}),
+    ("im not lying, i'll pay tomorrow", "notice", "promise", {"date": "2026-12-01"}),
+    ("you need to stop texting me", "notice", "stop", {"channel": "sms", "certain": True}),
+    ("hey stop by the office later", "notice", "unknown", {}),
+    ("I want out of this debt, how do I pay it off", "notice", "pay", {}),
+    ("(Auto Reply) I'm driving with Do Not Disturb on", "notice", "auto_reply", {}),
+    ("This is an automated reply. I'm out of the office until Monday", "notice", "auto_reply", {"date": None}),
+    ("paid it on 11/25", "notice", "paid_already", {}),
+    ("I'll pay on the 15th", "notice", "promise", {"date": "2026-12-15"}),
+]
+
+
+@pytest.mark.parametrize("text, context, intent, ents", GUARDS)
+def test_guards_still_read_right(text, context, intent, ents):
     check(text, context, intent, ents)

@@ -185,6 +185,7 @@ _START_FILLER = frozenset("please pls plz again now thanks thx ty texts messages
 _DENY = frozenset("no nope nah naw negative nay never non".split())
 _ZH_YES_NO = zh.AFFIRM | zh.DENY
 _LAUGHS = frozenset("lol lmao haha hahaha hehe ha lolol rofl".split())
+_LEAD_FILLER = frozenset("lol lmao haha hahaha lolol rofl omg ugh bruh bro dude yo hey".split())
 _DENY_PHRASES = frozenset({"not now", "not today", "not yet", "not really", "no way", "not interested in that",
                            "i dont think so", "dont think so", "not at this time", "i cant", "no i cant",
                            "i dont want to", "no i dont", "id rather not", "rather not", "i would rather not", "pass",
@@ -322,6 +323,11 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "bankruptcy", _CERTAIN, "bankruptcy.lexicon", {}
     # US-06 opt-out keywords (whole message or leading word), 47 CFR 64.1200(a)(10)
     hit = _stop_keyword(s, st, words)
+    if not hit and len(words) > 1 and words[0] in _LEAD_FILLER:  # "lol stop i already paid": the laugh is no content
+        rest = s[s.index(words[0]) + len(words[0]):].lstrip(" ,.!:;-")
+        hit = _stop_keyword(rest, word_starts(rest), words[1:])
+        if hit and hit[0] == _CERTAIN:
+            hit = (_LEXICON, hit[1] + "_after_filler")
     if hit:
         conf, rule = hit
         if conf == _UNSURE_MARK or (rule == "stop.gateway_letter" and context in ("confirm", "verify", "plan_offer")):

@@ -161,6 +161,8 @@ STOP_PHRASES = (
     r"\b(?:dont|do not|never) want (?:a |any |no |your |ur |these |those |the |more |phone )?(?:phone )?(?:call|calls|phone calls?|voicemails?|robocalls?)\b",
     # "email me instead of texting", "text me instead of calling" (the named medium only)
     r"\binstead of (?:texting|txting|texts|text messages|messaging|sms|calling|phone calls|calls|emailing|emails)\b",
+    # "texts are fine, just no calls at work" (a voice opt-out, US-05)
+    r"\bno (?:more )?(?:phone )?calls (?:at|to) (?:work|my job|my work|the office|my office)\b",
 )
 
 #: Replies that probably mean "stop" but not certainly: stop with a confidence below the
@@ -174,7 +176,11 @@ STOP_PHRASES_UNSURE = (
     r"\b(?:no|not) (?:interested|consent)\b(?=.*\b(?:texts?|messages?|contact)\b)",
     r"\b(?:tired|sick|fed up|done) (?:and tired )?(?:of|with) (?:these|your|ur|the|all the|all these|getting|receiving|yall|all your) "
     r"(?:texts|messages|msgs|calls|text messages|robocalls|emails)\b",
-    r"\bknock it off\b", r"\b(?:buzz|back|bugger|shove) off\b", r"\bget lost\b", r"\bleave me be\b",
+    r"\bknock it off\b", r"\b(?:buzz|back|bugger|shove) off\b",
+    # a complaint to a regulator, "i want out", a bare "I refuse" (US-17 if it is a refusal to pay)
+    r"\b(?:report(?:ing|ed)?|complain(?:ing|ed)?|file a complaint|filing a complaint) (?:this |you |yall |u |your company |about (?:this|you) )?"
+    r"(?:to|with) (?:the )?(?:ftc|fcc|cfpb|bbb|better business bureau|attorney general|state attorney general|ag)\b",
+    r"^(?:i )?(?:want|wanna) out[.!]*$", r"^i (?:refuse|decline)[.!]*$", r"\bget lost\b", r"\bleave me be\b",
     # "blocked", "ur blocked", "Blocked and reported" (past tense of "I'm blocking you")
     r"^(?:(?:you|u|this number|number|ur|youre|you are|u r|u are|youve been|you have been|u been|you been|you got|u got|this number is|number is|"
     r"your number is|ur number is|now|just|and|ok|all) )*blocked\b(?! (?:card|account|payment|me|my))",
@@ -230,7 +236,7 @@ CHANNEL_VOICE = r"\b(?:call|calls|calling|phone calls?|ring|ringing|voicemails?|
 CHANNEL_EMAIL = r"\b(?:e-?mails?|e-?mailing)\b"
 CHANNEL_SMS = r"\b(?:text|texts|texting|txt|txts|txting|sms|messages?|messaging|msgs?)\b"
 CHANNEL_ALL = (r"\b(?:contact|contacting|contacted|contacts|reach|reaching|communicate|communicating|"
-               r"communications?|correspondence|hear from|leave me alone|cease|harass|harassing|refuse to pay|never (?:going to |gonna )?pay)\b")
+               r"communications?|correspondence|hear from|leave me alone|cease|harass|harassing|refuse to pay|never (?:going to |gonna )?pay)\b|^i refuse[.!]*$")
 #: A refusal to pay is a cease of all contact (US-17) whatever medium the message names.
 CHANNEL_CEASE = (r"\brefuse to pay\b", r"\bnever (?:going to |gonna )?pay\b", *REFUSE_TO_PAY)
 #: Only email, or no phone contact: neither texts nor calls (US-05).
@@ -290,6 +296,7 @@ AUTO_REPLY = (
     r"\bwill (?:get back to you|reply|respond) (?:when|as soon as|asap|later)\b",
     r"\bsilenced notifications\b", r"^sorry,? i cant talk right now\b", r"^(?:i )?cant talk (?:right )?now\b",
     r"\bcall you (?:back )?later\b(?!.*\b(?:pay|owe|debt)\b)", r"\bplease leave a message\b",
+    r"^this (?:number|phone number|line|phone) (?:does not|doesnt|is unable to|cannot|can not|cant) (?:accept|receive) (?:text messages|texts|sms|messages)[.!]?$",
     r"^(?:sorry,? )?(?:i )?cant talk (?:rn|right now|now)\b(?!.*\b(?:pay|owe|debt|stop|link)\b)",
     r"^thanks? (?:you )?for (?:your|ur) (?:message|text)\W+(?:i|ill|i will|we|well)\b.*\b(?:get back|reply|respond)\b",
 )
@@ -317,6 +324,7 @@ ATTORNEY_NOT = (
     r"\bno (?:lawyer|attorney|law firm|counsel)s? (?:needed|necessary|yet|involved)\b",
     r"\b(?:who|what|which)(?: is|s| are|re) (?:your|ur|the|yalls) (?:lawyers?|attorneys?|law firm|counsel)\b",
     r"\b(?:are (?:you|u|yall|you guys)|r u|is this|is it|is this from|are you from|is that) (?:a |an |the )?(?:law firm|law office|lawyers?|attorneys?)\b",
+    r"\b(?:state )?attorneys? general\b",
 )
 BANKRUPTCY = (
     r"\bbankrupt(?:cy|cies)?\b", r"\bbk\b", r"\bchapter (?:7|11|13|seven|thirteen|eleven)\b",
@@ -376,7 +384,8 @@ WRONG_NUMBER = (
 )
 
 #: Refusing to give identity details ("im not sending you my ssn") is no identity answer.
-IDENTITY_REFUSAL = r"\b(?:not|wont|will not|never|dont|do not|refuse to|aint) (?:gonna |going to )?(?:send|give|tell|share|provide|text|giving|sending|telling|sharing|texting)\b"
+IDENTITY_REFUSAL = (r"\b(?:not|wont|will not|never|dont|do not|refuse to|aint) (?:gonna |going to )?(?:send|give|tell|share|provide|text|giving|sending|telling|sharing|texting)\b"
+                    r"|\bwhy (?:do|would|does|should|did) (?:you|u|yall|i)\b")
 
 # --- dispute (US-16) ----------------------------------------------------------------
 
@@ -585,7 +594,7 @@ WHO_IS_THIS = (
     r"^is this (?!a |an |the |it |true|right|correct|ok|okay|real|legit|about|for|me|my|your|you|bot|automated)[a-z]+(?: [a-z]+)?\?*$", r"\bwhy (?:are|r|is) (?:you|u|yall|this number) (?:texting|messaging|contacting) me\b", r"\bwho wants to know\b",
     r"\bwhy (?:do|would|does) (?:you|u|yall|this) (?:need|want) (?:that|this|to know|my|it)\b", r"\bwho (?:am i|are we) (?:talking|speaking|texting|chatting) (?:to|with)\b",
     r"\bscam\b", r"\bwhat(?: is|s) (?:your|ur|the) (?:company|business|bank)(?: name)?\b", r"\bwho(?: is|s|s is)? (?:texting|messaging|sending|contacting|calling|writing)\b",
-    r"\bwho(?: is|s) (?:this|it) from\b",
+    r"\bwho(?: is|s) (?:this|it) from\b", r"^what (?:debt|account|bill|balance|loan)\?*$", r"\bwhich (?:account|debt|loan|card) is (?:this|it|that)\b",
     # asking about the collector's lawyer is no representation (US-18 reads ATTORNEY_NOT)
     r"\b(?:who|what|which)(?: is|s| are|re) (?:your|ur|the|yalls) (?:lawyers?|attorneys?|law firm|counsel)\b",
     r"\b(?:are (?:you|u|yall|you guys)|r u|is this|is it|is this from|are you from) (?:a |an |the )?(?:law firm|law office|lawyers?|attorneys?)\b", r"\bdont (?:recognize|know) (?:this|the|your) (?:number|#|company|name|sender)(?!\w)", r"\b(?:i )?dont know what this is\b", r"^who\?*$",
@@ -596,7 +605,7 @@ ABUSE = (
     r"\bscrew (?:you|u|off)\b", r"\bpiss off\b", r"\bscammers?\b(?!\?)", r"\bvultures?\b", r"\bcrooks?\b",
     r"\bthie(?:f|ves)\b", r"\bleeches\b", r"\bidiots?\b", r"\bmorons?\b", r"\bdamn (?:you|u)\b",
     r"\bkiss my\b", r"\bbite me\b", r"\blosers?\b", r"\bpathetic\b", r"\bdisgusting\b", r"\bscum\w*\b", r"\bshame on (?:you|u)\b", r"\bgreedy\b", r"\b(?:go )?f(?:\*+|uck|k)? (?:yourself|urself|yourselves)\b", r"^f u\b", r"\bf you\b", r"\b(?:you|u|yall|ya) (?:all )?suck\b", r"\beat shit\b", r"\bsuck (?:it|my)\b", r"\bdie\b", r"\bf off\b", r"\bgtfo\b", r"\bdumbass\b", r"\bcunt\b",
-    r"\bdick\w*\b", r"\bmf\b", r"\bmotherf\w*\b", r"\bsob\b", r"\bparasites?\b", r"\bloan sharks?\b",
+    r"\bdick\w*\b", r"\bmf\b", r"\bmotherf\w*\b", r"\bsob\b", r"\bparasites?\b", r"\bloan sharks?\b", r"\bblood ?suckers?\b",
 )
 
 # --- money: balance, plan, promise, pay --------------------------------------------
