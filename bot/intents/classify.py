@@ -314,12 +314,11 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     # 2. compliance: attorney, bankruptcy, opt-out keyword forms --------------------
     # US-18 represented: wins over everything, even an opt-out in the same message
     # a denied or asked-about lawyer ("I don't need a lawyer", "is this a law firm?") is read without it
-    sa = _ATTORNEY_NOT.sub(" ", s) if _ATTORNEY_NOT.search(s, st) else s
-    if _ATTORNEY.search(sa, st) or (z and (_Z_ATTORNEY.search(z, zst, zc) or (
+    if (_ATTORNEY.search(s, st) and (not _ATTORNEY_NOT.search(s, st) or _ATTORNEY.search(_ATTORNEY_NOT.sub(" ", s), st))) or (z and (_Z_ATTORNEY.search(z, zst, zc) or (
             _Z_ATTORNEY_COURT.search(z, zst, zc) and not _Z_BANKRUPTCY.search(z, zst, zc)))):
         return "attorney", _CERTAIN, "attorney.lexicon", {}
-    sb = _BANKRUPTCY_NOT.sub(" ", s) if _BANKRUPTCY_NOT.search(s, st) else s  # "I'm not bankrupt"
-    if _BANKRUPTCY.search(sb, st) or (z and _Z_BANKRUPTCY.search(z, zst, zc)):
+    if (_BANKRUPTCY.search(s, st) and (not _BANKRUPTCY_NOT.search(s, st)  # "I'm not bankrupt"
+                                       or _BANKRUPTCY.search(_BANKRUPTCY_NOT.sub(" ", s), st))) or (z and _Z_BANKRUPTCY.search(z, zst, zc)):
         return "bankruptcy", _CERTAIN, "bankruptcy.lexicon", {}
     # US-06 opt-out keywords (whole message or leading word), 47 CFR 64.1200(a)(10)
     hit = _stop_keyword(s, st, words)
@@ -427,7 +426,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "help", _CERTAIN, "help.keyword", {}
     if _CANCEL_PAYMENT.search(s, st) or (z and _Z_CANCEL_PAYMENT.search(z, zst, zc)):
         return "unknown", 0.5, "unknown.cancel_payment", {}
-    if _AGENT.search(_AGENT_NOT.sub(" ", s) if _AGENT_NOT.search(s, st) else s, st) or (z and _Z_AGENT.search(z, zst, zc)):
+    if (_AGENT.search(s, st) and (not _AGENT_NOT.search(s, st) or _AGENT.search(_AGENT_NOT.sub(" ", s), st))) or (z and _Z_AGENT.search(z, zst, zc)):
         return "agent", _LEXICON, "agent.lexicon", {}
     if _WHO.search(s, st) or (z and _Z_WHO.search(z, zst, zc)):
         return "who_is_this", _LEXICON, "who_is_this.lexicon", {}
