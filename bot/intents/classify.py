@@ -59,8 +59,10 @@ _TAPBACK = _rx(en.TAPBACK)
 _SIGNATURE = re.compile(en.SIGNATURE)
 _QUOTED_FOOTER = re.compile(en.QUOTED_FOOTER, re.M)
 _ATTORNEY = _rx(en.ATTORNEY)
+_ATTORNEY_NOT = _rx(en.ATTORNEY_NOT)
 _BANKRUPTCY = _rx(en.BANKRUPTCY)
-_STOP_PHRASE = _rx(en.STOP_PHRASES + (en.CHANNEL_MAIL_ONLY,))
+_BANKRUPTCY_NOT = _rx(en.BANKRUPTCY_NOT)
+_STOP_PHRASE = _rx(en.STOP_PHRASES + (en.CHANNEL_MAIL_ONLY,) + en.CHANNEL_OFF_PHONE)
 _STOP_UNSURE = _rx(en.STOP_PHRASES_UNSURE)
 _STOP_NOT = _rx(en.STOP_NOT)
 _STOP_NEGATED = _rx(en.STOP_NEGATED)
@@ -73,7 +75,7 @@ _CH_VOICE = _rx(en.CHANNEL_VOICE)
 _CH_EMAIL = _rx(en.CHANNEL_EMAIL)
 _CH_SMS = _rx(en.CHANNEL_SMS)
 _CH_ALL = _rx(en.CHANNEL_ALL)
-_CH_MAIL_ONLY = _rx(en.CHANNEL_MAIL_ONLY)
+_CH_MAIL_ONLY = _rx((en.CHANNEL_MAIL_ONLY,) + en.CHANNEL_OFF_PHONE)
 _CH_SMS_OK = _rx(en.CHANNEL_SMS_OK)
 _CH_VOICE_OK = _rx(en.CHANNEL_VOICE_OK)
 _CH_EMAIL_OK = _rx(en.CHANNEL_EMAIL_OK)
@@ -84,9 +86,13 @@ _WRONG = _rx(en.WRONG_NUMBER)
 _DISPUTE = _rx(en.DISPUTE)
 _PAID = _rx(en.PAID_ALREADY)
 _HARDSHIP = _rx(en.HARDSHIP)
-_HARDSHIP_WEAK = _rx(en.HARDSHIP_WEAK)
+_HARDSHIP_WEAK = _rx(en.HARDSHIP_WEAK + en.CANT_PAY_NOW)
+_CANT_PAY_NOW = _rx(en.CANT_PAY_NOW)
+_PROMISE_POSITIVE = _rx(en.PROMISE_POSITIVE)
+_PAID_DATED = re.compile(en.PAID_DATED)
 _DECEASED = _rx(en.DECEASED)
 _AGENT = _rx(en.AGENT)
+_AGENT_NOT = _rx(en.AGENT_NOT)
 _WHO = _rx(en.WHO_IS_THIS)
 _ABUSE = _rx(en.ABUSE)
 _BALANCE = _rx(en.BALANCE)
@@ -179,6 +185,7 @@ _START_FILLER = frozenset("please pls plz again now thanks thx ty texts messages
 _DENY = frozenset("no nope nah naw negative nay never non".split())
 _ZH_YES_NO = zh.AFFIRM | zh.DENY
 _LAUGHS = frozenset("lol lmao haha hahaha hehe ha lolol rofl".split())
+_LEAD_FILLER = frozenset("lol lmao haha hahaha lolol rofl omg ugh bruh bro dude yo hey".split())
 _DENY_PHRASES = frozenset({"not now", "not today", "not yet", "not really", "no way", "not interested in that",
                            "i dont think so", "dont think so", "not at this time", "i cant", "no i cant",
                            "i dont want to", "no i dont", "id rather not", "rather not", "i would rather not", "pass",
@@ -193,6 +200,11 @@ _IDENTITY = Rule(
     r"date of birth|ssn|social|last (?:4|four)|last four digits|ending in)\b|^\d{4,5}$|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{1,2},? \d{4}\b|\b(?:19|20)\d{2}\b"
 )
+#: After "Is this Dana?": "not Dana" names someone else (US-12); not "not today", "not now".
+_VERIFY_NOT_NAME = re.compile(
+    r"^(?:no,? |nope,? )?(?:its |this is |thats |im |i am )?not (?!(?:now|today|yet|really|sure|interested|paying|true|right|correct|mine|"
+    r"me|him|her|them|that|this|it|exactly|quite|again|tonight|tomorrow|anymore|ever|available|home|here|ready|happy|telling|saying|giving|"
+    r"going|gonna|comfortable|okay|ok|possible|a|an|the|my|your|you|u)\b)[a-z]+[.!]*$")
 _VERIFY_WRONG = frozenset({"not me", "no not me", "no its not", "no it is not", "no thats not me", "wrong person",
                            "not him", "not her", "不是", "不是我", "不是的", "我不是", "不是他", "不是她"})
 _CHOICE = re.compile(
@@ -245,7 +257,8 @@ _PAYDAY_EVERY = re.compile(
 
 # Vocabulary the typo corrector must leave alone (our own slang and abbreviations).
 _KNOWN = frozenset("""txting txts msgs unsub atty attny pmt pymt tmrw tmrow 2moro payoff autopay zelle venmo
-cashapp thru acct conf dont cant wont didnt isnt doesnt whats thats texting""".split())
+cashapp thru acct conf dont cant wont didnt isnt doesnt whats thats texting
+resubscribe resubscribed resubscribing subscribe subscribed remover""".split())
 
 _NO_ENTITIES = Entities()
 _CERTAIN = 0.95
@@ -338,13 +351,20 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
 
     # 2. compliance: attorney, bankruptcy, opt-out keyword forms --------------------
     # US-18 represented: wins over everything, even an opt-out in the same message
-    if _ATTORNEY.search(s, st) or (z and (_Z_ATTORNEY.search(z, zst, zc) or (
+    # a denied or asked-about lawyer ("I don't need a lawyer", "is this a law firm?") is read without it
+    if (_ATTORNEY.search(s, st) and (not _ATTORNEY_NOT.search(s, st) or _ATTORNEY.search(_ATTORNEY_NOT.sub(" ", s), st))) or (z and (_Z_ATTORNEY.search(z, zst, zc) or (
             _Z_ATTORNEY_COURT.search(z, zst, zc) and not _Z_BANKRUPTCY.search(z, zst, zc)))):
         return "attorney", _CERTAIN, "attorney.lexicon", {}
-    if _BANKRUPTCY.search(s, st) or (z and _Z_BANKRUPTCY.search(z, zst, zc)):
+    if (_BANKRUPTCY.search(s, st) and (not _BANKRUPTCY_NOT.search(s, st)  # "I'm not bankrupt"
+                                       or _BANKRUPTCY.search(_BANKRUPTCY_NOT.sub(" ", s), st))) or (z and _Z_BANKRUPTCY.search(z, zst, zc)):
         return "bankruptcy", _CERTAIN, "bankruptcy.lexicon", {}
     # US-06 opt-out keywords (whole message or leading word), 47 CFR 64.1200(a)(10)
     hit = _stop_keyword(s, st, words)
+    if not hit and len(words) > 1 and words[0] in _LEAD_FILLER:  # "lol stop i already paid": the laugh is no content
+        rest = s[s.index(words[0]) + len(words[0]):].lstrip(" ,.!:;-")
+        hit = _stop_keyword(rest, word_starts(rest), words[1:])
+        if hit and hit[0] == _CERTAIN:
+            hit = (_LEXICON, hit[1] + "_after_filler")
     if hit:
         conf, rule = hit
         if conf == _UNSURE_MARK or (rule == "stop.gateway_letter" and context in ("confirm", "verify", "plan_offer")):
@@ -363,7 +383,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
             return "unknown", 0.5, "unknown.third_party_contact", {}
     # US-12 wrong number (quarantines the number, which also ends texts)
     if (_WRONG.search(s, st) or (z and _Z_WRONG.search(z, zst, zc))
-            or (context == "verify" and _plain(s, z) in _VERIFY_WRONG)):
+            or (context == "verify" and (_plain(s, z) in _VERIFY_WRONG or _VERIFY_NOT_NAME.match(_plain(s, z))))):
         return "wrong_number", _LEXICON, "wrong_number.lexicon", {}
     # US-06 natural-language opt-outs; "contact" forms are a cease (US-17, channel all).
     # A negated stop ("don't stop sending me reminders") is read without its span.
@@ -424,6 +444,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     if (context == "ask_date" and _has_date(s, st, z, zc, zst, ent) and not ent.date_is_past
             and not (z and _Z_HAI_AMBIGUOUS.search(z) and not _zh_repays(z))):
         if not (_DISPUTE.search(s, st) or _HARDSHIP.search(s, st)
+                or (_CANT_PAY_NOW.search(s, st) and not _PROMISE_POSITIVE.search(s, st))
                 or (z and (_Z_HARDSHIP.search(z, zst, zc) or _Z_PAID.search(z, zst, zc)))):
             return "promise", _LEXICON, "promise.ask_date", {}
     if context == "ask_amount":
@@ -446,7 +467,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "plan", _LEXICON, "plan.conditional_offer", {}
     if _DISPUTE.search(s, st) or (z and _Z_DISPUTE.search(z, zst, zc)):  # US-16
         return "dispute", _LEXICON, "dispute.lexicon", {}
-    if _PAID.search(s, st) or (z and _Z_PAID.search(z, zst, zc)):
+    if _PAID.search(s, st) or (z and _Z_PAID.search(z, zst, zc)) or (ent.date_is_past and _PAID_DATED.match(s)):
         return "paid_already", _LEXICON, "paid_already.lexicon", {}
     if _HARDSHIP.search(s, st) or (z and _Z_HARDSHIP.search(z, zst, zc)):  # UK-01, UK-07
         return "hardship", _LEXICON, "hardship.lexicon", {}
@@ -456,7 +477,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "help", _CERTAIN, "help.keyword", {}
     if _CANCEL_PAYMENT.search(s, st) or (z and _Z_CANCEL_PAYMENT.search(z, zst, zc)):
         return "unknown", 0.5, "unknown.cancel_payment", {}
-    if _AGENT.search(s, st) or (z and _Z_AGENT.search(z, zst, zc)):
+    if (_AGENT.search(s, st) and (not _AGENT_NOT.search(s, st) or _AGENT.search(_AGENT_NOT.sub(" ", s), st))) or (z and _Z_AGENT.search(z, zst, zc)):
         return "agent", _LEXICON, "agent.lexicon", {}
     if _WHO.search(s, st) or (z and _Z_WHO.search(z, zst, zc)):
         return "who_is_this", _LEXICON, "who_is_this.lexicon", {}
@@ -617,6 +638,8 @@ def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | Non
             if _Z_HAI_AMBIGUOUS.search(z) and not _zh_repays(z):
                 return None  # 明天还有事: 还 means "still" here, not "repay"
             return "promise", _LEXICON, "promise.zh_date", {}
+        if _CANT_PAY_NOW.search(s, st) and not _PROMISE_POSITIVE.search(s, st):
+            return None  # "I can't pay this month": hardship (UK-01), not a promise
         if _PAY_VERB.search(s, st):
             return "promise", _LEXICON, "promise.date_and_verb", {}
         rest = _LETTERS.findall(_DATE_CUE.sub(" ", s))

@@ -53,7 +53,10 @@ STOP_LEAD_OBJECTS = (
 )
 
 _REFUSAL_OBJECT = (r"(?: (?:this|that|it|you|u|yall|you people|you guys|anything|nothing|shit|jack|squat|for (?:this|that|it)|"
-                   r"a (?:dime|cent|penny|thing|single (?:dime|cent|penny))|one (?:dime|cent|penny)))*")
+                   r"a (?:dime|cent|penny|thing|single (?:dime|cent|penny))|one (?:dime|cent|penny)|"
+                   # "I will not be paying this debt", "not paying you crooks" (US-17)
+                   r"(?:the|this|that|your|ur|any|these|those) (?:stupid |fake |bogus |damn |made up |so called )?(?:debt|debts|bill|bills|balance|account|loan|crap|garbage|bs|junk)|"
+                   r"(?:crooks|scammers|thieves|clowns|idiots|vultures|leeches|liars|frauds|bastards|jokers|people)))*")
 _REFUSAL_END = r"(?=[.!;]|$|,? (?:so|and|bye|ever|period|lol|stop|sue|leave|never|dont|do not|go away|get lost)\b)"
 #: A refusal to pay (US-17 CEASE_ALL, channel all): "I'm not paying this.", "not paying. bye",
 #: "ain't paying shit", "I won't pay" (but not "not paying this month", "won't pay until friday").
@@ -61,6 +64,14 @@ REFUSE_TO_PAY = (
     r"\b(?:not|aint|never|wont be|will not be|am not) (?:gonna |going to )?paying" + _REFUSAL_OBJECT + _REFUSAL_END,
     r"\b(?:wont|will not|will never|am not gonna|im not gonna|not gonna|not going to|am not going to|im not going to|aint gonna|"
     r"aint going to|refuse to) pay" + _REFUSAL_OBJECT + _REFUSAL_END,
+    # "no way im paying this", "no way in hell I'm paying"
+    r"\bno way (?:in (?:hell|heck) )?(?:im|i am|i will|ill|am i|will i|im gonna|im going to|imma|id|i would) (?:ever )?(?:be )?pay(?:ing)?"
+    + _REFUSAL_OBJECT + _REFUSAL_END,
+    # "you aint getting a penny from me", "you won't see a cent from me" (not "... until I see proof": a dispute)
+    r"\b(?:you|u|yall|ya|youre|you are|ur|u r|youll|you will)(?: guys| people| all)? (?:aint|are not|arent|not|never|wont|will not|will never|"
+    r"not ever|dont|do not) (?:be )?(?:getting|gonna get|going to get|get|see|seeing|gonna see|collect|collecting) "
+    r"(?:a |one |a single |a red |one red |another |any )?(?:penny|dime|cent|nickel|dollar|thing|anything|shit|squat|jack|nothing|money|red cent)"
+    r"(?: (?:from|out of|outta|off|off of) (?:me|my|this)\w*)?" + _REFUSAL_END,
 )
 
 #: Natural-language opt-outs judged certain (US-06; CEASE US-17 for "contact" forms).
@@ -131,12 +142,33 @@ STOP_PHRASES = (
     r"\bstop (?:with )?(?:the|these|your|ur) (?:texts|messages|msgs|calls|spam)\b",
     r"\brevoke (?:my )?consent\b", r"\bwithdraw (?:my )?consent\b",
     r"\bstop (?:all )?(?:communication|contact)\b",
+    # "no calls no texts", "no texts, no calls" (US-06, channels US-05)
+    r"^(?:pls |please )?no (?:more )?(?:texts?|txts?|messages?|sms|(?:phone )?calls|e-?mails?)[,.]? (?:(?:and|or|&|/) )?no (?:more )?"
+    r"(?:texts?|txts?|messages?|sms|(?:phone )?calls|e-?mails?)\b",
+    # consent revoked / not authorised (FCC 24-24: any reasonable means)
+    r"\b(?:consent|permission|authori[sz]ation) (?:is |has been |hereby |now )?(?:revoked|withdrawn|rescinded|denied)\b",
+    r"\b(?:i )?(?:do not|dont|no longer|never) authori[sz]e (?:you |u |yall |your company |anyone )?(?:to )?(?:ever )?(?:contact|text|call|email|message|txt|reach)\b",
+    # "these messages need to end", "the texts have to stop", "you guys need to stop"
+    r"\b(?:texts|messages|msgs|calls|text messages|harassment|this|these|it|them|the texts|the messages|the calls)(?: \w+)? (?:need|needs|has|have|got|must|gotta) (?:to )?(?:stop|end|cease)\b",
+    r"\b(?:you|u|yall|ya)(?: guys| all| people)? (?:need|needs|have|got|gotta|must|better) (?:to )?stop"
+    r"(?=[.!?,]|$| (?:texting|txting|messaging|calling|contacting|emailing|bothering|harassing|it|now|already|this|please|pls|immediately|asap|right now)\b)",
+    # "I texted STOP last week and you're still messaging me", "I opted out"
+    r"\b(?:i |we )?(?:texted|txted|sent|replied|responded|typed|said|wrote|replied with|responded with) (?:you )?(?:stop|unsubscribe|unsub|stopall|quit|end)\b(?! (?:by|in|at|over|charging)\b)",
+    r"\b(?:i |we )(?:already )?opted ?out\b",
+    # "not interested please remove"
+    r"\b(?:please |pls |plz |kindly )remove[.!]*$", r"\bnot interested[,.!]* (?:please |pls )?remove\b",
+    # "don't want a call, send link": a voice opt-out (US-05, texts continue)
+    r"\b(?:dont|do not|never) want (?:a |any |no |your |ur |these |those |the |more |phone )?(?:phone )?(?:call|calls|phone calls?|voicemails?|robocalls?)\b",
+    # "email me instead of texting", "text me instead of calling" (the named medium only)
+    r"\binstead of (?:texting|txting|texts|text messages|messaging|sms|calling|phone calls|calls|emailing|emails)\b",
+    # "texts are fine, just no calls at work" (a voice opt-out, US-05)
+    r"\bno (?:more )?(?:phone )?calls (?:at|to) (?:work|my job|my work|the office|my office)\b",
 )
 
 #: Replies that probably mean "stop" but not certainly: stop with a confidence below the
 #: opt-out threshold, so the dialog pauses automation and hands off (US-06 safe default).
 STOP_PHRASES_UNSURE = (
-    r"\bleave me (?:the hell |\w+ )?alone\b",
+    r"\b(?:leave me|leave us|lemme|let me) (?:the hell |\w+ )?alone\b",
     r"\b(?:lose|delete|forget|erase) (?:my|this) (?:number|#|contact|info)(?!\w)",
     r"\b(?:im|i am|i will|ill|gonna|going to) (?:be )?block(?:ing)?\b",
     r"\bblock(?:ing|ed)? (?:this|your|ur|you|u)\b(?! (?:card|account|payment))",
@@ -144,7 +176,11 @@ STOP_PHRASES_UNSURE = (
     r"\b(?:no|not) (?:interested|consent)\b(?=.*\b(?:texts?|messages?|contact)\b)",
     r"\b(?:tired|sick|fed up|done) (?:and tired )?(?:of|with) (?:these|your|ur|the|all the|all these|getting|receiving|yall|all your) "
     r"(?:texts|messages|msgs|calls|text messages|robocalls|emails)\b",
-    r"\bknock it off\b", r"\b(?:buzz|back|bugger|shove) off\b", r"\bget lost\b", r"\bleave me be\b",
+    r"\bknock it off\b", r"\b(?:buzz|back|bugger|shove) off\b",
+    # a complaint to a regulator, "i want out", a bare "I refuse" (US-17 if it is a refusal to pay)
+    r"\b(?:report(?:ing|ed)?|complain(?:ing|ed)?|file a complaint|filing a complaint) (?:this |you |yall |u |your company |about (?:this|you) )?"
+    r"(?:to|with) (?:the )?(?:ftc|fcc|cfpb|bbb|better business bureau|attorney general|state attorney general|ag)\b",
+    r"^(?:i )?(?:want|wanna) out[.!]*$", r"^i (?:refuse|decline)[.!]*$", r"\bget lost\b", r"\bleave me be\b",
     # "blocked", "ur blocked", "Blocked and reported" (past tense of "I'm blocking you")
     r"^(?:(?:you|u|this number|number|ur|youre|you are|u r|u are|youve been|you have been|u been|you been|you got|u got|this number is|number is|"
     r"your number is|ur number is|now|just|and|ok|all) )*blocked\b(?! (?:card|account|payment|me|my))",
@@ -173,6 +209,8 @@ STOP_NOT = (
     r"\bquit (?:my|his|her|the|a|this|that) (?:\w+ )?(?:job|work|gig|position)\b", r"\bquit (?:working|work|school)\b",
     r"\b(?:cancel|stop|end|unsubscribe|opt out) (?:button|link|option|page|fee)s?\b",
     r"\b(?:bus|truck|rest|pit|full|one|last|next|first|train|subway) stop\b", r"\bstop (?:sign|light)s?\b",
+    r"\bremove (?:the |my |this |that |an? |your )?(?:old |expired |current |saved |previous |other |existing )?"
+    r"(?:card|cards|bank|bank account|payment method|debit card|credit card|acct|account number|routing number)\b",
 )
 
 #: A negated stop request ("don't stop sending me reminders", "do not remove me from autopay",
@@ -198,13 +236,24 @@ CHANNEL_VOICE = r"\b(?:call|calls|calling|phone calls?|ring|ringing|voicemails?|
 CHANNEL_EMAIL = r"\b(?:e-?mails?|e-?mailing)\b"
 CHANNEL_SMS = r"\b(?:text|texts|texting|txt|txts|txting|sms|messages?|messaging|msgs?)\b"
 CHANNEL_ALL = (r"\b(?:contact|contacting|contacted|contacts|reach|reaching|communicate|communicating|"
-               r"communications?|correspondence|hear from|leave me alone|cease|harass|harassing|refuse to pay|never (?:going to |gonna )?pay)\b")
+               r"communications?|correspondence|hear from|leave me alone|cease|harass|harassing|refuse to pay|never (?:going to |gonna )?pay)\b|^i refuse[.!]*$")
 #: A refusal to pay is a cease of all contact (US-17) whatever medium the message names.
 CHANNEL_CEASE = (r"\brefuse to pay\b", r"\bnever (?:going to |gonna )?pay\b", *REFUSE_TO_PAY)
+#: Only email, or no phone contact: neither texts nor calls (US-05).
+CHANNEL_OFF_PHONE = (
+    r"\b(?:only (?:contact|reach|write|message) me (?:by|through|via|at|on|thru) (?:my )?e-?mail|"
+    r"(?:contact|reach|write) me (?:only )?(?:by|through|via|at) (?:my )?e-?mail only|(?:by|via|through) e-?mail only|e-?mail only|"
+    r"only (?:by |via )?e-?mail(?: me)?|e-?mail me only|only communicate (?:by|via|through) e-?mail)\b",
+    r"\bno (?:phone|telephone|cell(?: ?phone)?) contact\b",
+)
 CHANNEL_MAIL_ONLY = (r"\b(?:only (?:contact|reach|write) me (?:by|through|via|in) (?:mail|letter|post|writing)|"
                      r"(?:by|via) (?:mail|letter|post) only|in writing only|only in writing|mail only|"
                      r"only (?:send|mail) (?:me )?(?:letters|mail)|(?:send|mail) (?:me )?(?:letters|mail) only|letters only)\b")
-CHANNEL_SMS_OK = r"\b(?:text(?:ing)?|texts|txt|sms) (?:is|are) (?:fine|ok|okay|good)\b|\b(?:can|may) text me\b"
+CHANNEL_SMS_OK = (r"\b(?:text(?:ing)?|texts|txt|sms) (?:is|are) (?:fine|ok|okay|good|better)\b|\b(?:can|may) text me\b",
+                  # "text only, no calls", "only text me, never call", "just text me the link" (US-05)
+                  r"(?<!dont )(?<!do not )(?<!never )(?<!no )\b(?:texts?|txt|sms|text messages?)(?: me)? only\b",
+                  r"(?<!dont )(?<!do not )(?<!never )\b(?:only|just) (?:texts?|txt|sms)\b(?! (?:me )?(?:to|and))",
+                  r"(?<!dont )(?<!do not )(?<!never )\b(?:(?:only|just|please|pls) )?text me (?:instead|the link|it|the info)\b")
 #: Voice named only as a way the customer accepts or will use ("call me after 6 instead",
 #: "I'll call you"): removed before looking for a voice opt-out (US-05).
 CHANNEL_VOICE_OK = (r"(?:^|[.!?,;] )(?:(?:just|please|pls|you can|u can|you may|feel free to|better) )?call me\b(?! again)",
@@ -216,7 +265,7 @@ CHANNEL_EMAIL_OK = (r"(?:^|[.!?,;] |\b(?:just|please|pls|you can|u can|you may|f
 
 # --- opt-in ---------------------------------------------------------------------
 
-START_KEYWORDS = frozenset({"start", "unstop", "subscribe", "resubscribe", "resume",
+START_KEYWORDS = frozenset({"start", "unstop", "subscribe", "resubscribe", "re-subscribe", "resume",
                             "optin", "opt in", "opt-in", "restart", "start again"})
 START_PHRASES = (
     r"\b(?:you |u )?(?:can|may|could|pls|please) (?:text|txt|message|msg|contact) me(?: again| now)?\b"
@@ -224,7 +273,7 @@ START_PHRASES = (
     r"\btext me again\b", r"\b(?:want|like|need) (?:the |my |your )?(?:texts|messages|text messages|reminders|notifications) (?:again|back)\b",
     r"\bsend (?:me )?(?:the )?(?:texts|messages|reminders) again\b", r"\bturn (?:it|them) back on\b", r"\bresume (?:texts|texting|messages|sms)\b", r"\bopt (?:me )?(?:back )?in\b",
     r"\bstart (?:texting|sending|the texts|messages) again\b", r"^(?:please |pls )?start (?:texting|messaging|sending) (?:me )?(?:again|back|now)?(?: please| pls)?[.!]*$", r"\bsubscribe me\b",
-    r"\bturn (?:texts|messages|notifications) (?:back )?on\b",
+    r"\bturn (?:texts|messages|notifications) (?:back )?on\b", r"\bre-? ?subscribe\b",
 )
 #: An opt-in phrase said in negation, a threat, a complaint or for another medium is never an
 #: opt-in (US-06: opting back in must be unambiguous): "dont you dare text me again",
@@ -238,7 +287,7 @@ START_NOT = (
 # --- auto replies and tapbacks (never opt-outs, never entities) --------------------
 
 AUTO_REPLY = (
-    r"^auto[- ]?(?:reply|response|responder|matic reply)\b", r"\bautomatic reply\b",
+    r"^[\[(]?auto[- ]?(?:reply|response|responder|matic reply)\b", r"\bautomatic reply\b",
     r"\bautoreply\b", r"\bout of (?:the )?office\b", r"\bdriving focus\b",
     r"^(?:im|i am) driving\b", r"\bdo not disturb\b", r"\bsee your message when\b",
     r"\bthis is an automated (?:reply|response|message)\b", r"\bi am currently (?:away|unavailable)\b",
@@ -247,6 +296,9 @@ AUTO_REPLY = (
     r"\bwill (?:get back to you|reply|respond) (?:when|as soon as|asap|later)\b",
     r"\bsilenced notifications\b", r"^sorry,? i cant talk right now\b", r"^(?:i )?cant talk (?:right )?now\b",
     r"\bcall you (?:back )?later\b(?!.*\b(?:pay|owe|debt)\b)", r"\bplease leave a message\b",
+    r"^this (?:number|phone number|line|phone) (?:does not|doesnt|is unable to|cannot|can not|cant) (?:accept|receive) (?:text messages|texts|sms|messages)[.!]?$",
+    r"^(?:sorry,? )?(?:i )?cant talk (?:rn|right now|now)\b(?!.*\b(?:pay|owe|debt|stop|link)\b)",
+    r"^thanks? (?:you )?for (?:your|ur) (?:message|text)\W+(?:i|ill|i will|we|well)\b.*\b(?:get back|reply|respond)\b",
 )
 TAPBACK = (
     r'^(?:liked|loved|laughed at|emphasized|emphasised|disliked|questioned|'
@@ -263,12 +315,28 @@ ATTORNEY = (  # US-18 REPRESENTED
     r"\b(?:lawyer|lawyers|attorney|attorneys|atty|attny|counsel|law firm|law office|solicitor|"
     r"legal aid|legal representation|paralegal)\b",
     r"\blaw (?:group|offices?|llc|pllc|pc)\b", r"\blaw\b(?=.*\d{3})",
-    r"\bi (?:am|m) represented\b", r"\blawyer(?:ed|ing) up\b", r"\blegal (?:rep|reps|representative|team|advisor|adviser)\b", r"\bim represented\b", r"\brepresented by\b",
+    r"\bi (?:am|m) represented\b", r"\b(?:have|got|retained|hired|obtained|found) (?:legal )?representation\b", r"\blawyer(?:ed|ing) up\b", r"\blegal (?:rep|reps|representative|team|advisor|adviser)\b", r"\bim represented\b", r"\brepresented by\b",
+)
+#: A denied or asked-about lawyer is no representation: read without these spans (US-18
+#: still wins when the rest asserts one: "I don't need to talk to you, talk to my lawyer").
+ATTORNEY_NOT = (
+    r"\b(?:dont|do not|dont even|didnt|did not|never) (?:need|have|want|got|hire|hired|get|use) (?:a |an |any |no )?(?:lawyer|attorney|counsel|law firm)s?\b",
+    r"\bno (?:lawyer|attorney|law firm|counsel)s? (?:needed|necessary|yet|involved)\b",
+    r"\b(?:who|what|which)(?: is|s| are|re) (?:your|ur|the|yalls) (?:lawyers?|attorneys?|law firm|counsel)\b",
+    r"\b(?:are (?:you|u|yall|you guys)|r u|is this|is it|is this from|are you from|is that) (?:a |an |the )?(?:law firm|law office|lawyers?|attorneys?)\b",
+    r"\b(?:state )?attorneys? general\b",
 )
 BANKRUPTCY = (
     r"\bbankrupt(?:cy|cies)?\b", r"\bbk\b", r"\bchapter (?:7|11|13|seven|thirteen|eleven)\b",
     r"\bch\.? ?(?:7|11|13)\b", r"\bdischarged\b", r"\bbankruptcy trustee\b",
     r"\bautomatic stay\b", r"\bfiled for (?:ch|chapter|bk)\b",
+)
+#: A denied bankruptcy ("I'm not bankrupt", "I never filed bankruptcy"): read without it.
+BANKRUPTCY_NOT = (
+    r"\b(?:im not|i am not|i aint|not|never been|never filed|never filed for|didnt file|didnt file for|did not file|did not file for|"
+    r"not filing|not filing for|wont file|wont file for|will not file|not going|dont want to file|dont want to file for|do not want to file|"
+    r"dont want to go|do not want to go|without filing|without filing for|avoid|avoid filing|avoid filing for|avoiding) "
+    r"(?:going )?(?:bankrupt|bankruptcy|bk|chapter (?:7|11|13))\b",
 )
 
 # --- wrong number (US-12) -------------------------------------------------------
@@ -288,7 +356,11 @@ WRONG_NUMBER = (
     r"\b(?:my name is ?(?:nt|not)|my names not|my name isnt|this is not|this isnt|thats not|i am not|im not) "
     r"(?:(?<!i am not )(?<!im not )|(?![a-z]{2,}ing\b))"  # "I'm not ignoring you", "im not telling you that": not a name
     r"(?!my |the |a |an |in |at |on |sure|able|going|gonna|paying|interested|working|home|available|ready|happy|"
-    r"okay|ok|trying|mine|it|true|right|fair|correct|what|how|why|possible|true)[a-z]+[!.]*(?:$|[,!.]| stop| you)",
+    r"okay|ok|trying|mine|it|true|right|fair|correct|what|how|why|possible|true|"
+    # adjectives, not names: "I'm not broke, just busy"
+    r"(?:broke|busy|bankrupt|poor|rich|lying|scared|afraid|mad|angry|upset|stupid|dumb|dead|done|here|there|avoiding|hiding|"
+    r"refusing|worried|responsible|liable|aware|employed|unemployed|married|single|kidding|joking|playing|crazy|blind|deaf|"
+    r"late|behind|allowed|obligated|required|sorry|stalling|rude|asking|either|sick|well|alone|free|mean)\b)[a-z]+[!.]*(?:$|[,!.]| stop| you)",
     r"\bnew (?:number|phone|#)(?!\w)", r"\b(?:had|have had|got) this (?:number|#|phone)(?!\w)",
     r"\b(?:doesnt|does not|dont|do not|no longer) (?:live|lives|stay|work) here\b",
     r"\bno longer (?:has|have|uses|owns) (?:this|that) (?:number|phone|#)(?!\w)",
@@ -300,6 +372,10 @@ WRONG_NUMBER = (
     r"\bnot (?:his|her|their) (?:number|phone)\b", r"\b(?:not|isnt|aint) [a-z]+s (?:phone|number|cell|#)(?!\w)", r"^no [a-z]+ (?:here|at this number)\b",
     r"^who(?: is|s|s is) (?!this|that|it|dis|you|u|there|calling|texting|sending|speaking|the|a|an|my|your|messaging|writing|contacting)[a-z]+(?: [a-z]+)?\?*$",
     r"\bjust got this (?:number|phone|#)(?!\w)",
+    r"\b(?:used to|use to) (?:have|own|use|be) (?:this|that|the|my) (?:number|phone|#|cell)(?!\w)",
+    r"\b(?:number|phone|#) used to (?:belong to|be) (?:my|his|her|some|a)\b",
+    r"\b(?:confused|mixed up|mistaken|mixing) (?:me )?(?:up )?(?:with|for) (?:some ?one|somebody|another person|some other|a different)\b",
+    r"\bthis is a (?:business|work|company|office) (?:line|number|phone)\b",
     r"\b(?:this|that|it) (?:isnt|is not|aint|s not) (?:my|his|her|their|[a-z]+s) (?:number|phone|#) (?:anymore|any more|no more)\b",
     # a third party answering (US-12): "that's my mom, she's not here", "that's my ex, we're not together"
     r"\b(?:thats|that is) my (?:ex|ex-?wife|ex-?husband|ex-?boyfriend|ex-?girlfriend|mom|mother|mum|dad|father|son|daughter|brother|sister|"
@@ -308,7 +384,8 @@ WRONG_NUMBER = (
 )
 
 #: Refusing to give identity details ("im not sending you my ssn") is no identity answer.
-IDENTITY_REFUSAL = r"\b(?:not|wont|will not|never|dont|do not|refuse to|aint) (?:gonna |going to )?(?:send|give|tell|share|provide|text|giving|sending|telling|sharing|texting)\b"
+IDENTITY_REFUSAL = (r"\b(?:not|wont|will not|never|dont|do not|refuse to|aint) (?:gonna |going to )?(?:send|give|tell|share|provide|text|giving|sending|telling|sharing|texting)\b"
+                    r"|\bwhy (?:do|would|does|should|did) (?:you|u|yall|i)\b")
 
 # --- dispute (US-16) ----------------------------------------------------------------
 
@@ -330,7 +407,20 @@ DISPUTE = (
     r"\bdispute\b", r"\bdisputing\b", r"\bfraud(?:ulent)?\b", r"\bidentity theft\b", r"\bstolen\b",
     r"\b(?:was|been|already|got) (?:settled|resolved|closed|forgiven|written off|charged off)\b",
     r"\bstatute of limitations\b",
-    r"\b(?:stop|quit) charging\b", r"\bcharging me\b", r"\b(?:late )?fees? (?:are|is) (?:wrong|unfair|bs|ridiculous)\b",
+    # a conditional refusal is a validation request: "I won't pay until I see an itemized bill"
+    r"\b(?:wont|will not|not|not gonna|not going to|refuse to|no way im|arent|are not|aint)(?: be)? (?:pay(?:ing)?|getting|get|see)\b.*\b(?:until|unless|till|til|before)\b"
+    r".*\b(?:itemi[sz]ed|proof|prove|validat\w*|verif\w*|documentation|documents?|paperwork|contract|statement|breakdown|in writing|"
+    r"written|copy|signature|records?|receipt|invoice|bill)\b",
+    r"\bdisputed\b", r"\bcontest(?:ing|ed)?\b", r"\b(?:show|send|give|mail) me (?:a |an |the |my |some )?(?:copy of (?:the |my )?)?"
+    r"(?:contract|signature|signed|agreement|paperwork|documents?|documentation|itemi[sz]ed|original|breakdown)\b",
+    r"\bcontract i signed\b", r"\bitemi[sz]ed (?:bill|statement|list|breakdown|invoice)\b",
+    r"\b(?:doesnt|does not|dont|do not|didnt) (?:match|add up)\b",
+    r"\b(?:over|more than|at least) (?:\d+|ten|seven|eight|nine|twenty) (?:years?|yrs) old\b",
+    r"\bnever (?:received|got|used) (?:any |the |a |an |their |your )?(?:service|services|product|products|goods|item|items|order|merchandise)\b",
+    r"\binsurance (?:was supposed to|is supposed to|should have|shouldve|should|was going to|said they would|already) (?:cover|pay|paid|covered)\b",
+    r"\b(?:returned|sent back) (?:the |it |my |everything|all )?(?:item|items|product|order|merchandise|car|equipment|phone|device|goods|it)\b",
+    r"\bshould(?:nt| not) (?:owe|have to pay)\b", r"\bnot the (?:right|correct) (?:amount|balance|total|bill)\b",
+    r"\b(?:stop|quit) charging\b", r"\bcharging me\b", r"\b(?:stop|quit) adding (?:on )?(?:the |these |all these |me )?(?:late )?(?:fees?|interest|charges)\b", r"\b(?:late )?fees? (?:are|is) (?:wrong|unfair|bs|ridiculous)\b",
     r"\b(?:stop|remove|waive|drop|take off|get rid of) (?:the |these |those |all the |all |my |that )?(?:late )?fees?\b",
     r"\b(?:dont|do not|never) (?:have|had) (?:an? |any )?(?:account|card|loan|credit card|debt)s? (?:with|from|at)\b",
     r"\b(?:records?|statement|report|math|numbers?|figures?|fees?|calculation) (?:is|are|seems|looks|is all|are all) (?:wrong|incorrect|off|not right)\b",
@@ -383,8 +473,8 @@ HARDSHIP = (
     r"\bhours (?:got |were |was |have been |been )?(?:cut|reduced)\b", r"\bpay ?cut\b",
     r"\b(?:cant|cannot|can not|unable to|couldnt|could not) afford\b", r"\bbarely\b",
     r"\b(?:money|things|finances|budget|cash)(?: is| are|s)? (?:really |super |very )?tight\b", r"\btight (?:on|with) (?:money|cash)\b",
-    r"\bbroke\b", r"\bno money\b", r"\b(?:dont|do not) have (?:the |any |enough )?(?:money|cash|funds)\b",
-    r"\bstruggl\w+\b", r"\b(?:things|times|life|it)(?: have| has|s)? (?:been )?(?:rough|hard|tough|difficult)\b",
+    r"(?<!not )\bbroke\b", r"\bno money\b", r"\b(?:dont|do not) have (?:the |any |enough )?(?:money|cash|funds)\b",
+    r"\bstruggl\w+\b", r"\b(?:things|times|life|it)(?: have| has|s| are| is)? (?:been )?(?:really |so |very |super )?(?:rough|hard|tough|difficult)\b",
     r"\b(?:husband|wife|partner|boyfriend|girlfriend) left\b", r"\bsingle (?:mom|mother|dad|father|parent)\b", r"\b(?:got |was |been |am |im )?hurt\b", r"\bsocial security\b", r"\bssdi?\b",
     r"\bfixed income\b", r"\bretired\b", r"\bon (?:a )?pension\b", r"\bno income\b", r"\b(?:work|business|sales) (?:has been|is|s been|was) (?:slow|dead|down)\b", r"\bslow (?:at work|season)\b", r"\bcut (?:my|our|his|her) (?:hours|pay|shifts?|wages?|salary)\b", r"\bquit my job\b", r"\bstopped working\b", r"\bcant work\b", r"\bhard times?\b", r"\bhardship\b", r"\bfinancial (?:difficult\w*|trouble|problems?|crisis)\b",
     r"\bhelp (?:me )?(?:with )?(?:pay|paying|payments?)\b", r"\bneed help (?:paying|with)\b",
@@ -426,10 +516,31 @@ HARDSHIP = (
     r"\bno (?:pay|paycheck|paychecks|wages|salary) (?:til|till|until|for|since|right now|this month)\b",
     r"\b(?:house|apartment|home) (?:fire|burned|flooded)\b", r"\b(?:lost everything|natural disaster|hurricane|tornado|wildfire)\b",
     # no money
-    r"\bbro+ke+\b", r"\b(?:dont|do not|dnt|aint got|dont got) (?:have )?(?:a (?:dime|penny|cent)|two (?:nickels|pennies|cents))\b",
+    r"(?<!not )\bbro+ke+\b", r"\b(?:dont|do not|dnt|aint got|dont got) (?:have )?(?:a (?:dime|penny|cent)|two (?:nickels|pennies|cents))\b",
     r"\b(?:dont|do not|dnt|aint|i aint|dont even) (?:got|have) (?:da|tha|the|no|any|enough) (?:money|cash|funds)\b",
     r"\bmoney is (?:just |really |so )?(?:tight|short|scarce)\b",
+    # bereavement, abuse, housing, custody, service (UK-01, UK-07)
+    r"\bburied (?:my|our)\b", r"\bdomestic (?:violence|abuse)\b", r"\babusive (?:husband|wife|partner|ex|relationship|boyfriend|girlfriend)\b",
+    r"\b(?:in|at|to) a (?:shelter|womens shelter|homeless shelter)\b", r"\b(?:fled|flee|fleeing|escaped|escaping) (?:my|an|the|from)\b",
+    r"\b(?:about to|going to|gonna|might|could|may|will) lose (?:the|my|our) (?:house|home|apartment|place|car)\b",
+    r"\bforeclos\w*\b", r"\brepo(?:d|ed|ssessed|ssession)\b", r"\b(?:drowning|buried|sinking) in (?:debt|bills)\b",
+    r"\b(?:in|from) (?:jail|prison)\b", r"\bincarcerated\b", r"\bdeployed\b", r"\bdeployment\b", r"\bactive duty\b",
+    r"\b(?:have|got|only have|only got) (?:literally |only |just |like )?\$ ?\d{1,2}(?:\.\d\d)? (?:in|to) my (?:name|account|bank|checking)\b",
+    r"\bi (?:have|got) nothing(?: left)?(?=[.!,]|$| left| to (?:pay|give))",
+    # "can't pay this month" (UK-01): no money now, no date to pay
+    r"\bi (?:just |simply |really )?(?:cant|cannot)(?: do it| do that| manage)? (?:this|next) (?:month|week|paycheck)\b",
 )
+#: "can't pay this month": no money now and no date to pay it (UK-01), not a promise; a date
+#: after "until"/"till"/"by" keeps the promise ("I can't pay until the 5th").
+CANT_PAY_NOW = (
+    r"\b(?:cant|cnt|cannot|can not|unable to|wont be able to|not able to|not gonna be able to|not going to be able to)"
+    r"(?: (?:pay|make (?:the |a |my |this |any )?payments?|make it|do it|afford it|manage|do anything|pay anything|pay you|pay it))?"
+    r" (?:anything |it |you )?(?:this|next|for the|for this) (?:month|week|paycheck|payday|period|time)\b",
+)
+#: A positive promise clause: with it, a "can't pay this week" reply is still a promise.
+PROMISE_POSITIVE = r"\b(?:ill|i will|i can|i could|will|but can|can do|ill have|ill be able|i should be able|i get paid)\b(?! not)"
+#: "Paid on the 25th": a payment on a date in the past (the caller checks the date).
+PAID_DATED = r"^(?:i |we |already |i already |we already |i just |just )?(?:paid|payed|sent|made)(?: it| this| that| you| u| the balance| in full| the payment| a payment| my payment)? on\b"
 #: "can't pay" without a reason or a date: hardship, checked after promises.
 HARDSHIP_WEAK = (
     r"\b(?:cant|cnt|cannt|cannot|can not|unable to|wont be able to|not able to|not gonna be able to|not going to be able to) (?:pay|make (?:the |a |my |this )?payments?|make it)\b",
@@ -461,6 +572,14 @@ AGENT = (
     r"\b(?:talk|speak|discuss this) (?:on|over|by) (?:the )?phone\b", r"\b(?:speak|talk) (?:with|to) (?:someone|somebody|anyone)\b", r"\bwho (?:can|do) i (?:talk|speak) to\b", r"^agent\b",
 )
 
+#: "I don't want to talk to an agent, just send the link": read without the refused agent.
+AGENT_NOT = (
+    r"\b(?:dont|do not|dont even|never|no need to|not) (?:want|need|wanna|have|trying) (?:to )?(?:talk|speak|chat)(?: to| with) "
+    r"(?:a |an |the |any |some |your )?(?:real |live |actual |human )?(?:person|human|agent|rep|representative|one|anyone|anybody|"
+    r"someone|somebody|people|operator|manager|supervisor)\b",
+    r"\bno need to (?:talk|speak|chat)(?: to| with) (?:a |an |the |any |some )?(?:real |live |actual )?(?:person|human|agent|rep|representative|one|anyone|someone)\b",
+)
+
 # --- who is this / abuse ----------------------------------------------------------
 
 WHO_IS_THIS = (
@@ -475,7 +594,10 @@ WHO_IS_THIS = (
     r"^is this (?!a |an |the |it |true|right|correct|ok|okay|real|legit|about|for|me|my|your|you|bot|automated)[a-z]+(?: [a-z]+)?\?*$", r"\bwhy (?:are|r|is) (?:you|u|yall|this number) (?:texting|messaging|contacting) me\b", r"\bwho wants to know\b",
     r"\bwhy (?:do|would|does) (?:you|u|yall|this) (?:need|want) (?:that|this|to know|my|it)\b", r"\bwho (?:am i|are we) (?:talking|speaking|texting|chatting) (?:to|with)\b",
     r"\bscam\b", r"\bwhat(?: is|s) (?:your|ur|the) (?:company|business|bank)(?: name)?\b", r"\bwho(?: is|s|s is)? (?:texting|messaging|sending|contacting|calling|writing)\b",
-    r"\bwho(?: is|s) (?:this|it) from\b", r"\bdont (?:recognize|know) (?:this|the|your) (?:number|#|company|name|sender)(?!\w)", r"\b(?:i )?dont know what this is\b", r"^who\?*$",
+    r"\bwho(?: is|s) (?:this|it) from\b", r"^what (?:debt|account|bill|balance|loan)\?*$", r"\bwhich (?:account|debt|loan|card) is (?:this|it|that)\b",
+    # asking about the collector's lawyer is no representation (US-18 reads ATTORNEY_NOT)
+    r"\b(?:who|what|which)(?: is|s| are|re) (?:your|ur|the|yalls) (?:lawyers?|attorneys?|law firm|counsel)\b",
+    r"\b(?:are (?:you|u|yall|you guys)|r u|is this|is it|is this from|are you from) (?:a |an |the )?(?:law firm|law office|lawyers?|attorneys?)\b", r"\bdont (?:recognize|know) (?:this|the|your) (?:number|#|company|name|sender)(?!\w)", r"\b(?:i )?dont know what this is\b", r"^who\?*$",
 )
 ABUSE = (
     r"\bf\*+\w*", r"\bfu+ck\w*\b", r"\bf+u+c+k\b", r"\bfck\w*\b", r"\bfuk\w*\b", r"\bstfu\b", r"\bwtf\b",
@@ -483,7 +605,7 @@ ABUSE = (
     r"\bscrew (?:you|u|off)\b", r"\bpiss off\b", r"\bscammers?\b(?!\?)", r"\bvultures?\b", r"\bcrooks?\b",
     r"\bthie(?:f|ves)\b", r"\bleeches\b", r"\bidiots?\b", r"\bmorons?\b", r"\bdamn (?:you|u)\b",
     r"\bkiss my\b", r"\bbite me\b", r"\blosers?\b", r"\bpathetic\b", r"\bdisgusting\b", r"\bscum\w*\b", r"\bshame on (?:you|u)\b", r"\bgreedy\b", r"\b(?:go )?f(?:\*+|uck|k)? (?:yourself|urself|yourselves)\b", r"^f u\b", r"\bf you\b", r"\b(?:you|u|yall|ya) (?:all )?suck\b", r"\beat shit\b", r"\bsuck (?:it|my)\b", r"\bdie\b", r"\bf off\b", r"\bgtfo\b", r"\bdumbass\b", r"\bcunt\b",
-    r"\bdick\w*\b", r"\bmf\b", r"\bmotherf\w*\b", r"\bsob\b", r"\bparasites?\b", r"\bloan sharks?\b",
+    r"\bdick\w*\b", r"\bmf\b", r"\bmotherf\w*\b", r"\bsob\b", r"\bparasites?\b", r"\bloan sharks?\b", r"\bblood ?suckers?\b",
 )
 
 # --- money: balance, plan, promise, pay --------------------------------------------
@@ -516,7 +638,8 @@ PLAN = (
     r"\bpart of it\b", r"\bsome (?:of it )?now\b", r"\bdefer\w*\b", r"\bextension\b", r"\bmore time\b",
     r"\bpostpone\b", r"\b(?:only|just) (?:have|got|pay|do|afford|send|manage) \$? ?\d",
     r"\b(?:can|could|may) i (?:just |only )?(?:pay|do|send) \$? ?\d+(?:\.\d\d)? (?:now|today|for now|right now)\b", r"\bspread (?:out|it|the|them|this)\b",
-    r"\b(?:cant|cannot|can not|unable to) (?:pay|do|afford|make) (?:the |it |this )?(?:in )?(?:full|whole|entire|total|all)\b",
+    r"\b(?:cant|cannot|can not|unable to|wont|will not|not gonna|not going to) (?:pay|do|afford|make) (?:the |it |this )?(?:in )?(?:full|whole|entire|total|all)\b",
+    r"\b(?:that much|so much|the whole (?:thing|amount)|it all|everything|the full amount) at once\b",
     r"\breduce (?:what i owe|the (?:balance|amount|debt|total)|my (?:balance|debt|bill))\b", r"\b\$?\d+\b.*\band \$?\d+ (?:on|the|next|by|in|every|a|each)\b",
     r"\bbreak (?:it|this|that|the \w+) (?:up|into|down)\b", r"\binto (?:\d+ )?payments\b",
     r"\bpay (?:just |only )?(?:the )?min(?:imum)?\b(?! (?:payment )?(?:is|due|amount))", r"\bover (?:\d+|a few|several|two|three|four|six|twelve) (?:months|weeks|mos|paychecks)\b",
