@@ -151,6 +151,8 @@ def test_UK_07_self_harm_from_an_unknown_phone_escalates():
 @pytest.mark.parametrize("text, f, priority", [
     ("I just had surgery and can't work", facts(), 2),
     ("I had knee surgery and can't work", facts(), 2),
+    ("we just buried my father", facts(), 2),
+    ("domestic violence situation, I had to leave my home", facts(), 2),
     ("just got out of surgery, can't work for 6 weeks", facts(), 2),
     ("我在医院，做手术", facts(cn_account()), 2),
     ("刚做完手术，还不了", facts(cn_account()), 2),

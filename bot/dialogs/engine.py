@@ -97,7 +97,7 @@ _SELF_HARM_EN = (r"suicid|kill(?:ing)? my ?self|\bkms\b|(?:end|ending|take|takin
 _VULNERABLE = re.compile(
     # "died" but not a phone/battery/car/laptop...; "death" but not "to death" (bored/harassed)
     r"(?<!phone )(?<!phone just )(?<!battery )(?<!battery just )(?<!car )(?<!laptop )(?<!computer )(?<!charger )(?<!engine )"
-    r"(?<!cell )(?<!tv )(?<!wifi )(?<!internet )(?<!power )\bdied|passed away|(?<!to )\bdeath|funeral|bereave|hospital|cancer|chemo|"
+    r"(?<!cell )(?<!tv )(?<!wifi )(?<!internet )(?<!power )\bdied|passed away|(?<!to )\bdeath|funeral|\bburied\b|\bburial\b|bereave|hospital|cancer|chemo|"
     # "sick"/"ill" the illness ("I'm sick", "she's ill"), not "sick of these texts" nor "ill" = I'll
     r"\bsick\b(?! (?:of|and tired|with (?:this|these|you|your|ur)|to death))|"
     r"\b(?:been|am|im|i['’]m|is|are|was|were|be|fell|falling|feel|feeling|felt|very|so|really|too|seriously|mentally|terminally|"
