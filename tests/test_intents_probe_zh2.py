@@ -88,13 +88,13 @@ def test_us06_zh_not_an_opt_out(text, intent):
     assert run(text).name == intent
 
 
-# --- UK-07: self-harm with an opt-out is escalated as hardship ------------------------------
+# --- UK-07 + US-06: self-harm with an opt-out stays an opt-out (the opt-out is honoured); the
+# engine's UK-07 check escalates self-harm at priority 1 whatever the intent (engine._vulnerability)
 
-@pytest.mark.parametrize("text", ["不要再发了，我不想活了", "别再打电话了，我想死", "退订，活不下去了"])
-def test_uk07_zh_self_harm_beats_stop(text):
-    from bot.dialogs.engine import _SELF_HARM
-    assert run(text).name == "hardship"
-    assert _SELF_HARM.search(text)  # the engine hands off at priority 1
+@pytest.mark.parametrize("text, channel", [("不要再发了，我不想活了", "sms"), ("别再打电话了，我想死", "voice")])
+def test_uk07_us06_zh_self_harm_with_opt_out_stays_stop(text, channel):
+    it = run(text)
+    assert (it.name, it.entities.channel) == ("stop", channel)
 
 
 # --- UK-01/UK-07 hardship: unpaid wages, bereavement, no money, hospital -----------------------

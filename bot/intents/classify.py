@@ -146,7 +146,6 @@ _Z_BANKRUPTCY = _rx(zh.BANKRUPTCY)
 _Z_BANKRUPTCY_NOT = _rx(zh.BANKRUPTCY_NOT)
 _Z_REFUSAL = _rx(zh.REFUSAL)
 _Z_REFUSAL_NOT = _rx(zh.REFUSAL_NOT)
-_Z_SELF_HARM = _rx(zh.SELF_HARM)
 _Z_WRONG = _rx(zh.WRONG_NUMBER)
 _Z_DISPUTE = _rx(zh.DISPUTE)
 _Z_PAID = _rx(zh.PAID_ALREADY)
@@ -325,8 +324,6 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     hit = _stop_keyword(s, st, words)
     if hit:
         conf, rule = hit
-        if z and _Z_SELF_HARM.search(z):  # UK-07: self-harm is escalated (priority 1), see zh.SELF_HARM
-            return "hardship", _LEXICON, "hardship.self_harm", {}
         if conf == _UNSURE_MARK or (rule == "stop.gateway_letter" and context in ("confirm", "verify", "plan_offer")):
             conf = unsure  # possible opt-out ("n" may mean "no" here): pause and hand off (US-06)
         return "stop", conf, rule, {"channel": _z_channel(z) if z else _channel(s, st)}
@@ -335,13 +332,9 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         third_party = _Z_THIRD_PARTY.search(zs)
         if third_party:  # 不要联系我的家人: about third parties (CN-02), not this number's texts
             zs = _Z_THIRD_PARTY.sub("", zs)
-        stop = _Z_STOP.search(zs)
-        refusal = not stop and _z_refuses(zs) and not _Z_WRONG.search(zs)  # not 他借钱不还关我什么事
-        if (stop or refusal or _Z_STOP_UNSURE.search(zs)) and _Z_SELF_HARM.search(zs):
-            return "hardship", _LEXICON, "hardship.self_harm", {}  # 不要再发了，我不想活了: UK-07, see zh.SELF_HARM
-        if stop:
+        if _Z_STOP.search(zs):
             return "stop", _CERTAIN, "stop.zh_lexicon", {"channel": _z_channel(zs)}
-        if refusal:  # US-17: 这钱我不还 is a cease
+        if _z_refuses(zs) and not _Z_WRONG.search(zs):  # US-17: 这钱我不还 is a cease (not 他借钱不还关我什么事)
             return "stop", _CERTAIN, "stop.zh_refusal", {"channel": "all"}
         if _Z_STOP_UNSURE.search(zs):
             return "stop", unsure, "stop.zh_unsure", {"channel": _z_channel(zs)}
