@@ -149,6 +149,9 @@ _Z_CH_SMS_OK = _rx(zh.CHANNEL_SMS_OK)
 _Z_CH_EMAIL = _rx(zh.CHANNEL_EMAIL)
 _Z_CH_ALL = _rx(zh.CHANNEL_ALL)
 _Z_BANKRUPTCY = _rx(zh.BANKRUPTCY)
+_Z_BANKRUPTCY_NOT = _rx(zh.BANKRUPTCY_NOT)
+_Z_REFUSAL = _rx(zh.REFUSAL)
+_Z_REFUSAL_NOT = _rx(zh.REFUSAL_NOT)
 _Z_WRONG = _rx(zh.WRONG_NUMBER)
 _Z_DISPUTE = _rx(zh.DISPUTE)
 _Z_PAID = _rx(zh.PAID_ALREADY)
@@ -164,6 +167,8 @@ _Z_IMMEDIATE = _rx(zh.IMMEDIATE)
 _Z_DATE_CUE = _rx(zh.DATE_CUE)
 _Z_IDENTITY = _rx(zh.IDENTITY)
 _Z_HAI_AMBIGUOUS = re.compile(zh.HAI_AMBIGUOUS)
+_Z_REPAY_VERB = re.compile(r"还|付|转|交|缴|pay")
+_Z_NOT = re.compile(r"不|没")
 _ZH_TRAILING = re.compile(r"(?:谢谢|谢了|多谢|谢谢你|哈+|啊|呀|哦|呢|吧|啦|!|\.|\s*(?:thanks|thank you|thx|ty)\b)+$")
 _Z_PUNCT = re.compile(r"[\s,.!?~:;\"'()【】…]+")
 
@@ -289,7 +294,10 @@ def _channel(s: str, st: frozenset[str]) -> str:
 
 def _z_channel(z: str) -> str:
     """Channels a Chinese (or mixed) stop covers, read like :func:`_channel` (US-05 per
-    medium: 别打电话了，发短信就行 is voice only; US-17: 不要再联系我 is a cease → all)."""
+    medium: 别打电话了，发短信就行 is voice only; US-17: 不要再联系我 is a cease → all, and so
+    is a refusal to pay whatever medium it names: 不还，别发了)."""
+    if _z_refuses(z):
+        return "all"
     chans = []
     if _Z_CH_SMS.search(z) and not _Z_CH_SMS_OK.search(z):
         chans.append("sms")
@@ -300,6 +308,12 @@ def _z_channel(z: str) -> str:
     if chans:
         return "+".join(chans)
     return "all" if _Z_CH_ALL.search(z) else "sms"
+
+
+def _z_refuses(z: str) -> bool:
+    """A Chinese refusal to pay (US-17 cease): 这钱我不还, 就不还, 不还了 — not 不是不还,
+    暂时不还, 如果不还…, 利息我不还 (a fee: dispute)."""
+    return _Z_REFUSAL.search(z) is not None and _Z_REFUSAL_NOT.search(z) is None
 
 
 def _stop_keyword(s: str, st: frozenset[str], words: list[str]) -> tuple[float, str] | None:
@@ -355,9 +369,11 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     if (_ATTORNEY.search(s, st) and (not _ATTORNEY_NOT.search(s, st) or _ATTORNEY.search(_ATTORNEY_NOT.sub(" ", s), st))) or (z and (_Z_ATTORNEY.search(z, zst, zc) or (
             _Z_ATTORNEY_COURT.search(z, zst, zc) and not _Z_BANKRUPTCY.search(z, zst, zc)))):
         return "attorney", _CERTAIN, "attorney.lexicon", {}
-    if (_BANKRUPTCY.search(s, st) and (not _BANKRUPTCY_NOT.search(s, st)  # "I'm not bankrupt"
-                                       or _BANKRUPTCY.search(_BANKRUPTCY_NOT.sub(" ", s), st))) or (z and _Z_BANKRUPTCY.search(z, zst, zc)):
-        return "bankruptcy", _CERTAIN, "bankruptcy.lexicon", {}
+    if ((_BANKRUPTCY.search(s, st) and (not _BANKRUPTCY_NOT.search(s, st)  # "I'm not bankrupt"
+                                        or _BANKRUPTCY.search(_BANKRUPTCY_NOT.sub(" ", s), st)))
+            or (z and _Z_BANKRUPTCY.search(z, zst, zc) and (
+                not _Z_BANKRUPTCY_NOT.search(z) or _Z_BANKRUPTCY.search(_Z_BANKRUPTCY_NOT.sub(" ", z))))):
+        return "bankruptcy", _CERTAIN, "bankruptcy.lexicon", {}  # not 公司破产了 (the employer's: hardship)
     # US-06 opt-out keywords (whole message or leading word), 47 CFR 64.1200(a)(10)
     hit = _stop_keyword(s, st, words)
     if not hit and len(words) > 1 and words[0] in _LEAD_FILLER:  # "lol stop i already paid": the laugh is no content
@@ -377,6 +393,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
             zs = _Z_THIRD_PARTY.sub("", zs)
         if _Z_STOP.search(zs):
             return "stop", _CERTAIN, "stop.zh_lexicon", {"channel": _z_channel(zs)}
+        if _z_refuses(zs) and not _Z_WRONG.search(zs):  # US-17: 这钱我不还 is a cease (not 他借钱不还关我什么事)
+            return "stop", _CERTAIN, "stop.zh_refusal", {"channel": "all"}
         if _Z_STOP_UNSURE.search(zs):
             return "stop", unsure, "stop.zh_unsure", {"channel": _z_channel(zs)}
         if third_party:
@@ -572,8 +590,8 @@ def _yes_no(plain: str, words: list[str], context: str) -> str | None:
         plain = _REPEATS.sub(r"\1", plain)  # "yesss", "noo", "okkk"
     elif not plain.isascii():
         plain = _ZH_TRAILING.sub("", plain).strip(" ,")  # 好的谢谢, 不用了谢谢
-        if plain not in zh.AFFIRM and _zh_all_in(plain, zh.AFFIRM):
-            return "affirm"  # 是的是我, 好的好的
+        if plain not in zh.AFFIRM and _zh_all_in(plain.replace(" ", ""), zh.AFFIRM):
+            return "affirm"  # 是的是我, 好的好的, 对，是本人
     if plain in _AFFIRM or plain in _AFFIRM_PHRASES or plain in zh.AFFIRM:
         return "affirm"
     if plain.endswith((" ok", " okay")) and plain.rsplit(" ", 1)[0] in _AFFIRM_PHRASES:
@@ -637,6 +655,9 @@ def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | Non
         if cue_zh:
             if _Z_HAI_AMBIGUOUS.search(z) and not _zh_repays(z):
                 return None  # 明天还有事: 还 means "still" here, not "repay"
+            if (ent.time is None and "今天" in z and _Z_REPAY_VERB.search(z) and not _Z_NOT.search(z) and not _Z_HAI_AMBIGUOUS.search(z)
+                    and not _Z_DATE_CUE.search(z.replace("今天", " "))):
+                return "pay", _LEXICON, "pay.zh_today", {}  # 今天还清, 我今天就还: paying today, as "I'll pay today"
             return "promise", _LEXICON, "promise.zh_date", {}
         if _CANT_PAY_NOW.search(s, st) and not _PROMISE_POSITIVE.search(s, st):
             return None  # "I can't pay this month": hardship (UK-01), not a promise
