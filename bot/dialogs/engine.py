@@ -126,10 +126,14 @@ _VULNERABLE = re.compile(
     r"活不下去|想死|寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|"
     # UK-07: hospital, surgery, intensive care, mental illness, funeral, self-harm
     r"医院|手术|开刀|重症监护|监护室|急诊|精神病|焦虑|葬礼|丧事|病危|绝症|割腕|自残|上吊|跳河|跳江|活够了|了结自己|安眠药|"
-    r"過世|離世|憂鬱|抑鬱|自殺|輕生|殘疾|化療|醫院|手術", re.I)
+    r"過世|離世|憂鬱|抑鬱|自殺|輕生|殘疾|化療|醫院|手術|"
+    # a relative who "left" (走了: died), "driving me to death" (逼死我); "I'll go and die"
+    # but not the curse "你去死吧"
+    r"(?:老公|丈夫|爱人|老婆|妻子|爸爸?|妈妈?|父亲|母亲|孩子|儿子|女儿|爷爷|奶奶|外公|外婆)(?:刚刚?|已经|上个?月|去年)?走了|"
+    r"逼死我|我(?:就|要|想|会|只能)?去死|我死给你(?:们)?看", re.I)
 _SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|" + _SELF_HARM_EN + r"|自杀|轻生|不想活|活不下去|想死|"
                         r"寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|割腕|自残|上吊|跳河|跳江|活够了|"
-                        r"了结自己|安眠药|自殺|輕生", re.I)
+                        r"了结自己|安眠药|自殺|輕生|我(?:就|要|想|会|只能)?去死|我死给你(?:们)?看", re.I)
 
 _PENDING = ("promise", "plans", "plan_choice", "pending_request")
 #: Requests worth answering once the account is chosen or the right party confirmed
