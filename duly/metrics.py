@@ -9,6 +9,7 @@ ever appears here.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Iterator
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -20,26 +21,43 @@ from starlette.responses import Response
 
 from storage.models import Handoff, Message
 
+log = logging.getLogger("duly.metrics")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def multiproc_dir_problem(environ: Any = None) -> str | None:
     """What is wrong with ``PROMETHEUS_MULTIPROC_DIR``, as one line for the operator, or
-    None when it is unset or names a directory. prometheus_client needs the directory to
-    exist before the first metric is touched; without it ``/metrics`` raised at start-up
-    and the worker's counts were silently dropped. Duly never creates it: emptying it is
-    the operator's step, and only while no process runs (README, "Running at scale").
+    None when it is unset or names a directory this process can create files in.
+    prometheus_client switches to multiprocess mode when the variable is *present* (even
+    empty: files then land in the working directory) and needs the directory to exist and
+    be writable before the first metric is touched; without that ``/metrics`` raised at
+    start-up, and every webhook logged a traceback while the counts were dropped. Duly
+    never creates it: emptying it is the operator's step, and only while no process runs
+    (README, "Running at scale"). The lowercase ``prometheus_multiproc_dir`` (its old
+    name) is checked the same way when the uppercase one is absent.
 
     Args: environ: a mapping like ``os.environ`` (default: ``os.environ``).
     """
     import os
+    import tempfile
 
     env = os.environ if environ is None else environ
-    path = env.get("PROMETHEUS_MULTIPROC_DIR") or env.get("prometheus_multiproc_dir")
-    if not path or os.path.isdir(path):
+    name = next((n for n in ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir") if n in env), None)
+    if name is None:
         return None
-    return (f"PROMETHEUS_MULTIPROC_DIR={path} is not a directory. Create it before starting "
-            "(mkdir -p), or unset it for one process.")
+    path = env[name]
+    if not path:
+        return f"{name} is set but empty. Set it to a directory, or unset it for one process."
+    if not os.path.isdir(path):
+        return (f"{name}={path} is not a directory. Create it before starting "
+                "(mkdir -p), or unset it for one process.")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".duly-probe-", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"{name}={path} cannot be written ({exc.strerror or exc}). Give this user write access to it."
+    return None
 
 
 class DatabaseCollector:
@@ -154,4 +172,7 @@ class WebhookTimer:
             await self.app(scope, receive, send_code)
         finally:
             route = path.rsplit("/", 1)[-1][:16]
-            WEBHOOK_SECONDS.labels(route, code["v"]).observe(time.perf_counter() - start)
+            try:
+                WEBHOOK_SECONDS.labels(route, code["v"]).observe(time.perf_counter() - start)
+            except Exception:   # a metrics file that cannot be written never fails a webhook
+                log.warning("webhook latency not recorded", exc_info=True)

@@ -30,11 +30,12 @@ from collections import OrderedDict
 from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot import actions as A
+from bot.dialogs.engine import vulnerable_words
 from bot.dialogs.script import DEBT_FREE_TEMPLATES, DEBT_PARAMS
 from bot import agent_hours
 from bot import dialogs, disclosures, gate, identity, intents, templates
@@ -484,8 +485,21 @@ class Runner:
         conv.mode = "agent"
         if s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv.id,
                                              Handoff.resolved_at.is_(None))) is None:
-            s.add(Handoff(conversation_id=conv.id, reason="error", priority=1, created_at=now))
+            agent_conf = self.settings.behaviour.get("agent") or {}
+            starts = self._agents_open_at(now) or now
+            s.add(Handoff(conversation_id=conv.id, reason="error", priority=1, created_at=now,
+                          sla_due_at=starts + dt.timedelta(minutes=agent_hours.sla_minutes(agent_conf, "error"))))
         self._flag(s, conv, "handoff:error", now)
+        if vulnerable_words(m.body or ""):
+            # UK-07: the words hold automation even when the step could not run
+            held = set(s.execute(select(Hold.account_id).where(
+                Hold.kind == "vulnerability", Hold.cleared_at.is_(None),
+                or_(Hold.phone == conv.customer_phone,
+                    Hold.account_id == conv.account_id))).scalars())
+            if conv.account_id not in held:
+                s.add(Hold(account_id=conv.account_id, phone=conv.customer_phone, kind="vulnerability",
+                           rule="UK-07", source_message_id=m.id, created_at=now))
+            self._flag(s, conv, "vulnerability", now)
         s.add(Decision(conversation_id=conv.id, message_id=m.id, rule="G-01", verdict="record",
                        actor="system", created_at=now,
                        detail={"error": type(exc).__name__, "opt_out": bool(reading and reading.name == "stop")}))
@@ -801,12 +815,20 @@ class Runner:
                 s.flush()
             elif isinstance(act, A.SetHold):
                 targets = [by_ref[act.account_ref]] if act.account_ref in by_ref else accounts
-                if not targets:
+                # one active hold of a kind per account (or per phone for a hold without
+                # one): a second vulnerable text keeps the first hold, the decision and
+                # the events below still record each message
+                held = set(s.execute(select(Hold.account_id).where(
+                    Hold.kind == act.kind, Hold.cleared_at.is_(None),
+                    or_(Hold.account_id.in_([a.id for a in targets]),
+                        and_(Hold.account_id.is_(None), Hold.phone == conv.customer_phone)))).scalars())
+                if not targets and None not in held:
                     s.add(Hold(phone=conv.customer_phone, kind=act.kind, rule=act.rule or None,
                                source_message_id=source_id, created_at=now))
                 for acct in targets:
-                    s.add(Hold(account_id=acct.id, phone=conv.customer_phone, kind=act.kind,
-                               rule=act.rule or None, source_message_id=source_id, created_at=now))
+                    if acct.id not in held:
+                        s.add(Hold(account_id=acct.id, phone=conv.customer_phone, kind=act.kind,
+                                   rule=act.rule or None, source_message_id=source_id, created_at=now))
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, rule=act.rule or f"hold:{act.kind}",
                                verdict="record", actor="bot", created_at=now, detail={"hold": act.kind}))
                 if act.kind in ("dispute", "cease"):  # US-16 / US-17 (cease: "stop all contact")
@@ -829,11 +851,13 @@ class Runner:
                     s.add(ho)
                     s.flush()
                     self._after_hours_notice(s, conv, ho, script, facts, now, in_reply_to)
-                elif act.priority < (open_.priority or 99):
+                else:
                     # UK-07 "immediate escalation": a more urgent reason (self-harm words
-                    # while a dispute waits) raises the open hand-off and brings its SLA
-                    # forward — one open hand-off per conversation, never a slower one
-                    open_.priority = act.priority
+                    # while a dispute waits) raises the open hand-off, and a shorter SLA
+                    # (bereavement: 30 min while a dispute's 60 run) brings it forward —
+                    # one open hand-off per conversation, never left at the slower one
+                    if act.priority < (open_.priority or 99):
+                        open_.priority = act.priority
                     if open_.sla_due_at is None or open_.sla_due_at > due:
                         open_.sla_due_at = due
                     s.flush()

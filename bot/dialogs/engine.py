@@ -84,7 +84,7 @@ HOLD_RULES: dict[str, str] = {
 
 # UK-07: words that suggest vulnerability (bereavement, illness, mental health, carer).
 _SELF_HARM_EN = (r"suicid|kill(?:ing)? my ?self|\bkms\b|(?:end|ending|take|taking) my (?:own )?life|end(?:ing)? it all|self[- ]?harm|"
-                 r"hurt(?:ing)? my ?self|\bi (?:just |really |honestly |literally |kinda )?(?:want to|wanna) die\b|better off dead|"
+                 r"hurt(?:ing)? my ?self(?! laughing)|\bi (?:just |really |honestly |literally |kinda )?(?:want to|wanna) die\b|better off dead|"
                  r"better off without me|better off if i (?:was|were|wasn['’]?t|weren['’]?t) (?:dead|gone|here|around|alive)|(?:don['’]?t|do not|no longer) (?:want|wanna) (?:to )?(?:be alive|live (?:anymore|any more)|"
                  r"live(?=[.!,]|$)|exist anymore|wake up (?:anymore|tomorrow)|go on living)|no (?:reason|point) (?:to|in) (?:live|living)|"
                  # UK-07 "immediate escalation": the neighbours of the phrases above
@@ -97,9 +97,9 @@ _SELF_HARM_EN = (r"suicid|kill(?:ing)? my ?self|\bkms\b|(?:end|ending|take|takin
 _VULNERABLE = re.compile(
     # "died" but not a phone/battery/car/laptop...; "death" but not "to death" (bored/harassed)
     r"(?<!phone )(?<!phone just )(?<!battery )(?<!battery just )(?<!car )(?<!laptop )(?<!computer )(?<!charger )(?<!engine )"
-    r"(?<!cell )(?<!tv )(?<!wifi )(?<!internet )(?<!power )\bdied|passed away|(?<!to )\bdeath|funeral|\bburied\b|\bburial\b|bereave|hospital|cancer|chemo|"
+    r"(?<!cell )(?<!tv )(?<!wifi )(?<!internet )(?<!power )\bdied|passed away|(?<!to )\bdeath\b(?! by)|funeral|\bburied\b|\bburial\b|bereave|hospital|cancer|chemo|"
     # "sick"/"ill" the illness ("I'm sick", "she's ill"), not "sick of these texts" nor "ill" = I'll
-    r"\bsick\b(?! (?:of|and tired|with (?:this|these|you|your|ur)|to death))|"
+    r"(?<!not )(?<!never )(?<!thats )(?<!that['’]s )(?<!so )\bsick\b(?! (?:of|and tired|with (?:this|these|you|your|ur)|to death|deal|offer|rate))|"
     r"\b(?:been|am|im|i['’]m|is|are|was|were|be|fell|falling|feel|feeling|felt|very|so|really|too|seriously|mentally|terminally|"
     r"chronically|critically|gravely|quite|pretty|got|getting|become|became|s|he|she|who) ill\b"
     r"(?! (?:pay|send|do|have|try|get|be|make|call|text|need|take|give|let|see|just|def|prob|still|put|check|talk|wait|"
@@ -112,9 +112,9 @@ _VULNERABLE = re.compile(
     # UK-07, English terms the classifier reads as hardship (bereavement, illness, care)
     r"\bpassed\b(?! (?:on|by|the|it|my|a|out))|\blost my (?:\w+ )?(?:husband|wife|mom|mother|mum|dad|father|son|daughter|partner|"
     r"child|kid|baby|brother|sister|grand\w+|fianc\w*|spouse|boyfriend|girlfriend|parents?)\b|grieving|grief|widow|mourning|"
-    r"\bicu\b|intensive care|hospice|\bthe (?:er|e\.r\.)\b|emergency room|stroke|heart attack|dialysis|tumou?r|diagnosed|"
-    r"terminal(?!s)(?! (?:at|machine|payment|station|building))|nursing home|bed ?rest|bedridden|caregiver|\brehab\b|bipolar|ptsd|"
-    r"(?<!car )(?<!car had a )(?<!truck )(?<!van )(?<!engine )breakdown|panic attack|"
+    r"\bicu\b|intensive care|hospice|\bthe (?:er|e\.r\.)\b|emergency room|\bstroke\b(?! of)|heart attack|dialysis|tumou?r|diagnosed|"
+    r"terminal(?:ly)? ill|terminal (?:cancer|illness|diagnosis|disease|condition)|nursing home|bed ?rest|bedridden|caregiver|\brehab\b|bipolar|ptsd|"
+    r"(?:mental|nervous|emotional) breakdown|break(?:ing)? down (?:crying|in tears)|panic attack|"
     r"can['’]?t (?:go on|cope)|cannot (?:go on|cope)|see the point|end of my rope|wits['’]? end|"
     # UK-07: surgery and injury, serious illness, abuse, addiction, dementia
     r"surger(?:y|ies)|\bsurgical|\bpost[- ]?op\b|(?:had|having|need|needs|after|from) (?:an |my |a |major )?operation\b|"
@@ -123,7 +123,7 @@ _VULNERABLE = re.compile(
     r"domestic (?:abuse|violence)|abusive (?:partner|husband|wife|relationship|ex)|homeless|"
     r"\baddict(?:ion|ed)\b|alcoholic|gambling (?:problem|addiction)|" + _SELF_HARM_EN + "|"
     r"去世|过世|离世|住院|生病|癌|抑郁|自杀|轻生|不想活|病了|重病|残疾|化疗|放疗|透析|瘫痪|怀孕|"
-    r"活不下去|想死|寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|"
+    r"活不下去|想死(?!你|您)|寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|"
     # UK-07: hospital, surgery, intensive care, mental illness, funeral, self-harm
     r"医院|手术|开刀|重症监护|监护室|急诊|精神病|焦虑|葬礼|丧事|病危|绝症|割腕|自残|上吊|跳河|跳江|活够了|了结自己|安眠药|"
     r"過世|離世|憂鬱|抑鬱|自殺|輕生|殘疾|化療|醫院|手術|"
@@ -131,9 +131,18 @@ _VULNERABLE = re.compile(
     # but not the curse "你去死吧"
     r"(?:老公|丈夫|爱人|老婆|妻子|爸爸?|妈妈?|父亲|母亲|孩子|儿子|女儿|爷爷|奶奶|外公|外婆)(?:刚刚?|已经|上个?月|去年)?走了|"
     r"逼死我|我(?:就|要|想|会|只能)?去死|我死给你(?:们)?看", re.I)
-_SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|" + _SELF_HARM_EN + r"|自杀|轻生|不想活|活不下去|想死|"
+_SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|" + _SELF_HARM_EN + r"|自杀|轻生|不想活|活不下去|想死(?!你|您)|"
                         r"寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|割腕|自残|上吊|跳河|跳江|活够了|"
                         r"了结自己|安眠药|自殺|輕生|我(?:就|要|想|会|只能)?去死|我死给你(?:们)?看", re.I)
+
+
+
+def vulnerable_words(text: str) -> bool:
+    """True when ``text`` has words that suggest vulnerability (UK-07, CONC 7.2.1R(2), FCA
+    FG21/1: bereavement, illness, mental health, self-harm, abuse); the step holds
+    automation and hands off on them whatever the intent. Pure; ``text`` as received."""
+    return _VULNERABLE.search(text) is not None
+
 
 _PENDING = ("promise", "plans", "plan_choice", "pending_request")
 #: Requests worth answering once the account is chosen or the right party confirmed
