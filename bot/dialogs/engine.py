@@ -93,7 +93,17 @@ _SELF_HARM_EN = (r"suicid|kill(?:ing)? my ?self|\bkms\b|(?:end|ending|take|takin
                  r"(?:no|any) reason to (?:live|go on|keep going|be alive)|(?:life|living) (?:is(?:n['’]?t| not)|aint|ain['’]t) worth (?:it|living)|"
                  r"not worth living|wish (?:i|id|i['’]d) (?:was|were|be|been) dead|(?:rather|better) be dead|(?:rather|wanna|want to) just die|"
                  r"\b(?:off|unalive|hang|hanging|shoot|shooting|cut|cutting|drown|drowning|overdose on|od on) my ?self\b|\boverdos(?:e|ing)\b|"
-                 r"jump(?:ing)? (?:off|in front of) (?:a|the) (?:bridge|building|roof|train|cliff)|slit my wrists?|take all my pills")
+                 r"jump(?:ing)? (?:off|in front of) (?:a|the) (?:bridge|building|roof|train|cliff)|slit my wrists?|take all my pills|"
+                 # "I might as well just end it", "thinking about ending things", "so done with life": ideation,
+                 # but not "end it with a final payment", "end things with your company" (UK-07)
+                 r"\b(?:might|may) as well (?:just )?(?:end|finish) (?:it|things|everything)\b(?! (?:with|by|early|off|and pay)\b)|"
+                 r"\b(?:thinking|thought|think|been thinking|keep thinking) (?:about|of) (?:just )?(?:ending|end) (?:it|things|everything)\b"
+                 r"(?! (?:with|by|early|off)\b)|"
+                 r"\b(?:want|wanna|going|gonna|about|ready|planning|plan|decided) (?:to )?(?:just )?end (?:things|everything)\b(?! (?:with|by|early|off|on)\b)|"
+                 r"\bend(?:ing)? it (?:tonight|for good)\b(?! (?:with|by)\b)|"
+                 r"\b(?:so |really |just |completely |totally )?(?:done|finished|over it) with (?:life|living|being alive|this life)\b|"
+                 r"\b(?:tired|sick) of (?:living|being alive|life)(?=[.!,?]|$| any ?more\b)|\bgive up on (?:life|living)\b|\bgiving up on (?:life|living)\b|"
+                 r"\bdont want to (?:be here|wake up) any ?more\b|\bdon['’]t want to (?:be here|wake up) any ?more\b")
 _VULNERABLE = re.compile(
     # "died" but not a phone/battery/car/laptop...; "death" but not "to death" (bored/harassed)
     r"(?<!phone )(?<!phone just )(?<!battery )(?<!battery just )(?<!car )(?<!laptop )(?<!computer )(?<!charger )(?<!engine )"
@@ -122,6 +132,10 @@ _VULNERABLE = re.compile(
     r"dementia|alzheimer|parkinson|multiple sclerosis|epilep|\bcoma\b|"
     r"domestic (?:abuse|violence)|abusive (?:partner|husband|wife|relationship|ex)|homeless|"
     r"\baddict(?:ion|ed)\b|alcoholic|gambling (?:problem|addiction)|" + _SELF_HARM_EN + "|"
+    # UK-07 possible ideation (a person reads it at priority 2): "I want to disappear", "I don't see a way out of this"
+    r"\b(?:want to|wanna|wish i could|i could just|just want to|going to|gonna) (?:just )?disappear\b(?! (?:from|off|out of) )|"
+    r"\b(?:don['’]?t|do not|can['’]?t|cannot|can not) see (?:a|any) way out\b|"
+    r"\bno way out\b(?! of (?:this|the|my|these) (?:debt|loan|contract|plan|agreement|account)s?)|"
     r"去世|过世|离世|住院|生病|癌|抑郁|自杀|轻生|不想活|病了|重病|残疾|化疗|放疗|透析|瘫痪|怀孕|"
     r"活不下去|想死(?!你|您)|寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|"
     # UK-07: hospital, surgery, intensive care, mental illness, funeral, self-harm

@@ -55,6 +55,7 @@ def _rx(patterns) -> Rule:
 
 # English ---------------------------------------------------------------------------
 _AUTO = _rx(en.AUTO_REPLY)
+_AUTO_NOT = re.compile(en.AUTO_REPLY_NOT)
 _TAPBACK = _rx(en.TAPBACK)
 _SIGNATURE = re.compile(en.SIGNATURE)
 _QUOTED_FOOTER = re.compile(en.QUOTED_FOOTER, re.M)
@@ -66,7 +67,11 @@ _STOP_PHRASE = _rx(en.STOP_PHRASES + (en.CHANNEL_MAIL_ONLY,) + en.CHANNEL_OFF_PH
 _STOP_UNSURE = _rx(en.STOP_PHRASES_UNSURE)
 _STOP_NOT = _rx(en.STOP_NOT)
 _STOP_NEGATED = _rx(en.STOP_NEGATED)
-_STOP_LEAD = re.compile(r"^(?P<kw>[a-zêé]+)(?:(?P<punct>\s*[.!,;:]+)|\s+(?P<obj>" + en.STOP_LEAD_OBJECTS + r")\b)")
+_STOP_LEAD = re.compile(r"^(?P<kw>[a-zêé]+)(?:(?P<punct>\s*[.!,;:]+|\s+-+(?:\s|$))|\s+(?P<obj>" + en.STOP_LEAD_OBJECTS + r")\b)")
+#: "please stop, I'm in the hospital": a polite lead-in before a leading keyword (not "ok stop, ...")
+_STOP_POLITE = re.compile(r"^(?:(?:please|pls|plz|plse|kindly)[ ,]+)+")
+#: "STOPSTOPSTOP", "stopstop": a keyword typed over and over without spaces
+_STOP_RUN = re.compile(r"(?:stop|unsubscribe|unsub|stopall|quit|cancel|optout){2,}")
 _STOP_WORD = Rule(r"\b(?:stop|stopall|unsubscribe|unsub|cancel|quit|revoke|optout|opt out|opt-out|"
                         r"remove|block|cease)\b")
 _STOP_TRAIL = Rule(r"(?<!dont )(?<!do not )(?<!to )(?<!never )(?<!wont )\b(?:stop|unsubscribe|quit|stopall|optout)[.!]*$")
@@ -80,8 +85,10 @@ _CH_SMS_OK = _rx(en.CHANNEL_SMS_OK)
 _CH_VOICE_OK = _rx(en.CHANNEL_VOICE_OK)
 _CH_EMAIL_OK = _rx(en.CHANNEL_EMAIL_OK)
 _CH_CEASE = _rx(en.CHANNEL_CEASE)
+_CH_DNC = _rx(en.CHANNEL_DNC)
 _START = _rx(en.START_PHRASES)
 _START_NOT = _rx(en.START_NOT)
+_START_UNDO = _rx(en.START_UNDO)
 _WRONG = _rx(en.WRONG_NUMBER)
 _DISPUTE = _rx(en.DISPUTE)
 _PAID = _rx(en.PAID_ALREADY)
@@ -194,7 +201,9 @@ _LEAD_FILLER = frozenset("lol lmao haha hahaha lolol rofl omg ugh bruh bro dude 
 _DENY_PHRASES = frozenset({"not now", "not today", "not yet", "not really", "no way", "not interested in that",
                            "i dont think so", "dont think so", "not at this time", "i cant", "no i cant",
                            "i dont want to", "no i dont", "id rather not", "rather not", "i would rather not", "pass",
-                           "i pass", "no way", "hell no", "absolutely not", "definitely not", "not interested"})
+                           "i pass", "no way", "hell no", "absolutely not", "definitely not", "not interested",
+                           "nuh uh", "nuh-uh", "nuh", "uh uh", "uh-uh", "nu uh", "nu-uh", "nuhuh", "uhuh no", "hell nah",
+                           "nah fam", "no no", "no sir", "no maam", "nope nope", "nah nah"})
 _DENY_REST = frozenset("""not today now thanks thank you thx way really i dont want to dont sorry cant right
 maybe later pls please sir maam yet thats wrong im good mind never incorrect it isnt is that fine ok okay""".split())
 _AFFIRM_REST = frozenset("""this is it thats me speaking yes please thanks thank you thx sure thing that works
@@ -210,15 +219,20 @@ _VERIFY_NOT_NAME = re.compile(
     r"^(?:no,? |nope,? )?(?:its |this is |thats |im |i am )?not (?!(?:now|today|yet|really|sure|interested|paying|true|right|correct|mine|"
     r"me|him|her|them|that|this|it|exactly|quite|again|tonight|tomorrow|anymore|ever|available|home|here|ready|happy|telling|saying|giving|"
     r"going|gonna|comfortable|okay|ok|possible|a|an|the|my|your|you|u)\b)[a-z]+[.!]*$")
+_VERIFY_ECHO = re.compile(r"^is this [a-z]+ ")  # "Is this Jordan? no it isn't."
 _VERIFY_WRONG = frozenset({"not me", "no not me", "no its not", "no it is not", "no thats not me", "wrong person",
+                           "no it isnt", "it isnt", "nope it isnt", "nope its not", "no it aint", "no that aint me", "no this isnt",
+                           "no this is not", "no thats not", "no thats not him", "no thats not her",
                            "not him", "not her", "不是", "不是我", "不是的", "我不是", "不是他", "不是她"})
 _CHOICE = re.compile(
     r"^(?:(?:i(?:ll| will)? (?:take|choose|pick|want|go with) |lets do |i want )?(?:option|plan|choice|number|no\.?|#)? ?"
     r"(?P<n>\d)(?:st|nd|rd|th)?(?: one| option| plan)?(?: please| pls| plz)?[.!]*"
-    r"|(?:the |option |plan |choice |number |#)?(?P<w>first|second|third|fourth|fifth|one|two|three|four|five)"
+    r"|(?:(?:i(?:ll| will)? (?:take|choose|pick|want|go with|do) |lets (?:do|go with|go for) |i want |give me |gimme )(?:the )?)?"
+    r"(?:the |option |plan |choice |number |#)?(?P<w>first|second|third|fourth|fifth|one|two|three|four|five)"
     r"(?: one| option| plan)?(?: please| pls)?[.!]*"
     r"|(?:我)?(?:就)?(?:选|要|选择|用)?(?:第|方案)?(?P<z>[一二三四五六七八九1-9])(?:个|号|种)?(?:方案|选项)?(?:吧|的)?)$"
 )
+_QUOTED_TAIL = re.compile(r'"[^"]{3,}"\s*[:\-]*\s*([^"]{1,40})$')
 _WORDNUM = {"first": 1, "one": 1, "second": 2, "two": 2, "third": 3, "three": 3, "fourth": 4, "four": 4,
             "fifth": 5, "five": 5, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
@@ -277,6 +291,8 @@ def _channel(s: str, st: frozenset[str]) -> str:
         return "sms+voice"
     if _CH_CEASE.search(s, st):
         return "all"  # a refusal to pay is a cease whatever medium it names (US-17)
+    if _CH_DNC.search(s, st) and not _CH_ALL.search(s, st):
+        return "sms+voice"  # a do-not-call list asked for by text: texts are calls (TCPA, 47 CFR 64.1200(d))
     chans = []
     sms_ok = _CH_SMS_OK.search(s, st) is not None
     if _CH_SMS.search(s, st) and not sms_ok:
@@ -330,6 +346,8 @@ def _stop_keyword(s: str, st: frozenset[str], words: list[str]) -> tuple[float, 
         squeezed = _REPEATS.sub(r"\1", plain)  # "stooop", "stoppp"
         if squeezed in en.STOP_KEYWORDS or plain in en.STOP_ABBREVIATIONS:
             return _LEXICON, "stop.keyword_variant"
+        if _STOP_RUN.fullmatch(plain):  # "STOPSTOPSTOP"
+            return _CERTAIN, "stop.keyword_run"
         if fuzzy.near_miss(plain, "stop"):  # "stoo": not a real word, one edit from "stop"
             return _UNSURE_MARK, "stop.near_miss"
     core = [w for w in words if w not in en.STOP_FILLER and not w.isdigit()]
@@ -340,6 +358,12 @@ def _stop_keyword(s: str, st: frozenset[str], words: list[str]) -> tuple[float, 
     m = _STOP_LEAD.match(s)
     if m and m.group("kw") in en.STOP_KEYWORDS and not _STOP_NOT.match(s):
         return _CERTAIN, "stop.leading_keyword"
+    polite = _STOP_POLITE.match(s)
+    if polite and len(words) > 1:  # "please stop, I'm in the hospital" (the engine escalates UK-07 separately)
+        rest = s[polite.end():]
+        mp = _STOP_LEAD.match(rest)
+        if mp and mp.group("kw") in en.STOP_KEYWORDS and not _STOP_NOT.match(rest):
+            return _CERTAIN, "stop.leading_keyword_polite"
     if m and m.group("obj") and m.group("kw") in en.STOP_ABBREVIATIONS:
         return _LEXICON, "stop.leading_keyword_variant"  # "stp txtn me"
     if words[0] in ("stop", "unsubscribe", "stopall", "optout") and len(words) > 1 and not _STOP_NOT.search(s, st):
@@ -401,7 +425,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
             return "unknown", 0.5, "unknown.third_party_contact", {}
     # US-12 wrong number (quarantines the number, which also ends texts)
     if (_WRONG.search(s, st) or (z and _Z_WRONG.search(z, zst, zc))
-            or (context == "verify" and (_plain(s, z) in _VERIFY_WRONG or _VERIFY_NOT_NAME.match(_plain(s, z))))):
+            or (context == "verify" and (_plain(s, z) in _VERIFY_WRONG or _VERIFY_NOT_NAME.match(_plain(s, z))
+                                         or _VERIFY_ECHO.sub("", _plain(s, z)) in _VERIFY_WRONG))):
         return "wrong_number", _LEXICON, "wrong_number.lexicon", {}
     # US-06 natural-language opt-outs; "contact" forms are a cease (US-17, channel all).
     # A negated stop ("don't stop sending me reminders") is read without its span.
@@ -418,6 +443,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     if plain in en.START_KEYWORDS or start_plus or (z and _Z_START.search(z, zst, zc)) or (
             context == "opted_out" and plain in ("yes", "y", "ok", "okay", "start again", "resume")):
         return "start", _CERTAIN if plain in en.START_KEYWORDS or start_plus else _LEXICON, "start.lexicon", {}
+    if context == "opted_out" and _START_UNDO.search(s, st):
+        return "start", _LEXICON, "start.undo_opt_out", {}  # "wait dont opt me out, that was my kid" (US-06)
     if _START.search(s, st):
         if not _START_NOT.search(s, st):
             return "start", _LEXICON, "start.lexicon", {}
@@ -439,6 +466,13 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
             return "deny", _LEXICON, "deny.confirm_cant", {}
         return "promise", _LEXICON, "promise.confirm_correction", {}
     if context == "plan_offer":
+        q = _QUOTED_TAIL.search(s)
+        if q:  # 'Quoting your msg "Reply 1 for plan A, 2 for plan B": 2': the answer after our quoted text
+            m = _CHOICE.match(_plain(q.group(1), None))
+            token = m and (m.group("n") or m.group("w") or m.group("z"))
+            n = (int(token) if token.isdigit() else _WORDNUM[token]) if token else 0
+            if 1 <= n <= (plan_options if plan_options > 0 else 9):
+                return "choice", _CERTAIN, "choice.plan_offer_after_quote", {"option": n, "amount": None, "date": None}
         m = _CHOICE_ORD.match(plain)
         if m and (m.group("verb") or m.group("noun")):
             n = int(m.group("n")) if m.group("n") else _WORDNUM[m.group("w")]
@@ -698,6 +732,11 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
     lang = detect_lang(norm)
     if not norm:
         return Intent("unknown", 0.3, _NO_ENTITIES, lang, "unknown.empty")
+    if "\n" in text:  # "STOP\n-- \nJohn Smith": a keyword on a line of its own ends a sentence
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        first = normalise(lines[0]).strip(" .!") if lines else ""
+        if len(lines) > 1 and first in en.STOP_KEYWORDS:
+            norm = first + ". " + normalise(" ".join(lines[1:]))
     if "sent from my" in norm:
         norm = _SIGNATURE.sub("", norm).strip()
         if not norm:
@@ -705,7 +744,7 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
     # 1. auto replies, tapbacks and quoted footers: never an opt-out, never entities
     if _TAPBACK.match(norm):
         return Intent("unknown", 0.6, _NO_ENTITIES, lang, "unknown.tapback")
-    if "stop" in norm and ('"' in norm or ">" in norm):
+    if "stop" in norm and ('"' in norm or ">" in norm or "'" in norm):
         if ">" in text and "\n" in text:  # e-mail style quote: drop quoted lines, keep the customer's own ("...\nSTOP")
             norm = normalise("\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith((">", "\uff1e"))))
         norm = _QUOTED_FOOTER.sub(" ", norm).strip()
@@ -721,7 +760,7 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
     zc = frozenset(z) if z else None
     zst = word_starts(z) if z else None
     st = word_starts(s)
-    if _AUTO.search(s, st) or (z and _Z_AUTO.search(z, zst, zc)):
+    if (_AUTO.search(s, st) and not _AUTO_NOT.search(s)) or (z and _Z_AUTO.search(z, zst, zc)):
         return Intent("auto_reply", _LEXICON, _NO_ENTITIES, lang, "auto_reply.lexicon")
     words = _WORDS.findall(s)
     ent_lang = lang or (lang_hint if lang_hint in ("en", "zh") else "en")

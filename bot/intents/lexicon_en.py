@@ -39,6 +39,8 @@ STOP_FILLER = frozenset({
     "sir", "maam", "im", "out", "opt", "this", "texts", "msgs", "messages", "text",
     "sms", "again", "forever", "permanently", "number", "my", "from", "list",
     "dude", "omg", "bro", "man", "seriously", "ffs", "god", "oh", "ugh", "jeez", "geez", "yall", "guys",
+    # dictated punctuation and joined keywords: "Stop period", "stop exclamation point", "stop and remove"
+    "period", "exclamation", "point", "mark", "and",
 })
 
 #: Leading keyword followed by one of these words is an opt-out ("stop it", "stop texting").
@@ -93,10 +95,11 @@ STOP_PHRASES = (
     r"^(?:pls |please )?no (?:texts?|txts?|messages?|msgs?|sms|calls)(?: please| pls| thanks| thank you)?[.!]*$",
     r"\b(?:dont|do not|never|no longer) (?:want|need|wish)(?: to (?:get|receive|be getting|be receiving|keep getting|"
     r"keep receiving|see|have))? (?:these|your|ur|any|the|this|those|yalls|no)? ?(?:more |further |any ?more |other )?"
-    r"(?:texts|messages|msgs|txts|sms|calls|text messages|reminders|notifications|emails|e-mails|robocalls)\b",
+    r"(?:texts|messages|msgs|txts|sms|calls|text messages|reminders|notifications|emails|e-mails|robocalls|communications?|correspondence|contact)\b",
     r"\b(?:dont|do not|never|no longer) (?:want|wish|need) to (?:hear from|be contacted by|deal with) (?:you|u|yall|your company|this company)\b",
     r"\b(?:dont|do not|never|no longer) (?:want|wish|like) to be (?:contacted|texted|messaged|called|bothered|emailed|harassed)\b",
-    r"\b(?:i )?(?:do not|dont|no longer) consent\b", r"\b(?:i )?(?:revoke|withdraw) (?:my )?(?:consent|permission)\b",
+    r"\b(?:i )?(?:do not|dont|no longer) consent\b",
+    r"\b(?:i )?(?:wish|want|would like|prefer|request) (?:to receive |to have |to get )?no (?:further|more|other) (?:contact|communications?|correspondence|texts|messages|calls)\b", r"\b(?:i )?(?:revoke|withdraw) (?:my )?(?:consent|permission)\b",
     r"\b(?:stop|quit) (?:receiving|getting) (?:these |the |your |any |all |ur )?(?:texts|messages|msgs|text messages|calls|emails|notifications|reminders)\b",
     r"\b(?:want|need|would like) (?:(?:this|these|it|them|all)(?: (?:texts|messages|msgs|calls|text messages|reminders|emails))?|"
     r"(?:the |your |ur |all (?:the |these |your )?)?(?:texts|messages|msgs|calls|text messages|reminders|emails)) to stop\b",
@@ -112,7 +115,15 @@ STOP_PHRASES = (
     r"(?! (?:the|a|that|your|ur|my|an) (?:link|payment|amount|balance|info|details|total)| (?:before|after|until|til|till|at work|during|on weekends)\b)",
     r"\bif (?:you|u|yall|ya|anyone) (?:ever )?(?:text|txt|message|msg|contact|call|email|sms)(?:s)? (?:me )?(?:again|one more time|ever again)\b"
     r"(?!.*\b(?:pay|paying|link|payment|plan|balance)\b)",
-    r"\bknock it off (?:with )?(?:the |these |your |all the )?(?:texts|messages|msgs|calls|texting|calling|spam)\b",
+    r"\b(?:knock|cut) it (?:off|out) (?:with )?(?:the |these |your |ur |all the |all these )?(?:texts|messages|msgs|calls|texting|calling|spam|txts|emails)\b",
+    # "enough with the texts already", "enough of these calls" (US-06)
+    r"\benough (?:with |of )?(?:the |these |your |ur |all the |all these |all your )?(?:texts|text messages|messages|msgs|txts|calls|texting|calling|spam|robocalls|reminders)\b",
+    # "contact me no further", "text me no more" (US-06; contact is a cease, US-17)
+    r"\b(?:contact|text|txt|message|msg|call|email|e-mail|bother|write) me no (?:further|more|longer)\b",
+    # "add me to ur DNC list", "put my number on your do not call list" (US-06)
+    r"\b(?:add|put|place|register|list) (?:me|my (?:number|#|phone|cell|info)|this (?:number|#|phone)|us)(?: number)? (?:on|to|in|into) (?:the |your |ur |yalls |a )?(?:internal )?"
+    r"(?:dnc|do not (?:call|contact|text|disturb)|dont (?:call|contact|text)|no (?:call|contact)|opt ?out|suppression|blocked?) ?(?:list|registry|register)?\b",
+    r"\bdnc\b",
     # a sentence of its own that is only the keyword or "(can you) please stop": "harassment. STOP.",
     # "Can you guys please stop? I said I would pay on the 15th" (the opt-out wins, US-06)
     r"\b(?<!\w )(?:(?:can|could|would|will) (?:you|u|yall|ya)(?: guys| all| people)? )?(?:ok |okay |just |please |pls |plz |kindly |now |so )*"
@@ -125,6 +136,10 @@ STOP_PHRASES = (
     r"\bno quiero (?:recibir |mas |más |tus |sus )*(?:mensajes|messages|textos|llamadas)\b",
     r"\b(?:no|basta de) (?:mas|más) (?:mensajes|messages|textos|llamadas)\b", r"\bdar(?:me)? de baja\b",
     r"\b(?:remove|take|delete|drop|unsubscribe) (?:me|my (?:number|#|phone|info))(?: number)? (?:off|from)\b",
+    # "take this number out of your database", "delete me from your system", "purge my info from your records"
+    r"\b(?:remove|take|delete|drop|erase|purge|scrub|wipe|get|pull) (?:me|us|my (?:number|#|phone|cell|info|information|details|contact(?: info)?)|this (?:number|#|phone))"
+    r"(?: number)? (?:off|from|out of|outta) (?:of )?(?:your|ur|the|yalls|this|all (?:your|ur|the)) (?:database|system|systems|records?|files?|list|lists|contacts?|"
+    r"mailing list|call list|contact list|texting list|sms list|directory|dialer|platform)\b",
     r"\bremove (?:me|my number|my #)(?!\w)",
     r"\b(?:opt|sign) me out\b", r"\bopt(?:ing)? out\b", r"\bopt-out\b",
     r"\bunsub(?:scribe)?\b",
@@ -176,7 +191,10 @@ STOP_PHRASES_UNSURE = (
     r"\b(?:no|not) (?:interested|consent)\b(?=.*\b(?:texts?|messages?|contact)\b)",
     r"\b(?:tired|sick|fed up|done) (?:and tired )?(?:of|with) (?:these|your|ur|the|all the|all these|getting|receiving|yall|all your) "
     r"(?:texts|messages|msgs|calls|text messages|robocalls|emails)\b",
-    r"\bknock it off\b", r"\b(?:buzz|back|bugger|shove) off\b",
+    r"\b(?:knock|cut) it (?:off|out)\b", r"\b(?:buzz|back|bugger|shove) off\b",
+    r"\bdisappear (?:from|off) (?:your|ur|the|yalls) (?:list|system|database|records)\b",
+    # a bare "mute" / "silence" / "shut up": probably an opt-out, not certainly (US-06 safe default)
+    r"^(?:pls |please )?(?:mute|silence|quiet|hush|shush|shut up|be quiet|zip it|(?:mute|silence) (?:this|these|it|me|notifications|this number|(?:the |these |your |all |all the )?(?:texts|calls|messages|notifications|reminders|alerts)))(?: (?:please|pls|now))?[.!]*$",
     # a complaint to a regulator, "i want out", a bare "I refuse" (US-17 if it is a refusal to pay)
     r"\b(?:report(?:ing|ed)?|complain(?:ing|ed)?|file a complaint|filing a complaint) (?:this |you |yall |u |your company |about (?:this|you) )?"
     r"(?:to|with) (?:the )?(?:ftc|fcc|cfpb|bbb|better business bureau|attorney general|state attorney general|ag)\b",
@@ -192,12 +210,16 @@ STOP_PHRASES_UNSURE = (
     r"\b(?:report(?:ing|ed)?|flag(?:ging|ged)?|mark(?:ing|ed)?) (?:this|you|it|these|your number|ur number|u)? ?(?:as )?spam\b", r"\b(?:stop|quit) (?:asking|bugging|pinging|nagging|pushing)\b",
     r"\bhow (?:do|can) i (?:stop|unsubscribe|opt out)\b", r"\bwhy (?:do|are|does) (?:you|u|yall|this number) keep (?:texting|messaging|calling)\b",
     r"(?<!please )(?<!pls )(?<!plz )(?<!can )(?<!could )(?<!to )(?<!may )(?<!should )\bkeep (?:texting|messaging|calling) me\b"
-    r"(?! (?:reminders|updates|updated|posted|informed|in the loop))", r"\benough\b(?=.*\b(?:texts|messages)\b)|^enough[!.]*$",
+    r"(?! (?:(?:the |my |those |these |your |payment )?(?:reminders|updates|notices|alerts|links?)|updated|posted|informed|in the loop|please|pls|plz|thanks|thank you)\b)", r"\benough\b(?=.*\b(?:texts|messages)\b)|^enough[!.]*$",
 )
 
 #: A stop-class word used for something else: not an opt-out, the rest of the text decides.
 STOP_NOT = (
     r"\bstop(?:ping|ped|s)? (?:by|in|over|at)\b",
+    r"\bstop(?:ping|ped|s)? (?:paying|making (?:the |my )?payments?|payment)\b",
+    # "take me off autopay", "remove me from the payment plan": a payment matter (CANCEL_PAYMENT), not an opt-out
+    r"\b(?:remove|take|drop|unenroll|unsubscribe|cancel|get) me (?:off|from|out of) (?:of )?(?:the |my |this |your |ur )?(?:payment plan|plan|auto ?pay|autopay|auto-?draft|arrangement|auto ?debit|recurring payments?|payment schedule|paperless|paper statements?)\b",
+    r"\b(?:end|finish|close) (?:it|this|things|the account|my account) (?:with|by) (?:a |one |the |my |this |paying|making|sending)",
     r"\b(?:stop|end|quit|cancel) (?:charging|adding|taking|withdrawing|deducting|billing|"
     r"debiting|drafting|pulling)\b",
     r"\b(?:stop|cancel|end) (?:the |my |this |that |our |your )?(?:late )?(?:fees?|interest|"
@@ -221,12 +243,29 @@ STOP_NEGATED = (
     + r")(?:dont|dnt|do not|never|pls dont|please dont)"
     r"(?: ever)? (?:stop|quit|cease|end|unsubscribe|unsub|remove|cancel|opt me out|take me off)\b",
     r"\b(?:never|didnt|did not) (?:ask|asked|tell|told|say|said|want|wanted) (?:you |u |yall )?(?:to )?(?:stop|unsubscribe|opt me out|remove me)\b",
+    r"\b(?:wait|no wait|hold on|oops|sorry|hey|actually|no) (?:dont|do not|pls dont|please dont) (?:stop|unsubscribe|remove|cancel|opt me out|take me off)\b",
+    r"\b(?:im|i am|i was|were|we are|i m) not (?:trying to |going to |gonna |asking to |looking to |wanting to )?(?:opt(?:ing)? out|unsubscrib(?:e|ing)|quitting)\b",
+    r"\b(?:dont|do not|didnt|did not) (?:want|wanna|mean|need|wish|plan) (?:to )?(?:opt(?: me)? out|unsubscribe|be (?:opted out|unsubscribed|removed)|stop (?:the |your )?(?:texts|messages|reminders))\b",
+    r"\b(?:undo|cancel|reverse|take back|retract) (?:the |my |that |this )?(?:opt ?out|opt-out|stop|unsubscribe|unsub)\b",
+    r"\b(?:remove|take|drop|unenroll|unsubscribe|cancel|get) me (?:off|from|out of) (?:of )?(?:the |my |this |your |ur )?(?:payment plan|plan|auto ?pay|autopay|auto-?draft|arrangement|auto ?debit|recurring payments?|payment schedule|paperless|paper statements?)\b",
+    r"\b(?:didnt|did not|never) (?:mean|meant|want|intend) to (?:text |send |say |reply |type |hit |press |reply with |respond with )?(?:stop|unsubscribe|opt out)\b",
+    r"\b(?:texted|sent|replied|typed|said|hit|pressed|replied with)(?: you)? (?:stop|unsubscribe) (?:by (?:mistake|accident)|accidentally|on accident)\b",
+    r"\b(?:the )?stop was (?:a mistake|an accident|by accident|by mistake)\b",
+    r"\b(?:the |these |your |ur )?(?:texts|calls|messages|msgs|reminders|notifications|it|this|they)(?: guys)? (?:will|would|should|are going to|gonna) (?:stop|end)"
+    r"(?= (?:if|once|when|after|as soon as) (?:i|we) (?:pay|paid|make|made|send|sent|clear|settle)\b)",
+    r"\b(?:almost|nearly|was (?:going to|gonna|about to)|thought about|considered|felt like|wanted to|about to) "
+    r"(?:texting|texted|text|sending|sent|send|replying|replied|reply|typing|typed|type|saying|said|say|hitting|hit|pressing|pressed) (?:you )?(?:stop|unsubscribe|quit|end)\b",
+    r"\b(?:if|once|when|after|as soon as) (?:i|we) (?:pay|paid|have paid|make|made|send|sent|clear|settle)\b[^.!?]*?\b(?:will|would|do|does|did|is|are)"
+    r"(?: (?:the|these|your|ur|all the|all these))? (?:texts|calls|messages|msgs|reminders|notifications|letters|emails|it|this|they|you|u|yall)(?: guys| all)? (?:stop|end|quit)\b",
+    r"\b(?:will|would|do|does|when will|when do)(?: (?:the|these|your|ur|all the|all these))? (?:texts|calls|messages|msgs|reminders|notifications|letters|emails|it|this|they|you|u|yall)"
+    r"(?: guys| all)? (?:stop|end|quit)(?: (?:texting|calling|messaging|contacting|sending)(?: me)?)?(?= (?:if|once|when|after|as soon as|after|the day|since) (?:i|we) (?:pay|paid|make|made|send|sent|clear|settle)\b)",
 )
 
 #: A request to cancel/stop a payment or autopay: a person must look (not an opt-out).
 CANCEL_PAYMENT = (
     r"\b(?:cancel|stop|dont stop|do not stop) (?:my |the |this |that )?(?:auto ?pay|autopay|"
     r"payments?|scheduled payment|check|transaction|auto-?draft|debit|withdrawal)\b",
+    r"\b(?:remove|take|drop|unenroll|unsubscribe|cancel|get) me (?:off|from|out of) (?:of )?(?:the |my |this |your |ur )?(?:payment plan|plan|auto ?pay|autopay|auto-?draft|arrangement|auto ?debit|recurring payments?|payment schedule|paperless|paper statements?)\b",
     r"\b(?:dont|do not|never) (?:remove|take|drop|unenroll|unsubscribe) me (?:off |from |out of )(?:the |my |this )?(?:payment plan|plan|"
     r"auto ?pay|autopay|arrangement|auto-?draft)\b",
 )
@@ -250,6 +289,8 @@ CHANNEL_MAIL_ONLY = (r"\b(?:only (?:contact|reach|write) me (?:by|through|via|in
                      r"(?:by|via) (?:mail|letter|post) only|in writing only|only in writing|mail only|"
                      r"only (?:send|mail) (?:me )?(?:letters|mail)|(?:send|mail) (?:me )?(?:letters|mail) only|letters only)\b")
 CHANNEL_SMS_OK = (r"\b(?:text(?:ing)?|texts|txt|sms) (?:is|are) (?:fine|ok|okay|good|better)\b|\b(?:can|may) text me\b",
+                  r"\b(?:you|u|yall|ya) (?:can|may|could) (?:still |keep )?(?:text|txt|message|msg|sms)(?:ing)?(?: me)?\b(?! (?:me )?(?:again|one more time|ever)\b)",
+                  r"\b(?:i )?(?:prefer|rather have|would rather have|rather get|would rather get|like) (?:texts?|texting|sms|text messages)\b",
                   # "text only, no calls", "only text me, never call", "just text me the link" (US-05)
                   r"(?<!dont )(?<!do not )(?<!never )(?<!no )\b(?:texts?|txt|sms|text messages?)(?: me)? only\b",
                   r"(?<!dont )(?<!do not )(?<!never )\b(?:only|just) (?:texts?|txt|sms)\b(?! (?:me )?(?:to|and))",
@@ -259,7 +300,11 @@ CHANNEL_SMS_OK = (r"\b(?:text(?:ing)?|texts|txt|sms) (?:is|are) (?:fine|ok|okay|
 CHANNEL_VOICE_OK = (r"(?:^|[.!?,;] )(?:(?:just|please|pls|you can|u can|you may|feel free to|better) )?call me\b(?! again)",
                     r"\b(?:calls?|calling|phone calls?) (?:is|are) (?:fine|ok|okay|good|better)\b",
                     r"\b(?:ill|i will|i can|let me|i(?:ll| will) be the one to) call (?:you|u|yall|ya)\b(?: (?:guys|all|people|myself))?",
-                    r"\bcall (?:me )?instead\b")
+                    r"\bcall (?:me )?instead\b",
+                    r"\b(?:i )?(?:prefer|rather have|would rather have|rather get|would rather get|like) (?:phone )?(?:calls?|calling|a call)\b",
+                    r"\b(?:you|u|yall|ya) (?:can|may|could) (?:still )?call(?: me)?\b(?! (?:me )?(?:again|one more time|ever)\b)")
+#: A do-not-call list asked for by text: texts are calls under the TCPA (47 CFR 64.1200(d)), so texts and calls.
+CHANNEL_DNC = r"\bdnc\b|\bdo not call (?:list|registry|register)\b|\b(?:on|to) (?:the |your |ur )?(?:internal )?do not call\b"
 CHANNEL_EMAIL_OK = (r"(?:^|[.!?,;] |\b(?:just|please|pls|you can|u can|you may|feel free to|better to) )e-?mail me\b(?! again)",
                     r"\be-?mails? (?:is|are) (?:fine|ok|okay|good|better)\b", r"\be-?mail (?:me )?instead\b")
 
@@ -274,6 +319,18 @@ START_PHRASES = (
     r"\bsend (?:me )?(?:the )?(?:texts|messages|reminders) again\b", r"\bturn (?:it|them) back on\b", r"\bresume (?:texts|texting|messages|sms)\b", r"\bopt (?:me )?(?:back )?in\b",
     r"\bstart (?:texting|sending|the texts|messages) again\b", r"^(?:please |pls )?start (?:texting|messaging|sending) (?:me )?(?:again|back|now)?(?: please| pls)?[.!]*$", r"\bsubscribe me\b",
     r"\bturn (?:texts|messages|notifications) (?:back )?on\b", r"\bre-? ?subscribe\b",
+)
+#: After our opt-out confirmation (context ``opted_out``): a clear request to undo it is an opt-in
+#: ("wait dont opt me out, that was my kid", "I sent STOP by mistake", "undo the opt out").
+START_UNDO = (
+    r"\b(?:dont|do not|pls dont|please dont|didnt want you to|did not want you to) (?:opt me out|unsubscribe me|remove me|take me off|stop (?:the |my |your )?(?:texts|messages|reminders|texting me))\b",
+    r"\b(?:didnt|did not|never) (?:mean|meant|want|intend) to (?:text |send |say |reply |type |hit |press |reply with |respond with )?(?:stop|unsubscribe|opt out)\b",
+    r"\b(?:texted|sent|replied|typed|said|hit|pressed|replied with)(?: you)? (?:stop|unsubscribe) (?:by (?:mistake|accident)|accidentally|on accident)\b",
+    r"\b(?:accidentally|mistakenly) (?:texted|sent|replied|typed|said|hit|pressed|opted out|unsubscribed)\b",
+    r"\b(?:stop|that|the opt ?out|opting out) was (?:a mistake|an accident|by accident|by mistake)\b",
+    r"\b(?:undo|cancel|reverse|take back|retract) (?:the |my |that |this )?(?:opt ?out|opt-out|stop|unsubscribe|unsub)\b",
+    r"\b(?:i )?(?:still )?(?:want|need) to (?:keep )?(?:get|getting|receive|receiving) (?:the |your |these )?(?:texts|messages|reminders|text reminders)\b",
+    r"\bkeep me (?:subscribed|opted in|on (?:the|your) (?:list|texts))\b",
 )
 #: An opt-in phrase said in negation, a threat, a complaint or for another medium is never an
 #: opt-in (US-06: opting back in must be unambiguous): "dont you dare text me again",
@@ -299,14 +356,21 @@ AUTO_REPLY = (
     r"^this (?:number|phone number|line|phone) (?:does not|doesnt|is unable to|cannot|can not|cant) (?:accept|receive) (?:text messages|texts|sms|messages)[.!]?$",
     r"^(?:sorry,? )?(?:i )?cant talk (?:rn|right now|now)\b(?!.*\b(?:pay|owe|debt|stop|link)\b)",
     r"^thanks? (?:you )?for (?:your|ur) (?:message|text)\W+(?:i|ill|i will|we|well)\b.*\b(?:get back|reply|respond)\b",
+    r"^thanks? (?:you )?for (?:your|ur) (?:message|text)\W+(?:im|i am)\b.*\b(?:vacation|holiday|away|out of (?:town|the country)|unavailable|limited access|no access)\b",
+    r"\b(?:this|the) (?:person|number|subscriber|customer|user|mobile|party)(?: you are trying to reach| you have reached)? is (?:currently )?(?:unavailable|not available)\b",
+    r"^(?:im|i am) (?:currently )?(?:on vacation|on holiday|out of the country|travell?ing)\b.*\b(?:limited|no) (?:access|service|reception|signal)\b",
 )
+#: An auto-reply rule never decides a text that asks for something or talks about paying
+#: ("I can't talk right now, at work. Text me the payment link"): a person wrote it.
+AUTO_REPLY_NOT = r"\b(?:pay|paying|payment|paid|link|owe|balance|debt|bill|invoice|amount)\b|\b(?:text|send|email) me (?:the|a|that|your|my)\b"
 TAPBACK = (
     r'^(?:liked|loved|laughed at|emphasized|emphasised|disliked|questioned|'
     r'reacted .{1,12} to|reacted to) (?:"|an? (?:image|message|photo|video|attachment|link|'
     r'sticker|gif|audio message|movie))',
 )
 #: Our own footer quoted back (a pasted message, an email-style quote): never an opt-out.
-QUOTED_FOOTER = r'"[^"]*\b(?:reply|text|txt) stop\b[^"]*"?|^>.*$'
+QUOTED_FOOTER = (r'"[^"]*\b(?:reply|text|txt) stop\b[^"]*"?|^>.*$'
+                 r"|(?:(?<=\s)|^)'[^']*\b(?:reply|text|txt) stop\b[^']*'(?=\s|$|[.,!?:;-])")
 SIGNATURE = r"\s*-*\s*sent from my (?:iphone|ipad|android|samsung[\w ]*|galaxy[\w ]*|phone|mobile|verizon[\w ]*)\b.*$"
 
 # --- other compliance intents ---------------------------------------------------
@@ -315,7 +379,7 @@ ATTORNEY = (  # US-18 REPRESENTED
     r"\b(?:lawyer|lawyers|attorney|attorneys|atty|attny|counsel|law firm|law office|solicitor|"
     r"legal aid|legal representation|paralegal)\b",
     r"\blaw (?:group|offices?|llc|pllc|pc)\b", r"\blaw\b(?=.*\d{3})",
-    r"\bi (?:am|m) represented\b", r"\b(?:have|got|retained|hired|obtained|found) (?:legal )?representation\b", r"\blawyer(?:ed|ing) up\b", r"\blegal (?:rep|reps|representative|team|advisor|adviser)\b", r"\bim represented\b", r"\brepresented by\b",
+    r"\besq\b", r"\besquire\b(?! magazine)", r"\bi (?:am|m) represented\b", r"\b(?:have|got|retained|hired|obtained|found) (?:legal )?representation\b", r"\blawyer(?:ed|ing) up\b", r"\blegal (?:rep|reps|representative|team|advisor|adviser)\b", r"\bim represented\b", r"\brepresented by\b",
 )
 #: A denied or asked-about lawyer is no representation: read without these spans (US-18
 #: still wins when the rest asserts one: "I don't need to talk to you, talk to my lawyer").
@@ -337,13 +401,19 @@ BANKRUPTCY_NOT = (
     r"not filing|not filing for|wont file|wont file for|will not file|not going|dont want to file|dont want to file for|do not want to file|"
     r"dont want to go|do not want to go|without filing|without filing for|avoid|avoid filing|avoid filing for|avoiding) "
     r"(?:going )?(?:bankrupt|bankruptcy|bk|chapter (?:7|11|13))\b",
+    r"\b(?:my |our |the )?(?:company|employer|job|boss|firm|work|workplace|plant|factory)(?: i work(?:ed)? (?:for|at))? "
+    r"(?:went|has gone|had gone|is going|just went|filed for|filed|declared|is in|went into) (?:bankrupt|bankruptcy|chapter (?:7|11|13))\b",
+    r"\b(?:my |our |the )?(?:business|shop|store|restaurant)(?: i (?:owned|had|ran))? (?:went|has gone|had gone|is going|just went) bankrupt\b",
 )
 
 # --- wrong number (US-12) -------------------------------------------------------
 
 WRONG_NUMBER = (
     r"\bwrong (?:number|#|num|no|person|phone|guy|girl|lady|man|texter|contact)(?!\w)",
-    r"\bwrong #", r"^(?:thats |this is |its |that is )?not me[.!]*$", r"\bnot me\b(?! (?:to|the))",
+    r"\bwrong #", r"^(?:thats |this is |its |that is )?not me[.!]*$",
+    r"\b(?:incorrect|wrong) (?:number|#|num|person|phone|digits?|contact|recipient)\b", r"^(?:that |this |it |thats )?aint me[.!]*$",
+    r"^(?:this |that |it |that there )?(?:aint|aint no|is not|isnt|s not) (?!(?:my |the |a |an |it|right|true|fair|funny|mine|me\b|real|over|done|enough|correct)\b)[a-z]+[.!]*(?: (?:bro|buddy|dude|man|lol|sorry|sir|maam|pal|fam))?[.!]*$",
+    r"\b(?:im|i am) not (?:the )?(?:account ?holder|account owner|debtor|borrower|person (?:you(?:re| are)|u r|ur) (?:looking for|after|trying to reach))\b", r"\bnot me\b(?! (?:to|the))",
     r"\b(?:i )?(?:dont|do not) know (?:any ?one|any ?body|anybody|who (?:that|this|you)|a |an |this "
     r"(?:person|guy|lady|woman|man)|him|her|them|no ?one|nobody|[a-z]+ named)\b",
     r"\bno ?(?:one|body|1) (?:here )?(?:by|named|with|called) (?:that|this)?\b",
@@ -436,6 +506,25 @@ DISPUTE = (
     r"\bunauthori[sz]ed\b", r"^prove it\b", r"\bprove (?:it|that)\b",
     r"\bnever (?:signed up|applied|agreed|authori[sz]ed)\b", r"\bstole my (?:identity|card|info|information|wallet)\b",
     r"\bidentity (?:was |got )?stolen\b", r"\bnot (?:a )?debt i (?:owe|recognize)\b",
+    # a conditional refusal until the amount is fixed: "not paying until you fix the amount"
+    r"\b(?:wont|will not|not|not gonna|not going to|refuse to|no way im|aint|cant|cannot)(?: be)? (?:pay(?:ing)?|paying you)\b.*\b(?:until|unless|till|til)\b"
+    r".*\b(?:fix|fixes|fixed|correct|corrects|corrected|adjust|adjusted|remove|removed|take off|waive|waived|explain|explains|sort out|straighten out|figure out|fixes)\b",
+    # the amount itself contested: "balance should be $212 not $450", "the amount you list ($1,245.00) is not what I owe"
+    r"\bnot what i (?:owe|owed|agreed to|borrowed|signed up for)\b",
+    r"\b(?:balance|amount|total|bill|charge|it|debt|payoff|statement)(?: due| owed)? (?:should|shouldve|should have|is supposed to|was supposed to) (?:only )?(?:be|been|say|said|read) (?:only )?\$? ?\d",
+    r"\b(?:i (?:only )?owe|it(?:s| is)(?: only)?|should be|balance is(?: only)?) \$? ?\d[\d,.]*,? not \$? ?\d",
+    # identity theft: "someone opened this in my name"
+    r"\b(?:someone|somebody|some ?one|some1|a stranger|scammers?|thie(?:f|ves)|my ex|they|my (?:ex-?)?(?:husband|wife|boyfriend|girlfriend|roommate|brother|sister|son|daughter|cousin|father|mother|dad|mom)) "
+    r"(?:else )?(?:must have |had |has |have |probably )?(?:opened|took out|taken out|applied for|signed up for|set up|used|put|charged|ran up|racked up|opened up)\b.*\b(?:in|under) my name\b",
+    r"\b(?:was|were|been|got) (?:opened|taken out|applied for|set up|put) (?:\w+ )?(?:in|under) my name\b",
+    r"\b(?:someone|somebody|some ?one) (?:else )?(?:used|stole|took|got|has|had) my (?:name|identity|info|information|ssn|social|details|card|card number)\b",
+    r"\bidentity (?:fraud|theft|thief)\b", r"\bid theft\b",
+    # another person's debt by a divorce decree: "this was included in my divorce settlement, my ex owes it"
+    r"\b(?:in|included in|part of|covered (?:in|by)|assigned (?:in|to|by)|per|under|according to) (?:my |the |our )?(?:divorce|separation) (?:settlement|decree|agreement|papers|judgment|judgement)\b",
+    r"\bmy ex(?:-?(?:husband|wife|boyfriend|girlfriend))? (?:owes (?!me\b)|is (?:responsible|liable) for|was (?:supposed|ordered) to pay|has to pay|should (?:be )?pay)",
+    r"\b(?:supposed to|should) (?:be|have been) (?:written off|forgiven|settled|closed|cancell?ed|discharged|covered|wiped)\b",
+    r"\b(?:wtf|what the (?:hell|heck|fuck|f)|wth) (?:is |are )?(?:this|that|these) (?:charges?|fees?|amount|bill|balance)\b",
+    r"\b(?:remove|waive|drop|take off) (?:the |this |that |my )?\$ ?\d+(?:\.\d\d)? (?:late )?(?:fee|charge)s?\b",
 )
 
 # --- paid already --------------------------------------------------------------------
@@ -443,7 +532,7 @@ DISPUTE = (
 PAID_ALREADY = (
     r"\balready (?:paid|payed|sent|made|mailed|submitted|took care|taken care|settled up|covered)\b",
     # "I got paid today" / "once I've been paid" is payday, not a payment made ("it got paid" is, below)
-    r"\b(?<!get )(?<!gets )(?<!getting )(?<!be )(?<!will be )(?<!got )(?<!ive been )(?<!i have been )(?<!weve been )(?<!we have been )(?<!when i )(?<!until its )(?<!until it is )(?<!til its )(?<!till its )(?<!until )paid\b(?! (?:on|next|by|this) (?:friday|monday|"
+    r"\b(?<!get )(?<!gets )(?<!getting )(?<!be )(?<!will be )(?<!got )(?<!ive been )(?<!i have been )(?<!havent been )(?<!have not been )(?<!hasnt been )(?<!not been )(?<!not getting )(?<!havent gotten )(?<!weve been )(?<!we have been )(?<!when i )(?<!until its )(?<!until it is )(?<!til its )(?<!till its )(?<!until )paid\b(?! (?:on|next|by|this) (?:friday|monday|"
     r"tuesday|wednesday|thursday|saturday|sunday|fri|mon|tue|wed|thu|the \d))(?!day)",
     r"\bpayed\b", r"^(?:sent|paid|done)[.!]*$", r"\bpayment (?:submitted|sent|made|done|complete|completed)\b", r"^already (?:handled|done|taken care of|settled|cleared)\b", r"\b(?:made|paid) all (?:my|the|of my|of the) payments\b", r"\b(?:should have|shouldve|should of) (?:posted|gone through|gone thru|cleared|been received|arrived)\b",
     r"\b(?:it|payment|the payment|my payment|check|the check) (?:already )?(?:went|has gone|already went) (?:thru|through)\b",
@@ -457,6 +546,12 @@ PAID_ALREADY = (
     r"\bcheck (?:is |was )?in the mail\b", r"\btook care of (?:it|this|that)\b",
     r"\b(?:i|we) (?:made|submitted|sent) (?:a |the |my )?payment\b",
     r"\bzelle?d\b", r"\bvenmoed\b", r"\bcleared (?:it|the balance)\b",
+    # "sent via venmo this morning", "paid through your website"; "the check cleared last week"
+    r"(?<!be )(?<!ill )(?<!will )(?<!to )(?<!can )(?<!get )(?<!gets )(?<!getting )(?<!i get )\b(?:sent|transferred|wired|paid|payed)"
+    r"(?: (?:it|you|u|the money|the payment|payment|that|the balance|in full))? (?:via|through|thru|by|with|on|over|using) "
+    r"(?:venmo|zelle|cash ?app|cashapp|paypal|apple pay|google pay|wire|bank transfer|money order|ach|your (?:website|site|app|portal|link)|the (?:website|site|app|portal|link)|online)\b",
+    r"\b(?:check|cheque|payment|transfer|money order|funds|deposit|my payment|the payment)(?: (?:i|we) (?:sent|mailed|made))? (?:has |had |already )?(?:cleared|posted|went through|went thru|was (?:cashed|deposited|received|processed))\b",
+    r"\b(?:you|u|yall) (?:already )?(?:cashed|deposited|received|got|took) (?:my|the) (?:check|cheque|payment|money order|money)\b",
     r"\b(?:it|this|that|bill|balance|account|debt|loan|everything|invoice|amount|payment|the rest) (?:already )?(?:got|has been|have been|was|were) paid\b",
     r"^(?:just |already |i just |i already )?(?:sent|mailed|transferred|wired) (?:you |u |it |the |a |my |\$ ?\d|\d)",
     r"\b(?:and|just|already) (?:sent|mailed|transferred|wired) (?:you |u |it |the |a |my |\$ ?\d|\d)",
@@ -488,7 +583,16 @@ HARDSHIP = (
     r"\b(?:end|ending|take|taking) my (?:own )?life\b", r"\bend(?:ing)? it all\b",
     r"\b(?:dont|do not|no longer) (?:want|wanna) (?:to )?(?:be alive|live (?:anymore|any more)|live(?=[.!,]|$)|exist anymore|"
     r"wake up (?:anymore|tomorrow)|go on living)", r"\bi (?:just |really |honestly |literally |kinda )?(?:want to|wanna) die\b",
-    r"\bbetter off dead\b", r"\bbetter off without me\b", r"\bbetter off if i (?:was|were|wasnt|werent) (?:dead|gone|here|around|alive)\b", r"\bno (?:reason|point) (?:to|in) (?:live|living)\b",
+    r"\bbetter off dead\b", r"\bbetter off without me\b",
+    # ideation, as engine _SELF_HARM_EN: "I might as well just end it", "thinking about ending things", "so done with life"
+    r"\b(?:might|may) as well (?:just )?(?:end|finish) (?:it|things|everything)\b(?! (?:with|by|early|off|and pay)\b)",
+    r"\b(?:thinking|thought|think|been thinking|keep thinking) (?:about|of) (?:just )?(?:ending|end) (?:it|things|everything)\b(?! (?:with|by|early|off)\b)",
+    r"\b(?:want|wanna|going|gonna|about|ready|planning|plan|decided) (?:to )?(?:just )?end (?:things|everything)\b(?! (?:with|by|early|off|on)\b)",
+    r"\bend(?:ing)? it (?:tonight|for good)\b(?! (?:with|by)\b)",
+    r"\b(?:done|finished|over it) with (?:life|living|being alive|this life)\b", r"\b(?:tired|sick) of (?:living|being alive|life)(?=[.!,?]|$| any ?more\b)",
+    r"\bgiv(?:e|ing) up on (?:life|living)\b", r"\bdont want to (?:be here|wake up) any ?more\b",
+    r"\b(?:want to|wanna|wish i could|i could just|just want to|going to|gonna) (?:just )?disappear\b(?! (?:from|off|out of) )",
+    r"\b(?:dont|do not|cant|cannot|can not) see (?:a|any) way out\b", r"\bno way out\b(?! of (?:this|the|my|these) (?:debt|loan|contract|plan|agreement|account)s?)", r"\bbetter off if i (?:was|were|wasnt|werent) (?:dead|gone|here|around|alive)\b", r"\bno (?:reason|point) (?:to|in) (?:live|living)\b",
     # mental health
     r"\bdepress\w*\b", r"\banxiety\b", r"\bmental (?:health|illness|breakdown)\b", r"\bnervous breakdown\b", r"\bpanic attacks?\b",
     r"\bptsd\b", r"\bbipolar\b", r"\brehab\b", r"\bpsych (?:ward|hospital)\b",
@@ -514,7 +618,13 @@ HARDSHIP = (
     r"\bon (?:maternity|paternity|medical|sick|disability|unpaid) leave\b", r"\bmaternity leave\b",
     r"\bon (?:food stamps|snap|ssi|welfare|unemployment|medicaid|public assistance|workers comp)\b", r"\bfood stamps\b",
     r"\bno (?:pay|paycheck|paychecks|wages|salary) (?:til|till|until|for|since|right now|this month)\b",
-    r"\b(?:house|apartment|home) (?:fire|burned|flooded)\b", r"\b(?:lost everything|natural disaster|hurricane|tornado|wildfire)\b",
+    r"\b(?:house|apartment|home) (?:fire|burned|flooded)\b",
+    # "government shutdown, no paycheck", "my wife quit her job", "these debts are killing me"
+    r"\b(?:government|govt|gov|federal) shut ?down\b", r"\bshut ?down\b(?=.*\b(?:pay|paid|paycheck|work|job|furlough)\w*\b)",
+    r"\bno (?:paycheck|paychecks|wages|salary)\b", r"\bmissed (?:a |my |two |2 )?paychecks?\b", r"\bon strike\b",
+    r"\b(?:havent|have not|hasnt|has not|werent|were not|wasnt|was not|not) (?:been )?(?:getting )?paid (?:in|for) (?:weeks|months|a while|a month|\d+ (?:weeks|months))\b",
+    r"\b(?:husband|wife|partner|spouse|boyfriend|girlfriend|mom|dad) (?:quit|lost|left) (?:her|his|their) (?:job|work)\b",
+    r"\b(?:debts?|bills|money|stress|finances|this debt|these debts|payments) (?:is|are) (?:killing|crushing|drowning|destroying) me\b", r"\b(?:lost everything|natural disaster|hurricane|tornado|wildfire)\b",
     # no money
     r"(?<!not )\bbro+ke+\b", r"\b(?:dont|do not|dnt|aint got|dont got) (?:have )?(?:a (?:dime|penny|cent)|two (?:nickels|pennies|cents))\b",
     r"\b(?:dont|do not|dnt|aint|i aint|dont even) (?:got|have) (?:da|tha|the|no|any|enough) (?:money|cash|funds)\b",
@@ -554,7 +664,11 @@ DECEASED = (r"\b(?:he|she|they|who) (?:has |had )?(?:passed|died|is dead|is dece
 
 HELP_WHOLE = frozenset({"help", "info", "information", "ayuda", "help me", "i need help",
                         "need help", "help please", "help pls", "menu", "options",
-                        "commands", "aide", "more info"})
+                        "commands", "aide", "more info",
+                        # "what can i reply with"
+                        "what can i reply with", "what can i reply", "what do i reply", "what should i reply",
+                        "what do i reply with", "what should i reply with", "what can i text", "what do i text back",
+                        "what can i say", "what do i say", "what are the commands"})
 
 AGENT = (
     r"\b(?:talk|speak|chat|connect|transfer|put) (?:me )?(?:to|with|through to) (?:a |an |the |some |your |ur )?"
@@ -601,7 +715,7 @@ WHO_IS_THIS = (
 )
 ABUSE = (
     r"\bf\*+\w*", r"\bfu+ck\w*\b", r"\bf+u+c+k\b", r"\bfck\w*\b", r"\bfuk\w*\b", r"\bstfu\b", r"\bwtf\b",
-    r"\bshit\w*\b", r"\bb(?:i|!|\*)tch\w*\b", r"\bass ?hole\w*\b", r"\bbastard\w*\b", r"\bgo to hell\b",
+    r"\bshit\w*\b", r"\bsh[\*!1i]+t\w*", r"\bb(?:i|!|\*)tch\w*\b", r"\bass ?hole\w*\b", r"\bbastard\w*\b", r"\bgo to hell\b",
     r"\bscrew (?:you|u|off)\b", r"\bpiss off\b", r"\bscammers?\b(?!\?)", r"\bvultures?\b", r"\bcrooks?\b",
     r"\bthie(?:f|ves)\b", r"\bleeches\b", r"\bidiots?\b", r"\bmorons?\b", r"\bdamn (?:you|u)\b",
     r"\bkiss my\b", r"\bbite me\b", r"\blosers?\b", r"\bpathetic\b", r"\bdisgusting\b", r"\bscum\w*\b", r"\bshame on (?:you|u)\b", r"\bgreedy\b", r"\b(?:go )?f(?:\*+|uck|k)? (?:yourself|urself|yourselves)\b", r"^f u\b", r"\bf you\b", r"\b(?:you|u|yall|ya) (?:all )?suck\b", r"\beat shit\b", r"\bsuck (?:it|my)\b", r"\bdie\b", r"\bf off\b", r"\bgtfo\b", r"\bdumbass\b", r"\bcunt\b",
@@ -644,6 +758,8 @@ PLAN = (
     r"\bbreak (?:it|this|that|the \w+) (?:up|into|down)\b", r"\binto (?:\d+ )?payments\b",
     r"\bpay (?:just |only )?(?:the )?min(?:imum)?\b(?! (?:payment )?(?:is|due|amount))", r"\bover (?:\d+|a few|several|two|three|four|six|twelve) (?:months|weeks|mos|paychecks)\b",
     r"\b(?:lower|reduce|decrease) (?:my |the |our )?(?:monthly )?(?:payments?|pmts?|installments?)\b", r"\b(?:a )?(?:lower|reduced) (?:monthly )?payment\b", r"\ball at once\b", r"\bskip (?:a|this|next|one|the) (?:month|payment|pmt)\b",
+    r"(?<!never )(?<!not )(?<!dont )(?<!wont )\b(?:skip|skipping|pause|postpone|(?:(?<=can i )|(?<=could i )|(?<=may i )|(?<=can we )|(?<=could we ))(?:miss|delay|push back)) (?:a |this |next |one |the |my )?(?:months |months |this months |next months |weeks )?(?:payments?|pmts?|installments?)(?: (?:this|next) (?:month|week))?\b",
+    r"\b(?:skip|skipping) (?:a|this|next|one|the) (?:months?|weeks?)\b", r"\bpayment (?:holiday|break|pause)\b",
     r"\b(?:take|accept|settle for) (?:half|less|a lower|part|a portion|a partial)\b", r"\bwork (?:something|it|this|out) out\b", r"\bwork (?:something )?with me\b",
     r"\bcome to an? (?:agreement|arrangement|deal)\b", r"\bwhat are my options\b", r"\bany options\b",
     r"\b(?:now|today|this week) and (?:\$?\d+|the rest|rest|half|some|more|another|the other half) (?:next|later|on|in|by|the|at|after)\b", r"\bif (?:you|u|yall) .*\b(?:i can|i could|ill|i will|i would|id)\b",
