@@ -21,6 +21,9 @@ context:
 * a range: ``$50-100`` → 50..100, ``两三百`` → 200..300 (``value_max``),
   ``between $50 and $100`` / ``pay between 50 and 100`` → 50..100, ``can pay 50-100`` → 50..100;
 * ``two fifty`` (no ``hundred``) is 250, ``one twenty five`` 125, ``twelve fifty`` 1250;
+  number words right after a paying verb are money from 10 up (``pay one fifty`` 150,
+  ``send you sixty`` 60; not ``do one thing``, ``twenty more days``);
+* cents after a whole amount: ``sixty dollars and fifty cents`` / ``$60 and 50 cents`` → 60.50;
 * a paying verb right before it: ``pay 100``, ``would u take 200``,
   ``I can do 25 every 2 wks``, ``还两千``, ``先还五百``, or a Chinese numeral right
   before ``先还``/``还``: ``一千五先还上``;
@@ -172,6 +175,14 @@ _WORD_AMOUNT = re.compile(
     re.I,
 )
 _CJK = re.compile(r"[\u3400-\u9fff]")
+#: Number words right after a paying verb: ``pay one fifty`` (150), ``send you sixty`` (60);
+#: under 10 never (``do one thing``, ``take two``), nor before a count (``twenty more days``).
+_EN_VERB_WORDS = re.compile(
+    rf"\b{_EN_VERB}\s+{_EN_FILLER}(?P<w>(?:{_W_NUM})(?:(?:\s+|-)(?:and\s+)?(?:{_W_NUM}|hundred|thousand|grand))*)\b"
+    rf"(?!\s+(?:more|of|extra)\b){_EN_NOT_AFTER}", re.I)
+_TENS_WORD = re.compile(r"\b(?:ten|eleven|twelve|[a-z]+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b")
+#: Cents after a whole amount: ``sixty dollars and fifty cents`` (60.50), ``$60 and 50 cents``.
+_CENTS_AFTER = re.compile(rf"\s*(?:and|&|,|\+)?\s*(?P<c>\d{{1,2}}|(?:{_W_NUM})(?:[\s-]+(?:{_W_NUM}))?)\s*(?:cents?|¢)", re.I)
 
 # Cheap pre-checks for the English regexes below (all ``re.I``): a regex runs only when a
 # literal every one of its matches must contain is in the text. ``re.I`` also matches
@@ -329,7 +340,8 @@ def find_amounts(text: str) -> list[AmountMatch]:
     low = text.lower()
     words_possible = ("hundred" in low or "thousand" in low or "grand" in low or "dollar" in low
                       or "buck" in low or "usd" in low or "quid" in low or "pound" in low)
-    if not words_possible and not _ANY_NUMBER.search(text):
+    tens_words = _TENS_WORD.search(low) is not None  # "pay one fifty"
+    if not words_possible and not tens_words and not _ANY_NUMBER.search(text):
         return []
     cjk = _CJK.search(text) is not None
     fold = low if text.isascii() else text.translate(_IGNORECASE_FOLD).lower()
@@ -394,6 +406,10 @@ def find_amounts(text: str) -> list[AmountMatch]:
             continue  # "pay 12-20": a date (dates.py), not $12-20
         vmax = _decimal(m.group("n2"), m.group("k2")) if m.group("n2") else None
         add(_decimal(m.group("n"), m.group("k")), vmax, m.start("n"), m.end(), False)
+    for m in _EN_VERB_WORDS.finditer(text) if (tens_words or words_possible) and _any_in(_VERB_STEMS, fold) else ():
+        n = _words_to_int(m.group("w"))
+        if n and n >= 10:
+            add(Decimal(n), None, m.start("w"), m.end("w"), False)
     for m in _EN_PERIOD_NUMBER.finditer(text) if _any_in(_PERIOD_WORDS, fold) else ():
         add(_decimal(m.group("n")), None, m.start("n"), m.end("n"), False)
     m = _EN_LEADING_NUMBER.search(text)
@@ -408,8 +424,22 @@ def find_amounts(text: str) -> list[AmountMatch]:
         g = "n" if m.group("n") else "n2"
         if _zh_money_like(m.group(g)):
             add(_zh_number(m.group(g)), None, m.start(g), m.end(g), False)
+    if "cent" in fold or "¢" in text:
+        found = [_with_cents(text, f) for f in found]
     found.sort(key=lambda x: x.start)
     return found
+
+
+def _with_cents(text: str, f: AmountMatch) -> AmountMatch:
+    """``sixty dollars and fifty cents``: the whole amount with its cents (60.50)."""
+    m = _CENTS_AFTER.match(text, f.end)
+    if f.value_max is not None or f.value != f.value.to_integral_value() or not m:
+        return f
+    c = m.group("c")
+    cents = int(c) if c.isdigit() else _words_to_int(c)
+    if cents is None or not 0 < cents < 100:
+        return f
+    return AmountMatch(f.value.quantize(Decimal(1)) + Decimal(cents).scaleb(-2), None, f.start, m.end(), f.strong)
 
 
 def find_amount(text: str) -> AmountMatch | None:

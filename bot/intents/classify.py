@@ -124,12 +124,13 @@ _BARE_NUMBER = re.compile(r"^\$? ?(\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:\.
 _AMT_HEDGE = (r"(?:(?:maybe|about|around|like|only|just|prob|probably|say|um+|uh+|ok|okay|hmm+|i can do|i can pay"
               r"|i could do|i could pay|i can send|i can manage|i can afford|how about|can i do|can we do|lets say"
               r"|lets do|i think|approximately|roughly|no more than|at most|up to|at least)\s+)*")
-_AMT_NUM = r"\$? ?(?:\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:\.\d{1,2})?)"
+_AMT_NUM = r"\$? ?(?:\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:\.\d{1,2})?)(?: ?-?ish\b)?"  # "60ish": about 60
 _AMT_TAIL = (r"(?: ?(?:\$|usd|dollars?|bucks?))?(?:[.,!]*\s+(?:maybe|tops|max|ok|okay|please|pls|for now|to start|is all i have"
              r"|is all i got|thats all i have|thats all i got|is what i have))*\s*[.?!]*$")
 _AMT_ONLY = re.compile(rf"^{_AMT_HEDGE}(?P<n>{_AMT_NUM}){_AMT_TAIL}")
 _AMT_RANGE = re.compile(rf"^{_AMT_HEDGE}(?:between |btwn |from |anywhere from |somewhere between )?(?P<n>{_AMT_NUM})"
-                        rf"(?: ?(?:-|to|and|&) ?)(?P<n2>{_AMT_NUM}){_AMT_TAIL}")
+                        # "probably 30, maybe 40", "30 or 40": the lower and the upper end
+                        rf"(?: ?(?:-|to|and|&) ?|,? (?:or )?(?:maybe|possibly|perhaps|prob|probably) |,? or )(?P<n2>{_AMT_NUM}){_AMT_TAIL}")
 # ask_amount: the whole balance ("all of it" → pay, the pay link) or a part of it ("half" → plan)
 _AMT_FULL = re.compile(r"^(?:(?:i can pay|i can do|ill pay|i will pay|i can|ill do|i want to pay|pay|maybe|prob|probably|just|ok|okay)\s+)?"
                        r"(?:all(?: of it)?|(?:the )?(?:whole|full|entire) (?:thing|amount|balance|bill|debt)|everything"
@@ -139,6 +140,13 @@ _AMT_PART = re.compile(r"^(?:(?:i can pay|i can do|ill pay|i can|maybe|prob|prob
                        r"(?:half|half of it|half the (?:balance|amount|bill)|a half|a third|a quarter|a portion|part of it|some of it"
                        r"|a little|a bit|a little bit)(?:\s+(?:now|today|for now|to start|maybe))?\s*[.!]*$")
 _AMT_WORDS = re.compile(rf"^{_AMT_HEDGE}(?P<w>[a-z -]+?)(?: (?:dollars?|bucks?))?(?:\s+(?:maybe|tops|max|ok|please))*\s*[.?!]*$")
+
+#: Words of an amount said in words, with its currency and hedges ("sixty dollars and fifty cents").
+_AMT_WORDS_ONLY = frozenset("""
+a an and one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
+eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand grand dollars dollar bucks
+buck cents cent usd maybe about around like only just prob probably i can do pay could send ish
+""".split())
 
 # Chinese --------------------------------------------------------------------------
 _Z_STOP = _rx(zh.STOP)
@@ -503,8 +511,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         bare = _ask_amount_bare(s, ent)
         if bare is not None:  # "50.00", "maybe 37.50", "between 50 and 100", "fifty", "two fifty"
             return "promise", _LEXICON, "promise.ask_amount_bare", bare
-        if ent.amount is not None and len(words) <= 4:
-            return "promise", _LEXICON, "promise.ask_amount", {}
+        if ent.amount is not None and (len(words) <= 4 or all(w in _AMT_WORDS_ONLY or w.lstrip("$").isdigit() for w in words)):
+            return "promise", _LEXICON, "promise.ask_amount", {}  # "sixty dollars and fifty cents"
         if ent.amount is None and _AMT_FULL.match(s.strip()):
             return "pay", _LEXICON, "pay.ask_amount_full", {}  # the whole balance: the pay link
         if ent.amount is None and _AMT_PART.match(s.strip()):
@@ -583,13 +591,13 @@ def _ask_amount_bare(s: str, ent) -> dict | None:
         return None  # "$50-100": already a range
     m = _AMT_ONLY.match(t)
     if m:  # "$20. thats all i got": the entity amount stands
-        return {"amount": Decimal(m.group("n").strip("$ ").replace(",", "")), "date": None} if ent.amount is None else {}
+        return {"amount": Decimal(_amt_digits(m.group("n"))), "date": None} if ent.amount is None else {}
     m = _AMT_RANGE.match(t)
     if m:
-        a, b = (m.group(k).strip("$ ").replace(",", "") for k in ("n", "n2"))
+        a, b = (_amt_digits(m.group(k)) for k in ("n", "n2"))
         if "-" in t and is_month_day(a, b) and ent.date is not None:
             return None  # "12-18": a date (see amounts.is_month_day)
-        lo, hi = Decimal(a), Decimal(b)
+        lo, hi = sorted((Decimal(a), Decimal(b)))  # "maybe 40 or 30": still 30..40
         if hi > lo:
             return {"amount": lo, "amount_max": hi, "date": None}
     if ent.amount is None:
@@ -598,6 +606,11 @@ def _ask_amount_bare(s: str, ent) -> dict | None:
         if value is not None:
             return {"amount": value}
     return None
+
+
+def _amt_digits(n: str) -> str:
+    """``"$1,200"`` → ``"1200"``, ``"60ish"`` → ``"60"`` (an approximate amount is the amount)."""
+    return re.sub(r" ?-?ish$", "", n).strip("$ ").replace(",", "")
 
 
 def _plain(s: str, z: str | None) -> str:
@@ -672,7 +685,22 @@ mid middle early beginning start late january february march april may june july
 november december jan feb mar apr jun jul aug sep sept oct nov dec first second third fourth fifth fifteenth
 twentieth thirtieth twenty thirty week wk one two three couple tmr tmrw today tonight holidays holiday
 grand k hundred thousand
+three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen
+nineteen forty fifty sixty seventy eighty ninety cents cent ish but only
 """.split())
+#: A changed day ("change of plans, can it be monday the 7th instead?"): a promise of the new date.
+_RESCHEDULE = re.compile(r"\b(?:instead|change of plans?|change (?:it|the date) to|reschedule|move (?:it|the payment|my payment) to"
+                         r"|push (?:it|the payment|my payment) (?:back )?to|can (?:it|we) be|could (?:it|we) be|make it)\b")
+#: "text me after 5 instead": a contact time, not a payment date.
+_CONTACT_WORD = re.compile(r"\b(?:text|txt|call|contact|email|message|msg|reach)\b")
+#: "not today, friday", "not tomorrow but monday": the refused day is not the one meant.
+_NOT_DAY_BUT = re.compile(r"\bnot (?:on |by )?(?:today|tonight|tomorrow|tmrw|tmr|this week|(?:this )?(?:mon|tues|wednes|thurs|fri|satur|sun)day"
+                          r"|the \d{1,2}(?:st|nd|rd|th))\b[ ,.;-]*(?:but |maybe |more like |try |how about )?(?:on |by )?[a-z0-9]")
+#: Cancelling a payment agreed earlier (我想取消上周五约好的还款, 把明天的自动扣款停掉): not a promise.
+_Z_CANCEL_PROMISE = re.compile(r"(?:取消|撤销|撤回|作废|不算)[^，。,.!?！？]{0,10}?(?:还款|付款|约定|承诺|约好|预约|扣款|转账)"
+                               r"|(?:自动扣款|扣款|代扣|自动还款)(?:给我)?(?:停掉|停了|关掉|关了|关闭|取消|停止)")
+#: Cantonese date words lexicon_zh.DATE_CUE does not name (traditional already folded).
+_Z_DATE_CUE_YUE = re.compile(r"听日(?!本|语|文|记)|听朝|听晚|(?<![以之然最往随落背午今])后日(?!子|常)|今日|今朝|琴日|月尾|月头|出粮")
 
 
 def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | None, zst: frozenset[str] | None,
@@ -680,17 +708,22 @@ def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | Non
     """Promise-to-pay: a future date with a paying verb, or a reply that is only a date
     ("next friday", "give me til monday"). "today"/"now" alone makes it ``pay``."""
     cue_en = _DATE_CUE.search(s, st) is not None
-    cue_zh = bool(z and _Z_DATE_CUE.search(z, zst, zc))
+    cue_zh = bool(z and (_Z_DATE_CUE.search(z, zst, zc) or _Z_DATE_CUE_YUE.search(z)))
+    if z and _Z_CANCEL_PROMISE.search(z):
+        return "unknown", 0.5, "unknown.cancel_payment", {}
     has_date = ent.date is not None or ent.has_date_words or cue_en or cue_zh
-    past = ent.date_is_past and not (cue_zh and "了" not in z)  # 这个月25号还: still a promise
+    past = ent.date_is_past and not (cue_zh and "了" not in z and "咗" not in z)  # 这个月25号还: still a promise
+    if past and cue_zh and "咗" in z and _Z_REPAY_VERB.search(z):
+        return "paid_already", _LEXICON, "paid_already.zh_past_date", {}  # 琴日還咗 (Cantonese 咗 = 了)
     if has_date and not past:
         if not (cue_en or cue_zh) and (_IMMEDIATE.search(s, st) or (z and _Z_IMMEDIATE.search(z, zst, zc))):
             return None  # "pay now", "现在就还": a payment, not a promise
         if cue_zh:
             if _Z_HAI_AMBIGUOUS.search(z) and not _zh_repays(z):
                 return None  # 明天还有事: 还 means "still" here, not "repay"
-            if (ent.time is None and "今天" in z and _Z_REPAY_VERB.search(z) and not _Z_NOT.search(z) and not _Z_HAI_AMBIGUOUS.search(z)
-                    and not _Z_DATE_CUE.search(z.replace("今天", " "))):
+            zt = z.replace("今日", "今天")  # Cantonese 今日 = 今天
+            if (ent.time is None and "今天" in zt and _Z_REPAY_VERB.search(z) and not _Z_NOT.search(z) and not _Z_HAI_AMBIGUOUS.search(z)
+                    and not _Z_DATE_CUE.search(zt.replace("今天", " ")) and not _Z_DATE_CUE_YUE.search(zt.replace("今天", " "))):
                 return "pay", _LEXICON, "pay.zh_today", {}  # 今天还清, 我今天就还: paying today, as "I'll pay today"
             return "promise", _LEXICON, "promise.zh_date", {}
         if _CANT_PAY_NOW.search(s, st) and not _PROMISE_POSITIVE.search(s, st):
@@ -700,6 +733,9 @@ def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | Non
         rest = _LETTERS.findall(_DATE_CUE.sub(" ", s))
         if all(w in en.PROMISE_FILLER or w in _DATE_ONLY_WORDS for w in rest):
             return "promise", 0.8, "promise.date_only", {}
+        if ent.date is not None and ent.time is None and not _CONTACT_WORD.search(s) and (_RESCHEDULE.search(s) or (_NOT_DAY_BUT.search(s) and all(
+                w in en.PROMISE_FILLER or w in _DATE_ONLY_WORDS or w == "not" for w in rest))):
+            return "promise", 0.8, "promise.reschedule", {}  # "can it be monday the 7th instead?", "not today, friday"
         return None
     if ent.amount is not None and _PROMISE_NODATE.search(s, st):
         return "promise", 0.7, "promise.amount_no_date", {}

@@ -76,6 +76,17 @@ Choices for ambiguous forms (documented contract, see also tests/test_dates.py):
 * ``christmas eve`` 12-24, ``new year's eve``/``nye`` 12-31, ``new year's (day)`` 1 January,
   ``black friday`` the day after Thanksgiving, ``labor day``, ``memorial day``,
   ``independence day``, ``halloween``, ``valentine's``: next occurrence on or after today.
+* ``the day after christmas`` 12-26, ``the day before christmas`` 12-24 (a holiday ± 1 day);
+  ``2 weeks from tomorrow`` / ``3 days from friday`` (count from that day); ``first of the
+  year`` / ``beginning of next year`` → next 1 January; ``the 30th of next month`` / ``next month
+  on the 3rd`` → that day of next month (``this month``: this one's, may be past); ``the week
+  after next`` is a range (no day); ``sat morning`` / ``sun afternoon`` / ``wed night`` are weekdays.
+* Chinese text is folded traditional → simplified (1:1, lexicon_zh.TRAD) before the rules:
+  ``下個禮拜三`` = ``下个礼拜三``. Cantonese: ``聽日``/``聽朝``/``聽晚`` tomorrow, ``後日`` the day
+  after, ``琴日``/``尋日``/``噚日`` yesterday, ``今日``/``今朝`` today, ``月尾`` / ``月頭`` end / start of month.
+* A reply with both past and future cues is read clause by clause (``.?!;``, newline,
+  ``, ``, `` but``): ``I already paid this on the 20th…, why am I still getting these?`` →
+  the 20th in the past.
 * Past tense (``paid``, ``sent``, ``mailed``, ``已经`` … and no future cue such as
   ``will``, ``can``, ``next``, ``要``) flips weekdays, ``m/d``, day-of-month and bare
   times to the most recent occurrence: ``paid at 3pm`` asked at 10:00 is yesterday.
@@ -89,6 +100,7 @@ import re
 from dataclasses import dataclass
 
 from .amounts import chinese_to_int
+from .lexicon_zh import TRAD as _ZH_TRAD
 
 __all__ = ["DateHit", "find_dates", "has_date_token", "resolve_fallback"]
 
@@ -116,8 +128,8 @@ class DateHit:
 
 _WORD = re.compile(r"[a-z0-9'’]+")
 _DIGIT = re.compile(r"\d")
-_DIGIT_OR_ZH = re.compile(r"[\d年尽儘末近阵今明昨周週星礼禮号號日月天点點时時班工薪现現马馬立晚早午凌当:：节節旦诞誕夕宵秋庆慶五双雙]")
-_ZH_DATE_CHAR = re.compile(r"[年尽儘末近阵今明昨周週星礼禮号號日月天点點时時班工薪现現马馬立晚早午凌当:：节節旦诞誕夕宵秋庆慶五双雙]")
+_DIGIT_OR_ZH = re.compile(r"[\d年尽儘末近阵今明昨周週星礼禮号號日月天点點时時朝班工薪现現马馬立晚早午凌当:：节節旦诞誕夕宵秋庆慶五双雙]")
+_ZH_DATE_CHAR = re.compile(r"[年尽儘末近阵今明昨周週星礼禮号號日月天点點时時朝班工薪现現马馬立晚早午凌当:：节節旦诞誕夕宵秋庆慶五双雙]")
 _MONTH_WORDS = frozenset(
     "jan january feb february mar march apr april may jun june jul july aug august sep sept september "
     "oct october nov november dec december".split())
@@ -379,6 +391,9 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("bom", re.compile(r"\b(?:the\s+)?(?:first|1st|beginning|start|begining)\s+of\s+(?:the\s+|next\s+)?(?:month|mo)\b"
                        r"|\bearly\s+next\s+month\b", re.I)),
     ("mid_month", re.compile(r"\b(?:mid[\s-]?month|middle\s+of\s+(?:the\s+)?month)\b", re.I)),
+    # "the 30th of next month", "next month on the 3rd", "the 5th this month": that month's day
+    ("dom_month", re.compile(rf"\b(?:(?:the\s+)?(?P<d>3[01]|[12]\d|0?[1-9]){_ORD}\s+(?:of\s+)?(?P<which>next|nxt|this)\s+(?:month|mo|mth)\b"
+                             rf"|(?P<which2>next|nxt|this)\s+(?:month|mo|mth),?\s+(?:on\s+)?the\s+(?P<d2>3[01]|[12]\d|0?[1-9]){_ORD}?\b)", re.I)),
     ("dom", re.compile(rf"(?:\bthe\s+)?(?<![\d/$])\b(?P<d>3[01]|[12]\d|0?[1-9])\s?{_ORD}\b{_NOT_ORD_NOUN}", re.I)),
     ("dom_word", re.compile(r"(?:(?<=\bon )|(?<=\bby )|(?<=\btil )|(?<=\btill )|(?<=\buntil )|(?<=\bbefore )"
                             r"|(?<=\bafter )|^\s*)the\s+(?P<w>" + _ORD_WORD_ALT + r")\b" + _NOT_ORD_NOUN
@@ -398,9 +413,13 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
                             r"|(?:a )?few) (?:more )?(?P<u>days?|weeks?|wks?|months?|mos?)\b"
                             r"(?=\s*(?:or\s+(?:so|two|less|more)\s*)?(?:tops\s*|max\s*)?[.?!]*\s*$)", re.I)),
     ("fortnight", re.compile(r"\b(?:in\s+)?a\s+fortnight\b", re.I)),
-    ("week_from", re.compile(rf"\b(?:a|one|1)\s+(?:week|wk)\s+from\s+(?:(?P<wd>{_WD_ALT}|mon|wed|sat|sun)|(?P<tm>tomorrow|tmrw?))\b", re.I)),
+    ("week_from", re.compile(rf"\b(?:(?:a|one|1)\s+(?:week|wk)|(?P<n>\d{{1,2}}|two|three|four|five|six|couple(?:\s+of)?|a\s+couple(?:\s+of)?)"
+                             rf"\s+(?P<u>days?|weeks?|wks?))\s+from\s+(?:(?P<wd>{_WD_ALT}|mon|wed|sat|sun)|(?P<tm>tomorrow|tmrw?))\b", re.I)),
     ("eoy", re.compile(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?year|eoy|year[\s-]end)\b", re.I)),
-    ("holiday", re.compile(r"\b(?:(?:christmas|xmas|x-mas)(?:\s+(?P<xeve>eve)\b|\s+day\b)?"
+    # "first of the year", "the beginning of next year": 1 January (next one)
+    ("boy", re.compile(r"\b(?:the\s+)?(?:first|1st|beginning|begining|start)\s+of\s+(?:the\s+|next\s+)?(?:new\s+)?year\b", re.I)),
+    # "the day after christmas" 12-26, "the day before thanksgiving": the holiday ± 1 day
+    ("holiday", re.compile(r"\b(?:(?:the\s+)?day\s+(?P<hdir>after|before|b4)\s+)?(?:(?:christmas|xmas|x-mas)(?:\s+(?P<xeve>eve)\b|\s+day\b)?"
                            r"|new\s+year'?s?\s+(?P<nye>eve)\b|(?P<nye2>nye)\b|new\s+year'?s(?:\s+day)?|new\s+year\s+day"
                            r"|thanksgiving(?:\s+day)?|(?P<bf>black\s+friday)|independence\s+day|halloween"
                            r"|valentine'?s?(?:\s+day)?|memorial\s+day|labor\s+day)\b", re.I)),
@@ -409,13 +428,13 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("weekday", re.compile(
         rf"(?<!['’])\b(?:(?P<mod>{_MOD})\s+)?(?P<wd>{_WD_ALT})s?\b(?P<after>\s+after\s+next)?"
         rf"|\b(?P<mod2>{_MOD})\s+(?P<wd2>{_WD_AMBIG})\b(?P<after2>\s+after\s+next)?"
-        rf"|(?<!['’])\b(?P<wd3>mon|wed)\b(?=\s*[.?!]*\s*$|\s*(?:or|and|/|,)\s*(?:{_WD_ALT}|mon|wed|sat|sun)\b)"
+        rf"|(?<!['’])\b(?P<wd3>mon|wed)\b(?=\s*[.?!]*\s*$|\s+(?:morning|morn|afternoon|evening|night|nite)\b|\s*(?:or|and|/|,)\s*(?:{_WD_ALT}|mon|wed|sat|sun)\b)"
         , re.I)),
     # "sat", "sun" only as the whole reply, after a paying word or an amount, or before "or <weekday>"; read as "weekday"
     ("weekday_sat_sun", re.compile(
         # ... or after a blanked amount ("ill send 40 sat": the amount is spaces here)
         rf"(?:^\s*|(?<=\bmaybe )|(?<=\bpay )|(?<=\bpaying )|(?<=\bsend )|(?<=\bok )|(?<=\bdo )|(?<=\bor )|(?<=   ))"
-        rf"(?P<wd5>sat|sun)\b(?=\s*[.?!]*\s*$|\s*(?:or|and|/|,)\s*(?:{_WD_ALT}|mon|wed|sat|sun)\b)", re.I)),
+        rf"(?P<wd5>sat|sun)\b(?=\s*[.?!]*\s*$|\s+(?:morning|morn|afternoon|evening|night|nite|am|pm)\b|\s*(?:or|and|/|,)\s*(?:{_WD_ALT}|mon|wed|sat|sun)\b)", re.I)),
     # "wensday", "thrusday", "fryday" (see _weekday_typo); read as "weekday"
     ("weekday_typo", re.compile(rf"(?<!['’])\b(?P<wdt>{_WD_TYPO})\b", re.I)),
     ("tomorrow", re.compile(r"\b(?:tomorrow|tmrw?|tmrow|tomoro\w*|tomm?or+ow|2mor+o\w*|2mrw|tmw)\b", re.I)),
@@ -424,7 +443,8 @@ _EN_RULES: list[tuple[str, re.Pattern[str]]] = [
                          r"|earlier\s+today|later\s+today|end\s+of\s+(?:the\s+)?day|eod)\b", re.I)),
     ("weekend", re.compile(r"\b(?:(?P<mod>this|next|nxt|last|the|on\s+the|over\s+the|by\s+the)\s+)?week[\s-]?end\b", re.I)),
     ("eow", re.compile(r"\b(?:(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(?P<next>next\s+)?(?:week|wk)|eow)\b", re.I)),
-    ("week_vague", re.compile(r"\b(?P<mod>next|nxt|this|last|the\s+following)\s+(?:week|wk)s?\b", re.I)),
+    ("week_vague", re.compile(r"\b(?:the\s+)?(?:week|wk)\s+after\s+(?:next|this\s+one)\b"  # a range: no day
+                              r"|\b(?P<mod>next|nxt|this|last|the\s+following)\s+(?:week|wk)s?\b", re.I)),
     ("month_vague", re.compile(r"\b(?P<mod>next|nxt|this|last|the\s+following)\s+(?:month|mo|mth)\b", re.I)),
     ("holidays", re.compile(r"\b(?:after|over|during|before|past|by|til|till|until|around)\s+the\s+holidays?\b", re.I)),
     ("payday", re.compile(r"\b(?:(?:next\s+)?pay\s?day|pay\s?check|next\s+check|(?:get|gets|getting)\s+paid)\b", re.I)),
@@ -463,13 +483,15 @@ _EN_GATES = {
     "eom": lambda w, d, f: "eom" in w or "month" in w or "mo" in w or "mth" in w,
     "bom": lambda w, d, f: "month" in w or "mo" in w,
     "mid_month": lambda w, d, f: "month" in w or any(x.startswith("mid") for x in w),
+    "dom_month": lambda w, d, f: d and ("month" in w or "mo" in w or "mth" in w),
     "dom": lambda w, d, f: d and ("st" in f or "nd" in f or "rd" in f or "th" in f),
     "dom_bare": lambda w, d, f: d and "the" in f,
     "rel_ago": lambda w, d, f: "ago" in w,
     "rel_in": lambda w, d, f: not _UNIT_WORDS.isdisjoint(w),
     "fortnight": lambda w, d, f: "fortnight" in w,
-    "week_from": lambda w, d, f: "from" in w and ("week" in w or "wk" in w),
+    "week_from": lambda w, d, f: "from" in w and not _UNIT_WORDS.isdisjoint(w),
     "eoy": lambda w, d, f: "year" in w or "eoy" in w,
+    "boy": lambda w, d, f: "year" in w and "of" in w,
     "holiday": lambda w, d, f: not _HOLIDAY_WORDS.isdisjoint(w),
     "asap": lambda w, d, f: "asap" in w or "soon" in w or "few" in w,
     "day_after_tomorrow": lambda w, d, f: "day" in w,
@@ -508,13 +530,16 @@ _ZH_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("zh_ymd", re.compile(rf"(?:(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})年)?"
                           rf"(?:(?P<mpre>下下个?月|下个?月|这个?月|本月|上个?月)的?|(?P<m>{_ZN})月份?的?)?"
                           rf"(?P<d>{_ZN})(?:号|號|日)(?!元)")),
-    ("zh_month_pos", re.compile(rf"(?:(?P<pre>下下个?|下个?|这个?|本|上个?)|(?P<m>{_ZN}))?月(?P<pos>底|末|初|中)")),
+    ("zh_month_pos", re.compile(rf"(?:(?P<pre>下下个?|下个?|这个?|本|上个?)|(?P<m>{_ZN}))?月(?P<pos>底|末|初|中|尾|头)")),
     ("zh_year_end", re.compile(r"(?P<pre>明|今)?年(?:底|末)")),
     ("zh_weekend", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)?(?:周末|週末|礼拜六日)")),
     ("zh_weekday", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上上个?|上个?)?(?:周|週|星期|礼拜|禮拜)(?P<d>[一二三四五六日天七1-7])")),
     ("zh_rel", re.compile(rf"(?:过|再过)?(?P<n>{_ZN}|半)\s*(?P<u>天|日|周|週|个星期|個星期|星期|个礼拜|礼拜|个月|個月)"
                           r"(?P<dir>后|後|以后|之后|以後|之後|内|以内|前|以前|之前)?")),
-    ("zh_day", re.compile(r"大后天|大前天|今天|今日|今儿|今晚|今早|今夜|明天|明日|明儿|明早|明晚|后天|後天|昨天|昨日|昨晚|昨儿|前天")),
+    # Cantonese (traditional folded first): 聽日/聽朝/聽晚 tomorrow, 後日 the day after, 琴日/尋日/噚日
+    # yesterday, 今朝 this morning, 前日 the day before yesterday
+    ("zh_day", re.compile(r"大后天|大前天|今天|今日|今儿|今晚|今早|今夜|今朝|明天|明日|明儿|明早|明晚|后天|後天|昨天|昨日|昨晚|昨儿|前天"
+                          r"|听日(?!本|语|文|记)|听朝|听晚|大后日|(?<![以之然最往随落背午今])后日(?!子|常)|琴日|琴晚|寻日|尋日|噚日|(?<![之以月号日])前日(?!子)")),
     ("zh_now", re.compile(r"现在|現在|马上|馬上|立刻|立即|立马|这就|当天|下班|晚上|今天内")),
     ("zh_soon", re.compile(r"尽快|儘快|过几天|過幾天|这几天|这两天|近期|过段时间|过一阵|晚些时候|改天")),
     ("zh_week_vague", re.compile(r"(?P<pre>下下个?|下个?|这个?|本|上个?)(?:周|週|星期|礼拜|禮拜)")),
@@ -545,7 +570,7 @@ _ZH_GATES = {
     "zh_soon": "尽儘几幾两近段阵些改",
     "zh_weekday": "周週期拜",
     "zh_rel": "天日周週期拜月",
-    "zh_day": "天日晚早夜儿",
+    "zh_day": "天日晚早夜儿朝",
     "zh_now": "现現马馬立这当班晚",
     "zh_week_vague": "周週期拜",
     "zh_month_vague": "月",
@@ -628,6 +653,20 @@ def _unit_days(unit: str) -> tuple[int, int]:
     return 0, 1
 
 
+#: Where a clause ends: a sentence stop before a space, a newline, a comma before a space, " but".
+_CLAUSE_END = re.compile(r"[.?!;]+(?=\s|$)|\n|,(?=\s)|\s(?=but\s)", re.I)
+
+
+def _clauses(text: str) -> list[tuple[int, int]]:
+    """Spans of the clauses of ``text`` (only those holding a word character)."""
+    spans, a = [], 0
+    for m in _CLAUSE_END.finditer(text):
+        spans.append((a, m.end()))
+        a = m.end()
+    spans.append((a, len(text)))
+    return [(a, b) for a, b in spans if any(c.isalnum() for c in text[a:b])]
+
+
 def find_dates(text: str, *, today: dt.date, now_time: dt.time, lang: str = "en") -> list[DateHit]:
     """Every date/time expression in ``text`` resolved against the customer's ``today``.
 
@@ -646,6 +685,16 @@ def find_dates(text: str, *, today: dt.date, now_time: dt.time, lang: str = "en"
     masked = text
     has_cjk = zh_chars and any("\u4e00" <= c <= "\u9fff" for c in text)
     en_past = not _EN_PAST_CUE.isdisjoint(words) and _EN_FUTURE_CUE.isdisjoint(words)
+    if not en_past and not has_cjk and not _EN_PAST_CUE.isdisjoint(words):
+        # past and future cues in one reply ("I already paid this on the 20th…, why am I still
+        # getting these?"): each clause is read in its own tense
+        clauses = _clauses(text)
+        if len(clauses) > 1:
+            out: list[DateHit] = []
+            for a, b in clauses:
+                out.extend(DateHit(h.start + a, h.end + a, h.date, h.time, h.past, h.kind)
+                           for h in find_dates(text[a:b], today=today, now_time=now_time, lang=lang))
+            return out
     zh_past = has_cjk and bool(_ZH_PAST_CUE.search(text)) and not _ZH_FUTURE_CUE.search(text)
     past_ctx = en_past or zh_past
 
@@ -659,6 +708,7 @@ def find_dates(text: str, *, today: dt.date, now_time: dt.time, lang: str = "en"
         masked = masked[:a] + " " * (b - a) + masked[b:]
 
     if has_cjk:
+        masked = masked.translate(_ZH_TRAD)  # 下個禮拜三, 聽日, 後日: 1:1, spans unchanged
         _zh_rules(masked, today, now_time, past_ctx, take, lambda: masked)
     if digit or words:
         fold = low if text.isascii() else text.translate(_IGNORECASE_FOLD).lower()
@@ -712,7 +762,7 @@ def _holiday(w: str, g: dict, today: dt.date) -> dt.date | None:
 
 #: Explicit dates a weekday right before them only restates (``friday the 11th``,
 #: ``Friday Dec 11``, ``fri 12/11``): the explicit date wins, see :func:`_merge_weekday`.
-_EXPLICIT_KINDS = frozenset({"iso", "mdy", "mdy_dash", "month_day", "day_month", "dom", "dom_bare", "dom_word"})
+_EXPLICIT_KINDS = frozenset({"iso", "mdy", "mdy_dash", "month_day", "day_month", "dom", "dom_bare", "dom_word", "dom_month"})
 _WEEKDAY_JOIN = re.compile(r"[\s,(]*(?:the\s+)?", re.I)
 
 
@@ -810,6 +860,13 @@ def _en_rules(words, digit, fold, today, now_time, past_ctx, take, current) -> N
                 take(m, _add_months(today, 1, 1) if today.day != 1 or "next" in m.group(0).lower() else today, kind=kind)
             elif kind == "mid_month":
                 take(m, _next_dom(today, 15, False), kind=kind)
+            elif kind == "dom_month":
+                n = 0 if (g["which"] or g["which2"]).lower() == "this" else 1
+                day = int(g["d"] or g["d2"])
+                base = _add_months(today, n, 1)
+                if day > calendar.monthrange(base.year, base.month)[1]:
+                    continue
+                take(m, base.replace(day=day), kind=kind)
             elif kind in ("dom", "dom_bare"):
                 d = _next_dom(today, int(g["d"]), past_ctx)
                 if d is not None:
@@ -828,12 +885,22 @@ def _en_rules(words, digit, fold, today, now_time, past_ctx, take, current) -> N
                 take(m, today + dt.timedelta(days=14), kind=kind)
             elif kind == "week_from":
                 base = _weekday_next(today, _WEEKDAYS_EN[g["wd"].lower()]) if g["wd"] else today + dt.timedelta(days=1)
-                take(m, base + dt.timedelta(days=7), kind=kind)
+                if g["n"]:  # "2 weeks from tomorrow", "3 days from friday"
+                    n = _en_count(g["n"])
+                    days, _ = _unit_days(g["u"])
+                    take(m, base + dt.timedelta(days=n * days), kind=kind)
+                else:
+                    take(m, base + dt.timedelta(days=7), kind=kind)
             elif kind == "eoy":
                 take(m, dt.date(today.year, 12, 31), kind=kind)
+            elif kind == "boy":
+                take(m, dt.date(today.year + 1, 1, 1) if today != dt.date(today.year, 1, 1) or "next" in m.group(0).lower()
+                     else today, kind=kind)
             elif kind == "holiday":
                 w = m.group(0).lower()
                 d = _holiday(w, g, today)
+                if d is not None and g.get("hdir"):
+                    d += dt.timedelta(days=1 if g["hdir"].lower() == "after" else -1)
                 take(m, d, kind=kind)
             elif kind == "asap":
                 take(m, None, kind=kind)
@@ -890,7 +957,7 @@ def _en_rules(words, digit, fold, today, now_time, past_ctx, take, current) -> N
                 fri = _week_start(today, 1 if g["next"] else 0) + dt.timedelta(days=4)
                 take(m, fri if fri >= today else _week_start(today) + dt.timedelta(days=6), kind=kind)
             elif kind in ("week_vague", "month_vague"):
-                take(m, None, past=g["mod"].lower() == "last", kind=kind)
+                take(m, None, past=(g.get("mod") or "").lower() == "last", kind=kind)
             elif kind in ("payday", "holidays"):
                 take(m, None, kind=kind)
             elif kind == "past_vague":
@@ -956,7 +1023,7 @@ def _zh_rules(text, today, now_time, past_ctx, take, current) -> None:  # noqa: 
                         take(m, d, past=past_ctx, kind=kind)
             elif kind == "zh_month_pos":
                 n = _prefix_n(g["pre"])
-                pos = g["pos"]
+                pos = {"尾": "底", "头": "初"}.get(g["pos"], g["pos"])  # Cantonese 月尾 / 月頭
                 if g["m"]:  # 12月底, 1月初: that month, next occurrence
                     month = chinese_to_int(g["m"])
                     if month is None or not 1 <= month <= 12:
@@ -1017,9 +1084,9 @@ def _zh_rules(text, today, now_time, past_ctx, take, current) -> None:  # noqa: 
                 take(m, d, past=sign < 0, kind=kind)
             elif kind == "zh_day":
                 w = m.group(0)
-                off = {"大后天": 3, "大前天": -3, "后天": 2, "後天": 2, "前天": -2}.get(w)
+                off = {"大后天": 3, "大前天": -3, "后天": 2, "後天": 2, "前天": -2, "大后日": 3, "后日": 2, "前日": -2}.get(w)
                 if off is None:
-                    off = 1 if w[0] == "明" else -1 if w[0] == "昨" else 0
+                    off = 1 if w[0] in "明听" else -1 if w[0] in "昨琴寻尋噚" else 0
                 if w == "前天" and m.start() > 0 and current()[m.start() - 1] in "之以月号":
                     continue
                 take(m, today + dt.timedelta(days=off), past=off < 0 or (off == 0 and past_ctx), kind=kind)

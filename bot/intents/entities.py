@@ -67,21 +67,32 @@ _OLD_DATE_BEFORE = re.compile(
     r"(?:\binstead\s+of|\brather\s+than|\bnot|\bfrom|\bmove\s+(?:it|my\s+payment|the\s+payment)\s+from"
     r"|\bcancel\w*(?:\s+(?:the|my|that|this))?(?:\s+(?:payment|pmt|one))?(?:\s+(?:on|for|due))?"
     r"|\b(?:cant|can't|can’t|cannot|wont|won't|won’t|not\s+able\s+to|unable\s+to)\s+(?:pay|do|make)(?:\s+(?:it|that|this))?(?:\s+(?:on|by))?"
+    # a negated payment: "not paying today but friday", "I don't have to pay you today right? Friday is fine?"
+    r"|\bnot\s+(?:(?:gonna|going\s+to|able\s+to)\s+)?(?:paying|pay|sending|send|doing|do)(?:\s+(?:it|that|this|you|u|anything))?(?:\s+(?:on|by))?"
+    r"|\b(?:dont|don't|don’t|do\s+not|no\s+need\s+to)\s+(?:(?:have|need|want)\s+to\s+|wanna\s+|gotta\s+)?(?:pay|send|do|make)"
+    r"(?:\s+(?:it|that|this|you|u|anything|the\s+payment))?(?:\s+(?:on|by))?"
+    # a pay schedule, not the day meant: "I get my SSI on the 1st, can pay the 2nd"
+    r"|\b(?:get|gets|getting)\s+my\s+[a-z]+(?:\s+(?:check|deposit|benefits?|money))?(?:\s+(?:on|by))?"
     r"|\bevery(?:\s+other)?|\beach)\s+(?:the\s+)?$", re.I)
-#: After a date: the date the customer wants now ("pay on the 11th instead").
-_NEW_DATE_AFTER = re.compile(r"^[\s.,!]*(?:instead|rather)\b", re.I)
+#: After a date: the date the customer wants now ("pay on the 11th instead"). Used with
+#: ``match(text, pos)``, which anchors at ``pos`` (a ``^`` would only match at 0).
+_NEW_DATE_AFTER = re.compile(r"[\s.,!?]*(?:instead|rather)\b", re.I)
+#: Before a date: the conclusion ("I get my SSI on the 1st so the 2nd", "…which means friday").
+_NEW_DATE_BEFORE = re.compile(r"\b(?:so|which\s+means|meaning|but)\s+(?:(?:maybe|prob|probably|like|on|by|i\s+can\s+do|i\s+can\s+pay)\s+)*(?:the\s+)?$", re.I)
 
 
 def _the_date_meant(text: str, dated: list) -> list:
     """Several dates in one reply: the one the customer means to pay on first — a date
-    marked "instead" wins; a replaced, refused or recurring one ("cancel the payment on
+    marked "instead" (or concluded with "so …", "but …") wins, a past one comes after a future one; a replaced, refused or recurring one ("cancel the payment on
     the 4th and pay on the 11th instead", "next one is the 11th" after "every other
     friday") gives way to the others. The order is kept otherwise."""
     def rank(h) -> int:
-        if _NEW_DATE_AFTER.match(text, h.end):
+        if _NEW_DATE_AFTER.match(text, h.end) or _NEW_DATE_BEFORE.search(text, 0, h.start):
             return 0
         return 2 if _OLD_DATE_BEFORE.search(text, 0, h.start) else 1
-    ranks = [rank(h) for h in dated]
+    # a past date (what was paid) gives way to a future one (what is promised): "I paid 50 on
+    # monday, can I pay the rest friday" → friday; the past date stays when it is the only one
+    ranks = [rank(h) * 2 + (h.past and h.date is not None) for h in dated]
     if len(set(ranks)) == 1:
         return dated
     return [h for _, i, h in sorted((r, i, h) for i, (r, h) in enumerate(zip(ranks, dated)))]
