@@ -104,6 +104,12 @@ _SELF_HARM_EN = (r"suicid|kill(?:ing)? my ?self|\bkms\b|(?:end|ending|take|takin
                  r"\b(?:so |really |just |completely |totally )?(?:done|finished|over it) with (?:life|living|being alive|this life)\b|"
                  r"\b(?:tired|sick) of (?:living|being alive|life)(?=[.!,?]|$| any ?more\b)|\bgive up on (?:life|living)\b|\bgiving up on (?:life|living)\b|"
                  r"\bdont want to (?:be here|wake up) any ?more\b|\bdon['’]t want to (?:be here|wake up) any ?more\b")
+# UK-07 Chinese self-harm words (third probe): 一了百了, 活着真没意思, 还不上我就从楼上跳下去, 我就去死好了
+_SELF_HARM_ZH = (r"一了百了|活[着著](?:真|真的|都|也|还)?没(?:有)?意思|活[着著](?:还)?有什么意思|(?:楼|樓|桥|橋|天台|楼顶|樓頂|窗户|窗戶)上?跳下去|"
+                 r"从[^，,。.!?]{0,6}跳下去|從[^，,。.!?]{0,6}跳下去|跳下去(?:算了|死)|(?:我|那我)(?:就|要|只能|还不如|干脆)?去死|不想活|活不下去|想不开|"
+                 r"吃药(?:自尽|死)|安眠藥|割脈|跳樓|"
+                 # passive ideation ("living is too tiring") is read as self-harm risk: priority 1
+                 r"活[着著](?:好|太|真|真的)?累")
 _VULNERABLE = re.compile(
     # "died" but not a phone/battery/car/laptop...; "death" but not "to death" (bored/harassed)
     r"(?<!phone )(?<!phone just )(?<!battery )(?<!battery just )(?<!car )(?<!laptop )(?<!computer )(?<!charger )(?<!engine )"
@@ -144,10 +150,14 @@ _VULNERABLE = re.compile(
     # a relative who "left" (走了: died), "driving me to death" (逼死我); "I'll go and die"
     # but not the curse "你去死吧"
     r"(?:老公|丈夫|爱人|老婆|妻子|爸爸?|妈妈?|父亲|母亲|孩子|儿子|女儿|爷爷|奶奶|外公|外婆)(?:刚刚?|已经|上个?月|去年)?走了|"
-    r"逼死我|我(?:就|要|想|会|只能)?去死|我死给你(?:们)?看", re.I)
+    r"逼死我|我(?:就|要|想|会|只能)?去死|我死给你(?:们)?看|"
+    # (third probe) ICU after a CJK character (\b never matches there: CJK are word characters),
+    # serious illness and injury, despair; 活着真没意思, 一了百了, 从楼上跳下去 (self-harm, below)
+    r"(?<![a-z])icu(?![a-z])|白血病|肿瘤|腫瘤|车祸|車禍|确诊|確診|中风|中風|脑梗|腦梗|心脏病|心臟病|尿毒症|植物人|重症|病重|"
+    r"(?:我|心态|心態|精神|情绪|情緒|人)(?:快|要|都|真的)?(?:要)?(?:崩溃|崩潰)|撑不下去|撐不下去|" + _SELF_HARM_ZH, re.I)
 _SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|" + _SELF_HARM_EN + r"|自杀|轻生|不想活|活不下去|想死(?!你|您)|"
                         r"寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|割腕|自残|上吊|跳河|跳江|活够了|"
-                        r"了结自己|安眠药|自殺|輕生|我(?:就|要|想|会|只能)?去死|我死给你(?:们)?看", re.I)
+                        r"了结自己|安眠药|自殺|輕生|我(?:就|要|想|会|只能)?去死|我死给你(?:们)?看|" + _SELF_HARM_ZH, re.I)
 
 
 

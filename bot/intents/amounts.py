@@ -103,7 +103,7 @@ _EN_CURRENCY_SUFFIX = re.compile(
     r"|元|块钱?|圆|美元|美金|人民币)",
     re.I,
 )
-_K_NUMBER = re.compile(rf"(?<![\d.,/:#$£¥€])(?P<n>{_NUM})\s?(?P<k>k|w|万|grand|thousand|hundred)(?![a-z])", re.I)
+_K_NUMBER = re.compile(rf"(?<![\d.,/:#$£¥€])(?P<n>{_NUM})\s?(?P<k>k|w|万|grand|thousand|hundred)(?![a-z])(?!(?<=万)\d)", re.I)
 
 _EN_VERB = (
     r"(?:pay(?:ing)?|paid|do|doing|take|send(?:ing)?|sent|give|giving|offer(?:ing)?|put(?:ting)?"
@@ -147,7 +147,16 @@ _ZH_VERB_NUMBER = re.compile(
     rf"(?:先还|还上|还|付|转账?|打|交|凑|存|给|充|先给|先付|先转)(?:了|个|掉|款)?\s?(?P<n>{_ZH_NUMBER}){_ZH_NOT_AFTER}",
     re.I,
 )
-_ZH_BARE_BIG = re.compile(rf"(?<![第{_CN_DIGITS}{_CN_UNITS}\d])(?P<n>[{_CN_DIGITS}]+[百千万亿佰仟萬][{_CN_DIGITS}{_CN_UNITS}]*){_ZH_NOT_AFTER}")
+# A number with a 百/千/万 unit (两千, 一万五, 2千): what may follow it is looser than for a bare
+# number (一万五下个月5号还, 2千周五, 两千月底: the date words after it are not its unit), and it
+# is never cut short (一万五 is not 一万 before 五).
+_ZH_BIG = rf"(?:[{_CN_DIGITS}]+|\d{{1,4}})[百千万亿佰仟萬][{_CN_DIGITS}{_CN_UNITS}]*(?:(?<=[千万萬])\d)?"
+_ZH_BIG_NOT_AFTER = (r"(?![\d.{_CN_DIGITS}{_CN_UNITS}]|\s*(?:号|號|日|年|点|點|期|天|个|個|岁|歲|次|分钟|分|小时|位|部|些|成|%|％|倍|张|笔|家|秒"
+                     r"|米|公里|斤|人|字|页|条|块地))").replace("{_CN_DIGITS}", _CN_DIGITS).replace("{_CN_UNITS}", _CN_UNITS)
+_ZH_BARE_BIG = re.compile(rf"(?<![第{_CN_DIGITS}{_CN_UNITS}\d])(?P<n>{_ZH_BIG}){_ZH_BIG_NOT_AFTER}")
+#: A spelled range: 两百到三百, 一千到一千五, 2千至3千 (amount..amount_max).
+_ZH_SPAN_RANGE = re.compile(rf"(?<![第{_CN_DIGITS}{_CN_UNITS}\d])(?P<a>{_ZH_BIG})\s?(?:块钱?|元)?\s?(?:到|至|~|～|-|或者?)\s?"
+                            rf"(?P<b>{_ZH_BIG})(?P<cur>\s?(?:块钱?|元|圆))?{_ZH_BIG_NOT_AFTER}")
 _ZH_NUMBER_BEFORE_VERB = re.compile(rf"(?P<n>{_ZH_NUMBER})(?=先还|先付|先给|先转|还上|还给|还你)", re.I)
 #: An instalment: 每月500, 每个月还一千, 一期两百, 500一个月.
 _ZH_PERIOD_NUMBER = re.compile(
@@ -359,6 +368,8 @@ def find_amounts(text: str) -> list[AmountMatch]:
         taken.append((a, b))
         found.append(AmountMatch(value, vmax, a, b, strong))
 
+    for m in _ZH_SPAN_RANGE.finditer(text) if cjk else ():
+        add(_zh_number(m.group("a")), _zh_number(m.group("b")), m.start(), m.end(), bool(m.group("cur")))
     for m in _ZH_RANGE.finditer(text) if cjk else ():
         a, b = _CN_VALUE[m.group("a")], _CN_VALUE[m.group("b")]
         if b == a + 1:

@@ -152,6 +152,7 @@ buck cents cent usd maybe about around like only just prob probably i can do pay
 _Z_STOP = _rx(zh.STOP)
 _Z_STOP_NOT = _rx(zh.STOP_NOT)
 _Z_STOP_UNSURE = _rx(zh.STOP_UNSURE)
+_Z_KEYWORD_NOT = _rx(zh.KEYWORD_NOT)
 _Z_START = _rx(zh.START)
 _Z_CANCEL_PAYMENT = _rx(zh.CANCEL_PAYMENT)
 _Z_AUTO = _rx(zh.AUTO_REPLY)
@@ -163,6 +164,7 @@ _Z_CH_SMS = _rx(zh.CHANNEL_SMS)
 _Z_CH_SMS_OK = _rx(zh.CHANNEL_SMS_OK)
 _Z_CH_EMAIL = _rx(zh.CHANNEL_EMAIL)
 _Z_CH_ALL = _rx(zh.CHANNEL_ALL)
+_Z_CH_MAIL_ONLY = _rx(zh.CHANNEL_MAIL_ONLY)
 _Z_BANKRUPTCY = _rx(zh.BANKRUPTCY)
 _Z_BANKRUPTCY_NOT = _rx(zh.BANKRUPTCY_NOT)
 _Z_REFUSAL = _rx(zh.REFUSAL)
@@ -172,6 +174,12 @@ _Z_DISPUTE = _rx(zh.DISPUTE)
 _Z_PAID = _rx(zh.PAID_ALREADY)
 _Z_HARDSHIP = _rx(zh.HARDSHIP)
 _Z_HELP = _rx(zh.HELP)
+_Z_DECEASED = _rx(zh.DECEASED)
+_Z_KEEP_PAYMENT = _rx(zh.KEEP_PAYMENT)
+_Z_CONSEQUENCE = _rx(zh.CONSEQUENCE)
+# plan_offer: 第三种, 选第二个，每月还多少, 我选方案2 (the plan number wins over the plan words)
+_Z_CHOICE_IN = re.compile(r"(?:选|选择|要|就|用)(?:第|方案|选项)\s?(?P<a>[1-9一二三四五六七八九])(?![0-9十百千万块元])|^第(?P<b>[1-9一二三四五六七八九])(?:个|种|号|项)?(?:方案|选项)?(?:吧|的)?[!.]*$"
+                          r"|(?:选|选择)(?P<c>[1-9一二三四五六七八九])(?:个|种|号)?(?![0-9十百千万块元号])|第(?P<d>[1-9一二三四五六七八九])(?:个|种|项)?(?:方案|选项)")
 _Z_AGENT = _rx(zh.AGENT)
 _Z_WHO = _rx(zh.WHO_IS_THIS)
 _Z_ABUSE = _rx(zh.ABUSE)
@@ -322,6 +330,8 @@ def _z_channel(z: str) -> str:
     is a refusal to pay whatever medium it names: 不还，别发了)."""
     if _z_refuses(z):
         return "all"
+    if _Z_CH_MAIL_ONLY.search(z):  # 只接受邮件联系, 有事发邮件，别打电话: texts and calls off (US-05)
+        return "sms+voice"
     chans = []
     if _Z_CH_SMS.search(z) and not _Z_CH_SMS_OK.search(z):
         chans.append("sms")
@@ -407,7 +417,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
                 not _Z_BANKRUPTCY_NOT.search(z) or _Z_BANKRUPTCY.search(_Z_BANKRUPTCY_NOT.sub(" ", z))))):
         return "bankruptcy", _CERTAIN, "bankruptcy.lexicon", {}  # not 公司破产了 (the employer's: hardship)
     # US-06 opt-out keywords (whole message or leading word), 47 CFR 64.1200(a)(10)
-    hit = _stop_keyword(s, st, words)
+    hit = _stop_keyword(s, st, words) if not (z and _Z_KEYWORD_NOT.search(z, zst, zc)) else None  # TD银行, TD是什么意思
     if not hit and len(words) > 1 and words[0] in _LEAD_FILLER:  # "lol stop i already paid": the laugh is no content
         rest = s[s.index(words[0]) + len(words[0]):].lstrip(" ,.!:;-")
         hit = _stop_keyword(rest, word_starts(rest), words[1:])
@@ -496,6 +506,12 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
             limit = plan_options if plan_options > 0 else 9
             if 1 <= n <= limit:
                 return "choice", _CERTAIN, "choice.plan_offer", {"option": n}
+        m = _Z_CHOICE_IN.search(z) if z else None
+        if m:
+            token = m.group("a") or m.group("b") or m.group("c") or m.group("d")
+            n = int(token) if token.isdigit() else _WORDNUM[token]
+            if 1 <= n <= (plan_options if plan_options > 0 else 9):
+                return "choice", 0.8, "choice.zh_in_sentence", {"option": n}
         numbers = [w for w in words if w.isdigit()]
         if len(numbers) == 1 and len(numbers[0]) == 1 and len(words) <= 8:
             n = int(numbers[0])  # "sure, 2 works", "can I do 3 instead"
@@ -529,12 +545,16 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "dispute", _LEXICON, "dispute.lexicon", {}
     if _PAID.search(s, st) or (z and _Z_PAID.search(z, zst, zc)) or (ent.date_is_past and _PAID_DATED.match(s)):
         return "paid_already", _LEXICON, "paid_already.lexicon", {}
+    if z and _Z_DECEASED.search(z, zst, zc):  # 我爸走了，这是他的手机: the account holder, reported by a relative
+        return "unknown", 0.5, "unknown.deceased", {}
     if _HARDSHIP.search(s, st) or (z and _Z_HARDSHIP.search(z, zst, zc)):  # UK-01, UK-07
         return "hardship", _LEXICON, "hardship.lexicon", {}
     if _DECEASED.search(s, st):
         return "unknown", 0.5, "unknown.deceased", {}
     if plain in en.HELP_WHOLE or (z and _Z_HELP.search(plain)):
         return "help", _CERTAIN, "help.keyword", {}
+    if z and _Z_KEEP_PAYMENT.search(z, zst, zc):  # 别停我的自动还款: a person reads it
+        return "unknown", 0.5, "unknown.keep_payment", {}
     if _CANCEL_PAYMENT.search(s, st) or (z and _Z_CANCEL_PAYMENT.search(z, zst, zc)):
         return "unknown", 0.5, "unknown.cancel_payment", {}
     if (_AGENT.search(s, st) and (not _AGENT_NOT.search(s, st) or _AGENT.search(_AGENT_NOT.sub(" ", s), st))) or (z and _Z_AGENT.search(z, zst, zc)):
@@ -555,6 +575,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
                 return promise
     if _PLAN.search(s, st) or (z and _Z_PLAN.search(z, zst, zc)):
         return "plan", _LEXICON, "plan.lexicon", {}
+    if z and _Z_CONSEQUENCE.search(z, zst, zc):  # 如果今天不还会上征信吗: a question, not a promise
+        return "unknown", 0.5, "unknown.question", {}
     promise = _promise(s, st, z, zc, zst, words, ent)
     if promise:
         return promise
