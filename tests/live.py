@@ -67,7 +67,8 @@ def settings_for(db_url: str, **env: str):
 class LiveServer:
     """uvicorn serving ``app`` on a free loopback port, in a background thread."""
 
-    def __init__(self, app: Any):
+    def __init__(self, app: Any, **config: Any):
+        """``config``: more ``uvicorn.Config`` options (e.g. ``timeout_keep_alive``)."""
         self.app = app
         # IPPROTO_TCP: uvicorn then sets TCP_NODELAY (about 40 ms per keep-alive request otherwise)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -75,8 +76,9 @@ class LiveServer:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off",
-                                                    access_log=False, timeout_graceful_shutdown=3))
+        self.server = uvicorn.Server(uvicorn.Config(app, **{
+            "log_level": "warning", "lifespan": "off", "access_log": False,
+            "timeout_graceful_shutdown": 3, **config}))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        daemon=True)
 

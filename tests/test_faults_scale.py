@@ -382,7 +382,11 @@ def test_same_sid_on_both_processes_acts_once_and_one_customers_texts_keep_their
     config = _config(tmp_path, **{'keyword_replies = "provider"': 'keyword_replies = "app"'})
     _import_accounts(database, config)
     fake = FakeTwilio()
-    with LiveServer(fake.app()) as api, Cluster(tmp_path, database, private_redis.url(), api.url, config) as cl:
+    # a long keep-alive, as Twilio's API has: with uvicorn's 5 s, a worker idle through the
+    # PostgreSQL restart could reuse a connection the fake was closing that instant — the
+    # send then fails "after the request left" and is, rightly, `unknown`, never resent
+    with LiveServer(fake.app(), timeout_keep_alive=300) as api, \
+            Cluster(tmp_path, database, private_redis.url(), api.url, config) as cl:
         urls = cl.urls
         deadline = time.monotonic() + 60
         answered: collections.Counter = collections.Counter()     # reply mid → TwiML answers
@@ -552,7 +556,11 @@ def test_redis_and_postgres_restarts_during_traffic_recover_by_themselves(
     _import_accounts(database, config)
     fake = FakeTwilio()
     phones = PHONES[3:]
-    with LiveServer(fake.app()) as api, Cluster(tmp_path, database, private_redis.url(), api.url, config) as cl:
+    # a long keep-alive, as Twilio's API has: with uvicorn's 5 s, a worker idle through the
+    # PostgreSQL restart could reuse a connection the fake was closing that instant — the
+    # send then fails "after the request left" and is, rightly, `unknown`, never resent
+    with LiveServer(fake.app(), timeout_keep_alive=300) as api, \
+            Cluster(tmp_path, database, private_redis.url(), api.url, config) as cl:
         traffic = Traffic(cl.urls)
         health: dict[str, set[int]] = {}
         try:
