@@ -126,7 +126,9 @@ _VULNERABLE = re.compile(
     r"(?<!account was )(?<!link )(?<!link is )(?<!link was )(?<!app )(?<!been )(?<!has been )(?<!got )\bdisabled|disability|carer|"
     r"(?<=been )disabled(?= (?:for|since|after|from))|i['’]?ve been disabled|"
     # UK-07, English terms the classifier reads as hardship (bereavement, illness, care)
-    r"\bpassed\b(?! (?:on|by|the|it|my|a|out))|\blost my (?:\w+ )?(?:husband|wife|mom|mother|mum|dad|father|son|daughter|partner|"
+    r"\bpassed\b(?! (?:on|by|the|it|my|a|out|up|over|through|along|around|down|me|him|her|them|us|you|your|ur|his|this|that|these|those|all|an|with|\d)\b)|"
+    # "my mom passed on last week": "passed on" the death, not "passed on the message"
+    r"\bpassed on(?= (?:last|in|this|yesterday|recently|earlier|over)\b|\s*[.,!;]|\s*$)|\blost my (?:\w+ )?(?:husband|wife|mom|mother|mum|dad|father|son|daughter|partner|"
     r"child|kid|baby|brother|sister|grand\w+|fianc\w*|spouse|boyfriend|girlfriend|parents?)\b|grieving|grief|widow|mourning|"
     r"\bicu\b|intensive care|hospice|\bthe (?:er|e\.r\.)\b|emergency room|\bstroke\b(?! of)|heart attack|dialysis|tumou?r|diagnosed|"
     r"terminal(?:ly)? ill|terminal (?:cancer|illness|diagnosis|disease|condition)|nursing home|bed ?rest|bedridden|caregiver|\brehab\b|bipolar|ptsd|"

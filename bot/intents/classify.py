@@ -98,6 +98,7 @@ _CANT_PAY_NOW = _rx(en.CANT_PAY_NOW)
 _PROMISE_POSITIVE = _rx(en.PROMISE_POSITIVE)
 _PAID_DATED = re.compile(en.PAID_DATED)
 _DECEASED = _rx(en.DECEASED)
+_DECEASED_HOLDER = _rx(en.DECEASED_HOLDER)
 _AGENT = _rx(en.AGENT)
 _AGENT_NOT = _rx(en.AGENT_NOT)
 _WHO = _rx(en.WHO_IS_THIS)
@@ -442,7 +443,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         if third_party:
             return "unknown", 0.5, "unknown.third_party_contact", {}
     # US-12 wrong number (quarantines the number, which also ends texts)
-    if (_WRONG.search(s, st) or (z and _Z_WRONG.search(z, zst, zc))
+    if ((_WRONG.search(s, st) and not _DECEASED_HOLDER.search(s, st)) or (z and _Z_WRONG.search(z, zst, zc))
             or (context == "verify" and (_plain(s, z) in _VERIFY_WRONG or _VERIFY_NOT_NAME.match(_plain(s, z))
                                          or _VERIFY_ECHO.sub("", _plain(s, z)) in _VERIFY_WRONG))):
         return "wrong_number", _LEXICON, "wrong_number.lexicon", {}
@@ -546,6 +547,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     if _PAID.search(s, st) or (z and _Z_PAID.search(z, zst, zc)) or (ent.date_is_past and _PAID_DATED.match(s)):
         return "paid_already", _LEXICON, "paid_already.lexicon", {}
     if z and _Z_DECEASED.search(z, zst, zc):  # 我爸走了，这是他的手机: the account holder, reported by a relative
+        return "unknown", 0.5, "unknown.deceased", {}
+    if _DECEASED_HOLDER.search(s, st):  # "the account holder died, I'm his daughter": a person reads it
         return "unknown", 0.5, "unknown.deceased", {}
     if _HARDSHIP.search(s, st) or (z and _Z_HARDSHIP.search(z, zst, zc)):  # UK-01, UK-07
         return "hardship", _LEXICON, "hardship.lexicon", {}

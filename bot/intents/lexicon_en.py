@@ -263,6 +263,12 @@ STOP_NEGATED = (
 
 #: A request to cancel/stop a payment or autopay: a person must look (not an opt-out).
 CANCEL_PAYMENT = (
+    # "please cancel the $100 payment scheduled for tomorrow", "cancel friday's payment"
+    r"\b(?:cancel|call off|void|undo|unschedule|delete|hold off on) (?:(?:my|the|this|that|next|upcoming|scheduled|pending|"
+    r"todays?|tomorrows?|tmrws?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|weeks|months|\$? ?\d[\d,]*(?:\.\d\d)?|dollars?) )+"
+    r"(?:payments?|pmt|pymt|draft|debit|withdrawal|auto ?pay|autopay|installment)\b"
+    # a new day in its place ("..., I'll pay monday instead") is a reschedule: the promise of the new date
+    r"(?!.*\b(?:instead|rather)\b)",
     r"\b(?:cancel|stop|dont stop|do not stop) (?:my |the |this |that )?(?:auto ?pay|autopay|"
     r"payments?|scheduled payment|check|transaction|auto-?draft|debit|withdrawal)\b",
     r"\b(?:remove|take|drop|unenroll|unsubscribe|cancel|get) me (?:off|from|out of) (?:of )?(?:the |my |this |your |ur )?(?:payment plan|plan|auto ?pay|autopay|auto-?draft|arrangement|auto ?debit|recurring payments?|payment schedule|paperless|paper statements?)\b",
@@ -305,6 +311,8 @@ CHANNEL_VOICE_OK = (r"(?:^|[.!?,;] )(?:(?:just|please|pls|you can|u can|you may|
                     r"\b(?:you|u|yall|ya) (?:can|may|could) (?:still )?call(?: me)?\b(?! (?:me )?(?:again|one more time|ever)\b)")
 #: A do-not-call list asked for by text: texts are calls under the TCPA (47 CFR 64.1200(d)), so texts and calls.
 CHANNEL_DNC = r"\bdnc\b|\bdo not call (?:list|registry|register)\b|\b(?:on|to) (?:the |your |ur )?(?:internal )?do not call\b"
+#: "lose my number", "delete this number": stop using this number at all, texts and calls alike (US-05/US-06)
+CHANNEL_DNC += r"|\b(?:lose|delete|forget|erase|get rid of|throw away|trash) (?:my|this) (?:phone |cell )?(?:number|#)(?!\w)(?! (?:from|off) (?:your |ur |the )?(?:texts?|text list|sms|messages))"
 CHANNEL_EMAIL_OK = (r"(?:^|[.!?,;] |\b(?:just|please|pls|you can|u can|you may|feel free to|better to) )e-?mail me\b(?! again)",
                     r"\be-?mails? (?:is|are) (?:fine|ok|okay|good|better)\b", r"\be-?mail (?:me )?instead\b")
 
@@ -409,6 +417,9 @@ BANKRUPTCY_NOT = (
 # --- wrong number (US-12) -------------------------------------------------------
 
 WRONG_NUMBER = (
+    # US-12: a name correction that says the person is not the one named ("this is Linda, not Lisa",
+    # "I'm Mark not Mike", "my name is Dana not Diana"): not "this is Lisa, not Linda's phone", "its friday not monday"
+    r"^(?:no+,? |nope,? |sorry,? |um+,? )?(?:this is|its|it is|im|i am|my name is|my names|name is|names) (?!(?:me|him|her|them|us|it|that|this|he|she|fine|good|ok|okay|here|home|there|sure|sorry|busy|broke|late|done|ready|working|paying|lying|joking|kidding|right|wrong|correct|true|mine|yours|his|hers|today|tomorrow|tonight|now|later|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monthly|weekly|one|two|three|four|five|first|second|third|fourth|fifth|all|half|full|option|plan|number|a|an|the|my|your|ur|sick|ill|well|bankrupt|poor|scared|mad|angry|upset|alone|free|available|able|interested|responsible|liable|unemployed|employed|married|single|dead|alive|him|owed|owing|due|paid|over|behind|ahead|texting|calling|asking|saying|telling|trying|going|gonna)\b)[a-z]{2,},? (?:and |its |im |i am )?not (?!(?:me|him|her|them|us|it|that|this|he|she|fine|good|ok|okay|here|home|there|sure|sorry|busy|broke|late|done|ready|working|paying|lying|joking|kidding|right|wrong|correct|true|mine|yours|his|hers|today|tomorrow|tonight|now|later|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monthly|weekly|one|two|three|four|five|first|second|third|fourth|fifth|all|half|full|option|plan|number|a|an|the|my|your|ur|sick|ill|well|bankrupt|poor|scared|mad|angry|upset|alone|free|available|able|interested|responsible|liable|unemployed|employed|married|single|dead|alive|him|owed|owing|due|paid|over|behind|ahead|texting|calling|asking|saying|telling|trying|going|gonna)\b)[a-z]{2,}[.!]*$",
     r"\bwrong (?:number|#|num|no|person|phone|guy|girl|lady|man|texter|contact)(?!\w)",
     r"\bwrong #", r"^(?:thats |this is |its |that is )?not me[.!]*$",
     r"\b(?:incorrect|wrong) (?:number|#|num|person|phone|digits?|contact|recipient)\b", r"^(?:that |this |it |thats )?aint me[.!]*$",
@@ -659,6 +670,15 @@ HARDSHIP_WEAK = (
 
 DECEASED = (r"\b(?:he|she|they|who) (?:has |had )?(?:passed|died|is dead|is deceased)\b", r"\bdeceased\b",
             r"\b(?:he|she)s (?:dead|deceased|passed)\b")
+
+#: The account holder dead, reported by a relative ("the account holder died in september, I'm his
+#: daughter", "my son passed and this was his phone"): unknown, a person reads it (corpus convention),
+#: before wrong number (US-12: the relative is not the debtor, but the estate is handled by a person) and hardship.
+DECEASED_HOLDER = (
+    r"\b(?:the |this )?(?:account ?holder|account owner|card ?holder|borrower|debtor|person on (?:the|this) account)(?: (?:has|had|just|recently))* (?:died|passed|passed away|passed on|is dead|is deceased|has died|has passed(?: away)?|is no longer (?:with us|alive)|was killed|lost (?:his|her|their) (?:life|battle))\b",
+    r"\b(?:died|passed|passed away|passed on|is dead|is deceased|has died|has passed(?: away)?|is no longer (?:with us|alive)|was killed|lost (?:his|her|their) (?:life|battle))\b.*\b(?:this|it|that)(?: number| phone)? (?:was|is|were) (?:his|her|their|my (?:late )?(?:\w+s)) (?:phone|number|cell|cell phone|account|card|debt|loan|bill|line|#)\b",
+    r"\b(?:this|it|that)(?: number| phone)? (?:was|is|were) (?:his|her|their|my (?:late )?(?:\w+s)) (?:phone|number|cell|cell phone|account|card|debt|loan|bill|line|#)\b.*\b(?:he|she|they|who)(?: (?:has|had|just|recently))* (?:died|passed|passed away|passed on|is dead|is deceased|has died|has passed(?: away)?|is no longer (?:with us|alive)|was killed|lost (?:his|her|their) (?:life|battle))\b",
+)
 
 # --- help / agent ---------------------------------------------------------------------
 
