@@ -153,6 +153,7 @@ _Z_STOP = _rx(zh.STOP)
 _Z_STOP_NOT = _rx(zh.STOP_NOT)
 _Z_STOP_UNSURE = _rx(zh.STOP_UNSURE)
 _Z_KEYWORD_NOT = _rx(zh.KEYWORD_NOT)
+_Z_STOP_QUESTION = _rx(zh.STOP_QUESTION)
 _Z_START = _rx(zh.START)
 _Z_CANCEL_PAYMENT = _rx(zh.CANCEL_PAYMENT)
 _Z_AUTO = _rx(zh.AUTO_REPLY)
@@ -417,7 +418,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
                 not _Z_BANKRUPTCY_NOT.search(z) or _Z_BANKRUPTCY.search(_Z_BANKRUPTCY_NOT.sub(" ", z))))):
         return "bankruptcy", _CERTAIN, "bankruptcy.lexicon", {}  # not 公司破产了 (the employer's: hardship)
     # US-06 opt-out keywords (whole message or leading word), 47 CFR 64.1200(a)(10)
-    hit = _stop_keyword(s, st, words) if not (z and _Z_KEYWORD_NOT.search(z, zst, zc)) else None  # TD银行, TD是什么意思
+    hit = _stop_keyword(s, st, words) if not (z and (_Z_KEYWORD_NOT.search(z, zst, zc) or _Z_STOP_QUESTION.search(z))) else None  # TD银行, TD是什么意思
     if not hit and len(words) > 1 and words[0] in _LEAD_FILLER:  # "lol stop i already paid": the laugh is no content
         rest = s[s.index(words[0]) + len(words[0]):].lstrip(" ,.!:;-")
         hit = _stop_keyword(rest, word_starts(rest), words[1:])
@@ -433,6 +434,10 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         third_party = _Z_THIRD_PARTY.search(zs)
         if third_party:  # 不要联系我的家人: about third parties (CN-02), not this number's texts
             zs = _Z_THIRD_PARTY.sub("", zs)
+        if _Z_STOP_QUESTION.search(zs) and not _Z_HELP.search(_plain(s, z)):  # 退订会影响我的征信吗 (US-06: unsure stop); 回TD会怎样: help
+            zq = _Z_STOP_QUESTION.sub(" ", zs)
+            if not _Z_STOP.search(zq) and not _z_refuses(zq):
+                return "stop", unsure, "stop.zh_keyword_question", {"channel": _z_channel(zs)}
         if _Z_STOP.search(zs):
             return "stop", _CERTAIN, "stop.zh_lexicon", {"channel": _z_channel(zs)}
         if _z_refuses(zs) and not _Z_WRONG.search(zs):  # US-17: 这钱我不还 is a cease (not 他借钱不还关我什么事)
@@ -442,7 +447,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         if third_party:
             return "unknown", 0.5, "unknown.third_party_contact", {}
     # US-12 wrong number (quarantines the number, which also ends texts)
-    if (_WRONG.search(s, st) or (z and _Z_WRONG.search(z, zst, zc))
+    if (_WRONG.search(s, st) or (z and _Z_WRONG.search(z, zst, zc) and not _Z_DECEASED.search(z, zst, zc))  # 我是他老婆，他去世了: unknown
             or (context == "verify" and (_plain(s, z) in _VERIFY_WRONG or _VERIFY_NOT_NAME.match(_plain(s, z))
                                          or _VERIFY_ECHO.sub("", _plain(s, z)) in _VERIFY_WRONG))):
         return "wrong_number", _LEXICON, "wrong_number.lexicon", {}
