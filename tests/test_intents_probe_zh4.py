@@ -101,7 +101,44 @@ def test_zh_deceased_account_holder_reported_by_relative(text):
     assert (run(text).name, run(text).rule) == ("unknown", "unknown.deceased")
 
 
-@pytest.mark.parametrize("text, intent", [("我是他老婆，他不在家", "wrong_number"), ("我是他儿子", "wrong_number"),
+@pytest.mark.parametrize("text, intent", [("我是他老婆，他不在家", "wrong_number"), ("我是他儿子", "wrong_number"), ("他不在了", "wrong_number"),
                                           ("我老公去世了，我一个人带孩子", "hardship")])
 def test_zh_relatives_and_own_loss_unchanged(text, intent):
     assert run(text).name == intent
+
+
+# --- money: 先 = "(only) then" after a time is a promise; a part payment with an amount stays a plan ---
+
+@pytest.mark.parametrize("text, intent", [
+    ("出糧先還", "promise"), ("月尾先還到", "promise"), ("发工资先还", "promise"),
+    ("一千五先还上", "plan"), ("先还一千", "plan"), ("明天先还￥800", "plan"),  # corpus: a dated part payment is a plan
+])
+def test_zh_xian_then_vs_part_payment(text, intent):
+    assert run(text).name == intent
+
+
+@pytest.mark.parametrize("text, option", [("要二號方案", 2), ("方案一可以", 1), ("要方案三", 3)])
+def test_zh_plan_number_is_a_choice_not_a_date(text, option):
+    it = run(text, "plan_offer")
+    assert (it.name, it.entities.option, it.entities.date) == ("choice", option, None)
+
+
+@pytest.mark.parametrize("text, context, intent", [
+    ("有没有什么还款方案", "notice", "plan"),
+    ("最晚什么时候还", "notice", "balance"), ("我最晚周五还", "notice", "promise"),
+    ("刚刚在APP上还了1000", "notice", "paid_already"), ("昨天银行转账了，有回执", "notice", "paid_already"),
+    ("今早已經過咗數", "notice", "paid_already"),
+    ("能刷信用卡还吗", "notice", "pay"), ("而家俾錢得唔得", "notice", "pay"), ("我现在就把钱转过去", "notice", "pay"),
+    ("我冇錢俾", "notice", "hardship"),
+    ("帮我查一下还有多少没还", "notice", "balance"), ("仲有幾多未還？", "notice", "balance"),
+    ("好的，没问题，就这么定", "confirm", "affirm"), ("对，是这个金额", "confirm", "affirm"), ("金额", "notice", "unknown"),
+    ("可以重新发了", "opted_out", "start"),
+    ("你们这帮吸血鬼", "notice", "abuse"), ("吃屎啦", "notice", "abuse"),
+])
+def test_zh_money_and_other_misses(text, context, intent):
+    assert run(text, context).name == intent
+
+
+def test_zh_paid_in_app_keeps_amount():
+    it = run("刚刚在APP上还了1000")
+    assert (it.name, it.entities.amount) == ("paid_already", Decimal("1000"))

@@ -154,6 +154,7 @@ _Z_STOP_NOT = _rx(zh.STOP_NOT)
 _Z_STOP_UNSURE = _rx(zh.STOP_UNSURE)
 _Z_KEYWORD_NOT = _rx(zh.KEYWORD_NOT)
 _Z_STOP_QUESTION = _rx(zh.STOP_QUESTION)
+_Z_THEN_PAY = _rx(zh.THEN_PAY)
 _Z_START = _rx(zh.START)
 _Z_CANCEL_PAYMENT = _rx(zh.CANCEL_PAYMENT)
 _Z_AUTO = _rx(zh.AUTO_REPLY)
@@ -176,11 +177,14 @@ _Z_PAID = _rx(zh.PAID_ALREADY)
 _Z_HARDSHIP = _rx(zh.HARDSHIP)
 _Z_HELP = _rx(zh.HELP)
 _Z_DECEASED = _rx(zh.DECEASED)
+_Z_DECEASED_REPORTED = _rx(zh.DECEASED_REPORTED)
 _Z_KEEP_PAYMENT = _rx(zh.KEEP_PAYMENT)
 _Z_CONSEQUENCE = _rx(zh.CONSEQUENCE)
 # plan_offer: 第三种, 选第二个，每月还多少, 我选方案2 (the plan number wins over the plan words)
 _Z_CHOICE_IN = re.compile(r"(?:选|选择|要|就|用)(?:第|方案|选项)\s?(?P<a>[1-9一二三四五六七八九])(?![0-9十百千万块元])|^第(?P<b>[1-9一二三四五六七八九])(?:个|种|号|项)?(?:方案|选项)?(?:吧|的)?[!.]*$"
-                          r"|(?:选|选择)(?P<c>[1-9一二三四五六七八九])(?:个|种|号)?(?![0-9十百千万块元号])|第(?P<d>[1-9一二三四五六七八九])(?:个|种|项)?(?:方案|选项)")
+                          r"|(?:选|选择)(?P<c>[1-9一二三四五六七八九])(?:个|种|号)?(?![0-9十百千万块元号])|第(?P<d>[1-9一二三四五六七八九])(?:个|种|项)?(?:方案|选项)"
+                          # 方案一可以, 要二號方案 (the plan's number, not the 2nd of the month)
+                          r"|(?:方案|选项)\s?(?P<e>[1-9一二三四五六七八九])(?![0-9十百千万块元号])|(?<![0-9一二三四五六七八九十])(?P<f>[1-9一二三四五六七八九])(?:号|號|个|個)(?:方案|选项)")
 _Z_AGENT = _rx(zh.AGENT)
 _Z_WHO = _rx(zh.WHO_IS_THIS)
 _Z_ABUSE = _rx(zh.ABUSE)
@@ -447,7 +451,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         if third_party:
             return "unknown", 0.5, "unknown.third_party_contact", {}
     # US-12 wrong number (quarantines the number, which also ends texts)
-    if (_WRONG.search(s, st) or (z and _Z_WRONG.search(z, zst, zc) and not _Z_DECEASED.search(z, zst, zc))  # 我是他老婆，他去世了: unknown
+    if (_WRONG.search(s, st) or (z and _Z_WRONG.search(z, zst, zc) and not _Z_DECEASED_REPORTED.search(z))  # 我是他老婆，他去世了: unknown
             or (context == "verify" and (_plain(s, z) in _VERIFY_WRONG or _VERIFY_NOT_NAME.match(_plain(s, z))
                                          or _VERIFY_ECHO.sub("", _plain(s, z)) in _VERIFY_WRONG))):
         return "wrong_number", _LEXICON, "wrong_number.lexicon", {}
@@ -513,10 +517,10 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
                 return "choice", _CERTAIN, "choice.plan_offer", {"option": n}
         m = _Z_CHOICE_IN.search(z) if z else None
         if m:
-            token = m.group("a") or m.group("b") or m.group("c") or m.group("d")
+            token = m.group("a") or m.group("b") or m.group("c") or m.group("d") or m.group("e") or m.group("f")
             n = int(token) if token.isdigit() else _WORDNUM[token]
             if 1 <= n <= (plan_options if plan_options > 0 else 9):
-                return "choice", 0.8, "choice.zh_in_sentence", {"option": n}
+                return "choice", 0.8, "choice.zh_in_sentence", {"option": n, "date": None}  # 要二號方案: not the 2nd
         numbers = [w for w in words if w.isdigit()]
         if len(numbers) == 1 and len(numbers[0]) == 1 and len(words) <= 8:
             n = int(numbers[0])  # "sure, 2 works", "can I do 3 instead"
@@ -578,8 +582,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
             promise = _promise(s, st, z, zc, zst, words, ent)
             if promise:
                 return promise
-    if _PLAN.search(s, st) or (z and _Z_PLAN.search(z, zst, zc)):
-        return "plan", _LEXICON, "plan.lexicon", {}
+    if _PLAN.search(s, st) or (z and _Z_PLAN.search(z, zst, zc) and not (ent.amount is None and _Z_THEN_PAY.search(z))):
+        return "plan", _LEXICON, "plan.lexicon", {}  # not 出糧先還 (先 = "then": a promise)
     if z and _Z_CONSEQUENCE.search(z, zst, zc):  # 如果今天不还会上征信吗: a question, not a promise
         return "unknown", 0.5, "unknown.question", {}
     promise = _promise(s, st, z, zc, zst, words, ent)
@@ -649,7 +653,7 @@ def _zh_all_in(text: str, vocab: frozenset[str]) -> bool:
     """True when ``text`` is a run of words from ``vocab`` (greedy, longest first)."""
     i = 0
     while i < len(text):
-        for n in (4, 3, 2, 1):
+        for n in (5, 4, 3, 2, 1):
             if text[i:i + n] in vocab:
                 i += n
                 break
