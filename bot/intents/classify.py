@@ -154,6 +154,8 @@ _Z_STOP = _rx(zh.STOP)
 _Z_STOP_NOT = _rx(zh.STOP_NOT)
 _Z_STOP_UNSURE = _rx(zh.STOP_UNSURE)
 _Z_KEYWORD_NOT = _rx(zh.KEYWORD_NOT)
+_Z_STOP_QUESTION = _rx(zh.STOP_QUESTION)
+_Z_THEN_PAY = _rx(zh.THEN_PAY)
 _Z_START = _rx(zh.START)
 _Z_CANCEL_PAYMENT = _rx(zh.CANCEL_PAYMENT)
 _Z_AUTO = _rx(zh.AUTO_REPLY)
@@ -176,11 +178,14 @@ _Z_PAID = _rx(zh.PAID_ALREADY)
 _Z_HARDSHIP = _rx(zh.HARDSHIP)
 _Z_HELP = _rx(zh.HELP)
 _Z_DECEASED = _rx(zh.DECEASED)
+_Z_DECEASED_REPORTED = _rx(zh.DECEASED_REPORTED)
 _Z_KEEP_PAYMENT = _rx(zh.KEEP_PAYMENT)
 _Z_CONSEQUENCE = _rx(zh.CONSEQUENCE)
 # plan_offer: 第三种, 选第二个，每月还多少, 我选方案2 (the plan number wins over the plan words)
 _Z_CHOICE_IN = re.compile(r"(?:选|选择|要|就|用)(?:第|方案|选项)\s?(?P<a>[1-9一二三四五六七八九])(?![0-9十百千万块元])|^第(?P<b>[1-9一二三四五六七八九])(?:个|种|号|项)?(?:方案|选项)?(?:吧|的)?[!.]*$"
-                          r"|(?:选|选择)(?P<c>[1-9一二三四五六七八九])(?:个|种|号)?(?![0-9十百千万块元号])|第(?P<d>[1-9一二三四五六七八九])(?:个|种|项)?(?:方案|选项)")
+                          r"|(?:选|选择)(?P<c>[1-9一二三四五六七八九])(?:个|种|号)?(?![0-9十百千万块元号])|第(?P<d>[1-9一二三四五六七八九])(?:个|种|项)?(?:方案|选项)"
+                          # 方案一可以, 要二號方案 (the plan's number, not the 2nd of the month)
+                          r"|(?:方案|选项)\s?(?P<e>[1-9一二三四五六七八九])(?![0-9十百千万块元号])|(?<![0-9一二三四五六七八九十])(?P<f>[1-9一二三四五六七八九])(?:号|號|个|個)(?:方案|选项)")
 _Z_AGENT = _rx(zh.AGENT)
 _Z_WHO = _rx(zh.WHO_IS_THIS)
 _Z_ABUSE = _rx(zh.ABUSE)
@@ -418,7 +423,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
                 not _Z_BANKRUPTCY_NOT.search(z) or _Z_BANKRUPTCY.search(_Z_BANKRUPTCY_NOT.sub(" ", z))))):
         return "bankruptcy", _CERTAIN, "bankruptcy.lexicon", {}  # not 公司破产了 (the employer's: hardship)
     # US-06 opt-out keywords (whole message or leading word), 47 CFR 64.1200(a)(10)
-    hit = _stop_keyword(s, st, words) if not (z and _Z_KEYWORD_NOT.search(z, zst, zc)) else None  # TD银行, TD是什么意思
+    hit = _stop_keyword(s, st, words) if not (z and (_Z_KEYWORD_NOT.search(z, zst, zc) or _Z_STOP_QUESTION.search(z))) else None  # TD银行, TD是什么意思
     if not hit and len(words) > 1 and words[0] in _LEAD_FILLER:  # "lol stop i already paid": the laugh is no content
         rest = s[s.index(words[0]) + len(words[0]):].lstrip(" ,.!:;-")
         hit = _stop_keyword(rest, word_starts(rest), words[1:])
@@ -434,6 +439,10 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         third_party = _Z_THIRD_PARTY.search(zs)
         if third_party:  # 不要联系我的家人: about third parties (CN-02), not this number's texts
             zs = _Z_THIRD_PARTY.sub("", zs)
+        if _Z_STOP_QUESTION.search(zs) and not _Z_HELP.search(_plain(s, z)):  # 退订会影响我的征信吗 (US-06: unsure stop); 回TD会怎样: help
+            zq = _Z_STOP_QUESTION.sub(" ", zs)
+            if not _Z_STOP.search(zq) and not _z_refuses(zq):
+                return "stop", unsure, "stop.zh_keyword_question", {"channel": _z_channel(zs)}
         if _Z_STOP.search(zs):
             return "stop", _CERTAIN, "stop.zh_lexicon", {"channel": _z_channel(zs)}
         if _z_refuses(zs) and not _Z_WRONG.search(zs):  # US-17: 这钱我不还 is a cease (not 他借钱不还关我什么事)
@@ -443,7 +452,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         if third_party:
             return "unknown", 0.5, "unknown.third_party_contact", {}
     # US-12 wrong number (quarantines the number, which also ends texts)
-    if ((_WRONG.search(s, st) and not _DECEASED_HOLDER.search(s, st)) or (z and _Z_WRONG.search(z, zst, zc))
+    if ((_WRONG.search(s, st) and not _DECEASED_HOLDER.search(s, st))
+            or (z and _Z_WRONG.search(z, zst, zc) and not _Z_DECEASED_REPORTED.search(z))  # 我是他老婆，他去世了: unknown
             or (context == "verify" and (_plain(s, z) in _VERIFY_WRONG or _VERIFY_NOT_NAME.match(_plain(s, z))
                                          or _VERIFY_ECHO.sub("", _plain(s, z)) in _VERIFY_WRONG))):
         return "wrong_number", _LEXICON, "wrong_number.lexicon", {}
@@ -509,10 +519,10 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
                 return "choice", _CERTAIN, "choice.plan_offer", {"option": n}
         m = _Z_CHOICE_IN.search(z) if z else None
         if m:
-            token = m.group("a") or m.group("b") or m.group("c") or m.group("d")
+            token = m.group("a") or m.group("b") or m.group("c") or m.group("d") or m.group("e") or m.group("f")
             n = int(token) if token.isdigit() else _WORDNUM[token]
             if 1 <= n <= (plan_options if plan_options > 0 else 9):
-                return "choice", 0.8, "choice.zh_in_sentence", {"option": n}
+                return "choice", 0.8, "choice.zh_in_sentence", {"option": n, "date": None}  # 要二號方案: not the 2nd
         numbers = [w for w in words if w.isdigit()]
         if len(numbers) == 1 and len(numbers[0]) == 1 and len(words) <= 8:
             n = int(numbers[0])  # "sure, 2 works", "can I do 3 instead"
@@ -576,8 +586,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
             promise = _promise(s, st, z, zc, zst, words, ent)
             if promise:
                 return promise
-    if _PLAN.search(s, st) or (z and _Z_PLAN.search(z, zst, zc)):
-        return "plan", _LEXICON, "plan.lexicon", {}
+    if _PLAN.search(s, st) or (z and _Z_PLAN.search(z, zst, zc) and not (ent.amount is None and _Z_THEN_PAY.search(z))):
+        return "plan", _LEXICON, "plan.lexicon", {}  # not 出糧先還 (先 = "then": a promise)
     if z and _Z_CONSEQUENCE.search(z, zst, zc):  # 如果今天不还会上征信吗: a question, not a promise
         return "unknown", 0.5, "unknown.question", {}
     promise = _promise(s, st, z, zc, zst, words, ent)
@@ -647,7 +657,7 @@ def _zh_all_in(text: str, vocab: frozenset[str]) -> bool:
     """True when ``text`` is a run of words from ``vocab`` (greedy, longest first)."""
     i = 0
     while i < len(text):
-        for n in (4, 3, 2, 1):
+        for n in (5, 4, 3, 2, 1):
             if text[i:i + n] in vocab:
                 i += n
                 break
