@@ -341,6 +341,9 @@ class Worker:
     interval; 0 = strict spacing; :mod:`runner.pacing`).
     """
 
+    #: unconfirmed TwiML replies turned ``unknown`` per pass, at most (the rest next pass)
+    TWIML_SWEEP_BATCH = 500
+
     def __init__(self, settings: Any, sessions: sessionmaker[Session], transport: Any,
                  clock: Clock = utcnow, runner: Any = None, *, pacer: Pacer | None = None,
                  monotonic: Callable[[], float] = time.monotonic,
@@ -617,6 +620,7 @@ class Worker:
             q = select(Message).where(Message.direction == "outbound", Message.status == "queued",
                                       Message.transport == "twiml", Message.provider_sid.is_(None),
                                       Message.updated_at < cutoff).order_by(Message.id)
+            q = q.limit(self.TWIML_SWEEP_BATCH)   # the first pass after an upgrade meets the backlog
             if self.backend == "postgresql":
                 q = q.with_for_update(skip_locked=True)
             for m in s.scalars(q).all():

@@ -381,6 +381,21 @@ def test_a_twiml_reply_no_callback_ever_confirmed_becomes_unknown_and_is_never_r
     assert (row.status, row.provider_sid) == ("delivered", "SM" + "9" * 32)
 
 
+def test_unconfirmed_twiml_replies_are_settled_in_batches(env: Env, gate: GateStandIn, monkeypatch):
+    """The first pass after an upgrade may meet a backlog of old TwiML replies: each pass
+    turns at most ``TWIML_SWEEP_BATCH`` of them ``unknown``, oldest first, the rest later."""
+    monkeypatch.setattr(Worker, "TWIML_SWEEP_BATCH", 2)
+    conv = add_conversation(env.sessions)
+    mids = [add_message(env.sessions, conv, status="queued", transport="twiml", kind="reply",
+                        updated_at=NOW - dt.timedelta(days=30)) for _ in range(3)]
+    transport = Recorder()
+    assert make_worker(env, transport).run_once(NOW)["unconfirmed"] == 2
+    assert [message(env.sessions, m).status for m in mids] == ["unknown", "unknown", "queued"]
+    assert make_worker(env, transport).run_once(NOW)["unconfirmed"] == 1
+    assert [message(env.sessions, m).status for m in mids] == ["unknown"] * 3
+    assert transport.sent == []
+
+
 def test_a_status_callback_that_beats_the_create_answer_is_not_moved_back(env: Env, gate: GateStandIn):
     conv = add_conversation(env.sessions)
     mid = add_message(env.sessions, conv, status="pending")
