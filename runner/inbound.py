@@ -464,6 +464,13 @@ class Runner:
                                                    rows=_made_here(s, mid_now))
                     return done, claimed, queued
 
+    def _sla_due(self, reason: str, now: dt.datetime) -> dt.datetime:
+        """When a hand-off for ``reason`` is due (aware UTC): ``[agent] sla_minutes`` for
+        the reason, counted from ``now`` or, outside agent hours, from when they open."""
+        agent_conf = self.settings.behaviour.get("agent") or {}
+        starts = self._agents_open_at(now) or now   # the SLA clock starts when agents are on shift
+        return starts + dt.timedelta(minutes=agent_hours.sla_minutes(agent_conf, reason))
+
     def _fail_safe(self, s: Session, conv: Conversation, m: Message, now: dt.datetime,
                    exc: Exception) -> None:
         """A message the step could not act on: never lost, never blocking. An opt-out in
@@ -485,20 +492,12 @@ class Runner:
         conv.mode = "agent"
         if s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv.id,
                                              Handoff.resolved_at.is_(None))) is None:
-            agent_conf = self.settings.behaviour.get("agent") or {}
-            starts = self._agents_open_at(now) or now
             s.add(Handoff(conversation_id=conv.id, reason="error", priority=1, created_at=now,
-                          sla_due_at=starts + dt.timedelta(minutes=agent_hours.sla_minutes(agent_conf, "error"))))
+                          sla_due_at=self._sla_due("error", now)))
         self._flag(s, conv, "handoff:error", now)
         if vulnerable_words(m.body or ""):
             # UK-07: the words hold automation even when the step could not run
-            held = set(s.execute(select(Hold.account_id).where(
-                Hold.kind == "vulnerability", Hold.cleared_at.is_(None),
-                or_(Hold.phone == conv.customer_phone,
-                    Hold.account_id == conv.account_id))).scalars())
-            if conv.account_id not in held:
-                s.add(Hold(account_id=conv.account_id, phone=conv.customer_phone, kind="vulnerability",
-                           rule="UK-07", source_message_id=m.id, created_at=now))
+            _add_holds(s, "vulnerability", "UK-07", conv.customer_phone, [conv.account_id], m.id, now)
             self._flag(s, conv, "vulnerability", now)
         s.add(Decision(conversation_id=conv.id, message_id=m.id, rule="G-01", verdict="record",
                        actor="system", created_at=now,
@@ -815,20 +814,9 @@ class Runner:
                 s.flush()
             elif isinstance(act, A.SetHold):
                 targets = [by_ref[act.account_ref]] if act.account_ref in by_ref else accounts
-                # one active hold of a kind per account (or per phone for a hold without
-                # one): a second vulnerable text keeps the first hold, the decision and
-                # the events below still record each message
-                held = set(s.execute(select(Hold.account_id).where(
-                    Hold.kind == act.kind, Hold.cleared_at.is_(None),
-                    or_(Hold.account_id.in_([a.id for a in targets]),
-                        and_(Hold.account_id.is_(None), Hold.phone == conv.customer_phone)))).scalars())
-                if not targets and None not in held:
-                    s.add(Hold(phone=conv.customer_phone, kind=act.kind, rule=act.rule or None,
-                               source_message_id=source_id, created_at=now))
-                for acct in targets:
-                    if acct.id not in held:
-                        s.add(Hold(account_id=acct.id, phone=conv.customer_phone, kind=act.kind,
-                                   rule=act.rule or None, source_message_id=source_id, created_at=now))
+                # the decision and the events below still record each message
+                _add_holds(s, act.kind, act.rule or None, conv.customer_phone,
+                           [a.id for a in targets] or [None], source_id, now)
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, rule=act.rule or f"hold:{act.kind}",
                                verdict="record", actor="bot", created_at=now, detail={"hold": act.kind}))
                 if act.kind in ("dispute", "cease"):  # US-16 / US-17 (cease: "stop all contact")
@@ -841,10 +829,7 @@ class Runner:
                 open_ = s.scalar(select(Handoff).where(Handoff.conversation_id == conv.id,
                                                        Handoff.resolved_at.is_(None))
                                  .order_by(Handoff.id).limit(1))
-                agent_conf = self.settings.behaviour.get("agent") or {}
-                # the SLA clock starts when agents are on shift
-                starts = self._agents_open_at(now) or now
-                due = starts + dt.timedelta(minutes=agent_hours.sla_minutes(agent_conf, act.reason))
+                due = self._sla_due(act.reason, now)
                 if open_ is None:
                     ho = Handoff(conversation_id=conv.id, reason=act.reason, priority=act.priority,
                                  created_at=now, sla_due_at=due)
@@ -1139,6 +1124,21 @@ class Runner:
                                      settings=self.settings, sid=sid)
             if row is None:
                 log.info("status %s for unknown message %s…", status, sid[:6])
+
+
+def _add_holds(s: Session, kind: str, rule: str | None, phone: str, account_ids: list[int | None],
+               source_id: int | None, now: dt.datetime) -> None:
+    """Hold ``kind`` on each of ``account_ids`` (``None``: on ``phone`` alone, no account),
+    one active hold of a kind per account or per phone: a second vulnerable text keeps the
+    first hold. One SELECT for all of them."""
+    ids = [a for a in account_ids if a is not None]
+    held = set(s.execute(select(Hold.account_id).where(
+        Hold.kind == kind, Hold.cleared_at.is_(None),
+        or_(Hold.account_id.in_(ids), and_(Hold.account_id.is_(None), Hold.phone == phone)))).scalars())
+    for acct_id in account_ids:
+        if acct_id not in held:
+            s.add(Hold(account_id=acct_id, phone=phone, kind=kind, rule=rule,
+                       source_message_id=source_id, created_at=now))
 
 
 def _made_here(s: Session, inbound_id: int) -> list[Message]:

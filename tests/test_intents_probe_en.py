@@ -7,12 +7,12 @@ opt-out below the threshold (US-06 safe default: pause and hand off). Rule IDs f
 """
 
 import datetime as dt
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.intents import interpret
+from tests.intents_probe_support import check
 
 NY = "America/New_York"
 NOW_NY = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo(NY))
@@ -20,24 +20,6 @@ NOW_NY = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo(NY))
 
 def run(text, context="notice"):
     return interpret(text, context=context, now=NOW_NY, tz=NY)
-
-
-def check(text, context, intent, ents):
-    it = run(text, context)
-    assert it.name == intent, (text, it)
-    ents = dict(ents)
-    certain = ents.pop("certain", None)
-    if certain is True:
-        assert it.confidence >= 0.75, (text, it)  # at or above the opt-out threshold
-    elif certain is False:
-        assert it.confidence < 0.75, (text, it)
-    for key, value in ents.items():
-        got = getattr(it.entities, key)
-        if key == "date":
-            got = got.isoformat() if got else None
-        elif key == "amount":
-            got, value = got, Decimal(value)
-        assert got == value, (text, key, it)
 
 
 # US-06 / US-05: an opted-out customer's hostile or negated mention of texting again is

@@ -6,34 +6,10 @@ opt-out threshold) or a possible opt-out below it (US-06 safe default: pause and
 off). Rule IDs from /work/shared/COMPLIANCE.md are cited per group.
 """
 
-import datetime as dt
-from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.intents import interpret
-
-NY = "America/New_York"
-NOW_NY = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo(NY))
-
-
-def check(text, context, intent, ents):
-    it = interpret(text, context=context, now=NOW_NY, tz=NY)
-    assert it.name == intent, (text, it)
-    ents = dict(ents)
-    certain = ents.pop("certain", None)
-    if certain is True:
-        assert it.confidence >= 0.75, (text, it)
-    elif certain is False:
-        assert it.confidence < 0.75, (text, it)
-    for key, value in ents.items():
-        got = getattr(it.entities, key)
-        if key == "date":
-            got = got.isoformat() if got else None
-        elif key == "amount" and value is not None:
-            value = Decimal(value)
-        assert got == value, (text, key, it)
+from tests.intents_probe_support import check
 
 
 # US-06: missed opt-outs (keyword runs, DNC lists, "out of your database", "cut it out",
