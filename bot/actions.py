@@ -106,7 +106,9 @@ class Handoff:
     reason: ``agent_request``, ``dispute``, ``attorney``, ``bankruptcy``,
         ``paid_already``, ``hardship``, ``abuse``, ``low_confidence``,
         ``optout_review``, ``counter_offer``, ``misunderstood``, ``wrong_number``,
-        ``identity_failed`` (right-party check failed too often, UK-06).
+        ``identity_failed`` (right-party check failed too often, UK-06),
+        ``hold_review`` (a message or a START while a cease, attorney, bankruptcy,
+        deceased or recalled hold stands: the bot may not answer, a person decides).
     priority: 1 (highest) .. 5.
     """
 

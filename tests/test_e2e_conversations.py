@@ -261,3 +261,21 @@ def test_US_05_opt_out_refuses_dunning_still_waiting_and_start_does_not_release_
     say(duly, "START")
     with duly.services.sessions() as s:
         assert s.get(Message, out.message_id).status == "refused"
+
+
+def test_US_17_cease_then_START_tells_the_truth_and_reaches_a_person(duly):
+    # found by a new-user trial: "Reply START to resubscribe" after a cease, then "You're
+    # subscribed to texts from us again" while the cease hold refused every later message
+    say(duly, "hi")
+    assert say(duly, "I'm not paying this, stop contacting me") == [
+        "We've received your request. We will stop contacting you about this account."]
+    assert say(duly, "START") == [
+        "You can get texts from us again, but because of an earlier request we won't text you "
+        "about your account until a member of our team has reviewed it."]
+    assert say(duly, "what do I owe") == []          # US-17: the hold still stands
+    conv = duly.conversation()
+    assert conv["mode"] == "agent" and conv["opted_out"] is False
+    assert "handoff:hold_review" in conv["flags"]
+    from storage.models import Hold
+    with duly.services.sessions() as s:
+        assert [h.kind for h in s.scalars(select(Hold).where(Hold.cleared_at.is_(None)))] == ["cease"]

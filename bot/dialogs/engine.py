@@ -64,6 +64,7 @@ from bot.actions import (Action, Audit, Flag, Handoff, IssuePayLink, OfferPlans,
                          OptOut, Quarantine, RecordPlan, RecordPromise, Reply, SetHold)
 from bot.dialogs import plans as plan_math
 from bot.dialogs.script import DEBT_PARAMS, KNOWN_PARAMS, Branch, Handler, Script
+from bot.gate import SILENCING_HOLDS
 from bot.money import format_money, to_minor
 from bot.types import (AccountFacts, AgentAction, ConversationState, Entities, Event, Facts,
                        InboundText, Intent, PaymentPosted, TimerFired)
@@ -584,6 +585,10 @@ def _inbound_intent(s: _Step, ev: InboundText) -> None:
     if name == "auto_reply":
         s.audit("US-20", ignored="auto_reply")
         return
+    held = _silencing_holds(s)
+    if held:
+        _held_silent(s, held, name)
+        return
     if name == "agent":     # G-01: a person whenever asked (also after a wrong number)
         s.handoff("agent_request", 2)
         s.say("handoff_notice", None, kind="handoff_notice")
@@ -848,7 +853,8 @@ def _stop(s: _Step, ev: InboundText) -> None:
     if new:
         s.actions.append(OptOut(frozenset(new)))
         s.protective = True
-    if channels == {"sms", "voice", "email"} and (intent.entities.channel or "").find("all") >= 0:
+    cease = channels == {"sms", "voice", "email"} and (intent.entities.channel or "").find("all") >= 0
+    if cease:
         s.hold("cease", None)  # US-17: stop all contact
     if "sms" in channels:
         for k in _PENDING:
@@ -858,7 +864,9 @@ def _stop(s: _Step, ev: InboundText) -> None:
             s.audit("US-08", second_optout=True, reply=False)
             return
         if s.facts.keyword_replies == "app" or not _exact_keyword(ev.text, "stop"):
-            s.actions.append(Reply("optout_confirmation", s.lang, {}, kind="optout_confirmation"))
+            # US-17: a cease is acknowledged without "Reply START" (the hold outlasts a START)
+            template = "cease_acknowledgement" if cease else "optout_confirmation"
+            s.actions.append(Reply(template, s.lang, {}, kind="optout_confirmation"))
             s.audit("US-08", confirmation=True, channels=sorted(channels))
         else:
             s.audit("US-08", confirmation="provider", channels=sorted(channels))
@@ -872,6 +880,25 @@ def _stop(s: _Step, ev: InboundText) -> None:
     s.say("optout_channel_noted", None, channel=joiner.join(names[c] for c in sorted(channels)))
 
 
+def _silencing_holds(s: _Step) -> tuple[str, ...]:
+    """Kinds of silencing holds (:data:`bot.gate.SILENCING_HOLDS`: cease US-17, attorney
+    US-18, bankruptcy, deceased, recalled) on the account in play — or, before one is
+    chosen, on any account of this phone — sorted; ``()`` when none."""
+    acct = s.account()
+    pool = (acct,) if acct is not None else s.facts.accounts
+    return tuple(sorted({h for a in pool for h in a.holds if h in SILENCING_HOLDS}))
+
+
+def _held_silent(s: _Step, held: tuple[str, ...], intent: str) -> None:
+    """A message while a silencing hold stands: the bot says nothing (the gate would
+    refuse any answer: US-17 / US-18), but a person sees it — one ``hold_review``
+    hand-off (priority 3), so a customer who writes "I want to pay" after a cease is
+    not answered by nobody."""
+    rule = {"cease": "US-17", "attorney": "US-18"}.get(held[0], f"hold:{held[0]}")
+    s.audit(rule, silent="hold", holds=list(held), intent=intent)
+    s.handoff("hold_review", 3)
+
+
 def _start(s: _Step, ev: InboundText) -> None:
     """US-27: START/UNSTOP from an opted-out number lifts the opt-out, with one
     confirmation. From a number that is not opted out nothing changes, so nothing is
@@ -881,14 +908,26 @@ def _start(s: _Step, ev: InboundText) -> None:
     the number is quarantined (US-12), or the provider answers the exact keyword."""
     opted = "sms" in s.facts.opted_out or bool(s.slots.get("opted_out"))
     quiet = s.facts.keyword_replies == "provider" and _exact_keyword(ev.text, "start")
+    held = _silencing_holds(s)
     if opted:
         s.actions.append(OptIn())
         s.slots["opted_out"] = False
-        s.audit("US-27", optin=True)
+        s.audit("US-27", optin=True, holds=list(held))
+        if held:
+            # the hold (US-17 cease, US-18 attorney, ...) outlasts the opt-in: saying
+            # "you're subscribed again" would be false; a person reviews the hold
+            if not quiet:
+                s.actions.append(Reply("optin_held", s.lang, {}, kind="optin_confirmation"))
+            if s.mode != "agent":
+                s.handoff("hold_review", 3)
+            return
         if not quiet:
             s.actions.append(Reply("optin_confirmation", s.lang, {}, kind="optin_confirmation"))
         return
     s.audit("US-27", optin=False, already_subscribed=True)
+    if held and s.mode != "agent":
+        _held_silent(s, held, "start")
+        return
     if quiet or s.mode == "agent" or s.slots.get("quarantined") or not s.facts.accounts:
         return
     _present(s, "reply")

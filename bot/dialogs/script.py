@@ -111,8 +111,30 @@ REQUIRED_TEMPLATES: tuple[str, ...] = (
     "plan_line_interest_free", "schedule_line",
 )
 
+#: Engine templates added after scripts were first published: a script without one gets
+#: this built-in text (its languages; English where a language is missing here), so a
+#: revision published before them keeps loading; a script may define its own. Both are
+#: compliance answers with no debt detail:
+#: ``cease_acknowledgement`` answers a cease (US-17, FDCPA §805(c)(1): the only message
+#: left is that collection contact ends — no "Reply START", which a cease hold would make
+#: false); ``optin_held`` answers START while a silencing hold (cease, attorney, bankruptcy,
+#: deceased, recalled) still stands (US-27 lifts the SMS opt-out; the hold stays until a
+#: person clears it).
+BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
+    "cease_acknowledgement": {
+        "en": "We've received your request. We will stop contacting you about this account.",
+        "zh": "我们已收到您的要求，将不再就此账户与您联系。",
+    },
+    "optin_held": {
+        "en": ("You can get texts from us again, but because of an earlier request we won't "
+               "text you about your account until a member of our team has reviewed it."),
+        "zh": "您可以重新接收我们的短信。但由于您之前的要求，在我们的工作人员审核之前，我们不会就您的账户给您发短信。",
+    },
+}
+
 #: Templates that may go to someone whose identity is not confirmed: no debt detail.
 DEBT_FREE_TEMPLATES: frozenset[str] = frozenset({
+    "cease_acknowledgement", "optin_held",
     "optout_confirmation", "optout_channel_noted", "optin_confirmation", "help",
     "attorney_ack", "bankruptcy_ack", "dispute_ack", "wrong_number", "unknown_sender",
     "choose_account", "verify_question", "identity_failed", "handoff_notice",
@@ -580,6 +602,10 @@ def _build(text: str, profiles: Mapping[str, Mapping[str, Any]] | None = None
                                     f"templates.{key}: every variant has weight 0: at least one "
                                     "must have a positive weight"))
         variants[key] = tuple(found)
+
+    for key, builtin in BUILTIN_TEMPLATES.items():
+        if key not in templates:
+            templates[key] = {lang: builtin.get(lang, builtin["en"]) for lang in languages}
 
     for path, key, lang, src in to_check:
         problems.extend(_check_text(path, key, lang, src, key in collection, templates, profiles, at))
