@@ -199,7 +199,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``duly`` console script."""
+    """Entry point of the ``duly`` console script; returns the exit status. Output piped
+    into a reader that stops early (``duly intents eval … | head``) ends quietly with
+    status 1 instead of a ``BrokenPipeError`` traceback (the recipe in Python's
+    ``signal`` documentation, "Note on SIGPIPE")."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # Python flushes stdout again at exit; point it at devnull so that flush is quiet
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: list[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from duly import logs
 

@@ -754,6 +754,8 @@ class Runner:
                        and self._agents_open_at(now) is not None
                        and s.scalar(select(Handoff.id).where(Handoff.conversation_id == conv.id,
                                                              Handoff.resolved_at.is_(None))) is None)
+        # ... and goes after the step's own answer (the sympathy text before "our team is away")
+        after_hours_for: Handoff | None = None
         for act in acts:
             if isinstance(act, _GATE_INPUT_ACTS) and s.info.get(_REPLIED):
                 s.info[_GATE_INPUTS_CHANGED] = True
@@ -835,7 +837,7 @@ class Runner:
                                  created_at=now, sla_due_at=due)
                     s.add(ho)
                     s.flush()
-                    self._after_hours_notice(s, conv, ho, script, facts, now, in_reply_to)
+                    after_hours_for = ho
                 else:
                     # UK-07 "immediate escalation": a more urgent reason (self-harm words
                     # while a dispute waits) raises the open hand-off, and a shorter SLA
@@ -919,6 +921,8 @@ class Runner:
                                detail=_jsonable(dict(act.detail))))
             else:  # an action this runner does not know is a bug, never a silent drop
                 raise TypeError(f"unknown action {act!r}")
+        if after_hours_for is not None:
+            self._after_hours_notice(s, conv, after_hours_for, script, facts, now, in_reply_to)
 
     def _agents_open_at(self, now: dt.datetime) -> dt.datetime | None:
         """When agents are next on shift (``[agent.hours]``), or ``None`` if they are now

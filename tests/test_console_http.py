@@ -379,3 +379,15 @@ def test_metrics_count_webhooks_messages_and_gate_decisions(duly):
     assert 'duly_messages_total{direction="inbound",status="received"}' in text
     assert 'duly_gate_decisions_total{rule="gate:pass",stage="submit",verdict="send"}' in text
     assert "+1555" not in text
+
+
+def test_after_hours_notice_follows_the_bots_own_answer(db_url):
+    # found by a new-user trial: for a bereavement out of hours, "Our team is away…" went
+    # before the sympathy text; the customer should read the answer to what they said first
+    clock = Clock(dt.datetime(2026, 12, 5, 17, 0, tzinfo=dt.timezone.utc))    # Saturday
+    with Duly(db_url, clock=clock) as duly:
+        duly.import_accounts(ACCOUNTS)
+        got = replies_in(duly.sms("my husband died last week, I can't deal with this").text)
+        assert len(got) == 2, got
+        assert got[1] == "Our team is away right now. A person will reply from Mon Dec 7 08:00 EST."
+        assert "away" not in got[0] and "sorry" in got[0].lower()

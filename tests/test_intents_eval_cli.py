@@ -49,3 +49,21 @@ def test_score_report(capsys):
 
 def test_bad_now(capsys):
     assert intents_eval.main([CORPUS, "--now", "yesterday-ish"]) == 2
+
+
+def test_output_piped_into_head_ends_quietly():
+    # found by a new-user trial: `duly intents eval … | head` printed a BrokenPipeError
+    # traceback when head closed the pipe
+    import subprocess
+    import sys
+
+    code = "import sys; from duly.cli import main; sys.exit(main(sys.argv[1:]))"
+    p = subprocess.Popen([sys.executable, "-c", code, "intents", "eval", CORPUS, "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parent.parent)
+    first = p.stdout.readline()
+    p.stdout.close()                                  # what `| head -1` does
+    err = p.stderr.read().decode()
+    p.wait(timeout=60)
+    assert json.loads(first)["text"] == "STOP"
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert p.returncode == 1
