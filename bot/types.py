@@ -91,6 +91,13 @@ class Intent:
     rule: str = ""
 
 
+#: :attr:`Intent.rule` of a report, by someone else, that the account holder died ("he
+#: passed away last month", "the account holder died, I'm his daughter", 我爸走了，这是他的
+#: 手机): intent ``unknown`` (a person must read it), and the dialog engine places a
+#: ``deceased`` hold and hands off (UK-07; 12 CFR 1006.6(a)(4)).
+DECEASED_REPORT_RULE = "unknown.deceased"
+
+
 # --- account facts -------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -58,10 +58,11 @@ def facts(*accounts, **kw) -> Facts:
     return Facts(accounts=tuple(accounts) if accounts else kw.pop("accounts"), **kw)
 
 
-def said(text: str, intent: str, conf: float = 0.95, lang: str | None = None, **ent) -> InboundText:
+def said(text: str, intent: str, conf: float = 0.95, lang: str | None = None, rule: str = "",
+         **ent) -> InboundText:
     if "amount" in ent and ent["amount"] is not None:
         ent["amount"] = Decimal(str(ent["amount"]))
-    return InboundText(text, Intent(intent, conf, Entities(**ent), lang=lang))
+    return InboundText(text, Intent(intent, conf, Entities(**ent), lang=lang, rule=rule))
 
 
 def replies(actions) -> list[Reply]:

@@ -279,3 +279,21 @@ def test_US_17_cease_then_START_tells_the_truth_and_reaches_a_person(duly):
     from storage.models import Hold
     with duly.services.sessions() as s:
         assert [h.kind for h in s.scalars(select(Hold).where(Hold.cleared_at.is_(None)))] == ["cease"]
+
+
+def test_UK_07_a_death_report_is_held_condoled_and_handed_to_a_person(duly):
+    # before: "Sorry, I didn't understand. Reply PAY to pay $312.50 ..." (refused by the
+    # gate only thanks to the vulnerability hold) and silence for the widow
+    say(duly, "hi")
+    got = say(duly, "he passed away last month")
+    assert got == ["Thank you for letting us know, and we're very sorry for your loss. We've paused our "
+                   "messages about this account, and a member of our team will be in touch with the "
+                   "right person."]
+    assert "312.50" not in got[0]
+    assert say(duly, "what happens now?") == []
+    conv = duly.conversation()
+    assert conv["mode"] == "agent" and "handoff:deceased" in conv["flags"]
+    from storage.models import Hold
+    with duly.services.sessions() as s:
+        kinds = {h.kind for h in s.scalars(select(Hold).where(Hold.cleared_at.is_(None)))}
+    assert "deceased" in kinds

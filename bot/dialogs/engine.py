@@ -66,7 +66,7 @@ from bot.dialogs import plans as plan_math
 from bot.dialogs.script import DEBT_PARAMS, KNOWN_PARAMS, Branch, Handler, Script
 from bot.gate import SILENCING_HOLDS
 from bot.money import format_money, to_minor
-from bot.types import (AccountFacts, AgentAction, ConversationState, Entities, Event, Facts,
+from bot.types import (DECEASED_REPORT_RULE, AccountFacts, AgentAction, ConversationState, Entities, Event, Facts,
                        InboundText, Intent, PaymentPosted, TimerFired)
 
 # Exact single-word bodies the provider (Twilio long code, Advanced Opt-Out) answers
@@ -80,7 +80,7 @@ PROVIDER_KEYWORDS: dict[str, frozenset[str]] = {
 HOLD_RULES: dict[str, str] = {
     "dispute": "US-16", "cease": "US-17", "attorney": "US-18", "bankruptcy": "G-01",
     "paid_already": "G-01", "optout_review": "US-06", "vulnerability": "UK-07",
-    "wrong_number": "US-12",
+    "wrong_number": "US-12", "deceased": "UK-07",
 }
 
 # UK-07: words that suggest vulnerability (bereavement, illness, mental health, carer).
@@ -567,6 +567,8 @@ def _inbound_intent(s: _Step, ev: InboundText) -> None:
         return _start(s, ev)
     if name == "help":
         return _help(s, ev)
+    if intent.rule == DECEASED_REPORT_RULE:
+        return _deceased_report(s, ev)
     if name in ("attorney", "bankruptcy", "dispute", "wrong_number"):
         return _protect(s, name)
     silent = "sms" in s.facts.opted_out or bool(s.slots.get("opted_out")) or s.mode == "agent"
@@ -878,6 +880,32 @@ def _stop(s: _Step, ev: InboundText) -> None:
     names = _CHANNEL_NAMES.get(s.lang, _CHANNEL_NAMES["en"])
     joiner = "和" if s.lang == "zh" else " and "
     s.say("optout_channel_noted", None, channel=joiner.join(names[c] for c in sorted(channels)))
+
+
+def _deceased_report(s: _Step, ev: InboundText) -> None:
+    """Someone reports that the account holder died (:data:`bot.types.DECEASED_REPORT_RULE`):
+    a ``deceased`` hold on the account in play (all of the phone's accounts before one is
+    chosen) — a silencing hold, so nothing but the compliance answers goes out (UK-07
+    bereavement; 12 CFR 1006.6(a)(4): the estate's executor is the consumer now, not
+    whoever holds this phone) — and a ``deceased`` hand-off at priority 2. The bot answers
+    once, with a condolence and no debt detail (``deceased_ack``, kind
+    ``handoff_notice``), unless it stays quiet anyway (opted out US-05, a wrong number
+    US-12, an agent owns the conversation G-01). A second report is recorded, not
+    answered again."""
+    acct = s.account()
+    pool = (acct,) if acct is not None else s.facts.accounts
+    quiet = ("sms" in s.facts.opted_out or bool(s.slots.get("opted_out")) or bool(s.slots.get("quarantined"))
+             or s.mode == "agent")
+    if any("deceased" in a.holds for a in pool):
+        s.audit("UK-07", deceased_report=True, already_held=True)
+        if s.mode != "agent":
+            s.handoff("deceased", 2)
+        return
+    s.hold("deceased", acct.account_ref if acct is not None else None)
+    s.audit("UK-07", deceased_report=True)
+    s.handoff("deceased", 2)
+    if not quiet:
+        s.say("deceased_ack", None, kind="handoff_notice")
 
 
 def _silencing_holds(s: _Step) -> tuple[str, ...]:

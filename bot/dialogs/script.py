@@ -119,11 +119,18 @@ REQUIRED_TEMPLATES: tuple[str, ...] = (
 #: left is that collection contact ends — no "Reply START", which a cease hold would make
 #: false); ``optin_held`` answers START while a silencing hold (cease, attorney, bankruptcy,
 #: deceased, recalled) still stands (US-27 lifts the SMS opt-out; the hold stays until a
-#: person clears it).
+#: person clears it); ``deceased_ack`` answers a report that the account holder died
+#: (UK-07), once, with no debt detail.
 BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
     "cease_acknowledgement": {
         "en": "We've received your request. We will stop contacting you about this account.",
         "zh": "我们已收到您的要求，将不再就此账户与您联系。",
+    },
+    "deceased_ack": {
+        "en": ("Thank you for letting us know, and we're very sorry for your loss. We've paused our "
+               "messages about this account, and a member of our team will be in touch with the "
+               "right person."),
+        "zh": "感谢您告知，对您的损失我们深表遗憾。我们已暂停发送有关此账户的消息，我们的工作人员将与相关人员联系。",
     },
     "optin_held": {
         "en": ("You can get texts from us again, but because of an earlier request we won't "
@@ -134,7 +141,7 @@ BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
 
 #: Templates that may go to someone whose identity is not confirmed: no debt detail.
 DEBT_FREE_TEMPLATES: frozenset[str] = frozenset({
-    "cease_acknowledgement", "optin_held",
+    "cease_acknowledgement", "optin_held", "deceased_ack",
     "optout_confirmation", "optout_channel_noted", "optin_confirmation", "help",
     "attorney_ack", "bankruptcy_ack", "dispute_ack", "wrong_number", "unknown_sender",
     "choose_account", "verify_question", "identity_failed", "handoff_notice",
