@@ -921,7 +921,11 @@ class Runner:
                                detail=_jsonable(dict(act.detail))))
             else:  # an action this runner does not know is a bug, never a silent drop
                 raise TypeError(f"unknown action {act!r}")
-        if after_hours_for is not None:
+        # ... but not under a hold that silences the phone (US-17 cease, US-18 attorney,
+        # deceased, ...): a person may not text back then, so "a person will reply" is false
+        silenced = (any(k in gate.SILENCING_HOLDS for a in facts.accounts for k in a.holds)
+                    or any(isinstance(a, A.SetHold) and a.kind in gate.SILENCING_HOLDS for a in acts))
+        if after_hours_for is not None and not silenced:
             self._after_hours_notice(s, conv, after_hours_for, script, facts, now, in_reply_to)
 
     def _agents_open_at(self, now: dt.datetime) -> dt.datetime | None:

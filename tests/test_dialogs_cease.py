@@ -113,3 +113,36 @@ def test_scripts_published_before_these_templates_still_load_and_use_the_built_i
     old = load_script(text)
     assert old.templates["cease_acknowledgement"]["en"] == SCRIPT.templates["cease_acknowledgement"]["en"]
     assert old.templates["optin_held"]["zh"] == SCRIPT.templates["optin_held"]["zh"]
+
+
+def _with_template(key: str, en: str, zh: str) -> str:
+    text = SCRIPT.text
+    start = text.index(f"[templates.{key}]")
+    end = text.index("\n[", start + 1)
+    return text[:start] + f'[templates.{key}]\nen = "{en}"\nzh = "{zh}"\n' + text[end + 1:]
+
+
+@pytest.mark.parametrize("en", [
+    "Please pay what you owe today at https://pay.example.com/x",
+    "We will stop contacting you. Reply START to resubscribe.",
+    "{{ when }}: we will stop contacting you.",
+])
+def test_US_17_validator_rejects_collection_content_or_unfilled_placeholders_in_the_cease_answer(en):
+    from bot.dialogs.script import validate
+    problems = validate(_with_template("cease_acknowledgement", en, "我们将不再联系您。"))
+    assert [p for p in problems if "cease_acknowledgement" in p.message], problems
+
+
+def test_US_17_script_text_with_creditor_and_contact_renders_and_keeps_the_cease():
+    # found by an attack: a cease_acknowledgement using {{ creditor }} failed to render
+    # (the engine sent no values), the step rolled back and the cease hold was lost
+    script = load_script(_with_template("cease_acknowledgement",
+                                        "{{ creditor }}: we will stop contacting you. Questions: {{ contact }}",
+                                        "{{ creditor }}：我们将不再联系您。"))
+    st = ConversationState("menu", {"lang": "en"})
+    st, acts = step(st, said("I'm not paying, stop contacting me", "stop", channel="all"), script, facts(), NOW)
+    assert SetHold("cease", None, rule="US-17") in acts
+    [r] = replies(acts)
+    from bot.templates import render
+    assert render(script, r.template, r.lang, r.params) == \
+        "Acme Card: we will stop contacting you. Questions: 1-800-555-0100"

@@ -579,6 +579,9 @@ def _inbound_intent(s: _Step, ev: InboundText) -> None:
         s.actions.append(Flag("vulnerability"))
         s.handoff("hardship", 1 if _SELF_HARM.search(ev.text) else 2)
     if "sms" in s.facts.opted_out or s.slots.get("opted_out"):
+        held = _silencing_holds(s) if s.mode != "agent" and name != "auto_reply" else ()
+        if held:   # a cease opts out of texts too: the customer still reaches a person
+            _held_silent(s, held, name)
         s.audit("US-05", silent="opted_out", intent=name)
         return
     if s.mode == "agent":
@@ -868,7 +871,7 @@ def _stop(s: _Step, ev: InboundText) -> None:
         if s.facts.keyword_replies == "app" or not _exact_keyword(ev.text, "stop"):
             # US-17: a cease is acknowledged without "Reply START" (the hold outlasts a START)
             template = "cease_acknowledgement" if cease else "optout_confirmation"
-            s.actions.append(Reply(template, s.lang, {}, kind="optout_confirmation"))
+            _compliance_reply(s, template, "optout_confirmation")
             s.audit("US-08", confirmation=True, channels=sorted(channels))
         else:
             s.audit("US-08", confirmation="provider", channels=sorted(channels))
@@ -880,6 +883,20 @@ def _stop(s: _Step, ev: InboundText) -> None:
     names = _CHANNEL_NAMES.get(s.lang, _CHANNEL_NAMES["en"])
     joiner = "和" if s.lang == "zh" else " and "
     s.say("optout_channel_noted", None, channel=joiner.join(names[c] for c in sorted(channels)))
+
+
+def _compliance_reply(s: _Step, template: str, kind: str) -> None:
+    """Append the engine's own compliance answer ``template`` (the opt-out and opt-in
+    confirmations, the cease acknowledgement, ...) as a Reply that always renders: the
+    creditor and contact of the account in play (empty when none is chosen) and every
+    other placeholder the script's text uses as ``""`` — a script's text can never make
+    the step fail and lose the opt-out or hold it records (US-05, US-17). The script
+    validator allows only ``creditor`` and ``contact`` here (:data:`ENGINE_TEMPLATE_PARAMS`)."""
+    acct = s.account()
+    fill = {"creditor": acct.creditor if acct else "",
+            "contact": acct.creditor_contact if acct else str(s.pol("dialog", "support_contact", ""))}
+    params = {k: fill.get(k, "") for k in _placeholders(s.script, template)}
+    s.actions.append(Reply(template, s.lang, params, kind=kind))
 
 
 def _deceased_report(s: _Step, ev: InboundText) -> None:
@@ -905,16 +922,16 @@ def _deceased_report(s: _Step, ev: InboundText) -> None:
     s.audit("UK-07", deceased_report=True)
     s.handoff("deceased", 2)
     if not quiet:
-        s.say("deceased_ack", None, kind="handoff_notice")
+        _compliance_reply(s, "deceased_ack", "handoff_notice")
 
 
 def _silencing_holds(s: _Step) -> tuple[str, ...]:
     """Kinds of silencing holds (:data:`bot.gate.SILENCING_HOLDS`: cease US-17, attorney
-    US-18, bankruptcy, deceased, recalled) on the account in play — or, before one is
-    chosen, on any account of this phone — sorted; ``()`` when none."""
-    acct = s.account()
-    pool = (acct,) if acct is not None else s.facts.accounts
-    return tuple(sorted({h for a in pool for h in a.holds if h in SILENCING_HOLDS}))
+    US-18, bankruptcy, deceased, recalled) on any account of this phone, sorted; ``()``
+    when none. Any account, not only the one in play: the gate refuses the phone's
+    answers while one of its accounts has such a hold, so the dialog must not promise
+    them (a START answered "subscribed again") or leave a message with nobody."""
+    return tuple(sorted({h for a in s.facts.accounts for h in a.holds if h in SILENCING_HOLDS}))
 
 
 def _held_silent(s: _Step, held: tuple[str, ...], intent: str) -> None:
@@ -943,14 +960,15 @@ def _start(s: _Step, ev: InboundText) -> None:
         s.audit("US-27", optin=True, holds=list(held))
         if held:
             # the hold (US-17 cease, US-18 attorney, ...) outlasts the opt-in: saying
-            # "you're subscribed again" would be false; a person reviews the hold
-            if not quiet:
-                s.actions.append(Reply("optin_held", s.lang, {}, kind="optin_confirmation"))
+            # "you're subscribed again" would be false; a person reviews the hold. Sent
+            # even where the provider answers START itself: its "re-subscribed" text
+            # alone would leave the customer with the same false impression.
+            _compliance_reply(s, "optin_held", "optin_confirmation")
             if s.mode != "agent":
                 s.handoff("hold_review", 3)
             return
         if not quiet:
-            s.actions.append(Reply("optin_confirmation", s.lang, {}, kind="optin_confirmation"))
+            _compliance_reply(s, "optin_confirmation", "optin_confirmation")
         return
     s.audit("US-27", optin=False, already_subscribed=True)
     if held and s.mode != "agent":

@@ -139,6 +139,25 @@ BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
     },
 }
 
+#: Compliance answers the engine sends itself (not through a script handler), and the
+#: only placeholders it fills there; the validator rejects any other placeholder in them.
+ENGINE_TEMPLATE_PARAMS: Mapping[str, frozenset[str]] = {
+    key: frozenset({"creditor", "contact"})
+    for key in ("optout_confirmation", "optin_confirmation", "cease_acknowledgement", "optin_held",
+                "deceased_ack")
+}
+
+#: Texts that follow a cease (US-17, FDCPA §805(c)), a report of the holder's death or a
+#: START under such a hold: no link, no request for payment — and after a cease no offer
+#: to START again (the hold outlasts it). Checked by the validator.
+_NO_COLLECTION_IN: Mapping[str, re.Pattern[str]] = {
+    "cease_acknowledgement": re.compile(
+        r"https?://|www\.|\bpay|\bowe|\bdebt|\bcollection|\bSTART\b|resubscri|还款|付款|欠款|还钱|重新订阅",
+        re.IGNORECASE),
+    "deceased_ack": re.compile(r"https?://|www\.|\bpay|\bowe|\bdebt|还款|付款|欠款|还钱", re.IGNORECASE),
+    "optin_held": re.compile(r"https?://|www\.|\bpay|\bowe|\bdebt|还款|付款|欠款|还钱", re.IGNORECASE),
+}
+
 #: Templates that may go to someone whose identity is not confirmed: no debt detail.
 DEBT_FREE_TEMPLATES: frozenset[str] = frozenset({
     "cease_acknowledgement", "optin_held", "deceased_ack",
@@ -720,6 +739,15 @@ def _check_text(path: tuple[str, ...], key: str, lang: str, src: str, is_collect
     unknown = sorted(_names(src) - KNOWN_PARAMS)
     if unknown:   # in a branch the samples do not take
         out.append(Problem(line, f"{where}: unknown placeholder: {', '.join(unknown)}"))
+    allowed = ENGINE_TEMPLATE_PARAMS.get(key)
+    if allowed is not None and _names(src) - allowed - DEBT_PARAMS:
+        out.append(Problem(line, f"{where}: the engine fills only {', '.join(sorted(allowed))} here; "
+                                 f"uses {sorted(_names(src) - allowed - DEBT_PARAMS)}"))
+    banned = _NO_COLLECTION_IN.get(key)
+    if banned is not None and banned.search(src):
+        out.append(Problem(line, f"{where} follows a cease, a death report or a held START and may "
+                                 f"carry no link, payment request or START offer (US-17): "
+                                 f"{banned.search(src).group(0)!r}"))
     debt_free = key in DEBT_FREE_TEMPLATES
     debt_reported = False
     if debt_free:
