@@ -297,3 +297,14 @@ def test_UK_07_a_death_report_is_held_condoled_and_handed_to_a_person(duly):
     with duly.services.sessions() as s:
         kinds = {h.kind for h in s.scalars(select(Hold).where(Hold.cleared_at.is_(None)))}
     assert "deceased" in kinds
+
+
+def test_UK_03_an_amount_instead_of_a_plan_choice_reaches_a_person(duly):
+    # found by a new-user trial: "I can pay 5 a month" got the same plan list again
+    offer = say(duly, "can I do payments")
+    assert offer and "Payment plans for" in offer[0]
+    got = say(duly, "none of those work, I can do 10 a month")
+    assert got == ["Thanks for telling us you can pay $10.00. A member of our team will look at what "
+                   "you can afford and get back to you."]
+    conv = duly.conversation()
+    assert conv["mode"] == "agent" and "handoff:counter_offer" in conv["flags"] and conv["plans"] == []

@@ -623,6 +623,8 @@ def _inbound_intent(s: _Step, ev: InboundText) -> None:
     if intent.confidence < float(s.pol("intents", "min_confidence", 0.5)):
         name = "unknown"
     name, ev = _reread(s, name, ev)
+    if _counter_offer(s, name, ev, acct):
+        return
     handler = s.script.handler(s.state_name, name) or s.script.handler(s.state_name, "unknown")
     if handler is None:
         s.audit("G-03", no_handler=name, state=s.state_name)
@@ -689,6 +691,49 @@ def _reread(s: _Step, name: str, ev: InboundText) -> tuple[str, InboundText]:
         return "choice", replace(ev, intent=replace(ev.intent, name="choice",
                                                      entities=replace(ent, option=int(body))))
     return name, ev
+
+
+#: While plans are on offer: a reply that turns them all down or asks for less (UK-03).
+_OFFER_REJECT = re.compile(
+    r"afford|\btoo (?:much|high|expensive|big|steep|many)\b|\b(?:pay|paying|payments?) (?:less|lower|smaller)\b|"
+    r"\blower\b|\bsmaller\b|\breduc|\bfreez|\binterest\b(?![- ]free)|\bnone of\b|\bneither\b|"
+    r"\bcan'?t (?:do|manage|make|pay) (?:that|those|these|them|any|either)\b|"
+    r"太多|太高|太贵|负担不起|负担不了|还不起|少一点|少点|少一些|降低|减少|冻结|利息|都不行|都不合适|都不可以",
+    re.IGNORECASE)
+#: An amount per month ("5 a month", "20 per month", "每月200").
+_MONTHLY = re.compile(r"\b(?:a|per|each|every) ?(?:month|mo)\b|\bmonthly\b|/ ?(?:month|mo)\b|每月|每个月|一个月",
+                      re.IGNORECASE)
+
+
+def _counter_offer(s: _Step, name: str, ev: InboundText, acct: AccountFacts) -> bool:
+    """UK-03 (a counter-offer is never flatly rejected) / UK-01: while plans are on offer
+    or one is chosen, a reply that offers an amount instead of choosing ("I can pay 5 a
+    month", "none of those work, I can do 10 a month") or turns the offers down ("none of
+    these are affordable", "can you freeze the interest", 能不能少一点) goes to a person
+    — a ``counter_offer`` hand-off (priority 3) and ``counter_offer_review`` naming the
+    amount offered — instead of the same list again. A valid choice, a dated promise
+    and hardship keep their own paths. True when it handled the reply."""
+    plans = s.slots.get("plans")
+    ctx = context_of(ConversationState(s.state_name, s.slots), s.script)
+    if not plans or not (ctx == "plan_offer" or s.slots.get("plan_choice")) or s.mode == "agent":
+        return False
+    ent = ev.intent.entities
+    chose = ent.option is not None and 1 <= ent.option <= len(plans) and (
+        ent.amount is None or Decimal(ent.option) != ent.amount)
+    if chose or name in ("hardship", "stop", "affirm") or ent.date is not None:
+        return False
+    offer = ent.amount is not None and ent.amount > 0 and (
+        name in ("plan", "choice", "unknown", "deny") or _MONTHLY.search(ev.text) is not None)
+    rejects = name in ("plan", "unknown", "deny", "choice") and _OFFER_REJECT.search(ev.text) is not None
+    if not (offer or rejects):
+        return False
+    amount = format_money(to_minor(Decimal(ent.amount), acct.currency), acct.currency, s.lang) if offer else ""
+    s.audit("UK-03", counter_offer=True, amount=str(ent.amount) if offer else None, intent=name)
+    for k in ("plans", "plan_choice"):
+        s.slots.pop(k, None)
+    s.say("counter_offer_review", acct, kind="handoff_notice", amount=amount)
+    s.handoff("counter_offer", 3)
+    return True
 
 
 def _remember(s: _Step, ev: InboundText, name: str) -> None:

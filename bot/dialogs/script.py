@@ -120,7 +120,8 @@ REQUIRED_TEMPLATES: tuple[str, ...] = (
 #: false); ``optin_held`` answers START while a silencing hold (cease, attorney, bankruptcy,
 #: deceased, recalled) still stands (US-27 lifts the SMS opt-out; the hold stays until a
 #: person clears it); ``deceased_ack`` answers a report that the account holder died
-#: (UK-07), once, with no debt detail.
+#: (UK-07), once, with no debt detail; ``counter_offer_review`` answers an amount or a
+#: refusal instead of a plan choice (UK-03: a person reviews a counter-offer).
 BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
     "cease_acknowledgement": {
         "en": "We've received your request. We will stop contacting you about this account.",
@@ -131,6 +132,13 @@ BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
                "messages about this account, and a member of our team will be in touch with the "
                "right person."),
         "zh": "感谢您告知，对您的损失我们深表遗憾。我们已暂停发送有关此账户的消息，我们的工作人员将与相关人员联系。",
+    },
+    "counter_offer_review": {
+        "en": ("{% if greeting %}{{ greeting }} {% endif %}Thanks for telling us{% if amount %} you can "
+               "pay {{ amount }}{% endif %}. A member of our team will look at what you can afford and "
+               "get back to you."),
+        "zh": ("{% if greeting %}{{ greeting }}{% endif %}感谢您告知{% if amount %}您能还款{{ amount }}{% endif %}。"
+               "我们的工作人员将根据您的还款能力与您联系。"),
     },
     "optin_held": {
         "en": ("You can get texts from us again, but because of an earlier request we won't "
