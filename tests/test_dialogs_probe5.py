@@ -100,3 +100,9 @@ def test_zh_promise_day_corrected_in_the_confirm_state():
     st, [_, a2, a3] = talk(facts(cn_account()), "周五还500", "不是周五，是周六", "是的")
     assert of(a2, RecordPromise) == []
     assert of(a3, RecordPromise) == [RecordPromise("CN-200-8876", 50000, dt.date(2026, 12, 5))]
+
+
+@pytest.mark.parametrize("line", ["$50 a month for 6 months", "第2期什么时候还"])
+def test_plan_months_with_an_amount_or_an_instalment_number_choose_nothing(line):
+    st, [_, a2] = talk(facts(), "plan", line)
+    assert "plan_choice" not in st.slots, a2

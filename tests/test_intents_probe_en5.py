@@ -188,3 +188,10 @@ def test_confirm_other_day_is_a_correction(text):
 ])
 def test_guard_confirm_refused_day_alone_stays_no(text, intent):
     check(text, "confirm", intent, {})
+
+
+@pytest.mark.parametrize("text", ["nobody here", "its ridiculous", "yes later", "yes not here"])
+def test_guard_verify_no_name_no_yes(text):
+    from bot.intents import interpret
+    from tests.intents_probe_support import NOW_NY, NY
+    assert interpret(text, context="verify", now=NOW_NY, tz=NY).name != "affirm"

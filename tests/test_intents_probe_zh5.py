@@ -119,3 +119,8 @@ def test_guard_zh_plan_choices_read_before(text):
 def test_zh_months_are_not_a_plan_number(text):
     for plan_options in (0, 9):
         assert run(text, "plan_offer", plan_options=plan_options).entities.option is None
+
+
+@pytest.mark.parametrize("text", ["我还没收到，2000", "还有，2000"])
+def test_guard_zh_still_is_no_paying_clause(text):
+    assert run(text).entities.amount is None, run(text)

@@ -659,7 +659,7 @@ def _pick_account(s: _Step, ev: InboundText) -> AccountFacts | None:
 #: 分12期): the interpreter never reads it as a plan number; :func:`_reread` picks the offer.
 _PLAN_MONTHS = re.compile(
     r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty[ -]?four"
-    r"|thirty[ -]?six)[ -]?(?:months?|mos?|mths?)\b|(?P<z>\d{1,2}|[一二两三四五六七八九十]{1,3})\s?(?:个月|個月|期)",
+    r"|thirty[ -]?six)[ -]?(?:months?|mos?|mths?)\b|(?<!第)(?P<z>\d{1,2}|[一二两三四五六七八九十]{1,3})\s?(?:个月|個月|期)",
     re.IGNORECASE)
 _MONTH_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
                 "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twentyfour": 24, "thirtysix": 36}
@@ -730,8 +730,8 @@ def _reread(s: _Step, name: str, ev: InboundText) -> tuple[str, InboundText]:
     if plans_pending and name == "unknown" and body.isdigit() and len(body) <= 2:
         return "choice", replace(ev, intent=replace(ev.intent, name="choice",
                                                      entities=replace(ent, option=int(body))))
-    if plans_pending and name in ("plan", "unknown", "choice", "promise"):
-        months = _months_named(body)
+    if plans_pending and name in ("plan", "unknown", "choice", "promise") and ent.amount is None:
+        months = _months_named(body)  # not with an amount: "$50 a month for 6 months" is a counter-offer
         if months:
             hits = [int(o["option"]) for o in s.slots["plans"]
                     if o.get("kind") != "deferral" and len(o.get("instalments") or ()) == months]

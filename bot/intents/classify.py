@@ -248,14 +248,14 @@ _RESTATE_NUMBER = re.compile(r"\$?\d{1,7}(?:\.\d{1,2})?(?:st|nd|rd|th)?|\d{1,2}/
 #: verify: a yes that names the person ("its me, Darnell", "yes Darnell speaking", "yes, Darnell here",
 #: "yes speaking, this is Darnell"): the name is one or two words that are no other reply's words.
 _VERIFY_NAMED = re.compile(
-    r"^(?:(?:yes|yeah|yep|yup|ya|yea|correct|right|speaking|yes speaking)\s+)?"
-    r"(?:(?:(?:its|it is|thats|that is|this is) me)\s+(?P<a>[a-z]+(?: [a-z]+)?)"
-    r"|(?:this is|its|it is)\s+(?P<b>[a-z]+(?: [a-z]+)?)"
-    r"|(?P<c>[a-z]+(?: [a-z]+)?)\s+(?:here|speaking))$")
+    r"^(?:(?:yes|yeah|yep|yup|ya|yea|correct|right)(?: speaking)?\s+)?(?:its|it is|thats|that is|this is) me\s+(?P<a>[a-z]+(?: [a-z]+)?)$"
+    r"|^(?:yes|yeah|yep|yup|ya|yea|correct|right)(?: speaking)?\s+(?:(?:this is|its|it is)\s+)?(?P<b>[a-z]+(?: [a-z]+)??)(?:\s+(?:here|speaking))?$"
+    r"|^speaking\s+(?:this is|its|it is)\s+(?P<c>[a-z]+(?: [a-z]+)?)$")
 _NOT_A_NAME = frozenset("""
 not no but and here speaking me him her them the a an wrong sorry busy who why what how is it this that you your
 ur u calling stop pay paid mine available home dead gone out away at work true right fine ok okay good yes yeah
 done over about for ready okay late a lie wrong number his hers their mom dad wife husband son daughter
+later maybe now why sure nobody someone somebody else whatever so of course thanks thank thx please pls
 """.split())
 _IDENTITY_REFUSAL = _rx(en.IDENTITY_REFUSAL)
 _IDENTITY = Rule(
