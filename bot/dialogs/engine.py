@@ -667,6 +667,50 @@ def _pick_account(s: _Step, ev: InboundText) -> AccountFacts | None:
     return None
 
 
+#: A plan's length named in a reply ("the 12 month one", "6-month plan", "twelve months", 6个月的,
+#: 分12期): the interpreter never reads it as a plan number; :func:`_reread` picks the offer.
+_PLAN_MONTHS = re.compile(
+    r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty[ -]?four"
+    r"|thirty[ -]?six)[ -]?(?:months?|mos?|mths?)\b|(?<!第)(?P<z>\d{1,2}|[一二两三四五六七八九十]{1,3})\s?(?:个月|個月|期)",
+    re.IGNORECASE)
+_MONTH_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                "ten": 10, "eleven": 11, "twelve": 12, "eighteen": 18, "twentyfour": 24, "thirtysix": 36}
+_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def _months_named(text: str) -> int | None:
+    """The one plan length a reply names, in months (None for none, or for two different ones)."""
+    found = set()
+    for m in _PLAN_MONTHS.finditer(text):
+        t = (m.group("n") or m.group("z")).lower().replace(" ", "").replace("-", "")
+        if t.isdigit():
+            found.add(int(t))
+        elif t in _MONTH_WORDS:
+            found.add(_MONTH_WORDS[t])
+        else:  # 六, 十二, 二十四
+            head, ten, tail = t.partition("十")
+            if not ten:
+                n = _ZH_DIGITS.get(t)
+            else:
+                n = (_ZH_DIGITS.get(head, 0) if head else 1) * 10 + (_ZH_DIGITS.get(tail, 0) if tail else 0)
+            if n:
+                found.add(n)
+    return found.pop() if len(found) == 1 else None
+
+
+def _restates_other(s: _Step, ent: Entities) -> bool:
+    """A yes carrying a date or an amount ("yes that works, the 16th") while a promise waits for its
+    YES: True when either is missing from or differs from what was read back (G-02)."""
+    p = s.slots.get("promise") or {}
+    if ent.date is not None and p.get("date") != ent.date.isoformat():
+        return True
+    if ent.amount is not None:
+        acct = s.account()
+        if acct is None or p.get("amount_minor") != to_minor(Decimal(ent.amount), acct.currency):
+            return True
+    return False
+
+
 def _reread(s: _Step, name: str, ev: InboundText) -> tuple[str, InboundText]:
     """Read a reply in the light of what is pending (the interpreter sees only the
     context, not the slots):
@@ -675,8 +719,12 @@ def _reread(s: _Step, name: str, ev: InboundText) -> tuple[str, InboundText]:
       ``promise_confirm``): a ``pay`` or ``unknown`` reply carrying an amount or a date
       ("make it 100", "actually make it 100") changes the pending promise — it is read
       as ``promise`` and confirmed back (G-02), never a pay link for the whole amount;
+      so is a yes that restates another date or amount than the one read back ("yes
+      that works, the 16th" for the 15th); a yes restating the same ones is a yes;
     * plans on offer or one chosen (``plan_offer``, ``plan_confirm``): a bare number is
-      a (new) choice.
+      a (new) choice; a plan's length ("go with the 12 month plan", 6个月的) chooses the one
+      offer with that many instalments; a number and a length that name different offers,
+      or a length no offer has beside a number, choose nothing (the reply is unsure).
     """
     ctx = context_of(ConversationState(s.state_name, s.slots), s.script)
     ent = ev.intent.entities
@@ -685,11 +733,29 @@ def _reread(s: _Step, name: str, ev: InboundText) -> tuple[str, InboundText]:
     if promise_pending and name in ("pay", "unknown") and (ent.amount is not None or ent.date is not None):
         s.audit("G-02", reread=name, as_intent="promise")
         return "promise", replace(ev, intent=replace(ev.intent, name="promise"))
+    if (promise_pending and ctx == "confirm" and name == "affirm" and (ent.amount is not None or ent.date is not None)
+            and _restates_other(s, ent)):
+        s.audit("G-02", reread=name, as_intent="promise")
+        return "promise", replace(ev, intent=replace(ev.intent, name="promise"))
     plans_pending = s.slots.get("plans") and (ctx == "plan_offer" or s.slots.get("plan_choice"))
     body = ev.text.strip()
     if plans_pending and name == "unknown" and body.isdigit() and len(body) <= 2:
         return "choice", replace(ev, intent=replace(ev.intent, name="choice",
                                                      entities=replace(ent, option=int(body))))
+    if plans_pending and name in ("plan", "unknown", "choice", "promise") and ent.amount is None:
+        months = _months_named(body)  # not with an amount: "$50 a month for 6 months" is a counter-offer
+        if months:
+            hits = [int(o["option"]) for o in s.slots["plans"]
+                    if o.get("kind") != "deferral" and len(o.get("instalments") or ()) == months]
+            named = ent.option if name == "choice" else None
+            if len(hits) == 1 and named in (None, hits[0]):
+                s.audit("G-03", reread=name, as_intent="choice", plan_months=months, option=hits[0])
+                return "choice", replace(ev, intent=replace(ev.intent, name="choice",
+                                                             entities=replace(ent, option=hits[0], date=None)))
+            if named is not None:  # "the 6 month one, number 2" (plan 2 is 12 months): unsure
+                s.audit("G-03", reread=name, as_intent="unknown", plan_months=months, option=named)
+                return "unknown", replace(ev, intent=replace(ev.intent, name="unknown",
+                                                              entities=replace(ent, option=None)))
     return name, ev
 
 

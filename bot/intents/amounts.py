@@ -97,13 +97,13 @@ _EN_CURRENCY_PREFIX = re.compile(
     re.I,
 )
 _EN_CURRENCY_SUFFIX = re.compile(
-    rf"(?<![\d.,/:#])(?P<n>{_NUM})(?P<k>k)?"
+    rf"(?<![\d./:#])(?<!\d,)(?P<n>{_NUM})(?P<k>k)?"
     rf"(?:\s?(?:-|to|~)\s?(?P<n2>{_NUM})(?P<k2>k)?)?"
     r"\s?(?:[$£€]|(?:usd|dollars?|dollas?|bucks?|quid|pounds?|euros?|rmb|yuan|kuai)\b"
     r"|元|块钱?|圆|美元|美金|人民币)",
     re.I,
 )
-_K_NUMBER = re.compile(rf"(?<![\d.,/:#$£¥€])(?P<n>{_NUM})\s?(?P<k>k|w|万|grand|thousand|hundred)(?![a-z])(?!(?<=万)\d)", re.I)
+_K_NUMBER = re.compile(rf"(?<![\d./:#$£¥€])(?<!\d,)(?P<n>{_NUM})\s?(?P<k>k|w|万|grand|thousand|hundred)(?![a-z])(?!(?<=万)\d)", re.I)
 
 _EN_VERB = (
     r"(?:pay(?:ing)?|paid|do|doing|take|send(?:ing)?|sent|give|giving|offer(?:ing)?|put(?:ting)?"
@@ -129,7 +129,7 @@ _EN_LEADING_NUMBER = re.compile(
     rf"^\s*(?P<n>{_NUM})(?P<k>k\b)?(?:\s+|\s*/\s*(?=mo|wk|month|week)){_DATE_WORD_AFTER}", re.I
 )
 _EN_PERIOD_NUMBER = re.compile(
-    rf"(?<![\d.,/:#])(?P<n>{_NUM})\s*(?:/\s*(?:mo|month|wk|week)\b|(?:a|per|each)\s+(?:month|mo|week|wk)\b)",
+    rf"(?<![\d./:#])(?<!\d,)(?P<n>{_NUM})\s*(?:/\s*(?:mo|month|wk|week)\b|(?:a|per|each)\s+(?:month|mo|week|wk)\b)",
     re.I,
 )
 
@@ -157,6 +157,13 @@ _ZH_BARE_BIG = re.compile(rf"(?<![第{_CN_DIGITS}{_CN_UNITS}\d])(?P<n>{_ZH_BIG})
 #: A spelled range: 两百到三百, 一千到一千五, 2千至3千 (amount..amount_max).
 _ZH_SPAN_RANGE = re.compile(rf"(?<![第{_CN_DIGITS}{_CN_UNITS}\d])(?P<a>{_ZH_BIG})\s?(?:块钱?|元)?\s?(?:到|至|~|～|-|或者?)\s?"
                             rf"(?P<b>{_ZH_BIG})(?P<cur>\s?(?:块钱?|元|圆))?{_ZH_BIG_NOT_AFTER}")
+#: A bare number after a comma that ends a date or a paying clause: 12号先还一部分，1200 (1200 on
+#: the 12th), 下周五，500, 15号还一部分，2000左右. The comma is the full-width one folded (NFKC) or
+#: not; a date/count unit after the number (12号，15号, 下周五，两点, ，3天后) makes it no amount.
+_ZH_AFTER_COMMA = re.compile(
+    r"(?:号|號|日|[周週][一二三四五六日天]|(?:星期|礼拜|禮拜)[一二三四五六日天]|月底|月初|月中|月尾|月头|明天|后天|今天|今晚"
+    r"|(?:还(?![有是没在要不])|還(?![有是沒在要不])|付|转|轉|交|给|給)[^，,、。；;.!?\d]{0,6})[，,、]\s?(?:大概|大约|大約|约|約|差不多|先|就|能|可以|只能)?\s?"
+    rf"(?P<n>\d{{2,7}}(?:\.\d{{1,2}})?(?![,\d])|{_ZH_BIG}){_ZH_NOT_AFTER}")
 _ZH_NUMBER_BEFORE_VERB = re.compile(rf"(?P<n>{_ZH_NUMBER})(?=先还|先付|先给|先转|还上|还给|还你)", re.I)
 #: An instalment: 每月500, 每个月还一千, 一期两百, 500一个月.
 _ZH_PERIOD_NUMBER = re.compile(
@@ -426,7 +433,7 @@ def find_amounts(text: str) -> list[AmountMatch]:
     m = _EN_LEADING_NUMBER.search(text)
     if m:
         add(_decimal(m.group("n"), m.group("k")), None, m.start("n"), m.end("k") if m.group("k") else m.end("n"), False)
-    for rx in (_ZH_VERB_NUMBER, _ZH_NUMBER_BEFORE_VERB, _ZH_BARE_BIG) if cjk else ():
+    for rx in (_ZH_VERB_NUMBER, _ZH_NUMBER_BEFORE_VERB, _ZH_BARE_BIG, _ZH_AFTER_COMMA) if cjk else ():
         for m in rx.finditer(text):
             n = m.group("n")
             if _zh_money_like(n):

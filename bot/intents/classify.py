@@ -230,6 +230,33 @@ _DENY_REST = frozenset("""not today now thanks thank you thx way really i dont w
 maybe later pls please sir maam yet thats wrong im good mind never incorrect it isnt is that fine ok okay""".split())
 _AFFIRM_REST = frozenset("""this is it thats me speaking yes please thanks thank you thx sure thing that works
 go ahead do it i agree sounds good correct right ok okay sir maam lets""".split())
+#: confirm/verify: a yes followed by a restatement of what is being agreed ("yes please set that
+#: up", "yep go ahead and set that up", "yes that works, the 15th", "yes I can pay $50 friday").
+#: Every word after the yes must be one of these (or a date/amount word when the reply carries a
+#: date or an amount): a "but", a refusal, a reason or a stop word is never in it (US-06, US-17).
+_RESTATE_WORDS = frozenset("""
+set up it that this me go ahead and do book lock in sign put down for the a please pls plz thanks thank you thx
+works work fine good great perfect right correct sounds is its thats ok okay sure yes yeah yep yup on by of my
+payment plan promise one lets get started done confirm confirmed agreed deal then i ill will can pay sir maam
+dollars dollar bucks
+""".split())
+_RESTATE_DATE_WORDS = frozenset("""
+mon monday tue tues tuesday wed weds wednesday thu thur thurs thursday fri friday sat saturday sun sunday today
+tomorrow tmrw tmr tonight next this week month end eom eow
+""".split())  # with _DATE_ONLY_WORDS (below): "the 15th", "mid december"
+_RESTATE_NUMBER = re.compile(r"\$?\d{1,7}(?:\.\d{1,2})?(?:st|nd|rd|th)?|\d{1,2}/\d{1,2}(?:/\d{2,4})?")
+#: verify: a yes that names the person ("its me, Darnell", "yes Darnell speaking", "yes, Darnell here",
+#: "yes speaking, this is Darnell"): the name is one or two words that are no other reply's words.
+_VERIFY_NAMED = re.compile(
+    r"^(?:(?:yes|yeah|yep|yup|ya|yea|correct|right)(?: speaking)?\s+)?(?:its|it is|thats|that is|this is) me\s+(?P<a>[a-z]+(?: [a-z]+)?)$"
+    r"|^(?:yes|yeah|yep|yup|ya|yea|correct|right)(?: speaking)?\s+(?:(?:this is|its|it is)\s+)?(?P<b>[a-z]+(?: [a-z]+)??)(?:\s+(?:here|speaking))?$"
+    r"|^speaking\s+(?:this is|its|it is)\s+(?P<c>[a-z]+(?: [a-z]+)?)$")
+_NOT_A_NAME = frozenset("""
+not no but and here speaking me him her them the a an wrong sorry busy who why what how is it this that you your
+ur u calling stop pay paid mine available home dead gone out away at work true right fine ok okay good yes yeah
+done over about for ready okay late a lie wrong number his hers their mom dad wife husband son daughter
+later maybe now why sure nobody someone somebody else whatever so of course thanks thank thx please pls
+""".split())
 _IDENTITY_REFUSAL = _rx(en.IDENTITY_REFUSAL)
 _IDENTITY = Rule(
     r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(?:zip|zipcode|postal|postcode|post code|dob|birthday|born|"
@@ -269,14 +296,31 @@ _CHOICE_ORD = re.compile(
     r"(?:the )?(?:(?P<n>[1-9])(?:st|nd|rd|th)|(?P<w>first|second|third|fourth|fifth))(?P<noun> (?:one|option|plan|choice))?"
     r"(?:,? (?:please|pls|plz|works|is fine|is good|sounds good|looks good|for me|thanks|thank you|thx|then|i guess))*[.!]*$")
 _CHOICE_ORD_IN = re.compile(r"\b(?:the )?(?P<n>[1-9])(?:st|nd|rd|th) (?:one|option|plan|choice)\b")
+#: plan_offer: a plan's length ("the 12 month one", "6-month plan", "twelve months", 6个月的, 分12期) is
+#: never its number; the dialog, which knows the offers, picks by months (bot/dialogs/engine.py).
+_PLAN_MONTHS = re.compile(r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen"
+                          r"|twenty[ -]?four|thirty[ -]?six)[ -]?(?:months?|mos?|mths?)\b")
+_Z_PLAN_MONTHS = re.compile(r"(?:分)?(?:\d{1,2}|[一二两三四五六七八九十]{1,3})\s?(?:个月|個月|期)")
+#: plan_offer: the plan named by number or ordinal inside a sentence ("the 12 month one, number 2",
+#: "i think the second option works best for me", "ok #2 the 12-month one"); not with a refusal
+#: ("not the second one", "the first plan doesnt work").
+_CHOICE_NUM_IN = re.compile(r"(?:\b(?:option|number|no|choice|plan|opt)\s?|#\s?)(?P<n>[1-9])\b"
+                            r"|\b(?:the )?(?P<w>first|second|third|fourth|fifth) (?:one|option|plan|choice)\b")
+_CHOICE_REFUSED = re.compile(r"\b(?:not|dont|doesnt|wont|cant|no|never|neither|nor|instead of|rather than)\b(?! \d)")
+_Z_CHOICE_ORD_IN = re.compile(r"第(?P<n>[1-9一二三四五六七八九])(?:个|個|种|種|项|項)(?![月天周期号])")
 # confirm: a correction of what was read back ("no that's wrong, I said the 11th", "no I
 # meant friday", "actually make it 60") is a promise with the new date/amount (the dialog
 # re-confirms it, G-02); "no I can't pay on the 11th" alone is a no.
 _CORRECTION = re.compile(r"^(?:no+|nope|nah|naw|wrong|actually|sorry|oops|oh|wait|correction|thats wrong|thats not right)\b"
                          r"|\b(?:i meant|i mean|i said|i typed|should be|should have said|meant to say|make it|change it to"
                          r"|supposed to be|wrong date|wrong amount)\b")
-_CORRECTION_NEG = re.compile(r"\b(?:cant|cannot|wont|not able to|unable to) (?:pay|do|make)\b"
-                             r"|\bnot (?:on |by )?(?:the )?(?:\d|mon|tue|wed|thu|fri|sat|sun|today|tomorrow|tmrw|next|this)")
+_CORRECTION_CANT = re.compile(r"\b(?:cant|cannot|wont|not able to|unable to) (?:pay|do|make)\b")
+#: The day refused in a correction ("not friday", "not on the 15th", "not next friday"); what is
+#: left after it tells a refusal ("no not friday": a no) from a changed day ("not friday, saturday",
+#: "saturday not friday": a correction even without a "no" before it).
+_CORRECTION_NOT_DAY = re.compile(
+    r"\bnot (?:on |by )?(?:the )?(?:next |this )?(?:\d{1,2}(?:st|nd|rd|th)?|(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
+    r"|today|tomorrow|tmrw|week|month)\b")
 _CORRECTION_ALT = re.compile(r"\b(?:but|how about|what about|instead|make it|can do|could do|can pay|could pay|rather"
                              r"|i meant|i mean|i said|should be|change it to|supposed to be|its)\b")
 # A payment-method question ("whats the address to mail a check", "can i mail you a check"):
@@ -485,49 +529,28 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     if yn and (context in ("confirm", "verify") or plain in _AFFIRM or plain in _DENY
                or plain in _AFFIRM_PHRASES or plain in _ZH_YES_NO):
         return yn, _LEXICON, f"{yn}.{context}", {}
+    if not yn and context in ("confirm", "verify") and not z and _yes_restated(plain, words, context, ent):
+        # "yes please set that up", "its me, Darnell"; a restated date/amount stays on the reading:
+        # the dialog compares it with what it read back (G-02)
+        return "affirm", _LEXICON, f"affirm.{context}_restated", {}
     if context == "verify":
         if ((_IDENTITY.search(s, st) and not _IDENTITY_REFUSAL.search(s, st)) or (z and _Z_IDENTITY.search(z, zst, zc))
                 or (words and all(w.isdigit() for w in words))):
             return "identity_check_answer", _LEXICON, "identity.verify", {}
-    if (context == "confirm" and (ent.amount is not None or (ent.date is not None and not ent.date_is_past))
-            and _CORRECTION.search(plain) and not (_DISPUTE.search(s, st) or _PAID.search(s, st) or _HARDSHIP.search(s, st))):
-        if _CORRECTION_NEG.search(plain) and not _CORRECTION_ALT.search(plain):
-            return "deny", _LEXICON, "deny.confirm_cant", {}
-        return "promise", _LEXICON, "promise.confirm_correction", {}
+    if context == "confirm" and (ent.amount is not None or (ent.date is not None and not ent.date_is_past)):
+        not_day = _CORRECTION_NOT_DAY.search(plain) if "not" in words else None
+        rest = _CORRECTION_NOT_DAY.sub(" ", plain) if not_day else ""
+        other_day = bool(not_day) and _DATE_CUE.search(rest, word_starts(rest)) is not None
+        if ((other_day or _CORRECTION.search(plain))
+                and not (_DISPUTE.search(s, st) or _PAID.search(s, st) or _HARDSHIP.search(s, st))):
+            if ((_CORRECTION_CANT.search(plain) or (not_day and not other_day))
+                    and not _CORRECTION_ALT.search(plain)):
+                return "deny", _LEXICON, "deny.confirm_cant", {}  # "no not friday", "no I can't pay on the 11th"
+            return "promise", _LEXICON, "promise.confirm_correction", {}
     if context == "plan_offer":
-        q = _QUOTED_TAIL.search(s)
-        if q:  # 'Quoting your msg "Reply 1 for plan A, 2 for plan B": 2': the answer after our quoted text
-            m = _CHOICE.match(_plain(q.group(1), None))
-            token = m and (m.group("n") or m.group("w") or m.group("z"))
-            n = (int(token) if token.isdigit() else _WORDNUM[token]) if token else 0
-            if 1 <= n <= (plan_options if plan_options > 0 else 9):
-                return "choice", _CERTAIN, "choice.plan_offer_after_quote", {"option": n, "amount": None, "date": None}
-        m = _CHOICE_ORD.match(plain)
-        if m and (m.group("verb") or m.group("noun")):
-            n = int(m.group("n")) if m.group("n") else _WORDNUM[m.group("w")]
-            if 1 <= n <= (plan_options if plan_options > 0 else 9):
-                return "choice", _CERTAIN, "choice.plan_offer_ordinal", {"option": n, "date": None}
-        m = _CHOICE_ORD_IN.search(plain) if len(words) <= 10 else None
-        if m and 1 <= int(m.group("n")) <= (plan_options if plan_options > 0 else 9):
-            return "choice", 0.8, "choice.in_sentence", {"option": int(m.group("n")), "date": None}
-        m = _CHOICE.match(plain)
-        if m:
-            token = m.group("n") or m.group("w") or m.group("z")
-            n = int(token) if token.isdigit() else _WORDNUM[token]
-            limit = plan_options if plan_options > 0 else 9
-            if 1 <= n <= limit:
-                return "choice", _CERTAIN, "choice.plan_offer", {"option": n}
-        m = _Z_CHOICE_IN.search(z) if z else None
-        if m:
-            token = m.group("a") or m.group("b") or m.group("c") or m.group("d") or m.group("e") or m.group("f")
-            n = int(token) if token.isdigit() else _WORDNUM[token]
-            if 1 <= n <= (plan_options if plan_options > 0 else 9):
-                return "choice", 0.8, "choice.zh_in_sentence", {"option": n, "date": None}  # 要二號方案: not the 2nd
-        numbers = [w for w in words if w.isdigit()]
-        if len(numbers) == 1 and len(numbers[0]) == 1 and len(words) <= 8:
-            n = int(numbers[0])  # "sure, 2 works", "can I do 3 instead"
-            if 1 <= n <= (plan_options if plan_options > 0 else 9) and ent.amount in (None, n):
-                return "choice", 0.8, "choice.in_sentence", {"option": n}
+        choice = _plan_choice(plain, words, s, z, ent, plan_options)
+        if choice:
+            return choice
     if (context == "ask_date" and _has_date(s, st, z, zc, zst, ent) and not ent.date_is_past
             and not (z and _Z_HAI_AMBIGUOUS.search(z) and not _zh_repays(z))):
         if not (_DISPUTE.search(s, st) or _HARDSHIP.search(s, st)
@@ -609,6 +632,61 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     if yn:  # _yes_no(plain, words, context), as computed for step 3
         return yn, 0.7, f"{yn}.generic", {}
     return "unknown", 0.3, "unknown.no_rule", {}
+
+
+def _plan_choice(plain: str, words: list[str], s: str, z: str | None, ent,
+                 plan_options: int) -> tuple[str, float, str, dict] | None:
+    """plan_offer: the plan chosen by number or ordinal (``"2"``, ``"the second one"``, ``"I'll
+    take option 2"``, ``"the 12 month one, number 2"``, 第二个, 选2), else None. A plan's length
+    (``"6 month plan"``, 6个月的) is never its number: the dialog, which knows the offers, picks
+    by months (bot/dialogs/engine.py ``_reread``)."""
+    if (_PLAN_MONTHS.search(plain) if "m" in plain else None) or (z and _Z_PLAN_MONTHS.search(z)):
+        plain = _PLAN_MONTHS.sub(" months ", plain)
+        if z:
+            z = _Z_PLAN_MONTHS.sub("月", z)
+            plain = _Z_PLAN_MONTHS.sub(" 月 ", plain)
+        plain = " ".join(plain.split())
+        words = _WORDS.findall(plain)
+    q = _QUOTED_TAIL.search(s)
+    if q:  # 'Quoting your msg "Reply 1 for plan A, 2 for plan B": 2': the answer after our quoted text
+        m = _CHOICE.match(_plain(q.group(1), None))
+        token = m and (m.group("n") or m.group("w") or m.group("z"))
+        n = (int(token) if token.isdigit() else _WORDNUM[token]) if token else 0
+        if 1 <= n <= (plan_options if plan_options > 0 else 9):
+            return "choice", _CERTAIN, "choice.plan_offer_after_quote", {"option": n, "amount": None, "date": None}
+    m = _CHOICE_ORD.match(plain)
+    if m and (m.group("verb") or m.group("noun")):
+        n = int(m.group("n")) if m.group("n") else _WORDNUM[m.group("w")]
+        if 1 <= n <= (plan_options if plan_options > 0 else 9):
+            return "choice", _CERTAIN, "choice.plan_offer_ordinal", {"option": n, "date": None}
+    m = _CHOICE_ORD_IN.search(plain) if len(words) <= 10 else None
+    if m and 1 <= int(m.group("n")) <= (plan_options if plan_options > 0 else 9):
+        return "choice", 0.8, "choice.in_sentence", {"option": int(m.group("n")), "date": None}
+    m = _CHOICE.match(plain)
+    if m:
+        token = m.group("n") or m.group("w") or m.group("z")
+        n = int(token) if token.isdigit() else _WORDNUM[token]
+        limit = plan_options if plan_options > 0 else 9
+        if 1 <= n <= limit:
+            return "choice", _CERTAIN, "choice.plan_offer", {"option": n}
+    m = _CHOICE_NUM_IN.search(plain) if len(words) <= 12 and not _CHOICE_REFUSED.search(plain) else None
+    if m:  # "the 12 month one, number 2", "i think the second option works best for me"
+        n = int(m.group("n")) if m.group("n") else _WORDNUM[m.group("w")]
+        if 1 <= n <= (plan_options if plan_options > 0 else 9):
+            return "choice", 0.8, "choice.in_sentence", {"option": n, "amount": None, "date": None}
+    m = (_Z_CHOICE_IN.search(z) or (_Z_CHOICE_ORD_IN.search(z) if not _Z_NOT.search(z) else None)) if z else None
+    if m:
+        token = m.group("n") if m.re is _Z_CHOICE_ORD_IN else (
+            m.group("a") or m.group("b") or m.group("c") or m.group("d") or m.group("e") or m.group("f"))
+        n = int(token) if token.isdigit() else _WORDNUM[token]
+        if 1 <= n <= (plan_options if plan_options > 0 else 9):
+            return "choice", 0.8, "choice.zh_in_sentence", {"option": n, "date": None}  # 要二號方案: not the 2nd
+    numbers = [w for w in words if w.isdigit()]
+    if len(numbers) == 1 and len(numbers[0]) == 1 and len(words) <= 8:
+        n = int(numbers[0])  # "sure, 2 works", "can I do 3 instead"
+        if 1 <= n <= (plan_options if plan_options > 0 else 9) and ent.amount in (None, n):
+            return "choice", 0.8, "choice.in_sentence", {"option": n}
+    return None
 
 
 def _ask_amount_bare(s: str, ent) -> dict | None:
@@ -696,6 +774,29 @@ def _yes_no(plain: str, words: list[str], context: str) -> str | None:
         if (context == "verify" and rest[:2] == ["this", "is"]) or rest[:2] == ["it", "is"] or rest[:1] == ["its"]:
             return "affirm"
     return None
+
+
+def _yes_restated(plain: str, words: list[str], context: str, ent) -> bool:
+    """confirm/verify: a yes followed by a restatement (see ``_RESTATE_WORDS``), or in verify a
+    yes that names the person (``_VERIFY_NAMED``). Called only when :func:`_yes_no` said nothing."""
+    if not words or len(words) > 12:
+        return False
+    if context == "verify":
+        m = _VERIFY_NAMED.match(plain)
+        if m:
+            name = (m.group("a") or m.group("b") or m.group("c")).split()
+            if not any(w in _NOT_A_NAME or w in _AFFIRM or w in _DENY for w in name):
+                return True
+    if words[0] not in _AFFIRM or len(words) < 2:
+        return False
+    dated = ent.date is not None or ent.amount is not None
+    for w in words[1:]:
+        if w in _RESTATE_WORDS or w in _AFFIRM or w in _AFFIRM_REST or w in _LAUGHS:
+            continue
+        if dated and (w in _RESTATE_DATE_WORDS or w in _DATE_ONLY_WORDS or _RESTATE_NUMBER.fullmatch(w)):
+            continue
+        return False
+    return True
 
 
 def _has_date(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | None,

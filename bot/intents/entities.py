@@ -62,7 +62,7 @@ _FOLD.update({0x3000: 0x20, 0x2018: 0x27, 0x2019: 0x27, 0x201C: 0x22, 0x201D: 0x
 
 #: Before a date: the date being replaced or refused ("cancel the payment on the 4th",
 #: "from the 4th to the 11th", "instead of friday", "monday not friday", "can't pay on the
-#: 11th"), or a schedule rather than a day ("I get paid every other friday").
+#: 11th", 不是周五，是周六), or a schedule rather than a day ("I get paid every other friday").
 _OLD_DATE_BEFORE = re.compile(
     r"(?:\binstead\s+of|\brather\s+than|\bnot|\bfrom|\bmove\s+(?:it|my\s+payment|the\s+payment)\s+from"
     r"|\bcancel\w*(?:\s+(?:the|my|that|this))?(?:\s+(?:payment|pmt|one))?(?:\s+(?:on|for|due))?"
@@ -73,7 +73,9 @@ _OLD_DATE_BEFORE = re.compile(
     r"(?:\s+(?:it|that|this|you|u|anything|the\s+payment))?(?:\s+(?:on|by))?"
     # a pay schedule, not the day meant: "I get my SSI on the 1st, can pay the 2nd"
     r"|\b(?:get|gets|getting)\s+my\s+[a-z]+(?:\s+(?:check|deposit|benefits?|money))?(?:\s+(?:on|by))?"
-    r"|\bevery(?:\s+other)?|\beach)\s+(?:the\s+)?$", re.I)
+    r"|\bevery(?:\s+other)?|\beach)\s+(?:the\s+)?$"
+    # 不是周五，是周六 / 周六，不是周五 / 是周六而不是周五: the day refused
+    r"|(?:不是|而不是|并不是|不在|不要)\s?$", re.I)
 #: After a date: the date the customer wants now ("pay on the 11th instead"). Used with
 #: ``match(text, pos)``, which anchors at ``pos`` (a ``^`` would only match at 0).
 _NEW_DATE_AFTER = re.compile(r"[\s.,!?]*(?:instead|rather)\b", re.I)

@@ -566,6 +566,14 @@ PAID_ALREADY = (
     r"\b(?:it|this|that|bill|balance|account|debt|loan|everything|invoice|amount|payment|the rest) (?:already )?(?:got|has been|have been|was|were) paid\b",
     r"^(?:just |already |i just |i already )?(?:sent|mailed|transferred|wired) (?:you |u |it |the |a |my |\$ ?\d|\d)",
     r"\b(?:and|just|already) (?:sent|mailed|transferred|wired) (?:you |u |it |the |a |my |\$ ?\d|\d)",
+    # a payment made, with its amount or kind between ("just made a $100 payment online", "I've made
+    # an online payment", "did a $50 payment through the app", "made my december payment"): not a
+    # request to pay; "I want to make a $100 payment" (make, not made) stays pay, "made a payment plan" is none
+    r"(?:^|\b(?:i|ive|i have|we|weve|we have|just|already|and) )(?:(?:just|already|finally) )?(?:made|did|submitted|completed|put through|sent)"
+    r" (?:a|an|the|my|our|that|this|another|one)(?: (?:\$ ?\d[\d,.]*|\d[\d,.]*(?: ?(?:dollars?|bucks|usd|\$))?|online|partial|full|small|minimum|min"
+    r"|monthly|extra|one time|one-time|final|last|first|down|late|january|february|march|april|may|june|july|august|september|october"
+    r"|november|december|this months|last months|months|weekly|card|debit|bank|ach)){0,3} (?:payment|pmt|pymt)\b(?! (?:plan|arrangement|option)s?\b)",
+    r"\bpayment of \$ ?\d[\d,.]*(?: dollars| bucks)? (?:was |has been |just |already )?(?:made|submitted|sent|done|completed|processed)\b",
 )
 
 # --- hardship (UK-01, UK-07) ------------------------------------------------------
