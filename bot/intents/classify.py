@@ -29,7 +29,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from bot.types import CONTEXTS, Entities, Intent
+from bot.types import CONTEXTS, DECEASED_REPORT_RULE, Entities, Intent
 
 from . import fuzzy
 from . import lexicon_en as en
@@ -96,6 +96,8 @@ _HARDSHIP = _rx(en.HARDSHIP)
 _HARDSHIP_WEAK = _rx(en.HARDSHIP_WEAK + en.CANT_PAY_NOW)
 _CANT_PAY_NOW = _rx(en.CANT_PAY_NOW)
 _PROMISE_POSITIVE = _rx(en.PROMISE_POSITIVE)
+_CANT_PAY_ON = _rx(en.CANT_PAY_ON)
+_CANT_PAY_ON_BUT = re.compile(en.CANT_PAY_ON_BUT)
 _PAID_DATED = re.compile(en.PAID_DATED)
 _DECEASED = _rx(en.DECEASED)
 _DECEASED_HOLDER = _rx(en.DECEASED_HOLDER)
@@ -580,13 +582,13 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     if _PAID.search(s, st) or (z and _Z_PAID.search(z, zst, zc)) or (ent.date_is_past and _PAID_DATED.match(s)):
         return "paid_already", _LEXICON, "paid_already.lexicon", {}
     if z and _Z_DECEASED.search(z, zst, zc):  # 我爸走了，这是他的手机: the account holder, reported by a relative
-        return "unknown", 0.5, "unknown.deceased", {}
+        return "unknown", 0.5, DECEASED_REPORT_RULE, {}
     if _DECEASED_HOLDER.search(s, st):  # "the account holder died, I'm his daughter": a person reads it
-        return "unknown", 0.5, "unknown.deceased", {}
+        return "unknown", 0.5, DECEASED_REPORT_RULE, {}
     if _HARDSHIP.search(s, st) or (z and _Z_HARDSHIP.search(z, zst, zc)):  # UK-01, UK-07
         return "hardship", _LEXICON, "hardship.lexicon", {}
     if _DECEASED.search(s, st):
-        return "unknown", 0.5, "unknown.deceased", {}
+        return "unknown", 0.5, DECEASED_REPORT_RULE, {}
     if plain in en.HELP_WHOLE or (z and _Z_HELP.search(plain)):
         return "help", _CERTAIN, "help.keyword", {}
     if z and _Z_KEEP_PAYMENT.search(z, zst, zc):  # 别停我的自动还款: a person reads it
@@ -864,6 +866,9 @@ def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | Non
             return "promise", _LEXICON, "promise.zh_date", {}
         if _CANT_PAY_NOW.search(s, st) and not _PROMISE_POSITIVE.search(s, st):
             return None  # "I can't pay this month": hardship (UK-01), not a promise
+        if (_CANT_PAY_ON.search(s, st) and not _PROMISE_POSITIVE.search(s, st)
+                and not _CANT_PAY_ON_BUT.search(s)):
+            return None  # "I can't pay friday": a refused day, never a promise for it
         if _PAY_VERB.search(s, st):
             return "promise", _LEXICON, "promise.date_and_verb", {}
         rest = _LETTERS.findall(_DATE_CUE.sub(" ", s))

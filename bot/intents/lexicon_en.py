@@ -666,6 +666,15 @@ CANT_PAY_NOW = (
     r"(?: (?:pay|make (?:the |a |my |this |any )?payments?|make it|do it|afford it|manage|do anything|pay anything|pay you|pay it))?"
     r" (?:anything |it |you )?(?:this|next|for the|for this) (?:month|week|paycheck|payday|period|time)\b",
 )
+#: "I can't pay friday", "i can not pay 50 on friday", "I won't be able to pay friday": a
+#: refused day, not a promise for it (the caller lets "till"/"until"/"before" and a
+#: "but monday works" clause through as promises).
+CANT_PAY_ON = (
+    r"\b(?:cant|cnt|cannt|cannot|can not|unable to|wont be able to|not able to|not gonna be able to|"
+    r"not going to be able to) (?:pay|make (?:the |a |my |this |that |any )?payments?|make it|do it)\b",
+)
+#: What keeps a refused-day reply a promise: a deadline word or a second, positive clause.
+CANT_PAY_ON_BUT = r"\b(?:until|till|til|untill|before|after|but|instead|rather|though|however|works?)\b"
 #: A positive promise clause: with it, a "can't pay this week" reply is still a promise.
 PROMISE_POSITIVE = r"\b(?:ill|i will|i can|i could|will|but can|can do|ill have|ill be able|i should be able|i get paid)\b(?! not)"
 #: "Paid on the 25th": a payment on a date in the past (the caller checks the date).
@@ -677,12 +686,24 @@ HARDSHIP_WEAK = (
 )
 
 DECEASED = (r"\b(?:he|she|they|who) (?:has |had )?(?:passed|died|is dead|is deceased)\b", r"\bdeceased\b",
-            r"\b(?:he|she)s (?:dead|deceased|passed)\b")
+            r"\b(?:he|she)s (?:dead|deceased|passed)\b",
+            r"\b(?:he|she|they)(?: is| are|s|re) no longer (?:with us|alive|living)\b")
 
 #: The account holder dead, reported by a relative ("the account holder died in september, I'm his
 #: daughter", "my son passed and this was his phone"): unknown, a person reads it (corpus convention),
 #: before wrong number (US-12: the relative is not the debtor, but the estate is handled by a person) and hardship.
+_KIN_EN = (r"(?:wife|husband|widow|widower|son|daughter|mother|mom|mum|father|dad|brother|sister|partner|spouse|"
+           r"child|kid|family|niece|nephew|grandson|granddaughter|grandchild|executor|executrix|caretaker|carer|"
+           r"caregiver|fiance|fiancee|girlfriend|boyfriend)")
+_DEATH_EN = (r"(?:died|passed|passed away|passed on|is dead|is deceased|has died|has passed(?: away)?|"
+             r"is no longer (?:with us|alive)|was killed|deceased)")
 DECEASED_HOLDER = (
+    # "this is his wife, he died in october", "This is his wife. Bea passed away last month."
+    r"\b(?:this is|im|i am|its|it is)(?: (?:the|his|her|their))? " + _KIN_EN + r"\b.*\b" + _DEATH_EN + r"\b",
+    # "he passed away last month, I'm his daughter"
+    r"\b" + _DEATH_EN + r"\b.*\b(?:im|i am|this is)(?: (?:his|her|their))? " + _KIN_EN + r"\b",
+    # "this is not him, he died": not a wrong number but the holder's death
+    r"\b(?:not|isnt|is not) (?:him|her|them)\b.*\b(?:he|she|they)(?: (?:has|had|just|recently))* " + _DEATH_EN + r"\b",
     r"\b(?:the |this )?(?:account ?holder|account owner|card ?holder|borrower|debtor|person on (?:the|this) account)(?: (?:has|had|just|recently))* (?:died|passed|passed away|passed on|is dead|is deceased|has died|has passed(?: away)?|is no longer (?:with us|alive)|was killed|lost (?:his|her|their) (?:life|battle))\b",
     r"\b(?:died|passed|passed away|passed on|is dead|is deceased|has died|has passed(?: away)?|is no longer (?:with us|alive)|was killed|lost (?:his|her|their) (?:life|battle))\b.*\b(?:this|it|that)(?: number| phone)? (?:was|is|were) (?:his|her|their|my (?:late )?(?:\w+s)) (?:phone|number|cell|cell phone|account|card|debt|loan|bill|line|#)\b",
     r"\b(?:this|it|that)(?: number| phone)? (?:was|is|were) (?:his|her|their|my (?:late )?(?:\w+s)) (?:phone|number|cell|cell phone|account|card|debt|loan|bill|line|#)\b.*\b(?:he|she|they|who)(?: (?:has|had|just|recently))* (?:died|passed|passed away|passed on|is dead|is deceased|has died|has passed(?: away)?|is no longer (?:with us|alive)|was killed|lost (?:his|her|their) (?:life|battle))\b",

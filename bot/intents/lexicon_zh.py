@@ -298,7 +298,7 @@ _KIN = "(?:个|個)仔|(?:个|個)女|老豆|老窦|阿妈|阿爸|老婆|妻子|
 #: The account holder's death reported by a relative or named as the borrower (借款人已经去世了，我是他儿子,
 #: 我是他老婆，他上个月去世了): unknown even where a wrong-number phrase (我是他老婆) is present (US-12 would
 #: quarantine the number); not 他不在了 alone (a wrong number).
-DECEASED_REPORTED = (*_each("借款人|欠款人|贷款人|持卡人|债务人|户主|账户(?:的)?主人|账户持有人|当事人", r"[^,.!?]{0,4}(?:" + _GONE + ")"),
+DECEASED_REPORTED = (*_each("借款人|欠款人|贷款人|持卡人|债务人|户主|账户(?:的)?主人|账户持有人|当事人|本人", r"[^,.!?]{0,4}(?:" + _GONE + ")"),
                      *_each("我是|我係", r"(?:他|她|佢)的?(?:" + _KIN + r")[^.!?]{0,10}(?:他|她|佢)[^,.!?]{0,6}(?:" + _GONE + "|走咗|死咗)"),
                      *_each("他|她|佢", r"[^,.!?]{0,6}(?:" + _GONE + r"|走咗|死咗)[^.!?]{0,10}我(?:是|係)(?:他|她|佢)的?(?:" + _KIN + ")"),
                      *_each(_GONE, r"[^.!?]{0,8}(?:这是|这个是|是)(?:他|她)的(?:账户|账号|贷款|欠款|借款|卡|账|债)"))
