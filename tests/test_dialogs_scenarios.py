@@ -392,3 +392,16 @@ def test_vulnerability_recorded_even_when_silent():   # UK-07
     st, [a1] = run(ConversationState("menu", {"account_ref": "ACC-100-4521"}, "agent"), facts(),
                    said("my husband died", "hardship"))
     assert SetHold("vulnerability", "ACC-100-4521", rule="UK-07") in a1 and replies(a1) == []
+
+
+def test_UK_06_the_last_wrong_answer_says_it_did_not_match_and_who_helps_next():
+    # found by a new-user trial: after the third wrong postcode the customer got only
+    # "Thanks. A member of our team will get back to you soon." (out of hours only "Our
+    # team is away…"), never that the answer did not match
+    f = facts(uk_account())
+    st, _ = opened(f)
+    st, acts = run(st, f, *[TimerFired("identity_checked", {"ok": False})] * 3)
+    [r] = replies(acts[2])
+    assert (r.template, r.kind) == ("identity_locked", "handoff_notice")
+    assert texts(acts[2]) == ["Sorry, that didn't match. For your security, a member of our team "
+                              "will help you confirm who you are."]

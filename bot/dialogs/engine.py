@@ -1382,8 +1382,8 @@ def _timer(s: _Step, ev: TimerFired) -> None:
     if tries >= limit:
         s.handoff("identity_failed", 2)
         s.actions.append(Flag("identity_failed"))
-        if not silent:
-            s.say("handoff_notice", None, kind="handoff_notice")
+        if not silent:   # that it did not match, and who helps next (no debt detail: UK-06)
+            s.say("identity_locked", None, kind="handoff_notice")
         return
     if not silent:
         s.say("identity_failed", None, tries_left=str(limit - tries))

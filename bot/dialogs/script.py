@@ -121,7 +121,8 @@ REQUIRED_TEMPLATES: tuple[str, ...] = (
 #: deceased, recalled) still stands (US-27 lifts the SMS opt-out; the hold stays until a
 #: person clears it); ``deceased_ack`` answers a report that the account holder died
 #: (UK-07), once, with no debt detail; ``counter_offer_review`` answers an amount or a
-#: refusal instead of a plan choice (UK-03: a person reviews a counter-offer).
+#: refusal instead of a plan choice (UK-03: a person reviews a counter-offer);
+#: ``identity_locked`` answers the last wrong identity answer (UK-06), with no debt detail.
 BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
     "cease_acknowledgement": {
         "en": "We've received your request. We will stop contacting you about this account.",
@@ -139,6 +140,10 @@ BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
                "get back to you."),
         "zh": ("{% if greeting %}{{ greeting }}{% endif %}感谢您告知{% if amount %}您能还款{{ amount }}{% endif %}。"
                "我们的工作人员将根据您的还款能力与您联系。"),
+    },
+    "identity_locked": {
+        "en": "Sorry, that didn't match. For your security, a member of our team will help you confirm who you are.",
+        "zh": "抱歉，信息不匹配。为保障您的账户安全，我们的工作人员将协助您核实身份。",
     },
     "optin_held": {
         "en": ("You can get texts from us again, but because of an earlier request we won't "
@@ -168,7 +173,7 @@ _NO_COLLECTION_IN: Mapping[str, re.Pattern[str]] = {
 
 #: Templates that may go to someone whose identity is not confirmed: no debt detail.
 DEBT_FREE_TEMPLATES: frozenset[str] = frozenset({
-    "cease_acknowledgement", "optin_held", "deceased_ack",
+    "cease_acknowledgement", "optin_held", "deceased_ack", "identity_locked",
     "optout_confirmation", "optout_channel_noted", "optin_confirmation", "help",
     "attorney_ack", "bankruptcy_ack", "dispute_ack", "wrong_number", "unknown_sender",
     "choose_account", "verify_question", "identity_failed", "handoff_notice",
