@@ -116,3 +116,27 @@ def test_worker_starts_with_an_existing_prometheus_multiproc_dir(tmp_path):
            "PROMETHEUS_MULTIPROC_DIR": str(d), "SMS_TRANSPORT": "console"}
     r = run(["worker", "--once"], env=env)
     assert r.returncode == 0, r.stderr
+
+
+def test_accounts_import_skips_a_repeated_account_ref_and_reports_a_rename(tmp_path):
+    """The trial's file: a later row repeating T-1 is named by line and skipped (exit 1, the
+    good rows land); a later import that renames T-1 lands and is reported (exit 0)."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    assert run(["db", "upgrade"], env=env).returncode == 0
+    csv = tmp_path / "a.csv"
+    csv.write_text("account_ref,name,phone,balance,days_past_due,timezone\n"
+                   "T-0,Bea Park,+1 555 555 0110,50.00,15,America/Chicago\n"
+                   "T-1,Alex Good,+1 555 555 0111,100.00,15,America/Los_Angeles\n"
+                   "T-1,Dup Ref,+1 555 555 0120,100.00,15,America/New_York\n", "utf-8")
+    r = run(["accounts", "import", str(csv)], env=env)
+    assert r.returncode == 1
+    assert "line 4: account_ref T-1 repeats line 3; skipped" in r.stderr
+    assert "2 created, 0 updated, 1 rows skipped" in r.stdout
+    again = tmp_path / "b.csv"
+    again.write_text("account_ref,name,phone,balance,days_past_due\n"
+                     "T-1,Alexandra Good,+1 555 555 0111,90.00,16\n", "utf-8")
+    r = run(["accounts", "import", str(again)], env=env)
+    assert r.returncode == 0, r.stderr
+    assert ("line 2: warning: account_ref T-1: name changed from 'Alex Good' to 'Alexandra Good' "
+            "(updated; check it is the same customer)") in r.stderr
+    assert "0 created, 1 updated, 0 rows skipped, 1 renamed" in r.stdout
