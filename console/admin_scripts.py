@@ -278,7 +278,9 @@ class ScriptAdmin:
         ok, err = _flash(request, user)
         return self.c.render("admin_script.html", request, user=user, rev=rev, problems=problems, report=report,
                              preview=pv, diff=diff_text, against=against, newest=data["newest"], states=state_names,
-                             published=data["published"], four_eyes=_four_eyes(self.c), ok=ok, err=err)
+                             published=data["published"], four_eyes=_four_eyes(self.c), ok=ok, err=err,
+                             mine=any(store.same_person(user.email, who) for who in (rev.created_by, rev.submitted_by)
+                                      if who))
 
     async def step(self, request: Request, user: Any) -> Response:
         number = _int(request.path_params.get("n"))

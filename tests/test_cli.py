@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.live import AUTH_TOKEN, PUBLIC_BASE, Duly
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,3 +142,108 @@ def test_accounts_import_skips_a_repeated_account_ref_and_reports_a_rename(tmp_p
     assert ("line 2: warning: account_ref T-1: name changed from 'Alex Good' to 'Alexandra Good' "
             "(updated; check it is the same customer)") in r.stderr
     assert "0 created, 1 updated, 0 rows skipped, 1 renamed" in r.stdout
+
+
+def _script_file(tmp_path, marker: str) -> Path:
+    """The default script with one template changed (so the revision is a new text)."""
+    from bot.dialogs import default_script_text
+
+    text = default_script_text()
+    old = 'Reply STOP to opt out'
+    assert old in text
+    path = tmp_path / "edited.toml"
+    path.write_text(text.replace(old, f"{marker} Reply STOP to opt out", 1), "utf-8")
+    return path
+
+
+def _audit_rows(db_url: str):
+    from sqlalchemy import create_engine, select
+
+    from storage.models import AuditEntry
+
+    eng = create_engine(db_url)
+    try:
+        with eng.connect() as conn:
+            return [(r.actor, r.action, r.detail) for r in conn.execute(
+                select(AuditEntry.actor, AuditEntry.action, AuditEntry.detail).order_by(AuditEntry.id))]
+    finally:
+        eng.dispose()
+
+
+def test_scripts_publish_under_four_eyes_submits_for_a_second_admin(tmp_path):
+    """README: draft → submitted → approved by a second admin → published, every step in the
+    audit log. `duly scripts publish FILE` used to publish at once, approved by "cli", with
+    no audit entry. Under four eyes (the default) it now submits the file for approval in the
+    console, audited as the CLI user; customers see nothing until a second admin approves —
+    and the person who submitted it from the CLI cannot approve it in the console."""
+    import datetime as dt
+
+    from sqlalchemy import create_engine
+    from storage import db, scripts as store
+
+    db_url = f"sqlite:///{tmp_path / 'x.db'}"
+    env = {"DATABASE_URL": db_url}
+    assert run(["db", "upgrade"], env=env).returncode == 0
+    path = _script_file(tmp_path, "Edited in git.")
+    r = run(["scripts", "publish", str(path), "--by", "ann@example.com"], env=env)
+    assert r.returncode == 0, r.stderr
+    assert "revision 2 submitted for approval" in r.stdout and "/console/admin/scripts/2" in r.stdout
+    assert "Edited in git." not in run(["scripts", "export"], env=env).stdout   # still revision 1
+    rows = _audit_rows(db_url)
+    assert [(a, act) for a, act, _ in rows] == [("cli:ann@example.com", "script_submitted")]
+    detail = rows[0][2]
+    assert detail["revision"] == 2 and detail["file"] == str(path) and detail["os_user"]
+    engine = db.make_engine(db_url)
+    sessions = db.make_sessionmaker(engine)
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        with sessions() as s, s.begin():
+            rev = store.revision(s, "default", 2)
+            assert (rev.status, rev.created_by, rev.submitted_by) == ("submitted", "cli:ann@example.com",
+                                                                      "cli:ann@example.com")
+            with pytest.raises(store.WorkflowError, match="four eyes"):
+                store.approve(s, rev, by="ann@example.com", now=now)       # the same person, in the console
+        with sessions() as s, s.begin():
+            rev = store.revision(s, "default", 2)
+            store.approve(s, rev, by="bob@example.com", now=now)
+            store.publish_revision(s, rev, by="bob@example.com", now=now)
+    finally:
+        engine.dispose()
+    assert "Edited in git." in run(["scripts", "export"], env=env).stdout
+
+
+def test_scripts_publish_without_four_eyes_publishes_and_audits(tmp_path):
+    """With `[scripts] four_eyes = false` the CLI publishes at once — and says who in the
+    audit log (the OS user when no --by is given)."""
+    import getpass
+
+    conf = tmp_path / "config.toml"
+    text = (ROOT / "config.toml").read_text("utf-8")
+    assert "four_eyes = true" in text
+    conf.write_text(text.replace("four_eyes = true", "four_eyes = false"), "utf-8")
+    db_url = f"sqlite:///{tmp_path / 'x.db'}"
+    env = {"DATABASE_URL": db_url, "DULY_CONFIG": str(conf)}
+    assert run(["db", "upgrade"], env=env).returncode == 0
+    r = run(["scripts", "publish", str(_script_file(tmp_path, "Straight out."))], env=env)
+    assert r.returncode == 0, r.stderr
+    assert "published default revision 2" in r.stdout
+    assert "Straight out." in run(["scripts", "export"], env=env).stdout
+    who = f"cli:{getpass.getuser()}"
+    assert [(a, act) for a, act, _ in _audit_rows(db_url)] == [(who, "script_published")]
+
+
+def test_agent_takeover_from_the_terminal_is_audited(tmp_path):
+    """`duly agent takeover PHONE` took the conversation with no audit entry."""
+    db_url = f"sqlite:///{tmp_path / 'agent.db'}"
+    with Duly(db_url) as duly:
+        duly.import_accounts("account_ref,name,phone,balance,days_past_due\nC1,Dana,(555) 555-0101,100.00,5\n")
+        duly.sms("pay")
+        r = run(["agent", "takeover", "+15555550101", "--agent", "ann@example.com"], env={"DATABASE_URL": db_url})
+        assert r.returncode == 0, r.stderr
+        assert duly.conversation()["mode"] == "agent"
+        r = run(["agent", "handback", "+15555550101", "--agent", "ann@example.com"], env={"DATABASE_URL": db_url})
+        assert r.returncode == 0, r.stderr
+    rows = [(a, act, d) for a, act, d in _audit_rows(db_url)]
+    assert [(a, act) for a, act, _ in rows] == [("cli:ann@example.com", "take_over"),
+                                                ("cli:ann@example.com", "hand_back")]
+    assert all(d["via"] == "cli" and d["os_user"] for _, _, d in rows)
