@@ -247,3 +247,47 @@ def test_agent_takeover_from_the_terminal_is_audited(tmp_path):
     assert [(a, act) for a, act, _ in rows] == [("cli:ann@example.com", "take_over"),
                                                 ("cli:ann@example.com", "hand_back")]
     assert all(d["via"] == "cli" and d["os_user"] for _, _, d in rows)
+
+
+def test_demo_prints_an_api_token_that_the_api_accepts(tmp_path):
+    """The demo set no API_TOKEN, so every /api/* call answered 401 and nothing said why.
+    `duly demo` now makes a fresh token for the run (unless API_TOKEN is set) and prints it
+    beside the console passwords."""
+    import re
+    import socket
+    import time
+
+    import httpx2 as httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    e = dict(os.environ)
+    for k in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "DULY_DEV", "PUBLIC_BASE_URL", "API_TOKEN", "SMS_TRANSPORT"):
+        e.pop(k, None)
+    e["DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.db'}"
+    e["PYTHONUNBUFFERED"] = "1"
+    proc = subprocess.Popen([sys.executable, "-m", "duly.cli", "demo", "--port", str(port)], cwd=ROOT, env=e,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        out, deadline = "", time.monotonic() + 90
+        while "Serving on" not in out and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            out += line
+        m = re.search(r"Authorization: Bearer (\S+)", out)
+        assert m, out
+        token = m.group(1)
+        url = f"http://127.0.0.1:{port}/api/conversations?phone=%2B15555550101"
+        for _ in range(100):
+            try:
+                r = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert r.status_code in (200, 404), r.text          # not 401
+        assert httpx.get(url, timeout=5).status_code == 401  # still needed
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
