@@ -70,12 +70,12 @@ def check(text: str, profiles: dict[str, Any]) -> tuple[list[Any], list[Any]]:
 
 
 def preview(script: Any, console: Any) -> list[dict[str, Any]]:
-    """Every template rendered for a sample account in each of its languages, with its
-    segment count and encoding: ``[{key, variant, rows: [{lang, sample, text, segments,
-    encoding}]}]``."""
-    now = console.now()
-    pool = samples(now)
-    by_lang = {"en": pool[0], "zh": pool[1]}
+    """Every template rendered with the validator's sample values in each of its
+    languages (the longest realistic values, so the segment counts agree with the
+    validator's table), with its segment count and encoding: ``[{key, variant, rows:
+    [{lang, sample, text, segments, encoding}]}]``. ``sample`` names the person and
+    creditor those values render (not the simulator's sample accounts, whose values
+    differ)."""
     out = []
     variants = getattr(script, "variants", {}) or {}
     for key in sorted(script.templates):
@@ -83,17 +83,17 @@ def preview(script: Any, console: Any) -> list[dict[str, Any]]:
         for variant in names:
             rows = []
             for lang in script.languages:
-                sample = pool[2] if key.endswith("_uk") and lang == "en" else by_lang.get(lang, by_lang["en"])
                 # the validator's sample values: the same lengths as its segment table
                 params = dialogs.sample_params(lang)
+                label = f"{params['name']} · {params['creditor']} (validator sample)"
                 try:
                     text = (templates.render(script, key, lang, params) if variant == "A"
                             else templates.render(script, key, lang, params, variant=variant))
                     info = segments.count(text)
-                    rows.append({"lang": lang, "sample": sample.label, "text": text, "segments": info.segments,
+                    rows.append({"lang": lang, "sample": label, "text": text, "segments": info.segments,
                                  "encoding": info.encoding})
                 except Exception as exc:     # shown, never a 500
-                    rows.append({"lang": lang, "sample": sample.label, "text": f"[does not render: {exc}]",
+                    rows.append({"lang": lang, "sample": label, "text": f"[does not render: {exc}]",
                                  "segments": 0, "encoding": "-"})
             out.append({"key": key, "variant": variant if names != ["A"] else None, "rows": rows})
     return out
@@ -278,7 +278,9 @@ class ScriptAdmin:
         ok, err = _flash(request, user)
         return self.c.render("admin_script.html", request, user=user, rev=rev, problems=problems, report=report,
                              preview=pv, diff=diff_text, against=against, newest=data["newest"], states=state_names,
-                             published=data["published"], four_eyes=_four_eyes(self.c), ok=ok, err=err)
+                             published=data["published"], four_eyes=_four_eyes(self.c), ok=ok, err=err,
+                             mine=any(store.same_person(user.email, who) for who in (rev.created_by, rev.submitted_by)
+                                      if who))
 
     async def step(self, request: Request, user: Any) -> Response:
         number = _int(request.path_params.get("n"))

@@ -30,7 +30,8 @@ def import_file(settings, sessions, path: Path, *, today: dt.date | None = None,
 
 def run_import(settings, path: Path) -> int:
     """The CLI command: exit 0 when every row landed, 1 when some rows were refused
-    (the good rows still land), 2 when the file cannot be read."""
+    (the good rows still land), 2 when the file cannot be read. Rows that landed with a
+    warning (an existing account renamed) are listed too, without changing the status."""
     from rich.progress import BarColumn, Progress, TextColumn
 
     from storage import db
@@ -48,5 +49,8 @@ def run_import(settings, path: Path) -> int:
     engine.dispose()
     for line, reason in report.errors:
         print(f"line {line}: {reason}", file=sys.stderr)
-    print(f"{report.created} created, {report.updated} updated, {len(report.errors)} rows skipped")
+    for line, text in report.warnings:
+        print(f"line {line}: warning: {text}", file=sys.stderr)
+    renamed = f", {len(report.warnings)} renamed" if report.warnings else ""
+    print(f"{report.created} created, {report.updated} updated, {len(report.errors)} rows skipped{renamed}")
     return 1 if report.errors else 0

@@ -8,11 +8,14 @@ import sys
 
 def main(action: str, phone: str, *, state: str | None, agent: str, settings) -> int:
     """Apply the agent action to every conversation with ``phone``. Exit 0, or 1 when
-    Duly never saw the number."""
+    Duly never saw the number. Each action is in the audit log as the console's are,
+    actor ``cli:AGENT`` with the OS user (``via: cli``)."""
     from sqlalchemy import select
 
     from bot.phones import normalise_phone
     from duly.app import make_services
+    from duly.scripts_cli import cli_actor
+    from runner.agents import audit
     from storage.models import Conversation
 
     e164 = normalise_phone(phone, settings.behaviour.get("default_region", "US")) or phone
@@ -25,8 +28,11 @@ def main(action: str, phone: str, *, state: str | None, agent: str, settings) ->
             return 1
         kind = {"takeover": "take_over", "handback": "hand_back", "close": "close"}[action]
         data = {"state": state} if state else {}
+        actor, os_user = cli_actor(agent)
         for cid in ids:
             mode = services.runner.agent_action(cid, kind, agent, data)
+            with services.sessions() as s, s.begin():
+                audit(s, actor, kind, cid, services.runner.clock(), via="cli", os_user=os_user, **data)
             print(f"conversation {cid}: mode {mode}")
         return 0
     finally:

@@ -10,8 +10,9 @@ UTC; every error is ``{"error": "..."}`` unless noted):
     rounded. Upserts by ``account_ref`` (:func:`storage.accounts.import_rows`), writes a
     consent record per number (US-10). 200 ``{"created", "updated", "errors": []}``;
     422 with the same shape when some rows were refused — each error is ``{"index"
-    (0-based position in the list), "account_ref", "reason"}`` and the good rows are kept;
-    400 on malformed JSON or a body that is not a list of objects; 413 over 10,000 rows.
+    (0-based position in the list), "account_ref", "reason"}`` and the good rows are kept
+    (an object repeating an earlier object's ``account_ref`` is such a row); rows that
+    landed but renamed an existing account add ``"warnings"`` in the same shape; 400 on malformed JSON or a body that is not a list of objects; 413 over 10,000 rows.
 ``POST /api/payments``
     ``{"account_ref", "amount", "paid_at" (ISO date or date-time; a date is midnight in
     the customer's zone; default now; more than a day ahead of now is refused),
@@ -285,12 +286,15 @@ def import_accounts(services: Any, items: list[Any], now: dt.datetime) -> dict[s
                              default_profile=b.get("default_profile", "us_first_party"),
                              profiles=b.get("profiles", {}), today=now.date(),
                              default_language=b.get("default_language", "en"), now=now,
-                             refused_profiles=cn09_refused_profiles(services.settings))
+                             refused_profiles=cn09_refused_profiles(services.settings), unit="index")
         s.commit()
     for index, reason in report.errors:
         errors.append({"index": index, "account_ref": refs.get(index), "reason": reason})
     errors.sort(key=lambda e: e["index"])
-    return {"created": report.created, "updated": report.updated, "errors": errors}
+    out: dict[str, Any] = {"created": report.created, "updated": report.updated, "errors": errors}
+    if report.warnings:   # rows that landed but need a look (an account renamed)
+        out["warnings"] = [{"index": i, "account_ref": refs.get(i), "reason": text} for i, text in report.warnings]
+    return out
 
 
 async def accounts_post(request: Request) -> Response:

@@ -101,7 +101,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_scripts(args: argparse.Namespace) -> int:
     from duly import scripts_cli
 
-    return scripts_cli.main(args.action, args.file, _settings())
+    return scripts_cli.main(args.action, args.file, _settings(), by=args.by)
 
 
 def cmd_campaign_run(args: argparse.Namespace) -> int:
@@ -180,7 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     ag.add_argument("action", choices=["takeover", "handback", "close"])
     ag.add_argument("phone")
     ag.add_argument("--state", help="state the bot resumes in after handback (default: the menu)")
-    ag.add_argument("--agent", default=os.environ.get("USER", "agent"), help="who acts (audit log)")
+    ag.add_argument("--agent", default=os.environ.get("USER", "agent"),
+                    help="who acts (audit log, as cli:AGENT; default the OS user)")
     ag.set_defaults(func=cmd_agent)
 
     s = sub.add_parser("bench", help="run the benchmarks in bench/ and print a table (duly bench --help)",
@@ -194,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("scripts", help="dialog scripts")
     sc.add_argument("action", choices=["validate", "publish", "export"])
     sc.add_argument("file", nargs="?")
+    sc.add_argument("--by", default=os.environ.get("DULY_USER"),
+                    help="who publishes, for the audit log and four eyes (your console email; "
+                         "default $DULY_USER, else the OS user)")
     sc.set_defaults(func=cmd_scripts)
     return p
 
@@ -226,7 +230,7 @@ def _main(argv: list[str] | None) -> int:
             print(f"duly {argv[0]}: {problem}", file=sys.stderr)
             return 2
     if argv[:1] == ["bench"]:
-        from bench.__main__ import main as bench_main  # `duly bench [--accounts N]`
+        from bench.__main__ import main as bench_main  # `duly bench [BENCHMARK…] [--quick] [--json] …`
 
         return bench_main(argv[1:])
     if argv[:2] == ["intents", "eval"]:

@@ -29,6 +29,7 @@ def main(port: int = 8000, host: str = "127.0.0.1") -> int:
     """Prepare the demo database and serve it with the console transport."""
     os.environ["DULY_DEV"] = "1"
     os.environ.setdefault("SMS_TRANSPORT", "console")
+    api_line = demo_api_token(os.environ, host, port)
     import uvicorn
 
     from duly.app import create_app
@@ -53,6 +54,7 @@ After a hand-off the bot stays quiet until an agent hands back:
   duly agent handback +15555550101
 Or take it over in the agent console: http://{host}:{port}/console
   {logins}
+{api_line}
 Start over: stop the demo, delete duly.db and run `duly demo` again.
 Duly's number: {ours}. Serving on http://{host}:{port}  (Ctrl-C stops)
 """, flush=True)
@@ -60,6 +62,22 @@ Duly's number: {ours}. Serving on http://{host}:{port}  (Ctrl-C stops)
     start_worker(app.state.services)
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
     return 0
+
+
+def demo_api_token(env, host: str, port: int) -> str:
+    """The JSON API's bearer token for this demo run: ``API_TOKEN`` when it is set, else a
+    fresh random one put in ``env`` (the app reads it from there), like the console
+    passwords — so ``/api/*`` answers instead of 401. Returns the lines to print."""
+    import secrets
+
+    given = bool(env.get("API_TOKEN"))
+    if not given:
+        env["API_TOKEN"] = secrets.token_urlsafe(24)
+    token = env["API_TOKEN"]
+    where = "API_TOKEN from your environment" if given else "fresh each run, like the passwords"
+    return (f"The JSON API (/api/*; {where}):\n"
+            f"  Authorization: Bearer {token}\n"
+            f"  curl -H 'Authorization: Bearer {token}' 'http://{host}:{port}/api/conversations?phone=%2B15555550101'")
 
 
 def demo_users(settings) -> str:

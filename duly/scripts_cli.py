@@ -6,11 +6,30 @@ import sys
 from pathlib import Path
 
 
-def main(action: str, file: str | None, settings) -> int:
+def cli_actor(by: str | None) -> tuple[str, str]:
+    """``(actor, os_user)`` for the audit log of a CLI action: ``cli:`` + ``by`` (``--by``,
+    best a console user's email so four eyes can tell it is her) or, without it, the OS
+    user; the OS user is recorded either way."""
+    import getpass
+
+    try:
+        os_user = getpass.getuser()
+    except Exception:          # no login name (some containers)
+        os_user = "unknown"
+    return f"cli:{(by or '').strip() or os_user}", os_user
+
+
+def main(action: str, file: str | None, settings, by: str | None = None) -> int:
     """Validate (exit 1 and one line per problem, ``FILE:LINE: message``; on success a
-    table of each template's SMS segments and encoding), publish as a new revision, or
-    print the published revision. Templates are linted under the config's profiles
-    (``[profiles.*]``)."""
+    table of each template's SMS segments and encoding), publish, or print the published
+    revision. Templates are linted under the config's profiles (``[profiles.*]``).
+
+    ``publish`` follows the console's workflow. Under four eyes (``[scripts] four_eyes``,
+    the default) it submits the file as a new revision for approval: a second admin
+    approves and publishes it in the console (``/console/admin/scripts/N``), and until
+    then customers see nothing new; the person named by ``by`` cannot approve it. With
+    four eyes off it publishes at once. Either way the audit log names ``cli:<by or OS
+    user>``, the OS user and the file."""
     from bot.dialogs.script import validate
     from storage import db, scripts
 
@@ -40,9 +59,22 @@ def main(action: str, file: str | None, settings) -> int:
     sessions = db.make_sessionmaker(engine)
     try:
         if action == "publish":
+            import datetime as dt
+
+            actor, os_user = cli_actor(by)
+            four_eyes = bool((settings.behaviour.get("scripts") or {}).get("four_eyes", True))
+            now = dt.datetime.now(dt.timezone.utc)
             with sessions() as s, s.begin():
-                rev = scripts.publish(s, name, text, by="cli")
-                print(f"published {name} revision {rev.revision}")
+                if four_eyes:
+                    rev = scripts.submit_text(s, name, text, by=actor, now=now, note=f"from {file} (duly scripts publish)",
+                                              via="cli", os_user=os_user, file=str(file))
+                    print(f"{name} revision {rev.revision} submitted for approval (four eyes): a second admin "
+                          f"approves and publishes it at /console/admin/scripts/{rev.revision}; until then "
+                          "customers get the published revision")
+                else:
+                    rev = scripts.publish(s, name, text, by=actor, now=now, via="cli", os_user=os_user,
+                                          file=str(file))
+                    print(f"published {name} revision {rev.revision} (four eyes is off: [scripts] four_eyes)")
             return 0
         with sessions() as s:
             try:

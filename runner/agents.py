@@ -269,12 +269,23 @@ class AgentDesk:
                             role)
 
     def _record(self, conv_id: int, agent: str, kind: str, data: dict[str, Any], role: str = "agent") -> int:
+        """The step decides first; only a promise or plan it records is applied and
+        audited as ``kind``. A refused one changes nothing on the conversation (mode,
+        owner, state) and is audited as ``<kind>_refused`` with the reason."""
+        from runner.inbound import AgentActionRefused
         from storage.models import Plan, Promise
 
         model = Promise if kind == "record_promise" else Plan
         with self.runner.sessions() as s:
             before = s.scalar(select(model.id).order_by(model.id.desc()).limit(1)) or 0
-        self._action(conv_id, agent, kind, data, role)
+        try:
+            self._action(conv_id, agent, kind, data, role)
+        except AgentActionRefused as exc:
+            with self.runner.sessions() as s, s.begin():
+                audit(s, agent, f"{kind}_refused", conv_id, self.runner.clock(), **data,
+                      problem=exc.detail.get("problem") or exc.detail.get("agent_error"))
+            self.runner.notify("conversation", conv_id)
+            raise AgentError("invalid", "not recorded: " + _refusal(kind, data, exc.detail)) from exc
         with self.runner.sessions() as s:
             new = s.scalar(select(model.id).where(model.id > before, model.conversation_id == conv_id,
                                                   model.source == f"agent:{agent}")
@@ -283,6 +294,27 @@ class AgentDesk:
             raise AgentError("invalid", "not recorded: check the account, the amount and the date"
                              if kind == "record_promise" else "not recorded: that plan is not on offer")
         return int(new)
+
+
+def _refusal(kind: str, data: dict[str, Any], why: dict[str, Any]) -> str:
+    """A sentence for the agent: which limit a refused promise or plan broke."""
+    from bot.money import format_money
+
+    if why.get("agent_error") == "unknown_account":
+        return "that account is not on this conversation"
+    if kind == "record_plan":
+        return "that plan is not on offer"
+    problem, cur = why.get("problem"), str(why.get("currency") or "USD")
+    if problem == "amount_not_positive":
+        return "the amount must be above zero"
+    if problem == "amount_above_balance":
+        return (f"{format_money(int(why['amount_minor']), cur, 'en')} is more than the balance of "
+                f"{format_money(int(why['limit_minor']), cur, 'en')}")
+    if problem == "date_past":
+        return f"{why['due_date']} is before the customer's today ({why['today']})"
+    if problem == "date_too_far":
+        return f"{why['due_date']} is later than the furthest date an agent may agree ({why['max_date']})"
+    return "check the account, the amount and the date"
 
 
 def sla_sweep(sessions: Any, now: dt.datetime, runner: Any = None) -> int:

@@ -178,6 +178,21 @@ class ConversationBusy(RuntimeError):
     message is stored and will be acted on (the webhook answers 503, Twilio retries)."""
 
 
+class AgentActionRefused(ValueError):
+    """The dialog step refused an agent's ``record_promise``/``record_plan`` (an amount
+    above the balance, a past date, a plan not on offer...). ``detail``: the step's G-02
+    audit detail (``agent_error``, ``problem``, the limits)."""
+
+    def __init__(self, kind: str, detail: dict[str, Any]):
+        super().__init__(f"{kind} refused: {detail.get('problem') or detail.get('agent_error')}")
+        self.kind = kind
+        self.detail = detail
+
+
+#: agent actions that must produce this action, or change nothing
+_RECORDS = {"record_promise": A.RecordPromise, "record_plan": A.RecordPlan}
+
+
 class Runner:
     """Moves conversations: inbound messages, timers, status callbacks.
 
@@ -677,7 +692,9 @@ class Runner:
         Open handoffs are resolved on hand-back and close. ``check(conv)`` runs under the
         conversation's row lock before anything changes; whatever it raises aborts the
         action (who may act is decided there, race-free). Returns the conversation's
-        mode afterwards. Raises ``LookupError`` for an unknown conversation."""
+        mode afterwards. Raises ``LookupError`` for an unknown conversation, and
+        :class:`AgentActionRefused` when the step refuses a promise or plan (then nothing
+        is written: the conversation stays exactly as it was)."""
         self.refresh_settings()
         with self.locks.get(conv_id):
             with self.sessions() as s, s.begin():
@@ -691,6 +708,12 @@ class Runner:
                 facts, accounts = self.facts_for(s, conv, now)
                 state = ConversationState(state=conv.state, slots=dict(conv.slots or {}), mode=conv.mode)
                 new_state, acts = dialogs.step(state, AgentAction(kind, agent, data or {}), script, facts, now)
+                if kind in _RECORDS and not any(isinstance(a, _RECORDS[kind]) for a in acts):
+                    # the step refused it: nothing of it is applied (no state, no decision),
+                    # and the caller is told why (the step's G-02 detail)
+                    why = next((dict(a.detail) for a in acts if isinstance(a, A.Audit) and a.rule == "G-02"
+                                and "agent_error" in a.detail), {"agent_error": "refused"})
+                    raise AgentActionRefused(kind, why)
                 self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=None)
                 if kind == "take_over":
                     conv.assigned_agent = agent

@@ -4,7 +4,11 @@ Each row is validated on its own; a bad row is reported by its line number with
 the reasons and skipped, good rows are written (one SAVEPOINT per row, so a row
 that fails at the database leaves the others alone). Re-importing an
 ``account_ref`` updates that account — the imported balance is authoritative —
-and adds any new phone links (links are never removed by an import).
+and adds any new phone links (links are never removed by an import). A row that
+repeats an ``account_ref`` seen earlier in the same import is skipped and named
+(two rows with one reference are two customers merged into one account unless
+refused: one person's debt told to another's phone). A re-import that changes an
+account's name is applied and reported as a warning.
 
 Money: decimal strings in major units (``"1234.50"``, ``"1,234.50"``) become
 integer minor units exactly (``Decimal``, never ``float``); more decimals than
@@ -95,12 +99,15 @@ _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 
 @dataclass
 class ImportReport:
-    """Outcome of an import: rows ``created`` and ``updated``, and ``errors`` as
-    ``(line_number, reason)`` for each skipped row (header is line 1)."""
+    """Outcome of an import: rows ``created`` and ``updated``, ``errors`` as
+    ``(line_number, reason)`` for each skipped row (header is line 1), and ``warnings``
+    as ``(line_number, text)`` for rows that landed but need a look (an existing
+    account's name changed)."""
 
     created: int = 0
     updated: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
@@ -446,15 +453,27 @@ def _validate(raw: Mapping[str, Any], *, default_region: str, default_currency: 
                 infer_tz=infer_tz)
 
 
-def _apply(session: Session, row: _Row, now: dt.datetime) -> bool:
-    """Upsert one validated row; True when the account was created."""
+def _same_name(a: str | None, b: str | None) -> bool:
+    """Two spellings of one name: NFKC, casefolded, whitespace collapsed."""
+    def norm(v: str | None) -> str:
+        return " ".join(unicodedata.normalize("NFKC", v or "").casefold().split())
+    return norm(a) == norm(b)
+
+
+def _apply(session: Session, row: _Row, now: dt.datetime) -> tuple[bool, str | None]:
+    """Upsert one validated row: ``(created, renamed_from)`` — whether the account was
+    created, and its name before this row when the row changed it (another spelling
+    is a change; case and spacing alone are not)."""
     account = session.scalar(
         select(Account).where(Account.account_ref == row.values["account_ref"]))
     created = account is None
+    renamed_from = None
     if account is None:
         account = Account(**row.create_defaults, **row.values)
         session.add(account)
     else:
+        if "name" in row.values and not _same_name(account.name, row.values["name"]):
+            renamed_from = account.name
         for key, value in row.values.items():
             setattr(account, key, value)
     session.flush()
@@ -466,7 +485,7 @@ def _apply(session: Session, row: _Row, now: dt.datetime) -> bool:
     if row.consent is not None:
         _record_consent(session, account.id, row.phones, row.consent[0], row.consent[1], now)
     session.flush()
-    return created
+    return created, renamed_from
 
 
 def _record_consent(session: Session, account_id: int, phones: list[str], source: str,
@@ -495,7 +514,8 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
                 progress: Callable[[int], None] | None = None,
                 commit_every: int | None = None,
                 now: dt.datetime | None = None,
-                refused_profiles: Mapping[str, str] | None = None) -> ImportReport:
+                refused_profiles: Mapping[str, str] | None = None,
+                unit: str = "line") -> ImportReport:
     """Import accounts from ``(line_number, row)`` pairs.
 
     row: column → value (strings as in the CSV; ``None``/missing = empty; JSON
@@ -515,6 +535,14 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
     refused_profiles: profile name → reason; a row under one is a bad row with that
         reason (CN-09: no CN-profile account while the ``twilio`` transport runs —
         :func:`runner.transports.cn09_refused_profiles`).
+    unit: what the numbers are, in messages that point at another row (``"line"`` for
+        a file, ``"index"`` for a JSON list).
+
+    One account_ref, one row: a row whose ``account_ref`` an earlier row of the same
+    call already had (whether or not that row landed) is a bad row, ``"account_ref X
+    repeats line N; skipped"`` — merging them would put two customers' names, zones
+    and phones on one account. A row that changes an existing account's name is
+    applied (the loan system is authoritative) and listed in ``warnings``.
 
     Consent (US-10): a row with ``consent_source`` writes a :class:`Consent` row per
     phone of the row (source, ``consent_at`` or ``now``), idempotent on re-import.
@@ -527,8 +555,19 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
     report = ImportReport()
     done = 0
     when = now or dt.datetime.now(UTC)
+    first_line: dict[str, int] = {}   # account_ref → the line that had it first
     for line, raw in rows:
         done += 1
+        ref = _clean(raw).get("account_ref", "") if isinstance(raw, Mapping) else ""
+        if ref and ref in first_line:
+            report.errors.append((line, f"account_ref {ref} repeats {unit} {first_line[ref]}; skipped"))
+            if commit_every and done % commit_every == 0:
+                session.commit()
+            if progress is not None:
+                progress(done)
+            continue
+        if ref:
+            first_line[ref] = line
         try:
             row = _validate(raw, default_region=default_region,
                             default_currency=default_currency,
@@ -540,7 +579,7 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
         else:
             try:
                 with session.begin_nested():
-                    created = _apply(session, row, when)
+                    created, renamed_from = _apply(session, row, when)
             except SQLAlchemyError as exc:
                 report.errors.append((line, f"database refused the row: {exc.__class__.__name__}: "
                                             f"{str(exc).splitlines()[0][:200]}"))
@@ -549,6 +588,10 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
                     report.created += 1
                 else:
                     report.updated += 1
+                if renamed_from is not None:
+                    report.warnings.append((line, (
+                        f"account_ref {row.values['account_ref']}: name changed from {renamed_from!r} to "
+                        f"{row.values['name']!r} (updated; check it is the same customer)")))
         if commit_every and done % commit_every == 0:
             session.commit()
         if progress is not None:

@@ -16,7 +16,7 @@ from .types import utcnow
 
 __all__ = ["ensure_default_revision", "published_revision", "publish", "NoPublishedScript", "WorkflowError",
            "StaleRevision", "revision", "revisions", "save_draft", "submit", "approve", "publish_revision",
-           "rollback", "at_rest", "send_back"]
+           "rollback", "at_rest", "send_back", "submit_text", "same_person"]
 
 
 class NoPublishedScript(LookupError):
@@ -64,12 +64,14 @@ def published_revision(session: Session, name: str) -> ScriptRevision:
     return rev
 
 
-def publish(session: Session, name: str, body: str, by: str) -> ScriptRevision:
+def publish(session: Session, name: str, body: str, by: str, *, now=None, **detail) -> ScriptRevision:
     """Add ``body`` as the next revision of ``name``, approved and published by
-    ``by`` (e.g. ``"admin:ann@example.com"`` or ``"cli"``); the previously
-    published revision becomes ``retired``. Conversations keep the revision they
-    pinned. Flushes, does not commit; returns the new revision."""
-    now = utcnow()
+    ``by`` (e.g. ``"admin:ann@example.com"`` or ``"cli:ann"``) with no second person: for
+    deployments without four eyes (``[scripts] four_eyes = false``) and for tests. The
+    previously published revision becomes ``retired``. Conversations keep the revision
+    they pinned. Writes an audit entry ``script_published`` (``detail`` added to it).
+    Flushes, does not commit; returns the new revision."""
+    now = now or utcnow()
     for old in session.scalars(
             select(ScriptRevision).where(ScriptRevision.name == name,
                                          ScriptRevision.status == "published")):
@@ -79,6 +81,26 @@ def publish(session: Session, name: str, body: str, by: str) -> ScriptRevision:
                          created_at=now, approved_at=now, published_at=now)
     session.add(rev)
     session.flush()
+    _audit(session, by, "script_published", rev, now, four_eyes=False, **detail)
+    return rev
+
+
+def submit_text(session: Session, name: str, body: str, *, by: str, now, note: str = "",
+                **detail) -> ScriptRevision:
+    """Add ``body`` as the next revision of ``name``, already submitted for approval by
+    ``by`` (``duly scripts publish FILE`` under four eyes: the text was written and
+    reviewed outside Duly, and a second admin approves and publishes it in the console).
+    It is based on the published revision (not on anyone's unpublished draft, whose
+    author would otherwise count as one of its authors). The caller validates first.
+    Writes an audit entry ``script_submitted`` (``detail`` added to it). Flushes."""
+    published = session.scalar(select(ScriptRevision.revision).where(
+        ScriptRevision.name == name, ScriptRevision.status == "published").limit(1))
+    rev = ScriptRevision(name=name, revision=_next_revision(session, name), body=body, status="submitted",
+                         created_by=by, created_at=now, submitted_by=by, submitted_at=now,
+                         based_on=published, note=note or None)
+    session.add(rev)
+    session.flush()
+    _audit(session, by, "script_submitted", rev, now, **detail)
     return rev
 
 
@@ -152,7 +174,7 @@ def approve(session: Session, rev: ScriptRevision, *, by: str, now, four_eyes: b
     true) the approver must be a different person from the author and the submitter."""
     if rev.status != "submitted":
         raise WorkflowError(f"revision {rev.revision} is {rev.status}, not submitted")
-    if four_eyes and by in _authors(session, rev):
+    if four_eyes and any(same_person(by, a) for a in _authors(session, rev)):
         raise WorkflowError("a second admin must approve (four eyes): you wrote or submitted this revision "
                             "or an unpublished revision it was built on")
     rev.status, rev.approved_by, rev.approved_at = "approved", by, now
@@ -169,6 +191,16 @@ def send_back(session: Session, rev: ScriptRevision, *, by: str, now) -> None:
     rev.status, rev.submitted_by, rev.submitted_at, rev.approved_by, rev.approved_at = "draft", None, None, None, None
     session.flush()
     _audit(session, by, "script_sent_back", rev, now)
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two actor names are one person: case aside, and ``cli:ann@example.com``
+    (what ``duly scripts publish --by ann@example.com`` records) is ``ann@example.com``
+    (her console sign-in) — so four eyes holds across the CLI and the console."""
+    def who(x: str) -> str:
+        x = (x or "").strip().casefold()
+        return x[4:] if x.startswith("cli:") else x
+    return who(a) == who(b)
 
 
 def _authors(session: Session, rev: ScriptRevision) -> set[str]:

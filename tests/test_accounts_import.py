@@ -163,6 +163,9 @@ def test_one_phone_several_accounts(session_factory):
 
 
 def test_same_ref_twice_in_one_file(session_factory):
+    """A later row repeating an account_ref seen earlier in the same import is named by
+    line and skipped; the first row stands. (This test used to assert the merge: two
+    customers' names, zones and phones on one account — the trial's disclosure bug.)"""
     rows = [(2, {"account_ref": "A-1", "name": "Ann", "phone": "555-555-0101",
                  "balance": "10", "days_past_due": "3"}),
             (3, {"account_ref": "A-1", "name": "Ann", "phone": "555-555-0102",
@@ -170,9 +173,70 @@ def test_same_ref_twice_in_one_file(session_factory):
     with session_factory() as s:
         report = import_rows(s, rows, **_kw())
         s.commit()
-        assert (report.created, report.updated) == (1, 1)
+        assert (report.created, report.updated) == (1, 0)
+        assert report.errors == [(3, "account_ref A-1 repeats line 2; skipped")]
         acc = s.scalars(select(Account)).one()
-        assert acc.balance_minor == 1200 and len(acc.phones) == 2
+        assert acc.balance_minor == 1000 and [p.e164 for p in acc.phones] == ["+15555550101"]
+
+
+def test_repeated_ref_never_merges_two_customers(tmp_path, session_factory):
+    """The new-user trial: T-1 Alex Good (Los Angeles) on line 3 and a later T-1 "Dup Ref"
+    (New York, another phone) on line 9 made one account with Dup Ref's name and zone and
+    both phones, so Alex's phone was told Dup Ref's debt at 05:00 Alex's time (US-12,
+    US-01). Now line 9 is named and skipped, the good rows land, T-1 stays Alex's."""
+    text = ("account_ref,name,phone,balance,days_past_due,timezone\n"
+            "T-0,Bea Park,+1 555 555 0110,50.00,15,America/Chicago\n"          # line 2
+            "T-1,Alex Good,+1 555 555 0111,250.00,15,America/Los_Angeles\n"    # line 3
+            "T-2,Cal Ng,+1 555 555 0112,60.00,15,America/Denver\n"             # line 4
+            "T-3,Dee Roy,+1 555 555 0113,70.00,15,America/New_York\n"          # line 5
+            "T-4,Eve Fox,+1 555 555 0114,80.00,15,America/New_York\n"          # line 6
+            "T-5,Flo Hu,+1 555 555 0115,90.00,15,America/Chicago\n"            # line 7
+            "T-6,Gus Li,+1 555 555 0116,95.00,15,America/Chicago\n"            # line 8
+            "T-1,Dup Ref,+1 555 555 0120,100.00,15,America/New_York\n")        # line 9
+    path = _write(tmp_path, text)
+    with session_factory() as s:
+        report = import_csv(s, path, **_kw())
+        s.commit()
+    assert (report.created, report.updated) == (7, 0)
+    assert report.errors == [(9, "account_ref T-1 repeats line 3; skipped")]
+    with session_factory() as s:
+        t1 = s.scalars(select(Account).where(Account.account_ref == "T-1")).one()
+        assert (t1.name, t1.timezone, t1.balance_minor) == ("Alex Good", "America/Los_Angeles", 25000)
+        assert [p.e164 for p in t1.phones] == ["+15555550111"]
+        assert s.scalar(select(Phone).where(Phone.e164 == "+15555550120")) is None
+
+
+def test_a_repeat_of_a_bad_row_is_skipped_too(session_factory):
+    """The file is ambiguous about who A-1 is whether or not its first row was good."""
+    rows = [(2, {"account_ref": "A-1", "name": "Ann", "phone": "not a phone",
+                 "balance": "10", "days_past_due": "3"}),
+            (3, {"account_ref": "A-1", "name": "Bo", "phone": "555-555-0102",
+                 "balance": "12", "days_past_due": "3"})]
+    with session_factory() as s:
+        report = import_rows(s, rows, **_kw())
+        s.commit()
+        assert report.imported == 0 and [line for line, _ in report.errors] == [2, 3]
+        assert report.errors[1] == (3, "account_ref A-1 repeats line 2; skipped")
+
+
+def test_reimport_that_renames_an_account_is_reported(session_factory):
+    """A later import that changes an account's name is applied (the loan system is
+    authoritative: marriage, a corrected spelling) but named by line as a warning, so an
+    account_ref reused for another person is seen. Case and spacing alone are no change."""
+    def row(line, name, phone="555-555-0101"):
+        return [(line, {"account_ref": "A-1", "name": name, "phone": phone, "balance": "10",
+                        "days_past_due": "3"})]
+
+    with session_factory() as s:
+        assert import_rows(s, row(2, "Ann Lee"), **_kw()).warnings == []
+        same = import_rows(s, row(2, "  ann  LEE "), **_kw())
+        assert (same.updated, same.warnings) == (1, [])
+        renamed = import_rows(s, row(5, "Bob Stone", "555-555-0102"), **_kw())
+        s.commit()
+        assert (renamed.updated, renamed.errors) == (1, [])
+        assert renamed.warnings == [(5, "account_ref A-1: name changed from 'ann  LEE' to 'Bob Stone' "
+                                        "(updated; check it is the same customer)")]
+        assert s.scalars(select(Account)).one().name == "Bob Stone"
 
 
 def test_missing_header_column(tmp_path, session_factory):

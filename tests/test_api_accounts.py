@@ -134,3 +134,21 @@ def test_api_holds_set_and_clear(duly):
         assert kinds == ["hold.set", "hold.set", "hold.cleared"]
         active = s.scalars(select(Hold.kind).where(Hold.cleared_at.is_(None))).all()
         assert active == ["cease"]
+
+
+def test_api_accounts_repeated_ref_in_one_request_is_refused_by_index(duly):
+    """Two objects with one account_ref in a request are two customers on one account
+    unless refused: the later one is named (by its index) and skipped, the rest land."""
+    r = duly.http.post("/api/accounts", json=[_good("T-1"), _good("T-2", "555-555-0102"),
+                                               _good("T-1", "555-555-0120", name="Dup Ref")], headers=AUTH)
+    assert r.status_code == 422, r.text
+    assert r.json() == {"created": 2, "updated": 0,   # "warnings" only when there are some
+                        "errors": [{"index": 2, "account_ref": "T-1",
+                                    "reason": "account_ref T-1 repeats index 0; skipped"}]}
+    r = duly.http.post("/api/accounts", json=[_good("T-2", "555-555-0102", name="Other Person")], headers=AUTH)
+    assert r.status_code == 200
+    assert r.json()["warnings"] == [{"index": 0, "account_ref": "T-2", "reason": (
+        "account_ref T-2: name changed from 'Dana Whitfield' to 'Other Person' (updated; check it is the same customer)")}]
+    with duly.services.sessions() as s:
+        t1 = s.scalar(select(Account).where(Account.account_ref == "T-1"))
+        assert t1.name == "Dana Whitfield" and [p.e164 for p in t1.phones] == ["+15555550101"]

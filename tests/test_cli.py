@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.live import AUTH_TOKEN, PUBLIC_BASE, Duly
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,3 +118,176 @@ def test_worker_starts_with_an_existing_prometheus_multiproc_dir(tmp_path):
            "PROMETHEUS_MULTIPROC_DIR": str(d), "SMS_TRANSPORT": "console"}
     r = run(["worker", "--once"], env=env)
     assert r.returncode == 0, r.stderr
+
+
+def test_accounts_import_skips_a_repeated_account_ref_and_reports_a_rename(tmp_path):
+    """The trial's file: a later row repeating T-1 is named by line and skipped (exit 1, the
+    good rows land); a later import that renames T-1 lands and is reported (exit 0)."""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    assert run(["db", "upgrade"], env=env).returncode == 0
+    csv = tmp_path / "a.csv"
+    csv.write_text("account_ref,name,phone,balance,days_past_due,timezone\n"
+                   "T-0,Bea Park,+1 555 555 0110,50.00,15,America/Chicago\n"
+                   "T-1,Alex Good,+1 555 555 0111,100.00,15,America/Los_Angeles\n"
+                   "T-1,Dup Ref,+1 555 555 0120,100.00,15,America/New_York\n", "utf-8")
+    r = run(["accounts", "import", str(csv)], env=env)
+    assert r.returncode == 1
+    assert "line 4: account_ref T-1 repeats line 3; skipped" in r.stderr
+    assert "2 created, 0 updated, 1 rows skipped" in r.stdout
+    again = tmp_path / "b.csv"
+    again.write_text("account_ref,name,phone,balance,days_past_due\n"
+                     "T-1,Alexandra Good,+1 555 555 0111,90.00,16\n", "utf-8")
+    r = run(["accounts", "import", str(again)], env=env)
+    assert r.returncode == 0, r.stderr
+    assert ("line 2: warning: account_ref T-1: name changed from 'Alex Good' to 'Alexandra Good' "
+            "(updated; check it is the same customer)") in r.stderr
+    assert "0 created, 1 updated, 0 rows skipped, 1 renamed" in r.stdout
+
+
+def _script_file(tmp_path, marker: str) -> Path:
+    """The default script with one template changed (so the revision is a new text)."""
+    from bot.dialogs import default_script_text
+
+    text = default_script_text()
+    old = 'Reply STOP to opt out'
+    assert old in text
+    path = tmp_path / "edited.toml"
+    path.write_text(text.replace(old, f"{marker} Reply STOP to opt out", 1), "utf-8")
+    return path
+
+
+def _audit_rows(db_url: str):
+    from sqlalchemy import create_engine, select
+
+    from storage.models import AuditEntry
+
+    eng = create_engine(db_url)
+    try:
+        with eng.connect() as conn:
+            return [(r.actor, r.action, r.detail) for r in conn.execute(
+                select(AuditEntry.actor, AuditEntry.action, AuditEntry.detail).order_by(AuditEntry.id))]
+    finally:
+        eng.dispose()
+
+
+def test_scripts_publish_under_four_eyes_submits_for_a_second_admin(tmp_path):
+    """README: draft → submitted → approved by a second admin → published, every step in the
+    audit log. `duly scripts publish FILE` used to publish at once, approved by "cli", with
+    no audit entry. Under four eyes (the default) it now submits the file for approval in the
+    console, audited as the CLI user; customers see nothing until a second admin approves —
+    and the person who submitted it from the CLI cannot approve it in the console."""
+    import datetime as dt
+
+    from sqlalchemy import create_engine
+    from storage import db, scripts as store
+
+    db_url = f"sqlite:///{tmp_path / 'x.db'}"
+    env = {"DATABASE_URL": db_url}
+    assert run(["db", "upgrade"], env=env).returncode == 0
+    path = _script_file(tmp_path, "Edited in git.")
+    r = run(["scripts", "publish", str(path), "--by", "ann@example.com"], env=env)
+    assert r.returncode == 0, r.stderr
+    assert "revision 2 submitted for approval" in r.stdout and "/console/admin/scripts/2" in r.stdout
+    assert "Edited in git." not in run(["scripts", "export"], env=env).stdout   # still revision 1
+    rows = _audit_rows(db_url)
+    assert [(a, act) for a, act, _ in rows] == [("cli:ann@example.com", "script_submitted")]
+    detail = rows[0][2]
+    assert detail["revision"] == 2 and detail["file"] == str(path) and detail["os_user"]
+    engine = db.make_engine(db_url)
+    sessions = db.make_sessionmaker(engine)
+    now = dt.datetime.now(dt.timezone.utc)
+    try:
+        with sessions() as s, s.begin():
+            rev = store.revision(s, "default", 2)
+            assert (rev.status, rev.created_by, rev.submitted_by) == ("submitted", "cli:ann@example.com",
+                                                                      "cli:ann@example.com")
+            with pytest.raises(store.WorkflowError, match="four eyes"):
+                store.approve(s, rev, by="ann@example.com", now=now)       # the same person, in the console
+        with sessions() as s, s.begin():
+            rev = store.revision(s, "default", 2)
+            store.approve(s, rev, by="bob@example.com", now=now)
+            store.publish_revision(s, rev, by="bob@example.com", now=now)
+    finally:
+        engine.dispose()
+    assert "Edited in git." in run(["scripts", "export"], env=env).stdout
+
+
+def test_scripts_publish_without_four_eyes_publishes_and_audits(tmp_path):
+    """With `[scripts] four_eyes = false` the CLI publishes at once — and says who in the
+    audit log (the OS user when no --by is given)."""
+    import getpass
+
+    conf = tmp_path / "config.toml"
+    text = (ROOT / "config.toml").read_text("utf-8")
+    assert "four_eyes = true" in text
+    conf.write_text(text.replace("four_eyes = true", "four_eyes = false"), "utf-8")
+    db_url = f"sqlite:///{tmp_path / 'x.db'}"
+    env = {"DATABASE_URL": db_url, "DULY_CONFIG": str(conf)}
+    assert run(["db", "upgrade"], env=env).returncode == 0
+    r = run(["scripts", "publish", str(_script_file(tmp_path, "Straight out."))], env=env)
+    assert r.returncode == 0, r.stderr
+    assert "published default revision 2" in r.stdout
+    assert "Straight out." in run(["scripts", "export"], env=env).stdout
+    who = f"cli:{getpass.getuser()}"
+    assert [(a, act) for a, act, _ in _audit_rows(db_url)] == [(who, "script_published")]
+
+
+def test_agent_takeover_from_the_terminal_is_audited(tmp_path):
+    """`duly agent takeover PHONE` took the conversation with no audit entry."""
+    db_url = f"sqlite:///{tmp_path / 'agent.db'}"
+    with Duly(db_url) as duly:
+        duly.import_accounts("account_ref,name,phone,balance,days_past_due\nC1,Dana,(555) 555-0101,100.00,5\n")
+        duly.sms("pay")
+        r = run(["agent", "takeover", "+15555550101", "--agent", "ann@example.com"], env={"DATABASE_URL": db_url})
+        assert r.returncode == 0, r.stderr
+        assert duly.conversation()["mode"] == "agent"
+        r = run(["agent", "handback", "+15555550101", "--agent", "ann@example.com"], env={"DATABASE_URL": db_url})
+        assert r.returncode == 0, r.stderr
+    rows = [(a, act, d) for a, act, d in _audit_rows(db_url)]
+    assert [(a, act) for a, act, _ in rows] == [("cli:ann@example.com", "take_over"),
+                                                ("cli:ann@example.com", "hand_back")]
+    assert all(d["via"] == "cli" and d["os_user"] for _, _, d in rows)
+
+
+def test_demo_prints_an_api_token_that_the_api_accepts(tmp_path):
+    """The demo set no API_TOKEN, so every /api/* call answered 401 and nothing said why.
+    `duly demo` now makes a fresh token for the run (unless API_TOKEN is set) and prints it
+    beside the console passwords."""
+    import re
+    import socket
+    import time
+
+    import httpx2 as httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    e = dict(os.environ)
+    for k in ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "DULY_DEV", "PUBLIC_BASE_URL", "API_TOKEN", "SMS_TRANSPORT"):
+        e.pop(k, None)
+    e["DATABASE_URL"] = f"sqlite:///{tmp_path / 'demo.db'}"
+    e["PYTHONUNBUFFERED"] = "1"
+    proc = subprocess.Popen([sys.executable, "-m", "duly.cli", "demo", "--port", str(port)], cwd=ROOT, env=e,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        out, deadline = "", time.monotonic() + 90
+        while "Serving on" not in out and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            out += line
+        m = re.search(r"Authorization: Bearer (\S+)", out)
+        assert m, out
+        token = m.group(1)
+        url = f"http://127.0.0.1:{port}/api/conversations?phone=%2B15555550101"
+        for _ in range(100):
+            try:
+                r = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert r.status_code in (200, 404), r.text          # not 401
+        assert httpx.get(url, timeout=5).status_code == 401  # still needed
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -268,6 +268,47 @@ def test_notes_promise_plan_and_audit(duly):
     assert "record_promise" in boss.get("/console/admin/audit").text
 
 
+def test_an_invalid_promise_changes_nothing_and_is_audited_as_refused(duly):
+    """The trial: "Record promise" of 5000 on a smaller balance was refused, yet an audit
+    entry ``record_promise amount_minor 500000`` said it was recorded (and the trial saw the
+    conversation taken over). Now the step's verdict comes first: a refused promise leaves
+    the conversation exactly as it was (mode, owner, state, slots, handoff, no G-01 decision)
+    and the audit log says ``record_promise_refused`` with the reason; the agent is told
+    which limit it broke. A good promise still records and audits ``record_promise``."""
+    from storage.models import Conversation, Decision
+
+    duly.sms("hi")                                        # the bot has Dana: bot mode
+    with duly.services.sessions() as s:
+        conv = s.scalars(select(Conversation)).one()
+        cid, before = conv.id, (conv.mode, conv.assigned_agent, conv.state, dict(conv.slots or {}))
+    c, csrf = console_login(duly, "agent@x.test")
+
+    def attempt(amount, due="2026-12-04"):
+        return err(c.post(f"/console/c/{cid}/promise", data={"csrf_token": csrf, "account_ref": "ACME-4417",
+                                                             "amount": amount, "due_date": due}))
+
+    assert attempt("5000") == "not recorded: $5,000.00 is more than the balance of $1,250.00"
+    assert attempt("80", "2026-11-01") == "not recorded: 2026-11-01 is before the customer's today (2026-11-30)"
+    with duly.services.sessions() as s:
+        conv = s.get(Conversation, cid)
+        assert (conv.mode, conv.assigned_agent, conv.state, dict(conv.slots or {})) == before
+        assert s.scalar(select(Promise.id)) is None
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.actor == "agent@x.test",
+                                                   AuditEntry.action != "sign_in")
+                          .order_by(AuditEntry.id)).all()
+        assert [a.action for a in audit] == ["record_promise_refused", "record_promise_refused"]
+        assert audit[0].detail["problem"] == "amount_above_balance" and audit[0].detail["amount_minor"] == 500000
+        assert audit[1].detail["problem"] == "date_past"
+        assert s.scalar(select(Decision.id).where(Decision.actor == "agent:agent@x.test")) is None
+    assert ok(c.post(f"/console/c/{cid}/promise", data={"csrf_token": csrf, "account_ref": "ACME-4417",
+                                                         "amount": "80.00", "due_date": "2026-12-04"}))
+    with duly.services.sessions() as s:
+        assert s.scalar(select(Promise.amount_minor)) == 8000
+        assert s.scalar(select(Conversation.mode).where(Conversation.id == cid)) == "bot"
+        assert s.scalars(select(AuditEntry.action).where(AuditEntry.actor == "agent@x.test")
+                         .order_by(AuditEntry.id.desc()).limit(1)).one() == "record_promise"
+
+
 def test_handoff_outside_agent_hours_tells_the_customer_once(db_url):
     clock = Clock(dt.datetime(2026, 12, 5, 17, 0, tzinfo=dt.timezone.utc))    # Saturday
     with Duly(db_url, clock=clock) as duly:

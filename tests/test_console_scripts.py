@@ -130,3 +130,28 @@ def test_send_back_and_campaign_uses_admin_settings(duly):
     ok(ann.post("/console/admin/scripts/2/submit", data={"csrf_token": ca}))
     assert ok(bob.post("/console/admin/scripts/2/send_back", data={"csrf_token": cb})) == "revision 2 sent back to draft"
     assert err(bob.post("/console/admin/scripts/2/approve", data={"csrf_token": cb})).endswith("not submitted")
+
+
+def test_preview_labels_name_the_sample_they_render(duly):
+    """The preview said "Dana · US first party" over "Hi Alexandra Johnson…" and "王芳 · 中国"
+    over a text for 张伟 of 北风银行: the labels came from the simulator's sample accounts,
+    the texts from the validator's sample values (kept: the segment counts then agree with
+    the validator's table). Each label now names the person and creditor rendered."""
+    import html
+
+    ann, _ = console_login(duly, "ann@x.test")
+    page = ann.get("/console/admin/scripts/1")
+    assert page.status_code == 200
+    rows = re.findall(r'<td class="muted small">(.*?)</td><td class="body">(.*?)</td>', page.text, re.S)
+    assert len(rows) > 20
+    named = 0
+    for label, text in ((html.unescape(a), html.unescape(b)) for a, b in rows):
+        assert "Dana" not in label and "王芳" not in label and "Olivia" not in label, label
+        for name in ("Alexandra Johnson", "张伟"):
+            if name in text:
+                named += 1
+                assert name in label, (label, text)
+        for creditor in ("Northwind Card Services", "北风银行"):
+            if creditor in text:
+                assert creditor in label, (label, text)
+    assert named > 5

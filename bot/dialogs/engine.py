@@ -1432,12 +1432,16 @@ def _agent_promise(s: _Step, ev: AgentAction) -> None:
         amount = int(ev.data["amount_minor"])
         due = dt.date.fromisoformat(str(ev.data["due_date"]))
     except (KeyError, TypeError, ValueError):
-        s.audit("G-02", agent_error="bad_promise")
+        s.audit("G-02", agent_error="bad_promise", problem="unreadable")
         return
     today = s.local_today(acct)
     hard_max = today + dt.timedelta(days=int(s.pol("promises", "agent_max_days_ahead", 365)))
-    if amount <= 0 or due < today or due > hard_max or amount > max(acct.balance_minor, acct.past_due_minor):
-        s.audit("G-02", agent_error="bad_promise", amount_minor=amount, due_date=due.isoformat())
+    limit = max(acct.balance_minor, acct.past_due_minor)
+    problem = ("amount_not_positive" if amount <= 0 else "amount_above_balance" if amount > limit
+               else "date_past" if due < today else "date_too_far" if due > hard_max else None)
+    if problem is not None:
+        s.audit("G-02", agent_error="bad_promise", problem=problem, amount_minor=amount, due_date=due.isoformat(),
+                limit_minor=limit, currency=acct.currency, today=today.isoformat(), max_date=hard_max.isoformat())
         return
     max_date = today + dt.timedelta(days=int(s.pol("promises", "max_days_ahead", 30)))
     min_frac = Decimal(str(s.pol("promises", "min_fraction_of_past_due", "0")))
