@@ -24,12 +24,12 @@ def main(action: str, file: str | None, settings, by: str | None = None) -> int:
     table of each template's SMS segments and encoding), publish, or print the published
     revision. Templates are linted under the config's profiles (``[profiles.*]``).
 
-    ``publish`` follows the console's workflow. Under four eyes (``[scripts] four_eyes``,
-    the default) it submits the file as a new revision for approval: a second admin
-    approves and publishes it in the console (``/console/admin/scripts/N``), and until
-    then customers see nothing new; the person named by ``by`` cannot approve it. With
-    four eyes off it publishes at once. Either way the audit log names ``cli:<by or OS
-    user>``, the OS user and the file."""
+    ``publish`` publishes the file as a new revision at once (CONTRACT.md) — a deploy step
+    by whoever holds the database credentials. With ``[scripts] cli_publish = "submit"``
+    (and four eyes on) it only submits the file for approval: a second admin approves and
+    publishes it in the console (``/console/admin/scripts/N``), and until then customers
+    see nothing new; the person named by ``by`` cannot approve it. Either way the audit
+    log names ``cli:<by or OS user>``, the OS user and the file."""
     from bot.dialogs.script import validate
     from storage import db, scripts
 
@@ -62,7 +62,11 @@ def main(action: str, file: str | None, settings, by: str | None = None) -> int:
             import datetime as dt
 
             actor, os_user = cli_actor(by)
-            four_eyes = bool((settings.behaviour.get("scripts") or {}).get("four_eyes", True))
+            conf = settings.behaviour.get("scripts") or {}
+            # CONTRACT: `duly scripts publish FILE` publishes a new revision; a team that
+            # wants the console's four eyes for the CLI too sets cli_publish = "submit"
+            four_eyes = (bool(conf.get("four_eyes", True))
+                         and str(conf.get("cli_publish", "publish")).strip().lower() == "submit")
             now = dt.datetime.now(dt.timezone.utc)
             with sessions() as s, s.begin():
                 if four_eyes:
@@ -74,7 +78,7 @@ def main(action: str, file: str | None, settings, by: str | None = None) -> int:
                 else:
                     rev = scripts.publish(s, name, text, by=actor, now=now, via="cli", os_user=os_user,
                                           file=str(file))
-                    print(f"published {name} revision {rev.revision} (four eyes is off: [scripts] four_eyes)")
+                    print(f"published {name} revision {rev.revision}")
             return 0
         with sessions() as s:
             try:

@@ -170,19 +170,23 @@ def _audit_rows(db_url: str):
         eng.dispose()
 
 
-def test_scripts_publish_under_four_eyes_submits_for_a_second_admin(tmp_path):
+def test_scripts_publish_with_cli_submit_submits_for_a_second_admin(tmp_path):
     """README: draft → submitted → approved by a second admin → published, every step in the
-    audit log. `duly scripts publish FILE` used to publish at once, approved by "cli", with
-    no audit entry. Under four eyes (the default) it now submits the file for approval in the
-    console, audited as the CLI user; customers see nothing until a second admin approves —
-    and the person who submitted it from the CLI cannot approve it in the console."""
+    audit log. With `[scripts] cli_publish = "submit"` (four eyes on) `duly scripts publish
+    FILE` only submits the file for approval in the console, audited as the CLI user;
+    customers see nothing until a second admin approves — and the person who submitted it
+    from the CLI cannot approve it in the console."""
     import datetime as dt
 
     from sqlalchemy import create_engine
     from storage import db, scripts as store
 
+    conf = tmp_path / "config.toml"
+    text = (ROOT / "config.toml").read_text("utf-8")
+    assert 'cli_publish = "publish"' in text
+    conf.write_text(text.replace('cli_publish = "publish"', 'cli_publish = "submit"'), "utf-8")
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
-    env = {"DATABASE_URL": db_url}
+    env = {"DATABASE_URL": db_url, "DULY_CONFIG": str(conf)}
     assert run(["db", "upgrade"], env=env).returncode == 0
     path = _script_file(tmp_path, "Edited in git.")
     r = run(["scripts", "publish", str(path), "--by", "ann@example.com"], env=env)
@@ -212,17 +216,14 @@ def test_scripts_publish_under_four_eyes_submits_for_a_second_admin(tmp_path):
     assert "Edited in git." in run(["scripts", "export"], env=env).stdout
 
 
-def test_scripts_publish_without_four_eyes_publishes_and_audits(tmp_path):
-    """With `[scripts] four_eyes = false` the CLI publishes at once — and says who in the
-    audit log (the OS user when no --by is given)."""
+def test_scripts_publish_publishes_at_once_and_audits(tmp_path):
+    """CONTRACT.md: `duly scripts publish FILE` publishes it as a new revision (the default
+    config) — and the audit log says who (the OS user when no --by is given); it used to
+    write no audit entry at all."""
     import getpass
 
-    conf = tmp_path / "config.toml"
-    text = (ROOT / "config.toml").read_text("utf-8")
-    assert "four_eyes = true" in text
-    conf.write_text(text.replace("four_eyes = true", "four_eyes = false"), "utf-8")
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
-    env = {"DATABASE_URL": db_url, "DULY_CONFIG": str(conf)}
+    env = {"DATABASE_URL": db_url}
     assert run(["db", "upgrade"], env=env).returncode == 0
     r = run(["scripts", "publish", str(_script_file(tmp_path, "Straight out."))], env=env)
     assert r.returncode == 0, r.stderr
