@@ -11,9 +11,11 @@ This module does no I/O and reads no clock: the runner passes in a
 Order of the rules (every one evaluated is listed in ``Verdict.checks``, G-03):
 
 1. refusals — opt-out registry (US-05, US-08), holds (US-16/17/18), wrong-number
-   quarantine (US-12), agent ownership (G-01), undeliverable number
-   (``gate:undeliverable``), consent (US-10), content (approved template or the
-   linter's first failing rule: US-04, US-14, UK-06, US-21, UK-02, CN-04, ...);
+   quarantine (US-12), agent ownership and hand-offs (G-01), a promise to pay in force
+   (G-02), a debt no longer past due or a days-past-due figure the account does not have
+   (US-21), undeliverable number (``gate:undeliverable``), consent (US-10), content
+   (approved template or the linter's first failing rule: US-04, US-14, UK-06, US-21,
+   UK-02, CN-04, ...);
 2. deferrals — allowed hours in every candidate zone (US-01/CN-01/UK-05, US-02, the
    customer's own window US-03), a paused sender (``gate:sender_paused``, Twilio 30034),
    frequency caps per debt (US-20 product cap, ST-01 Massachusetts, CN-03). Deferrals
@@ -48,6 +50,11 @@ SILENCING_HOLDS: frozenset[str] = frozenset({"cease", "attorney", "bankruptcy", 
 #: Initiated kinds that talk about the debt being past due (US-21: never once it is not).
 DEBT_KINDS: frozenset[str] = frozenset({"notice", "campaign", "followup"})
 
+#: Initiated kinds that dun for the debt (cadence steps): silent while a promise to pay is
+#: in force (G-02). Reminders (``reminder``: the promise's own, before its date) and
+#: follow-ups (``followup``: a broken promise or a missed instalment) are not dunning.
+DUNNING_KINDS: frozenset[str] = frozenset({"notice", "campaign"})
+
 #: Kinds a silencing hold still lets through.
 SILENCED_ALLOWED: frozenset[str] = frozenset({"optout_confirmation", "help", "optin_confirmation",
                                               "handoff_notice"})
@@ -79,6 +86,11 @@ class Candidate:
     in_reply_to_inbound: bool = True
     approved: bool = False
     lint_problems: tuple[tuple[str, str], ...] = ()
+    #: when the text was written (``Message.created_at``; ``None`` at creation): a hand-off
+    #: or a promise after it makes it stale (G-01, G-02)
+    queued_at: dt.datetime | None = None
+    #: the days-past-due figures the text states (:func:`bot.lint.stated_days_past_due`)
+    stated_dpd: tuple[int, ...] = ()
 
     @property
     def initiated(self) -> bool:
@@ -130,6 +142,20 @@ class GateContext:
         ``refuse``.
     min_validity_seconds: an initiated message cleared with less than this left in
         the window is deferred to the next window instead (Twilio ValidityPeriod).
+    handoff_open: a hand-off to a person is open (claimed or not) on a conversation
+        with this customer's number or another number of the debt (G-01).
+    handoff_at: when the latest hand-off on those conversations started (open or
+        resolved; G-01: a text queued before it never goes).
+    promise_until: the last day a pending promise to pay on the debt protects (its date
+        plus ``[reminders] grace_days``, :func:`promise_in_force`); ``None``: none in force
+        (G-02).
+    promise_at: when the latest promise to pay on the debt was made (any status; G-02:
+        dunning queued before it never goes).
+    dpd: the debt's days past due now, in the account's zone (``None``: unknown or
+        several debts); a text stating another figure is refused (US-21).
+
+    The G-01/G-02 fields are read for initiated messages only
+    (:func:`runner.outbound.resolve`); a reply leaves them empty.
     """
 
     opted_out_sms: bool = False
@@ -153,6 +179,11 @@ class GateContext:
     caps: tuple[Cap, ...] = ()
     on_cap: str = "defer"
     min_validity_seconds: int = 0
+    handoff_open: bool = False
+    handoff_at: dt.datetime | None = None
+    promise_until: dt.date | None = None
+    promise_at: dt.datetime | None = None
+    dpd: int | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +216,16 @@ MAX_VALIDITY = 36000
 def count_in_span(times: tuple[dt.datetime, ...], now: dt.datetime, span: dt.timedelta) -> int:
     """How many of ``times`` fall in the rolling span ``(now - span, now]``."""
     return sum(1 for t in times if now - span < t <= now)
+
+
+def promise_in_force(due: dt.date | None, grace_days: int, local_today: dt.date) -> dt.date | None:
+    """G-02: the last day a pending promise due ``due`` protects the account from dunning
+    — ``due + grace_days`` (``[reminders] grace_days``; the sweep marks it broken the day
+    after) — or ``None`` once ``local_today`` (the account's zone) is past it."""
+    if due is None:
+        return None
+    until = due + dt.timedelta(days=max(0, int(grace_days)))
+    return until if local_today <= until else None
 
 
 def cap_free_at(cap: Cap, times: tuple[dt.datetime, ...], t: dt.datetime) -> dt.datetime:
@@ -247,15 +288,43 @@ def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
     # G-01: an agent owns the conversation; the bot stays silent.
     if ctx.mode == "agent" and candidate.sender == "bot" and candidate.kind not in AGENT_MODE_BOT_ALLOWED:
         return refuse("G-01", "an agent owns this conversation")
+    # G-01: while a person has the customer (a hand-off open, claimed or not, or an agent
+    # owns the conversation) no collection text Duly starts goes, whoever queued it
+    # (cadence steps and reminders are sender "system"). Refused, not deferred: a text
+    # written before a person took the conversation up is stale once they have spoken
+    # (they may have agreed something else); the cadence goes on at its next step.
+    if candidate.kind in INITIATED_KINDS:
+        if ctx.mode == "agent" or ctx.handoff_open:
+            return refuse("G-01", "a hand-off to a person is open")
+        if (ctx.handoff_at is not None and candidate.queued_at is not None
+                and ctx.handoff_at >= candidate.queued_at):
+            return refuse("G-01", "a hand-off to a person started after this text was queued")
     checks.append(("G-01", "pass"))
 
     initiated = candidate.initiated
 
+    # G-02: while a promise to pay is in force (pending, its date + grace not passed)
+    # cadence dunning for the debt stays silent; a dunning text queued before a promise
+    # was made never goes (the promise's own reminder does).
+    if initiated and candidate.kind in DUNNING_KINDS:
+        if ctx.promise_until is not None:
+            return refuse("G-02", f"a promise to pay is in force until {ctx.promise_until.isoformat()}")
+        if (ctx.promise_at is not None and candidate.queued_at is not None
+                and ctx.promise_at >= candidate.queued_at):
+            return refuse("G-02", "a promise to pay was made after this text was queued")
+        checks.append(("G-02", "pass"))
+
     # US-21 (12 CFR 1006.18(b)(2)(i)): a collection text Duly starts about a debt that is
-    # no longer past due (paid, cured) would misstate its status: it never goes.
+    # no longer past due (paid, cured) would misstate its status: it never goes; nor one
+    # that states a days-past-due figure the debt does not have at this moment (a text
+    # rendered on day 35 and cleared on day 36).
     if initiated and candidate.kind in DEBT_KINDS:
         if ctx.debt_cleared:
             return refuse("US-21", "the account is no longer past due")
+        wrong = [n for n in candidate.stated_dpd if ctx.dpd is not None and n != ctx.dpd]
+        if wrong:
+            return refuse("US-21", f"the text says {wrong[0]} days past due; the account is "
+                                   f"{ctx.dpd} days past due")
         checks.append(("US-21", "pass"))
 
     # The provider said the number cannot get texts (21211, 21614, 30003, 30005, 30006).

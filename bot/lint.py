@@ -267,6 +267,28 @@ def lint(text: str, *, profile: Mapping[str, Any], initial: bool, identity_confi
     return problems
 
 
+#: "30 days past due" / "1 day overdue" / "逾期30天" / "已逾期 15 天" — a figure a text
+#: states as the debt's days past due. "more than 30 days", "over 30 days", "at least 30
+#: days" and 逾期超过30天 state a bound, not the figure, and are left alone.
+_STATED_DPD = (
+    re.compile(r"(?<![\w.,$£€¥])(?<!more than )(?<!over )(?<!at least )(\d{1,4})\s*(?:-\s*)?days?\s+"
+               r"(?:past\s*due|overdue|late|delinquent)\b", re.I),
+    re.compile(r"逾期\s*(\d{1,4})\s*(?:天|日)"),
+)
+
+
+def stated_days_past_due(text: str) -> tuple[int, ...]:
+    """The days-past-due figures ``text`` states (US-21: a text may only state the
+    debt's own figure), in order, e.g. ``(30,)`` for "$160.00 on your account is 30 days
+    past due" and for 您的账户已逾期30天; ``()`` for "is past due". The outbound gate
+    compares them with the account's days past due when the text goes
+    (:func:`bot.gate.decide`)."""
+    found: list[tuple[int, int]] = []
+    for rx in _STATED_DPD:
+        found.extend((m.start(), int(m.group(1))) for m in rx.finditer(text))
+    return tuple(n for _, n in sorted(found))
+
+
 _WORD_RE = re.compile(r"\w+")
 #: joiners that legitimately appear inside emoji sequences
 _EMOJI_JOINERS = frozenset("\u200d\ufe0f\ufe0e")

@@ -117,6 +117,7 @@ def sample_params(facts: Any, lang: str, now: Any) -> dict[str, str]:
         "last4": "4417", "option": "1", "count": "6", "first_amount": format_money(5210, cur, lang),
         "total": format_money(facts.past_due_minor, cur, lang), "tries_left": "2", "channel": "SMS",
         "question": "postcode", "greeting": "", "when": "Mon Dec 7 08:00 EST",
+        "dpd": str(facts.dpd) if facts.dpd > 0 else "",
     }
 
 

@@ -27,6 +27,12 @@ one batch's rows at a time; one transaction per batch):
    active hold on the account          the hold's ``rule``, else by kind (``dispute`` →
                                        US-16, ``cease`` → US-17, ``attorney`` → US-18,
                                        ``vulnerability`` → UK-07, ...), else ``hold:<kind>``
+   a person has the customer: a        ``G-01`` (the gate refuses initiated texts then
+   conversation with a number of the   too; the step is recorded held, so the cadence
+   account in agent mode or with an    goes on at its next step after the hand-back)
+   open hand-off (claimed or not)
+   a promise to pay pending, or a      ``arrangement`` (G-02; the gate refuses dunning
+   repayment plan active               while a promise is in force, date + grace)
    no phone                            ``no_phone``
    every phone quarantined             ``US-12`` (wrong number)
    every other phone undeliverable     ``undeliverable`` (provider 21211/30003/...)
@@ -45,7 +51,11 @@ one batch's rows at a time; one transaction per batch):
    and goes through :func:`runner.outbound.submit` — the one send path — as kind
    ``notice``, sender ``system``: the gate writes its decision row. A gate ``refuse`` makes
    the cadence row ``held`` with the gate's rule (the refused message is kept, as the gate
-   keeps everything); ``send``/``defer`` make it ``queued``. Cadence rows are updated in one
+   keeps everything); ``send``/``defer`` make it ``queued``. The text is rendered here, at
+   queue time, and stored; ``{{ dpd }}`` is the account's days past due as of ``now`` in
+   its zone. When the gate refuses it at dispatch because that figure is no longer true
+   (US-21: queued at 21:30, sent at 08:00 the next day), ``runner.outbound.redecide``
+   sets the cadence row back to ``planned`` and the next run renders it again. Cadence rows are updated in one
    bulk statement per batch. A crash between 1 and 2 leaves ``planned`` rows that the next
    run materialises.
 
@@ -93,7 +103,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Date, and_, case, exists, func, literal, select, text, union, update
+from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, text, union, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import dialogs
@@ -104,8 +114,8 @@ from bot.dialogs.script import DEBT_PARAMS
 from bot.money import format_money
 from runner import outbound
 from storage import scripts as storage_scripts
-from storage.models import (Account, CadenceSend, Conversation, Hold, OptOut, PaymentLink, Plan, Promise, ScriptRevision,
-                            Phone)
+from storage.models import (Account, CadenceSend, Conversation, Handoff, Hold, OptOut, PaymentLink, Plan, Promise,
+                            ScriptRevision, Phone)
 
 log = logging.getLogger("duly.campaign")
 
@@ -433,6 +443,15 @@ def _due_select(cadences: Mapping[str, ProfileCadence], clock: _Clock, lo: int, 
         select(Plan.account_id.label("aid")).where(Plan.account_id.between(lo, hi), Plan.status == "active"),
     ).subquery("arr")
 
+    # G-01: a person has the customer — a conversation with a number of the account is in
+    # agent mode or has an open hand-off (claimed or not); as runner.outbound.resolve reads it
+    with_person = (select(Phone.account_id.label("aid"))
+                   .join(Conversation, Conversation.customer_phone == Phone.e164)
+                   .where(Phone.account_id.between(lo, hi), or_(
+                       Conversation.mode == "agent",
+                       exists().where(Handoff.conversation_id == Conversation.id, Handoff.resolved_at.is_(None))))
+                   .group_by(Phone.account_id).subquery("ho"))
+
     h = Hold.__table__.alias("h")
     acct_hold_rule = select(_hold_rule(h.c)).where(h.c.id == held_acct.c.hid).scalar_subquery()
     hp = Hold.__table__.alias("hp")
@@ -442,6 +461,7 @@ def _due_select(cadences: Mapping[str, ProfileCadence], clock: _Clock, lo: int, 
                        .where(hp.c.cleared_at.is_(None)).order_by(hp.c.id).limit(1).scalar_subquery())
     rule = case(
         (held_acct.c.hid.is_not(None), acct_hold_rule),
+        (with_person.c.aid.is_not(None), literal("G-01")),
         (arranged.c.aid.is_not(None), literal("arrangement")),
         (phones.c.best.is_(None), literal("no_phone")),
         (phones.c.best == _PHONE_QUARANTINED, literal("US-12")),
@@ -449,7 +469,7 @@ def _due_select(cadences: Mapping[str, ProfileCadence], clock: _Clock, lo: int, 
         (phones.c.best == _PHONE_OPTED_OUT, literal("US-05")),
         (phones.c.best == _PHONE_HELD, phone_hold_rule),
         else_=None)
-    status = case((and_(held_acct.c.hid.is_(None), arranged.c.aid.is_(None),
+    status = case((and_(held_acct.c.hid.is_(None), with_person.c.aid.is_(None), arranged.c.aid.is_(None),
                         phones.c.best == _PHONE_USABLE), literal("planned")),
                   else_=literal("held"))
     sel = (select(Account.id.label("account_id"), step.label("step"),
@@ -457,6 +477,7 @@ def _due_select(cadences: Mapping[str, ProfileCadence], clock: _Clock, lo: int, 
                   status.label("status"), rule.label("rule"))
            .select_from(Account)
            .outerjoin(held_acct, held_acct.c.aid == Account.id)
+           .outerjoin(with_person, with_person.c.aid == Account.id)
            .outerjoin(arranged, arranged.c.aid == Account.id)
            .outerjoin(phones, phones.c.aid == Account.id)
            .where(Account.id.between(lo, hi), Account.profile.in_(list(cadences)),
@@ -544,6 +565,8 @@ def _params(a: Any, lang: str, now: dt.datetime, behaviour: Mapping[str, Any]) -
         "minimum_due": format_money(a.minimum_due_minor, a.currency, lang) if a.minimum_due_minor else "",
         "balance": format_money(a.balance_minor, a.currency, lang),
         "deadline": format_date(deadline, lang),
+        # US-21: the account's own days past due today in its zone, never the step's threshold
+        "dpd": str((today - a.delinquent_since).days) if a.delinquent_since is not None else "",
     }
 
 
@@ -555,7 +578,7 @@ def _planned_rows(s: Session, lo: int, hi: int) -> list[Any]:
         select(CadenceSend.id.label("cs_id"), CadenceSend.step, CadenceSend.profile, Account.id,
                Account.account_ref, Account.name, Account.currency, Account.balance_minor,
                Account.past_due_minor, Account.minimum_due_minor, Account.due_date, Account.timezone,
-               Account.language, Account.creditor, ph.c.e164)
+               Account.language, Account.creditor, Account.delinquent_since, ph.c.e164)
         .join(Account, Account.id == CadenceSend.account_id)
         .outerjoin(ph, ph.c.id == usable)
         .where(CadenceSend.status == "planned", CadenceSend.account_id.between(lo, hi))

@@ -30,14 +30,14 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import Boolean, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import gate, hours, lint, segments
 from bot.phones import region_of, timezone_candidates
 from storage import db as storage_db
-from storage.models import (Account, Consent, ContactWindow, Conversation, Decision, Hold, Message,
-                            OptOut, Phone, SenderPause)
+from storage.models import (Account, CadenceSend, Consent, ContactWindow, Conversation, Decision, Handoff, Hold,
+                            Message, OptOut, Phone, Promise, SenderPause)
 
 log = logging.getLogger("duly.outbound")
 
@@ -163,7 +163,25 @@ _WINDOW = (select(ContactWindow.start_minute, ContactWindow.end_minute)
 AGENT_ELSEWHERE = select(Conversation.id).where(
     Conversation.customer_phone == bindparam("phone"), Conversation.id != bindparam("conv_id"),
     Conversation.mode == "agent").limit(1)
-#: every per-phone probe in one statement (scalar subqueries; PostgreSQL and SQLite)
+#: the debts a message is about (as :func:`resolve` picks them): account ``acct``, or with
+#: ``all_on_phone`` every account on the number
+_ALL_ON_PHONE = bindparam("all_on_phone", type_=Boolean)
+
+
+def _of_debts(col: Any) -> Any:
+    return or_(col == bindparam("acct"), and_(_ALL_ON_PHONE, col.in_(
+        select(Phone.account_id).where(Phone.e164 == bindparam("phone")))))
+
+
+#: the customer's conversations: this number's, and those of another number of the debts
+_PERSON_CONVS = or_(Conversation.customer_phone == bindparam("phone"),
+                    Conversation.customer_phone.in_(select(Phone.e164).where(_of_debts(Phone.account_id))))
+
+#: every per-phone probe in one statement (scalar subqueries; PostgreSQL and SQLite); the
+#: last four are G-01/G-02 for an initiated message: the customer's conversations in agent
+#: mode or with an open hand-off (claimed or not), when the latest hand-off on them
+#: started, the latest date of a pending promise to pay on the debts, when the latest
+#: promise on them was made
 _Q_PROBE = select(
     select(func.max(OptOut.created_at)).where(
         OptOut.phone == bindparam("phone"), OptOut.channel == "sms", OptOut.revoked_at.is_(None))
@@ -185,6 +203,15 @@ _Q_PROBE = select(
         Message.status.not_in(("refused", "deferred")), Message.id != bindparam("excl")).limit(1)
     .scalar_subquery(),
     AGENT_ELSEWHERE.scalar_subquery(),
+    select(func.count(Conversation.id)).where(_PERSON_CONVS, or_(
+        Conversation.mode == "agent",
+        select(Handoff.id).where(Handoff.conversation_id == Conversation.id, Handoff.resolved_at.is_(None))
+        .exists())).scalar_subquery(),
+    select(func.max(Handoff.created_at)).join(Conversation, Conversation.id == Handoff.conversation_id)
+    .where(_PERSON_CONVS).scalar_subquery(),
+    select(func.max(Promise.due_date)).where(_of_debts(Promise.account_id), Promise.status == "pending")
+    .scalar_subquery(),
+    select(func.max(Promise.created_at)).where(_of_debts(Promise.account_id)).scalar_subquery(),
 )
 _Q_CONFIRMATIONS = select(func.count(Message.id)).where(
     Message.to_number == bindparam("phone"), Message.direction == "outbound",
@@ -227,7 +254,12 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
     same number, or to another number of the debt, count too), statuses other than
     refused/deferred, timed by ``coalesce(sent_at, updated_at)``; ``exclude_message_id``
     leaves the message being re-decided out of its own count. The context's ``mode`` is
-    ``agent`` when an agent owns this customer on any of our numbers (G-01).
+    ``agent`` when an agent owns this customer on any of our numbers (G-01). For an
+    initiated message it also carries ``handoff_open``/``handoff_at`` (G-01: hand-offs
+    on the customer's conversations, this number's and the debts' other numbers'),
+    ``promise_until``/``promise_at`` (G-02: promises to pay on the debts; in force until
+    the date plus ``[reminders] grace_days`` in the account's zone) — read in the same
+    per-phone statement — and, for one debt, ``dpd`` (US-21).
     ``initiated=False``: the context is for a reply to the customer's message, which caps
     do not apply to (:func:`bot.gate.decide` reads ``recent_initiated`` only for initiated
     messages), so the counted messages are not read (``recent_initiated`` and
@@ -285,8 +317,9 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
 
     excl = exclude_message_id if exclude_message_id is not None else _NONE_ID
     (latest_optout, quarantined, undeliverable, consent, cw_start, cw_end, paused, prior_id,
-     agent_elsewhere) = session.execute(_Q_PROBE, {"phone": phone, "now": now, "sender": conv.our_number,
-                                                   "excl": excl, "conv_id": conv.id}).one()
+     agent_elsewhere, person_n, handoff_at, promise_due, promise_at) = session.execute(_Q_PROBE, {
+         "phone": phone, "now": now, "sender": conv.our_number, "excl": excl, "conv_id": conv.id,
+         "acct": acct_id if acct_id is not None else _NONE_ID, "all_on_phone": acct_id is None}).one()
     confirmations = 0
     if latest_optout is not None:
         confirmations = session.scalar(_Q_CONFIRMATIONS, {"phone": phone, "since": latest_optout,
@@ -309,6 +342,21 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
                                                              "since": since}).all()
     recent = tuple(r[1] for r in counted_rows)
     prior = 0 if prior_id is None else 1
+
+    # G-01 hand-offs and G-02 promises (initiated messages only: a reply is not dunning).
+    handoff_open, promise_until = False, None
+    if not initiated:
+        handoff_at = promise_at = None
+    else:
+        handoff_open = (person_n or 0) > 0
+        grace = int((b.get("reminders") or {}).get("grace_days", 0) or 0)
+        # the earliest local date among the debts' zones: in force until it is past them all
+        today = min((_local_date(now, a.timezone) for a in relevant), default=_local_date(now, primary))
+        promise_until = gate.promise_in_force(promise_due, grace, today)
+    # US-21: the debt's days past due now, in its zone (one debt known; else not compared)
+    dpd = None
+    if len(relevant) == 1 and relevant[0].delinquent_since is not None:
+        dpd = (_local_date(now, relevant[0].timezone) - relevant[0].delinquent_since).days
 
     confirmed = set((conv.slots or {}).get("identity_confirmed", []) or [])
     identity_ok = bool(relevant) and all(a.account_ref in confirmed for a in relevant)
@@ -337,11 +385,24 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
         caps=tuple(caps),
         on_cap=str(conf.get("on_cap") or (b.get("caps") or {}).get("on_cap") or "defer"),
         min_validity_seconds=int(conf.get("min_validity_seconds", 60)),
+        handoff_open=handoff_open,
+        handoff_at=handoff_at,
+        promise_until=promise_until,
+        promise_at=promise_at,
+        dpd=dpd,
     )
     rec = Recipient(account_id=acct_id, profile_name=profile_name, profile=conf, primary_zone=primary,
                     identity_confirmed=identity_ok, initial=prior == 0,
                     counted=tuple((r[0], r[1]) for r in counted_rows))
     return ctx, rec
+
+
+def _local_date(now: dt.datetime, zone: str | None) -> dt.date:
+    """``now``'s date in ``zone`` (UTC for an unknown zone)."""
+    try:
+        return now.astimezone(ZoneInfo(zone or "UTC")).date()
+    except (KeyError, ValueError, OSError):
+        return now.astimezone(dt.timezone.utc).date()
 
 
 def _valid_zone(name: str) -> bool:
@@ -373,7 +434,7 @@ def _local_time(now: dt.datetime, zone: str) -> str:
 
 
 def _candidate(body: str, *, kind: str, sender: str, in_reply: bool, approved: bool,
-               rec: Recipient) -> gate.Candidate:
+               rec: Recipient, queued_at: dt.datetime | None = None) -> gate.Candidate:
     sender_kind = _sender_kind(sender)
     problems: tuple[tuple[str, str], ...] = ()
     if not approved and (not in_reply or sender_kind == "agent"):
@@ -385,7 +446,8 @@ def _candidate(body: str, *, kind: str, sender: str, in_reply: bool, approved: b
         # an approved template still never sends a threat, a disguised or sensitive text
         problems = tuple((p.rule, p.message) for p in lint.hard_rules(body, profile=rec.profile))
     return gate.Candidate(kind=kind, sender=sender_kind, in_reply_to_inbound=in_reply,
-                          approved=approved, lint_problems=problems)
+                          approved=approved, lint_problems=problems, queued_at=queued_at,
+                          stated_dpd=lint.stated_days_past_due(body) if not in_reply else ())
 
 
 def _detail(verdict: gate.Verdict, rec: Recipient, ctx: gate.GateContext, now: dt.datetime, *,
@@ -607,8 +669,17 @@ def redecide(session: Session, message: Message, now: dt.datetime, *,
     template = first.get("template")
     kind = message.kind or "reply"
     cand = _candidate(message.body or "", kind=kind, sender=message.sender or "bot",
-                      in_reply=message.in_reply_to_id is not None, approved=approved, rec=rec)
+                      in_reply=message.in_reply_to_id is not None, approved=approved, rec=rec,
+                      queued_at=message.created_at)
     verdict = gate.decide(cand, ctx)
+    if (verdict.action == "refuse" and verdict.rule == "US-21" and cand.stated_dpd
+            and not ctx.debt_cleared):
+        # the text states a days-past-due figure that was true when it was rendered, not
+        # now (queued at 21:30, cleared at 08:00): a cadence step is rendered again with
+        # the day's figure by the next planning run (runner/campaign.py)
+        session.execute(update(CadenceSend).where(CadenceSend.message_id == message.id,
+                                                  CadenceSend.status == "queued")
+                        .values(status="planned", rule=None))
     if (verdict.action == "send" and ledger is not None and cand.initiated and ctx.caps
             and kind not in UNCAPPED_KINDS):
         verdict, ctx = _reserve(ledger, verdict, cand, ctx, rec, message, conv, now)

@@ -19,7 +19,7 @@ CONFIG = tomllib.loads((ROOT / "config.toml").read_text("utf-8"))
 PARAMS = {"name": "Ann Lee", "creditor": "Acme Card", "contact": "800-555-0199", "past_due": "$120.00",
           "minimum_due": "$35.00", "balance": "$500.00", "deadline": "Fri Dec 4",
           "pay_link": "https://pay.example.com/p/tok", "options": "1) 3 monthly payments of $40.00",
-          "amount": "$40.00", "date": "Fri Dec 4", "greeting": ""}
+          "amount": "$40.00", "date": "Fri Dec 4", "greeting": "", "dpd": "35"}
 STEPS = [(p, st["template"]) for p, pc in CONFIG["cadence"]["profiles"].items() for st in pc["steps"]]
 
 

@@ -197,8 +197,8 @@ def test_cap_helpers():
 def test_G_03_full_verdict_lists_every_rule_evaluated():
     v = decide(NOTICE, ctx(local(NY, 2026, 11, 30, 12, 0), zones=(NY, LA)))
     assert v.action == "send"
-    assert [r for r, _ in v.checks] == ["US-05", "holds", "US-12", "G-01", "US-21", "gate:undeliverable", "US-10",
-                                        "content", "US-02", "US-01", "US-20", "US-20"]
+    assert [r for r, _ in v.checks] == ["US-05", "holds", "US-12", "G-01", "G-02", "US-21", "gate:undeliverable",
+                                        "US-10", "content", "US-02", "US-01", "US-20", "US-20"]
 
 
 # --- properties -------------------------------------------------------------------------------

@@ -301,6 +301,8 @@ class _Step:
                 minimum_due=format_money(acct.minimum_due_minor, cur, self.lang) if acct.minimum_due_minor else "",
                 balance=format_money(acct.balance_minor, cur, self.lang),
                 deadline=format_date(self.deadline(acct), self.lang),
+                # US-21: the account's own days past due as of this step ("" when not past due)
+                dpd=str(acct.dpd) if acct.dpd > 0 else "",
             )
         else:
             p.update(contact=str(self.pol("dialog", "support_contact", "")))

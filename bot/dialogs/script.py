@@ -94,13 +94,15 @@ KNOWN_PARAMS: frozenset[str] = frozenset({
     "name", "creditor", "contact", "past_due", "minimum_due", "balance", "deadline",
     "pay_link", "options", "plan", "schedule", "amount", "date", "max_date",
     "accounts", "last4", "option", "count", "first_amount", "total", "tries_left",
-    "channel", "question", "greeting", "when",
+    "channel", "question", "greeting", "when", "dpd",
 })
 
 #: Placeholders that disclose the debt or confirm the customer (US-12, UK-06).
+#: ``dpd`` is the account's days past due as of the moment the text is rendered, in its
+#: zone (US-21: never a figure written into a template).
 DEBT_PARAMS: frozenset[str] = frozenset({
     "name", "past_due", "minimum_due", "balance", "deadline", "pay_link", "options",
-    "plan", "schedule", "amount", "first_amount", "total", "last4", "greeting"})
+    "plan", "schedule", "amount", "first_amount", "total", "last4", "greeting", "dpd"})
 
 #: Templates the engine itself uses; a script must define them all.
 REQUIRED_TEMPLATES: tuple[str, ...] = (
@@ -392,7 +394,7 @@ _SAMPLES: dict[str, dict[str, str]] = {
         "last4": "1234", "option": "2", "count": "12", "first_amount": "$102.96", "total": "$1,234.56",
         "tries_left": "2", "channel": "phone calls and email", "question": "postcode",
         "greeting": "Hi Alexandra Johnson, this is Northwind Card Services.",
-        "when": "Thu Dec 17 08:00 EST",
+        "when": "Thu Dec 17 08:00 EST", "dpd": "120",
     },
     "zh": {
         "name": "张伟", "creditor": "北风银行", "contact": "400-820-0199",
@@ -408,7 +410,7 @@ _SAMPLES: dict[str, dict[str, str]] = {
         "accounts": "1）北风银行，尾号1234\n2）北风银行，尾号5678",
         "last4": "1234", "option": "2", "count": "12", "first_amount": "¥102.96", "total": "¥1,234.56",
         "tries_left": "2", "channel": "电话和邮件", "question": "邮政编码",
-        "greeting": "张伟您好，这里是北风银行。", "when": "12月17日（周四）08:00",
+        "greeting": "张伟您好，这里是北风银行。", "when": "12月17日（周四）08:00", "dpd": "120",
     },
 }
 
