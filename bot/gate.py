@@ -321,7 +321,10 @@ def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
     if initiated and candidate.kind in DEBT_KINDS:
         if ctx.debt_cleared:
             return refuse("US-21", "the account is no longer past due")
-        wrong = [n for n in candidate.stated_dpd if ctx.dpd is not None and n != ctx.dpd]
+        # only the cadence's dunning texts state the account's own figure ({{ dpd }}); a
+        # follow-up's "your payment due Dec 4 is 3 days late" is about an instalment
+        wrong = [n for n in candidate.stated_dpd
+                 if ctx.dpd is not None and n != ctx.dpd and candidate.kind in DUNNING_KINDS]
         if wrong:
             return refuse("US-21", f"the text says {wrong[0]} days past due; the account is "
                                    f"{ctx.dpd} days past due")

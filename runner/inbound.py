@@ -717,6 +717,8 @@ class Runner:
                 self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=None)
                 if kind == "take_over":
                     conv.assigned_agent = agent
+                    self._cancel_waiting(s, conv, now, rule="G-01",
+                                         reason="an agent took the conversation over while it waited")
                 if kind in ("hand_back", "close"):
                     s.execute(update(Handoff).where(Handoff.conversation_id == conv.id,
                                                     Handoff.resolved_at.is_(None)).values(resolved_at=now))
@@ -984,10 +986,13 @@ class Runner:
                         template="agent_after_hours", approved=True, behaviour=self.settings.behaviour)
         ho.expectation_sent_at = now
 
-    def _cancel_waiting(self, s: Session, conv: Conversation, now: dt.datetime) -> None:
+    def _cancel_waiting(self, s: Session, conv: Conversation, now: dt.datetime, rule: str = "US-05",
+                        reason: str = "the customer opted out while it waited") -> None:
         """US-05/US-07: texts Duly started that still wait (deferred by the hours, a cap, a
         pause) are refused at the opt-out, not merely held: a later START does not
-        release dunning queued before the customer said stop."""
+        release dunning queued before the customer said stop. G-01: the same at an
+        agent's take-over (``rule="G-01"``), so a hand-back does not release a text
+        written before a person spoke to the customer."""
         waiting = s.execute(select(Message.id, Message.conversation_id, Message.account_id).where(
             Message.direction == "outbound", Message.to_number == conv.customer_phone,
             Message.status.in_(("deferred", "pending")), Message.in_reply_to_id.is_(None),
@@ -995,8 +1000,8 @@ class Runner:
         for w in waiting:
             s.execute(update(Message).where(Message.id == w.id).values(status="refused", updated_at=now))
             s.add(Decision(conversation_id=w.conversation_id, message_id=w.id, account_id=w.account_id,
-                           rule="US-05", verdict="refuse", actor="gate", created_at=now,
-                           detail={"reason": "the customer opted out while it waited"}))
+                           rule=rule, verdict="refuse", actor="gate", created_at=now,
+                           detail={"reason": reason}))
 
     def _profile_of(self, conv: Conversation, accounts: list[Account], chosen: Account | None) -> Mapping[str, Any]:
         """The jurisdiction profile a reply speaks under: the chosen account's, else the

@@ -37,7 +37,7 @@ from bot import gate, hours, lint, segments
 from bot.phones import region_of, timezone_candidates
 from storage import db as storage_db
 from storage.models import (Account, CadenceSend, Consent, ContactWindow, Conversation, Decision, Handoff, Hold,
-                            Message, OptOut, Phone, Promise, SenderPause)
+                            Instalment, Message, OptOut, Phone, Plan, Promise, SenderPause)
 
 log = logging.getLogger("duly.outbound")
 
@@ -212,6 +212,12 @@ _Q_PROBE = select(
     select(func.max(Promise.due_date)).where(_of_debts(Promise.account_id), Promise.status == "pending")
     .scalar_subquery(),
     select(func.max(Promise.created_at)).where(_of_debts(Promise.account_id)).scalar_subquery(),
+    # G-02: an active plan protects the debts as a promise does, until its last pending
+    # instalment's date (a missed one breaks the plan in the sweep), and one agreed after
+    # a text was queued makes that text stale
+    select(func.max(Instalment.due_date)).join(Plan, Plan.id == Instalment.plan_id).where(
+        _of_debts(Plan.account_id), Plan.status == "active", Instalment.status == "pending").scalar_subquery(),
+    select(func.max(Plan.created_at)).where(_of_debts(Plan.account_id)).scalar_subquery(),
 )
 _Q_CONFIRMATIONS = select(func.count(Message.id)).where(
     Message.to_number == bindparam("phone"), Message.direction == "outbound",
@@ -317,9 +323,12 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
 
     excl = exclude_message_id if exclude_message_id is not None else _NONE_ID
     (latest_optout, quarantined, undeliverable, consent, cw_start, cw_end, paused, prior_id,
-     agent_elsewhere, person_n, handoff_at, promise_due, promise_at) = session.execute(_Q_PROBE, {
+     agent_elsewhere, person_n, handoff_at, promise_due, promise_at, plan_due, plan_at) = session.execute(_Q_PROBE, {
          "phone": phone, "now": now, "sender": conv.our_number, "excl": excl, "conv_id": conv.id,
          "acct": acct_id if acct_id is not None else _NONE_ID, "all_on_phone": acct_id is None}).one()
+    # an active plan counts as a promise (G-02): in force to its last pending instalment
+    promise_due = max((d for d in (promise_due, plan_due) if d is not None), default=None)
+    promise_at = max((t for t in (promise_at, plan_at) if t is not None), default=None)
     confirmations = 0
     if latest_optout is not None:
         confirmations = session.scalar(_Q_CONFIRMATIONS, {"phone": phone, "since": latest_optout,

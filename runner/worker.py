@@ -71,7 +71,7 @@ from runner.pacing import Pacer
 from runner.transports import ErrorClass, SendResult, classify, cn_profiles, outbound_config
 from storage.types import on_business_clock
 from storage.models import (Account, Conversation, Decision, Flag, Handoff, Hold, Message, OptOut, Phone,
-                            Promise, SenderPause, Timer, WorkerLease)
+                            Plan, Promise, SenderPause, Timer, WorkerLease)
 
 log = logging.getLogger("duly.worker")
 
@@ -84,8 +84,8 @@ _LL_CONV = select(Message.conversation_id).where(Message.id == bindparam("mid"))
 _LL_ACCT = select(Message.account_id).where(Message.id == bindparam("mid")).scalar_subquery()
 #: Anything the gate reads that may have changed since a claim: an opt-out, a hold on the
 #: number or the message's account, a quarantine, an agent owning the conversation, a
-#: hand-off to a person on a conversation with the number (G-01), a promise to pay on
-#: the message's account (G-02).
+#: hand-off to a person on a conversation with the number (G-01), a promise to pay or a
+#: plan on the message's account (G-02).
 _Q_LAST_LOOK = select(or_(
     exists().where(OptOut.phone == bindparam("to"), OptOut.revoked_at.is_(None),
                    OptOut.created_at >= bindparam("since")),
@@ -97,6 +97,7 @@ _Q_LAST_LOOK = select(or_(
     exists().where(Handoff.created_at >= bindparam("since"), Handoff.conversation_id.in_(
         select(Conversation.id).where(Conversation.customer_phone == bindparam("to")))),
     exists().where(Promise.account_id == _LL_ACCT, Promise.created_at >= bindparam("since")),
+    exists().where(Plan.account_id == _LL_ACCT, Plan.created_at >= bindparam("since")),
 ))
 
 Clock = Callable[[], dt.datetime]

@@ -460,10 +460,42 @@ def _same_name(a: str | None, b: str | None) -> bool:
     return norm(a) == norm(b)
 
 
+class RowRefused(ValueError):
+    """A row that validates but cannot be applied to what is stored (the message names why)."""
+
+
+def _ref_key(ref: str) -> str:
+    """An account_ref as the in-file repeat check compares it: NFKC (full-width letters),
+    casefolded, without spaces or zero-width characters — "T-1", "t-1", "Ｔ-1", "T\u200b-1"
+    and "T -1" are one reference written five ways, not five customers (US-20)."""
+    folded = unicodedata.normalize("NFKC", ref or "").casefold()
+    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf")
+
+
+def _names_overlap(a: str | None, b: str | None) -> bool:
+    """Whether two names share a word (NFKC, casefolded) — or, for names written without
+    spaces (Chinese), a character."""
+    def parts(v: str | None) -> set[str]:
+        words = unicodedata.normalize("NFKC", v or "").casefold().replace("-", " ").split()
+        out = set(words)
+        for w in words:
+            if any(ord(ch) > 0x2E7F for ch in w):
+                out.update(w)
+        return out
+    return bool(parts(a) & parts(b))
+
+
 def _apply(session: Session, row: _Row, now: dt.datetime) -> tuple[bool, str | None]:
     """Upsert one validated row: ``(created, renamed_from)`` — whether the account was
     created, and its name before this row when the row changed it (another spelling
-    is a change; case and spacing alone are not)."""
+    is a change; case and spacing alone are not).
+
+    Raises :class:`RowRefused` for a rename to a name sharing no part with the stored
+    one ("Olivia Hughes" → "Peter Smith") that also brings a phone the account does not
+    have: that is another person on an existing account_ref, and the account's old
+    numbers — whose holder may have confirmed their identity already — would get the new
+    person's debt (UK-06, US-12). A spelling fix, a new surname ("Ann" → "Ann Lee") or a
+    rename on the same numbers is applied, with a warning."""
     account = session.scalar(
         select(Account).where(Account.account_ref == row.values["account_ref"]))
     created = account is None
@@ -474,6 +506,12 @@ def _apply(session: Session, row: _Row, now: dt.datetime) -> tuple[bool, str | N
     else:
         if "name" in row.values and not _same_name(account.name, row.values["name"]):
             renamed_from = account.name
+            have = set(session.scalars(select(Phone.e164).where(Phone.account_id == account.id)))
+            if any(e164 not in have for e164 in row.phones) and not _names_overlap(account.name, row.values["name"]):
+                raise RowRefused(
+                    f"account_ref {row.values['account_ref']} belongs to {account.name!r}; this row names "
+                    f"{row.values['name']!r} with a phone the account does not have — refused (UK-06/US-12: "
+                    "its numbers would get another person's debt); give the new customer their own account_ref")
         for key, value in row.values.items():
             setattr(account, key, value)
     session.flush()
@@ -559,15 +597,16 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
     for line, raw in rows:
         done += 1
         ref = _clean(raw).get("account_ref", "") if isinstance(raw, Mapping) else ""
-        if ref and ref in first_line:
-            report.errors.append((line, f"account_ref {ref} repeats {unit} {first_line[ref]}; skipped"))
+        key = _ref_key(ref)
+        if key and key in first_line:
+            report.errors.append((line, f"account_ref {ref} repeats {unit} {first_line[key]}; skipped"))
             if commit_every and done % commit_every == 0:
                 session.commit()
             if progress is not None:
                 progress(done)
             continue
-        if ref:
-            first_line[ref] = line
+        if key:
+            first_line[key] = line
         try:
             row = _validate(raw, default_region=default_region,
                             default_currency=default_currency,
@@ -580,6 +619,8 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
             try:
                 with session.begin_nested():
                     created, renamed_from = _apply(session, row, when)
+            except RowRefused as exc:
+                report.errors.append((line, str(exc)))
             except SQLAlchemyError as exc:
                 report.errors.append((line, f"database refused the row: {exc.__class__.__name__}: "
                                             f"{str(exc).splitlines()[0][:200]}"))

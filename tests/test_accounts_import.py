@@ -231,7 +231,12 @@ def test_reimport_that_renames_an_account_is_reported(session_factory):
         assert import_rows(s, row(2, "Ann Lee"), **_kw()).warnings == []
         same = import_rows(s, row(2, "  ann  LEE "), **_kw())
         assert (same.updated, same.warnings) == (1, [])
-        renamed = import_rows(s, row(5, "Bob Stone", "555-555-0102"), **_kw())
+        # another person with a number the account does not have is refused (an attack
+        # showed the old number, its identity confirmed, then got the new person's debt)
+        other = import_rows(s, row(5, "Bob Stone", "555-555-0102"), **_kw())
+        assert other.updated == 0 and [line for line, _ in other.errors] == [5]
+        assert "refused" in other.errors[0][1]
+        renamed = import_rows(s, row(5, "Bob Stone"), **_kw())      # the same number: applied
         s.commit()
         assert (renamed.updated, renamed.errors) == (1, [])
         assert renamed.warnings == [(5, "account_ref A-1: name changed from 'ann  LEE' to 'Bob Stone' "
