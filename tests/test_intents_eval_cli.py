@@ -57,13 +57,16 @@ def test_output_piped_into_head_ends_quietly():
     import subprocess
     import sys
 
+    # the larger corpus: its JSON (~1,500 rows) is well over a pipe's 64 KiB buffer, so
+    # the writer must meet the closed pipe instead of finishing into the buffer first
+    big = str(Path(__file__).parent / "data" / "replies_extra.tsv")
     code = "import sys; from duly.cli import main; sys.exit(main(sys.argv[1:]))"
-    p = subprocess.Popen([sys.executable, "-c", code, "intents", "eval", CORPUS, "--json"],
+    p = subprocess.Popen([sys.executable, "-c", code, "intents", "eval", big, "--json"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parent.parent)
     first = p.stdout.readline()
     p.stdout.close()                                  # what `| head -1` does
     err = p.stderr.read().decode()
     p.wait(timeout=60)
-    assert json.loads(first)["text"] == "STOP"
+    assert json.loads(first)["text"] == intents_eval.read_rows(big)[0]["text"]
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
     assert p.returncode == 1
