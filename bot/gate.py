@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any, Iterable
 
 from bot import hours
 
@@ -46,6 +47,19 @@ OPTED_OUT_ALLOWED: frozenset[str] = frozenset({"optout_confirmation", "help", "o
 #: Holds that stop *all* communication but the compliance answers (US-17 cease,
 #: US-18 represented by an attorney, bankruptcy stay).
 SILENCING_HOLDS: frozenset[str] = frozenset({"cease", "attorney", "bankruptcy", "deceased", "recalled"})
+
+def silencing_rule(kind: str) -> str:
+    """The rule a silencing hold of ``kind`` enforces: ``US-17`` (cease), ``US-18``
+    (attorney), else ``hold:<kind>``."""
+    return {"cease": "US-17", "attorney": "US-18"}.get(kind, f"hold:{kind}")
+
+
+def silencing_holds(accounts: Iterable[Any]) -> tuple[str, ...]:
+    """Kinds of :data:`SILENCING_HOLDS` on any of ``accounts`` (objects with ``holds``,
+    e.g. :class:`bot.types.AccountFacts`), sorted; ``()`` when none. Any account of the
+    phone counts, as the gate's context reads holds phone-wide."""
+    return tuple(sorted({h for a in accounts for h in a.holds if h in SILENCING_HOLDS}))
+
 
 #: Initiated kinds that talk about the debt being past due (US-21: never once it is not).
 DEBT_KINDS: frozenset[str] = frozenset({"notice", "campaign", "followup"})
@@ -270,7 +284,7 @@ def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
     # Holds.
     silencing = [h for h in ctx.holds if h in SILENCING_HOLDS]
     if silencing and candidate.kind not in SILENCED_ALLOWED:
-        rule = {"cease": "US-17", "attorney": "US-18"}.get(silencing[0], f"hold:{silencing[0]}")
+        rule = silencing_rule(silencing[0])
         return refuse(rule, f"{silencing[0]} hold")
     if ctx.holds and (candidate.kind in INITIATED_KINDS or
                       (candidate.initiated and candidate.sender != "agent"

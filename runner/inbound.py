@@ -948,7 +948,7 @@ class Runner:
                 raise TypeError(f"unknown action {act!r}")
         # ... but not under a hold that silences the phone (US-17 cease, US-18 attorney,
         # deceased, ...): a person may not text back then, so "a person will reply" is false
-        silenced = (any(k in gate.SILENCING_HOLDS for a in facts.accounts for k in a.holds)
+        silenced = (bool(gate.silencing_holds(facts.accounts))
                     or any(isinstance(a, A.SetHold) and a.kind in gate.SILENCING_HOLDS for a in acts))
         if after_hours_for is not None and not silenced:
             self._after_hours_notice(s, conv, after_hours_for, script, facts, now, in_reply_to)
@@ -997,8 +997,10 @@ class Runner:
             Message.direction == "outbound", Message.to_number == conv.customer_phone,
             Message.status.in_(("deferred", "pending")), Message.in_reply_to_id.is_(None),
             Message.kind.in_(tuple(gate.INITIATED_KINDS)))).all()
+        if waiting:   # one UPDATE for them all, one decision each
+            s.execute(update(Message).where(Message.id.in_([w.id for w in waiting]))
+                      .values(status="refused", updated_at=now))
         for w in waiting:
-            s.execute(update(Message).where(Message.id == w.id).values(status="refused", updated_at=now))
             s.add(Decision(conversation_id=w.conversation_id, message_id=w.id, account_id=w.account_id,
                            rule=rule, verdict="refuse", actor="gate", created_at=now,
                            detail={"reason": reason}))

@@ -64,7 +64,7 @@ from bot.actions import (Action, Audit, Flag, Handoff, IssuePayLink, OfferPlans,
                          OptOut, Quarantine, RecordPlan, RecordPromise, Reply, SetHold)
 from bot.dialogs import plans as plan_math
 from bot.dialogs.script import DEBT_PARAMS, KNOWN_PARAMS, Branch, Handler, Script
-from bot.gate import SILENCING_HOLDS
+from bot.gate import silencing_holds, silencing_rule
 from bot.money import format_money, to_minor
 from bot.types import (DECEASED_REPORT_RULE, AccountFacts, AgentAction, ConversationState, Entities, Event, Facts,
                        InboundText, Intent, PaymentPosted, TimerFired)
@@ -1005,9 +1005,7 @@ def _compliance_reply(s: _Step, template: str, kind: str) -> None:
     other placeholder the script's text uses as ``""`` — a script's text can never make
     the step fail and lose the opt-out or hold it records (US-05, US-17). The script
     validator allows only ``creditor`` and ``contact`` here (:data:`ENGINE_TEMPLATE_PARAMS`)."""
-    acct = s.account()
-    fill = {"creditor": acct.creditor if acct else "",
-            "contact": acct.creditor_contact if acct else str(s.pol("dialog", "support_contact", ""))}
+    fill = _brand(s)
     params = {k: fill.get(k, "") for k in _placeholders(s.script, template)}
     s.actions.append(Reply(template, s.lang, params, kind=kind))
 
@@ -1044,7 +1042,7 @@ def _silencing_holds(s: _Step) -> tuple[str, ...]:
     when none. Any account, not only the one in play: the gate refuses the phone's
     answers while one of its accounts has such a hold, so the dialog must not promise
     them (a START answered "subscribed again") or leave a message with nobody."""
-    return tuple(sorted({h for a in s.facts.accounts for h in a.holds if h in SILENCING_HOLDS}))
+    return silencing_holds(s.facts.accounts)
 
 
 def _held_silent(s: _Step, held: tuple[str, ...], intent: str) -> None:
@@ -1052,8 +1050,7 @@ def _held_silent(s: _Step, held: tuple[str, ...], intent: str) -> None:
     refuse any answer: US-17 / US-18), but a person sees it — one ``hold_review``
     hand-off (priority 3), so a customer who writes "I want to pay" after a cease is
     not answered by nobody."""
-    rule = {"cease": "US-17", "attorney": "US-18"}.get(held[0], f"hold:{held[0]}")
-    s.audit(rule, silent="hold", holds=list(held), intent=intent)
+    s.audit(silencing_rule(held[0]), silent="hold", holds=list(held), intent=intent)
     s.handoff("hold_review", 3)
 
 
@@ -1097,10 +1094,15 @@ def _help(s: _Step, ev: InboundText) -> None:
     if s.facts.keyword_replies == "provider" and _exact_keyword(ev.text, "help"):
         s.audit("US-26", help="provider")
         return
+    s.say("help", None, kind="help", **_brand(s))
+
+
+def _brand(s: _Step) -> dict[str, str]:
+    """``creditor`` and ``contact`` of the account in play (no creditor and the support
+    contact when none is chosen): the only details the compliance answers carry."""
     acct = s.account()
-    p = {"creditor": acct.creditor if acct else "",
-         "contact": acct.creditor_contact if acct else str(s.pol("dialog", "support_contact", ""))}
-    s.say("help", None, kind="help", **p)
+    return {"creditor": acct.creditor if acct else "",
+            "contact": acct.creditor_contact if acct else str(s.pol("dialog", "support_contact", ""))}
 
 
 def _protect(s: _Step, name: str) -> None:
