@@ -178,10 +178,11 @@ _PERSON_CONVS = or_(Conversation.customer_phone == bindparam("phone"),
                     Conversation.customer_phone.in_(select(Phone.e164).where(_of_debts(Phone.account_id))))
 
 #: every per-phone probe in one statement (scalar subqueries; PostgreSQL and SQLite); the
-#: last four are G-01/G-02 for an initiated message: the customer's conversations in agent
+#: last six are G-01/G-02 for an initiated message: the customer's conversations in agent
 #: mode or with an open hand-off (claimed or not), when the latest hand-off on them
 #: started, the latest date of a pending promise to pay on the debts, when the latest
-#: promise on them was made
+#: promise on them was made, the last pending instalment date of an active plan on them,
+#: when the latest plan on them was agreed
 _Q_PROBE = select(
     select(func.max(OptOut.created_at)).where(
         OptOut.phone == bindparam("phone"), OptOut.channel == "sms", OptOut.revoked_at.is_(None))
