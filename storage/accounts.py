@@ -453,11 +453,14 @@ def _validate(raw: Mapping[str, Any], *, default_region: str, default_currency: 
                 infer_tz=infer_tz)
 
 
+def _fold(v: str | None) -> str:
+    """NFKC (full-width letters and digits), casefolded: how names and references compare."""
+    return unicodedata.normalize("NFKC", v or "").casefold()
+
+
 def _same_name(a: str | None, b: str | None) -> bool:
     """Two spellings of one name: NFKC, casefolded, whitespace collapsed."""
-    def norm(v: str | None) -> str:
-        return " ".join(unicodedata.normalize("NFKC", v or "").casefold().split())
-    return norm(a) == norm(b)
+    return _fold(a).split() == _fold(b).split()
 
 
 class RowRefused(ValueError):
@@ -468,15 +471,14 @@ def _ref_key(ref: str) -> str:
     """An account_ref as the in-file repeat check compares it: NFKC (full-width letters),
     casefolded, without spaces or zero-width characters — "T-1", "t-1", "Ｔ-1", "T\u200b-1"
     and "T -1" are one reference written five ways, not five customers (US-20)."""
-    folded = unicodedata.normalize("NFKC", ref or "").casefold()
-    return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf")
+    return "".join(ch for ch in _fold(ref) if not ch.isspace() and unicodedata.category(ch) != "Cf")
 
 
 def _names_overlap(a: str | None, b: str | None) -> bool:
     """Whether two names share a word (NFKC, casefolded) — or, for names written without
     spaces (Chinese), a character."""
     def parts(v: str | None) -> set[str]:
-        words = unicodedata.normalize("NFKC", v or "").casefold().replace("-", " ").split()
+        words = _fold(v).replace("-", " ").split()
         out = set(words)
         for w in words:
             if any(ord(ch) > 0x2E7F for ch in w):
