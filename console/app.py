@@ -368,7 +368,8 @@ class Console:
             holds = s.scalars(select(Hold).where(
                 (Hold.account_id.in_(acct_ids) if acct_ids else Hold.id < 0) | (Hold.phone == conv.customer_phone),
                 Hold.cleared_at.is_(None))).all()
-            opted = s.scalar(select(OptOut).where(OptOut.phone == conv.customer_phone, OptOut.revoked_at.is_(None))
+            opted = s.scalar(select(OptOut).where(OptOut.phone == conv.customer_phone, OptOut.channel == "sms",
+                                                  OptOut.revoked_at.is_(None))
                              .order_by(OptOut.id.desc()).limit(1))
             handoffs = s.scalars(select(Handoff).where(Handoff.conversation_id == conv_id)
                                  .order_by(Handoff.id.desc()).limit(10)).all()

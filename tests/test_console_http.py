@@ -432,3 +432,17 @@ def test_after_hours_notice_follows_the_bots_own_answer(db_url):
         assert len(got) == 2, got
         assert got[1] == "Our team is away right now. A person will reply from Mon Dec 7 08:00 EST."
         assert "away" not in got[0] and "sorry" in got[0].lower()
+
+
+def test_the_sms_opt_out_badge_shows_only_a_text_opt_out(duly):
+    # found by a new-user trial: after a cease and START the page said "SMS opt-out:
+    # opted out" — it showed the voice opt-out under the SMS label
+    duly.sms("stop calling me")                      # US-05: calls only, texts go on
+    cid = handoff(duly)
+    c, _ = console_login(duly, "agent@x.test")
+    page = c.get(f"/console/c/{cid}").text
+    badge = page.split('data-testid="opt-out">', 1)[1].split("</dd>", 1)[0]
+    assert badge == "no", badge
+    duly.sms("STOP")
+    page = c.get(f"/console/c/{cid}").text
+    assert "opted out" in page.split('data-testid="opt-out">', 1)[1].split("</dd>", 1)[0]
