@@ -267,14 +267,40 @@ def lint(text: str, *, profile: Mapping[str, Any], initial: bool, identity_confi
     return problems
 
 
-#: "30 days past due" / "1 day overdue" / "逾期30天" / "已逾期 15 天" — a figure a text
-#: states as the debt's days past due. "more than 30 days", "over 30 days", "at least 30
-#: days" and 逾期超过30天 state a bound, not the figure, and are left alone.
+#: "30 days past due" / "1 day overdue" / "past due for 30 days" / "overdue by 30 days" /
+#: "30 days behind" / "30 days in arrears" / "逾期30天" / "已逾期 15 天" / "逾期达35天" /
+#: "逾期三十五天" — a figure a text states as the debt's days past due. "more than 30
+#: days", "over 30 days", "at least 30 days" and 逾期超过30天 state a bound, not the
+#: figure, and are left alone.
+_NUM = r"(\d{1,4})"
+_BOUND_EN = r"(?<!more than )(?<!over )(?<!at least )(?<!up to )(?<!within )"
+_LATE_EN = r"(?:past[\s-]*due|overdue|late|delinquent|behind|in\s+arrears)"
+_ZH_NUM = r"([0-9０-９]{1,4}|[零〇一二两三四五六七八九十百千]{1,8})"
 _STATED_DPD = (
-    re.compile(r"(?<![\w.,$£€¥])(?<!more than )(?<!over )(?<!at least )(\d{1,4})\s*(?:-\s*)?days?\s+"
-               r"(?:past\s*due|overdue|late|delinquent)\b", re.I),
-    re.compile(r"逾期\s*(\d{1,4})\s*(?:天|日)"),
+    # "30 days past due", "30-day overdue"
+    re.compile(r"(?<![\w.,$£€¥])" + _BOUND_EN + _NUM + r"\s*(?:-\s*)?days?\s+" + _LATE_EN + r"(?!\w)", re.I),
+    # "past due for 30 days", "overdue by 30 days", "late by 30 days", "in arrears for 30 days",
+    # "has been past due 30 days"
+    re.compile(r"\b" + _LATE_EN + r"\s+(?:(?:for|by|now)\s+)?" + _BOUND_EN + _NUM
+               + r"\s*(?:-\s*)?days?\b", re.I),
+    # 逾期30天, 已逾期 15 天, 逾期达35天, 逾期已达35天, 逾期了35天, 逾期第35天, 逾期三十五天,
+    # 拖欠35天; not 逾期超过30天 / 逾期30天以上 (a bound)
+    re.compile(r"(?:逾期|拖欠)\s*(?:已经|已)?\s*(?:达到|达|了|第)?\s*" + _ZH_NUM
+               + r"\s*(?:天|日)(?!以上|以内|之内|内)"),
 )
+
+
+def _figure(raw: str) -> int | None:
+    """``raw`` (ASCII, full-width or Chinese numerals) as an int, or ``None``."""
+    raw = unicodedata.normalize("NFKC", raw)
+    if raw.isdigit():
+        return int(raw)
+    try:
+        import cn2an
+
+        return int(cn2an.cn2an(raw, "smart"))
+    except (ValueError, TypeError):
+        return None
 
 
 def stated_days_past_due(text: str) -> tuple[int, ...]:
@@ -285,8 +311,11 @@ def stated_days_past_due(text: str) -> tuple[int, ...]:
     (:func:`bot.gate.decide`)."""
     found: list[tuple[int, int]] = []
     for rx in _STATED_DPD:
-        found.extend((m.start(), int(m.group(1))) for m in rx.finditer(text))
-    return tuple(n for _, n in sorted(found))
+        for m in rx.finditer(text):
+            n = _figure(m.group(1))
+            if n is not None:
+                found.append((m.start(), n))
+    return tuple(n for _, n in sorted(set(found)))
 
 
 _WORD_RE = re.compile(r"\w+")

@@ -155,3 +155,39 @@ def test_dpd_is_true_when_the_text_leaves_e2e(db_url):
             assert [tuple(r) for r in rows] == [("dpd30", "queued")]
             sent = s.scalars(select(Message.body).where(Message.kind == "notice", Message.status != "refused")).all()
             assert len(sent) == 1 and "36 days" in sent[0]
+
+
+@pytest.mark.parametrize("text, figure", [
+    ("Your account is past due for 35 days.", 35),
+    ("Your balance is overdue by 35 days", 35),
+    ("You are now 35 days behind on payments", 35),
+    ("Your account is 35 days in arrears", 35),
+    ("Your account has been late for 35 days", 35),
+    ("您的账户逾期达35天", 35),
+    ("您的账户逾期已达35天", 35),
+    ("您的账户已逾期三十五天", 35),
+    ("您的账户逾期了３５天", 35),
+    ("您已拖欠35天", 35),
+])
+def test_stated_days_past_due_reads_other_phrasings(text, figure):
+    """US-21: the stop-12 note's misses — a custom script's "past due for 35 days" or
+    逾期达35天 stated a figure the gate never compared."""
+    assert stated_days_past_due(text) == (figure,)
+
+
+@pytest.mark.parametrize("text", [
+    "Your account is past due for more than 30 days",
+    "Please pay within 10 days to avoid late fees",
+    "您的账户逾期超过30天", "您的账户逾期30天以上", "请在逾期30天内还款",
+    "Your payment is overdue. Reply PAY to pay now.",
+])
+def test_stated_days_past_due_leaves_bounds_and_deadlines_alone(text):
+    assert stated_days_past_due(text) == ()
+
+
+def test_US_21_gate_refuses_a_stale_figure_in_a_custom_phrasing():
+    body = "Hi Sam, your account is past due for 35 days. Reply PAY to pay. Reply STOP to opt out."
+    stale = Candidate("notice", sender="system", in_reply_to_inbound=False, approved=True,
+                      stated_dpd=stated_days_past_due(body))
+    assert decide(stale, GateContext(consent=True, dpd=36)).rule == "US-21"
+    assert decide(stale, GateContext(consent=True, dpd=35)).action == "send"
