@@ -730,6 +730,8 @@ def plan(sessions: sessionmaker[Session], settings: Any, now: dt.datetime, *, dr
                 if dry_run:
                     # The dry run is the real run, rolled back: the gate (consent, hours,
                     # caps, content) answers exactly as it would, and nothing is written.
+                    s.info[outbound.DRY_RUN] = True
+
                     def dry_emit(item: PlanItem) -> None:
                         emit(dataclasses.replace(item, status="would_queue", message_id=None)
                              if item.status == "queued" else dataclasses.replace(item, message_id=None))

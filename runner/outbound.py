@@ -83,6 +83,10 @@ PRODUCT_CAPS: tuple[gate.Cap, ...] = (gate.Cap("US-20", 1, 1), gate.Cap("US-20",
 
 #: ``Session.info`` key :func:`submit` sets when it stored a message the worker sends now
 #: (``pending`` outside a TwiML answer): after commit, ``runner.jobs.kick_outbox``.
+#: ``session.info`` key: the session's transaction will be rolled back (``duly campaign
+#: run --dry-run``): :func:`submit` decides as usual but counts no metric and logs no
+#: refusal at INFO.
+DRY_RUN = "duly.dry_run"
 OUTBOX_QUEUED = "duly.outbox_queued"
 
 #: ``Session.info`` key: the rows :func:`submit` stored in this session that wait for a
@@ -562,8 +566,13 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
         rule=verdict.rule, verdict=verdict.action, actor="gate", created_at=now,
         detail=_detail(verdict, rec, ctx, now, kind=kind, sender=sender, stage="submit",
                        template=template, approved=approved)))
-    _count(verdict, "submit", status)
-    if verdict.action != "send":
+    if session.info.get(DRY_RUN):
+        # a dry run's transaction is rolled back: nothing was decided, so no metric and
+        # no INFO line claiming a refusal (the run's own report lists it)
+        log.debug("dry run: outbound %s (%s)", verdict.action, verdict.rule)
+    else:
+        _count(verdict, "submit", status)
+    if verdict.action != "send" and not session.info.get(DRY_RUN):
         log.info("outbound %s to %s: %s (%s)", verdict.action, mask_phone(conv.customer_phone),
                  verdict.rule, verdict.reason)
     return Outbound(msg.id, status, verdict)

@@ -367,3 +367,35 @@ def test_reimport_with_zero_days_past_due_cures_the_account_and_stops_its_cadenc
         assert d.import_accounts(head + "CU1,Dana,(555) 555-0101,300.00,0,application\n").updated == 1
         later = d.clock() + dt.timedelta(days=10)
         assert run_plan(d.services.sessions, d.settings, later).due == 0
+
+
+def test_dry_run_counts_no_gate_metric_and_logs_no_refusal_at_info(session_factory, caplog, monkeypatch):
+    """A dry run's transaction is rolled back: a refusal at the gate (here a forced
+    US-20) is reported in the run, but no "outbound refuse" INFO line and no
+    ``duly_gate_decisions_total`` increment claim a decision that never happened
+    (found by a new-user trial: ``--dry-run`` logged "outbound refuse … US-10")."""
+    import logging
+
+    from bot import gate
+    from duly.metrics import GATE_DECISIONS
+    from runner import outbound
+
+    def refused() -> float:
+        return GATE_DECISIONS.labels("US-20", "refuse", "submit")._value.get()
+
+    monkeypatch.setattr(outbound.gate, "decide",
+                        lambda cand, ctx: gate.Verdict("refuse", "US-20", "cap reached", checks=(("US-20", "refuse"),)))
+    seed(session_factory)
+    with session_factory() as s, s.begin():
+        add(s, "NC1", 15)
+    before = refused()
+    with caplog.at_level(logging.INFO, logger="duly"):
+        report = plan(session_factory, SETTINGS, NOW, dry_run=True)
+    assert [(i.account_ref, i.status, i.rule) for i in report.items] == [("NC1", "held", "US-20")]
+    assert refused() == before
+    assert not [r for r in caplog.records if r.levelno >= logging.INFO and "outbound refuse" in r.getMessage()]
+    # the real run counts and logs it
+    with caplog.at_level(logging.INFO, logger="duly"):
+        plan(session_factory, SETTINGS, NOW)
+    assert refused() == before + 1
+    assert [r for r in caplog.records if "outbound refuse" in r.getMessage()]
