@@ -36,28 +36,59 @@ def inbound_form(phone: str, ours: str, body: str) -> list[tuple[str, str]]:
             ("NumSegments", "1"), ("SmsStatus", "received"), ("ApiVersion", "2010-04-01")]
 
 
+#: statuses after which a shown text can still change to refused, failed or undelivered
+_OPEN = ("deferred", "pending", "queued", "sending", "sent")
+_QUIET = ("sent", "queued", "delivered", "pending", "sending")
+
+
+def _say(line: str) -> None:
+    if sys.stdout.isatty():
+        print(f"\r\033[K{line}\nyou> ", end="", flush=True)
+    else:
+        print(line, flush=True)
+
+
 def follow(sessions, phone: str, stop: threading.Event, start_after: int, earlier_until: int = 0) -> None:
     """Print every outbound message to ``phone`` stored after id ``start_after``; those up
-    to ``earlier_until`` (already there when the chat started) are marked as earlier."""
-    from storage.models import Message
+    to ``earlier_until`` (already there when the chat started) are marked as earlier. A
+    text shown while it waited (deferred to the morning, queued) that is later refused at
+    the gate, fails or is undelivered is reported again with its status and rule."""
+    from storage.models import Decision, Message
 
     last = start_after
+    waiting: dict[int, str] = {}   # id -> status, for texts that may still be refused
     while not stop.is_set():
         try:
             with sessions() as s:
                 rows = s.execute(select(Message.id, Message.body, Message.status, Message.kind)
                                  .where(Message.to_number == phone, Message.direction == "outbound",
                                         Message.id > last).order_by(Message.id)).all()
+                changed = s.execute(select(Message.id, Message.body, Message.status)
+                                    .where(Message.id.in_(list(waiting)))).all() if waiting else []
+                rules = {mid: s.scalar(select(Decision.rule).where(Decision.message_id == mid,
+                                                                   Decision.verdict == "refuse")
+                                       .order_by(Decision.id.desc()).limit(1))
+                         for mid, _, st in changed if st == "refused" and waiting.get(mid) != st}
         except Exception:
-            rows = []
+            rows, changed, rules = [], [], {}
+        for mid, body, status in changed:
+            if status == waiting.get(mid):
+                continue
+            if status in ("refused", "failed", "undelivered", "canceled"):
+                rule = f" {rules[mid]}" if rules.get(mid) else ""
+                short = body if len(body) <= 60 else body[:57] + "…"
+                _say(f"duly> [{status}{rule}: {short}]")
+            if status in _OPEN:
+                waiting[mid] = status
+            else:
+                waiting.pop(mid, None)
         for mid, body, status, kind in rows:
             last = mid
-            note = "" if status in ("sent", "queued", "delivered", "pending", "sending") else f"  [{status}]"
+            note = "" if status in _QUIET else f"  [{status}]"
             who = "duly (earlier)>" if mid <= earlier_until else "duly>"
-            if sys.stdout.isatty():
-                print(f"\r\033[K{who} {body}{note}\nyou> ", end="", flush=True)
-            else:
-                print(f"{who} {body}{note}", flush=True)
+            _say(f"{who} {body}{note}")
+            if status in _OPEN:
+                waiting[mid] = status
         stop.wait(0.3)
 
 
