@@ -71,12 +71,15 @@ def test_webhooks_bench_sqlite():
 
 def test_intents_bench():
     out = bench_intents.run("public", seconds=0.05, rounds=1)
-    _check_rows(out["rows"], 2)
+    _check_rows(out["rows"], 3)
     d = out["details"]
     assert 0 < d["no_dates"]["rows"] < d["all"]["rows"]
     for part in ("no_dates", "all"):
         assert _positive(d[part]["floor_per_s"]) and _positive(d[part]["floors_per_reply"])
         assert d[part]["floors_per_reply"] == pytest.approx(d[part]["floor_per_s"] / d[part]["replies_per_s"])
+        # the fixed steps alone are cheaper than a whole reading and dearer than the floor
+        assert d[part]["replies_per_s"] < d[part]["fixed_per_s"] < d[part]["floor_per_s"]
+        assert d[part]["fixed_floors"] == pytest.approx(d[part]["floor_per_s"] / d[part]["fixed_per_s"])
 
 
 def test_memory_bench_sqlite():
