@@ -149,7 +149,7 @@ def run(which: str = "public", seconds: float = 0.7, rounds: int = 3) -> dict[st
         row(f"intents, all {b['rows']} rows (replies/s, 1 core)", b["replies_per_s"], "/s",
             baseline=b["floor_per_s"], ratio=b["floors_per_reply"], ratio_note="floors",
             goal=">= 2,000/s", met=b["replies_per_s"] >= GOAL_ALL),
-        row("intents: the fixed steps alone (normalise, language, result; no rule), rows without dates",
+        row("intents, the fixed steps alone (normalise, language, result; no rule), rows without dates",
             a["fixed_per_s"], "/s", baseline=a["floor_per_s"], ratio=a["fixed_floors"], ratio_note="floors"),
     ]
     return {"rows": out_rows, "details": {"corpus": which, "clock": "process CPU time",

@@ -166,7 +166,7 @@ def create_app(services: Services | None = None, **kwargs: Any) -> Starlette:
         handlers[outage] = on_error
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
-        await run_in_threadpool(warm_up)
+        await run_in_threadpool(warm_up, services.runner)
         yield
 
     app = Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan,
@@ -189,11 +189,13 @@ WARM_UP_REPLIES: tuple[tuple[str, str], ...] = (
 )
 
 
-def warm_up() -> None:
+def warm_up(runner: Any = None) -> None:
     """Make a fresh process ready for traffic (``duly serve`` at start-up, ``duly worker``
     before its first pass): read :data:`WARM_UP_REPLIES`, so the word lists, Chinese
     numerals and the Chinese segmenter load now rather than inside a customer's webhook
-    (0.1–0.7 s each, the slowest answers of a fresh process), then
+    (0.1–0.7 s each, the slowest answers of a fresh process); with ``runner`` (a
+    :class:`runner.inbound.Runner`), load and compile the published script revision too
+    (its ~140 templates: about 1.7 s on a loaded dev box, the first webhook's wait); then
     move everything alive into the garbage collector's permanent generation
     (:func:`gc.freeze`): a full collection would otherwise walk those ~130,000 long-lived
     objects each time (about 60 ms on the dev box), a pause in some webhook's answer.
@@ -207,6 +209,8 @@ def warm_up() -> None:
         now = dt.datetime.now(dt.timezone.utc)
         for text, tz in WARM_UP_REPLIES:
             interpret(text, now=now, tz=tz)
+        if runner is not None:
+            runner.warm_up_script()
     except Exception:  # a warm-up must never stop a start
         log.warning("warm-up failed; the first replies will load what they need", exc_info=True)
     gc.collect()

@@ -131,7 +131,7 @@ def main(args: argparse.Namespace) -> int:
             return 0
         from duly.app import warm_up
 
-        warm_up()   # load the readers now; long-lived objects out of the GC's way
+        warm_up(runner)   # the readers and the script now; long-lived objects out of the GC's way
 
         def _stop(signum: int, frame: Any) -> None:
             log.info("signal %d: stopping after this pass", signum)

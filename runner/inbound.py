@@ -571,6 +571,16 @@ class Runner:
                                created_at=self.clock(), detail={"moved_to_revision_id": published}))
         return self._load_script(s, conv.script_revision_id)
 
+    def warm_up_script(self) -> int | None:
+        """Load and compile the published script revision now (start-up), so the first
+        webhook does not wait for it. Returns the revision row's id, or ``None`` when none
+        is published yet. Raises what the database raises (the caller logs it)."""
+        with self.sessions() as s:
+            rid = s.scalar(_Q_PUBLISHED, {"script_name": self.script_name})
+            if rid is not None:
+                self._load_script(s, rid)
+            return rid
+
     def _load_script(self, s: Session, rid: int) -> Any:
         with self._script_guard:
             script = self._scripts.get(rid)
