@@ -150,3 +150,41 @@ def test_problems_are_sorted_by_line():
 def test_broken_scripts_report_problems_without_raising(snippet):
     probs = validate(snippet)
     assert probs and all(isinstance(p, Problem) and p.line >= 1 for p in probs)
+
+
+@pytest.mark.parametrize("fixed, figure", [
+    ("Your account is 30 days past due", 30),
+    ("Your account is past due for 45 days", 45),
+    ("您的账户已逾期30天", 30),
+])
+def test_US_21_a_fixed_days_past_due_figure_is_refused_at_publish(fixed, figure):
+    """A script writing "30 days past due" into a text sent it to accounts 35 or 90 days
+    late; the figure must come from ``{{ dpd }}``."""
+    src = ("Your account is {{ dpd }} days past due" if "{{ dpd }} days" in DEFAULT
+           else None)
+    assert src and src in DEFAULT
+    text = DEFAULT.replace(src, fixed, 1) if fixed.isascii() else DEFAULT.replace("您的账户已逾期{{ dpd }}天", fixed, 1)
+    p = one(text, "fixed days-past-due figure")
+    assert f"({figure})" in p.message and "US-21" in p.message
+    assert p.line == line_of(text, fixed)
+    assert not [q for q in validate(DEFAULT) if "days-past-due" in q.message]
+
+
+def test_a_stored_revision_with_a_fixed_figure_still_loads():
+    """Revisions published before ``{{ dpd }}`` existed said "30 days past due"; the new
+    publish rule must not stop them loading in a running deployment (every webhook would
+    fail). The gate refuses a stale figure at send time (tests/test_cadence_dpd.py)."""
+    text = DEFAULT.replace("Your account is {{ dpd }} days past due", "Your account is 30 days past due", 1)
+    assert [p for p in validate(text) if "fixed days-past-due" in p.message]
+    script = load_script(text)
+    assert any("30 days past due" in t.get("en", "") for t in script.templates.values())
+
+
+def test_a_stored_revision_with_another_placeholder_in_the_opt_out_confirmation_still_loads():
+    """A revision published before the engine filled only creditor/contact in its own
+    compliance answers still loads (the placeholder renders empty); a new one is refused."""
+    start = DEFAULT.index("[templates.optout_confirmation]")
+    en = DEFAULT.index('en = "', start)
+    text = DEFAULT[:en] + 'en = "{{ when }}: ' + DEFAULT[en + len('en = "'):]
+    assert [p for p in validate(text) if "the engine fills only" in p.message]
+    assert "{{ when }}" in load_script(text).templates["optout_confirmation"]["en"]

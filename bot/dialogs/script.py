@@ -56,6 +56,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from bot import segments
 from bot.lint import lint as content_lint
+from bot.lint import stated_days_past_due
 from bot.templates import TemplateError, render_source
 from bot.types import COMPLIANCE_INTENTS, CONTEXTS, INTENTS
 
@@ -511,7 +512,7 @@ def _parse_on(on: Any, where: tuple[str, ...], at: _Lines, problems: list[Proble
     return out
 
 
-def _build(text: str, profiles: Mapping[str, Mapping[str, Any]] | None = None
+def _build(text: str, profiles: Mapping[str, Mapping[str, Any]] | None = None, *, publish: bool = False
            ) -> tuple[Script | None, list[Problem]]:
     problems: list[Problem] = []
     try:
@@ -649,7 +650,8 @@ def _build(text: str, profiles: Mapping[str, Mapping[str, Any]] | None = None
             templates[key] = {lang: builtin.get(lang, builtin["en"]) for lang in languages}
 
     for path, key, lang, src in to_check:
-        problems.extend(_check_text(path, key, lang, src, key in collection, templates, profiles, at))
+        problems.extend(_check_text(path, key, lang, src, key in collection, templates, profiles, at,
+                                    publish=publish))
 
     for key in REQUIRED_TEMPLATES:
         if key not in templates:
@@ -742,8 +744,11 @@ def _build(text: str, profiles: Mapping[str, Mapping[str, Any]] | None = None
 
 def _check_text(path: tuple[str, ...], key: str, lang: str, src: str, is_collection: bool,
                 templates: Mapping[str, Mapping[str, str]],
-                profiles: Mapping[str, Mapping[str, Any]] | None, at: _Lines) -> list[Problem]:
-    """Problems with one template (or variant) text at ``path``."""
+                profiles: Mapping[str, Mapping[str, Any]] | None, at: _Lines, *,
+                publish: bool = False) -> list[Problem]:
+    """Problems with one template (or variant) text at ``path``. ``publish``: also the
+    rules added after scripts were already published (a revision stored before them still
+    loads; the gate enforces them at send time)."""
     where = ".".join(path)
     line = at(*path)
     out: list[Problem] = []
@@ -754,7 +759,13 @@ def _check_text(path: tuple[str, ...], key: str, lang: str, src: str, is_collect
     unknown = sorted(_names(src) - KNOWN_PARAMS)
     if unknown:   # in a branch the samples do not take
         out.append(Problem(line, f"{where}: unknown placeholder: {', '.join(unknown)}"))
-    allowed = ENGINE_TEMPLATE_PARAMS.get(key)
+    fixed = stated_days_past_due(src) if publish else ()
+    if fixed:   # US-21: "30 days past due" written into a text goes to accounts 31, 45, 90 days late
+        out.append(Problem(line, f"{where} states a fixed days-past-due figure ({fixed[0]}); write "
+                                 "{{ dpd }} so each text states the account's own (US-21)"))
+    # a stored revision may predate this rule: the engine renders these texts with every
+    # other placeholder empty (engine._compliance_reply), so it still loads
+    allowed = ENGINE_TEMPLATE_PARAMS.get(key) if publish else None
     if allowed is not None and _names(src) - allowed - DEBT_PARAMS:
         out.append(Problem(line, f"{where}: the engine fills only {', '.join(sorted(allowed))} here; "
                                  f"uses {sorted(_names(src) - allowed - DEBT_PARAMS)}"))
@@ -895,8 +906,12 @@ def validate(text: str, profiles: Mapping[str, Mapping[str, Any]] | None = None)
     is confirmed) for :data:`DEBT_FREE_TEMPLATES` only — the engine sends every other
     template after the right-party check where the profile requires it. Not checked: the
     US-14 disclosure (the runner adds it) and CN-05 (the cadence checks initial notices).
-    Each finding reads ``templates.KEY.LANG: RULE message``."""
-    return _build(text, profiles)[1]
+    Each finding reads ``templates.KEY.LANG: RULE message``. Also refused here, for a new
+    revision, though a stored one with it still loads (:func:`load_script`; the gate refuses
+    a stale figure at send time): a fixed days-past-due figure instead of ``{{ dpd }}``
+    (US-21); a placeholder other than ``creditor``/``contact`` in the engine's own compliance
+    answers (:data:`ENGINE_TEMPLATE_PARAMS`; rendered empty at run time)."""
+    return _build(text, profiles, publish=True)[1]
 
 
 def load_script(text: str, profiles: Mapping[str, Mapping[str, Any]] | None = None) -> Script:
