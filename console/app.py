@@ -281,6 +281,9 @@ class Console:
                              "who": f"{acct.name} · {acct.account_ref}" if acct else "unknown number",
                              "waiting": now - ho.created_at,
                              "sla_left": (ho.sla_due_at - now) if ho.sla_due_at else None})
+            earlier = _escalations(s, [r["handoff"] for r in rows])
+            for r in rows:
+                r["earlier"] = earlier.get(r["handoff"].id, [])
             rows.sort(key=lambda r: (not r["overdue"], r["handoff"].priority, r["handoff"].created_at))
             agents = s.scalars(select(User.email).where(User.active == 1).order_by(User.email)).all()
             counts = self._counts(s, user, now)
@@ -391,6 +394,9 @@ class Console:
                                                           facts.policy.get("plans") or {}, row["local"].date())
             s.expunge_all()
         open_handoff = next((h for h in handoffs if h.resolved_at is None), None)
+        with self.services.sessions() as s:
+            handoff_earlier = _escalations(s, [open_handoff] if open_handoff else []).get(
+                open_handoff.id if open_handoff else -1, [])
         refs = {row["a"].id: row["a"].account_ref for row in acct_rows}
         hold_rows: dict[tuple[str, str], dict[str, Any]] = {}
         for h in sorted(holds, key=lambda h: h.id):
@@ -407,6 +413,7 @@ class Console:
         return {"conv": conv, "msgs": msgs, "decisions": decisions, "notes": notes, "accounts": acct_rows,
                 "promises": promises, "plans": plan_rows, "holds": holds, "opted_out": opted,
                 "hold_rows": list(hold_rows.values()), "hold_kinds": AGENT_HOLD_KINDS,
+                "handoff_earlier": handoff_earlier,
                 "handoffs": handoffs, "open_handoff": open_handoff, "flags": flags, "audit": audit_rows,
                 "states": states, "menu": script.menu, "canned": canned, "agents": agents, "offers": offers,
                 "now": now, "owner": conv.mode == "agent" and conv.assigned_agent in (None, user.email),
@@ -749,6 +756,23 @@ _ACTIONS: dict[str, Callable[[Console, int, auth.SignedIn, dict[str, str]], str]
     "close": _do_close, "reply": _do_reply, "note": _do_note, "promise": _do_promise, "plan": _do_plan,
     "hold": _do_hold, "clear_hold": _do_clear_hold,
 }
+
+
+def _escalations(s: Any, handoffs: list[Handoff]) -> dict[int, list[dict[str, Any]]]:
+    """What each open hand-off was before a more urgent request raised it (G-01, UK-07):
+    ``{handoff id: [{"reason", "priority"}, ...]}``, oldest first, from the
+    ``handoff_escalated`` audit entries of their conversations (one query)."""
+    ids = {h.id for h in handoffs}
+    if not ids:
+        return {}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for e in s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "handoff_escalated",
+            AuditEntry.conversation_id.in_({h.conversation_id for h in handoffs})).order_by(AuditEntry.id)):
+        hid = (e.detail or {}).get("handoff_id")
+        if hid in ids:
+            out.setdefault(hid, []).append(dict((e.detail or {}).get("from") or {}))
+    return out
 
 
 def _canned(script: Any, lang: str, facts: Any) -> list[tuple[str, str]]:
