@@ -8,7 +8,8 @@ state-changing request a CSRF token, admin pages the ``admin`` role):
 ``GET  /console/inbox?f=mine|unassigned|all`` — open handoffs; ``/console/inbox/rows`` its rows
 ``GET  /console/search?phone=`` — a conversation by phone number
 ``GET  /console/c/{id}`` — the conversation view; ``/console/c/{id}/thread`` its live part
-``POST /console/c/{id}/{claim|assign|take_over|hand_back|close|reply|check|note|promise|plan}``
+``POST /console/c/{id}/{claim|assign|take_over|hand_back|close|reply|check|note|promise|plan|hold|clear_hold}``
+    (``hold``: place a hold, any agent; ``clear_hold``: a silencing hold only by an admin)
 ``GET  /console/stream`` — server-sent events (``inbox``, ``conv-<id>``, ``badge``)
 ``GET  /console/admin/users`` / ``POST /console/admin/users`` — admins only
 ``POST /console/admin/users/{id}/signout`` — revoke a user's sessions (admins only)
@@ -37,6 +38,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.holds import AGENT_HOLD_KINDS, hold_rule, may_clear
 from bot.money import format_money, to_minor
 from console import auth
 from runner.agents import AgentDesk, AgentError
@@ -279,6 +281,9 @@ class Console:
                              "who": f"{acct.name} · {acct.account_ref}" if acct else "unknown number",
                              "waiting": now - ho.created_at,
                              "sla_left": (ho.sla_due_at - now) if ho.sla_due_at else None})
+            earlier = _escalations(s, [r["handoff"] for r in rows])
+            for r in rows:
+                r["earlier"] = earlier.get(r["handoff"].id, [])
             rows.sort(key=lambda r: (not r["overdue"], r["handoff"].priority, r["handoff"].created_at))
             agents = s.scalars(select(User.email).where(User.active == 1).order_by(User.email)).all()
             counts = self._counts(s, user, now)
@@ -389,8 +394,26 @@ class Console:
                                                           facts.policy.get("plans") or {}, row["local"].date())
             s.expunge_all()
         open_handoff = next((h for h in handoffs if h.resolved_at is None), None)
+        with self.services.sessions() as s:
+            handoff_earlier = _escalations(s, [open_handoff] if open_handoff else []).get(
+                open_handoff.id if open_handoff else -1, [])
+        refs = {row["a"].id: row["a"].account_ref for row in acct_rows}
+        hold_rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for h in sorted(holds, key=lambda h: h.id):
+            target = refs.get(h.account_id) if h.account_id is not None else "phone"
+            if target is None:
+                continue
+            row = hold_rows.setdefault((h.kind, target), {
+                "kind": h.kind, "target": target, "rule": h.rule or hold_rule(h.kind), "since": h.created_at,
+                "notes": [], "sources": [], "may_clear": may_clear(h.kind, user.role)})
+            if h.note:
+                row["notes"].append(h.note)
+            if h.source not in row["sources"]:
+                row["sources"].append(h.source)
         return {"conv": conv, "msgs": msgs, "decisions": decisions, "notes": notes, "accounts": acct_rows,
                 "promises": promises, "plans": plan_rows, "holds": holds, "opted_out": opted,
+                "hold_rows": list(hold_rows.values()), "hold_kinds": AGENT_HOLD_KINDS,
+                "handoff_earlier": handoff_earlier,
                 "handoffs": handoffs, "open_handoff": open_handoff, "flags": flags, "audit": audit_rows,
                 "states": states, "menu": script.menu, "canned": canned, "agents": agents, "offers": offers,
                 "now": now, "owner": conv.mode == "agent" and conv.assigned_agent in (None, user.email),
@@ -711,10 +734,45 @@ def _do_plan(c: Console, conv_id: int, user: auth.SignedIn, f: dict[str, str]) -
     return "plan recorded"
 
 
+def _do_hold(c: Console, conv_id: int, user: auth.SignedIn, f: dict[str, str]) -> str:
+    """Place hold: ``kind``, ``target`` (an account_ref or ``phone``), ``note`` (required)."""
+    placed = c.desk.place_hold(conv_id, user.email, f.get("kind", ""), f.get("target", ""), f.get("note", ""),
+                               role=user.role)
+    if not placed.created:
+        return f"you already placed a {placed.kind} hold there ({placed.rule})"
+    waiting = f"; {len(placed.refused)} waiting text(s) refused" if placed.refused else ""
+    return f"{placed.kind} hold placed ({placed.rule}): collection is paused{waiting}"
+
+
+def _do_clear_hold(c: Console, conv_id: int, user: auth.SignedIn, f: dict[str, str]) -> str:
+    """Clear hold: ``kind``, ``target`` (an account_ref or ``phone``), ``note`` (required)."""
+    ids = c.desk.clear_hold(conv_id, user.email, f.get("kind", ""), f.get("target", ""), f.get("note", ""),
+                            role=user.role)
+    return f"{f.get('kind')} hold cleared ({len(ids)})"
+
+
 _ACTIONS: dict[str, Callable[[Console, int, auth.SignedIn, dict[str, str]], str]] = {
     "claim": _do_claim, "assign": _do_assign, "take_over": _do_take_over, "hand_back": _do_hand_back,
     "close": _do_close, "reply": _do_reply, "note": _do_note, "promise": _do_promise, "plan": _do_plan,
+    "hold": _do_hold, "clear_hold": _do_clear_hold,
 }
+
+
+def _escalations(s: Any, handoffs: list[Handoff]) -> dict[int, list[dict[str, Any]]]:
+    """What each open hand-off was before a more urgent request raised it (G-01, UK-07):
+    ``{handoff id: [{"reason", "priority"}, ...]}``, oldest first, from the
+    ``handoff_escalated`` audit entries of their conversations (one query)."""
+    ids = {h.id for h in handoffs}
+    if not ids:
+        return {}
+    out: dict[int, list[dict[str, Any]]] = {}
+    for e in s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "handoff_escalated",
+            AuditEntry.conversation_id.in_({h.conversation_id for h in handoffs})).order_by(AuditEntry.id)):
+        hid = (e.detail or {}).get("handoff_id")
+        if hid in ids:
+            out.setdefault(hid, []).append(dict((e.detail or {}).get("from") or {}))
+    return out
 
 
 def _canned(script: Any, lang: str, facts: Any) -> list[tuple[str, str]]:

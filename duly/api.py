@@ -27,18 +27,24 @@ UTC; every error is ``{"error": "..."}`` unless noted):
     back, settled promise/instalment reopened. 200 ``{"payment_ref", "duplicate",
     "balance", "past_due", "promises_reopened", "instalments_reopened"}``; 404 unknown.
 ``POST /api/holds`` / ``POST /api/holds/clear``
-    ``{"account_ref", "kind", "note"?}`` / ``{"account_ref", "kind"}``; kind one of
-    :data:`API_HOLD_KINDS`. Set: a hold with ``source="api"`` (an active api hold of the
-    same kind is reused: ``"created": false``), a decision row (rule per kind: US-16
-    dispute, US-17 cease, US-18 attorney, ``hold:<kind>`` otherwise), event
-    ``hold.set``. Clear: every active hold of that kind on the account (whatever set it)
-    gets ``cleared_at``/``cleared_by="api"``, a decision row and event ``hold.cleared``;
-    200 ``{"cleared": n}``. 404 unknown account, 422 bad kind.
+    ``{"account_ref", "kind", "note"?}`` (note: at most 1,000 characters); kind one of
+    :data:`API_HOLD_KINDS`. One code path with the console (:mod:`runner.holds`). Set:
+    a hold with ``source="api"`` (an active api hold of the same kind is reused:
+    ``"created": false``), a decision row (rule per kind, :func:`bot.holds.hold_rule`:
+    US-16 dispute, US-17 cease, US-18 attorney, UK-07 deceased, G-01 bankruptcy,
+    ``hold:recalled``), an audit entry ``hold_placed`` (actor ``api``), event
+    ``hold.set``, and the texts still waiting for the account's numbers refused with the
+    hold's rule. Clear: every active hold of that kind on the account (whatever set it)
+    gets ``cleared_at``/``cleared_by="api"``, a decision row, an audit entry
+    ``hold_cleared`` and event ``hold.cleared``; 200 ``{"cleared": n, "kind"}``. 404
+    unknown account, 422 bad kind or note.
 ``GET /api/events?after=ID&limit=N``
     Events with ``id > after`` (default 0) in id order, at most ``limit`` (default 100,
     max 1000): ``{"events": [...], "last_id"}`` (:func:`runner.events.event_json`).
 ``GET /api/conversations?phone=E164``
-    As in CONTRACT.md.
+    As in CONTRACT.md, plus ``holds``: the active holds the gate reads for the number
+    (:func:`runner.holds.active_holds`: ``kind``, ``rule``, ``account_ref`` or
+    ``phone``, ``since``, ``source``), oldest first.
 """
 
 from __future__ import annotations
@@ -50,21 +56,20 @@ import math
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.holds import API_HOLD_KINDS as _API_KINDS, hold_rule
 from bot.money import from_minor
-from storage.models import (Account, Conversation, Decision, Flag, Hold, Instalment, Message, OptOut,
+from storage.models import (Account, Conversation, Flag, Instalment, Message, OptOut,
                             Phone, Plan, Promise)
 
-#: Hold kinds the loan system may set and clear (post, court, recall), with the rule each cites.
-API_HOLD_KINDS: dict[str, str] = {
-    "bankruptcy": "hold:bankruptcy", "deceased": "hold:deceased", "dispute": "US-16",
-    "cease": "US-17", "recalled": "hold:recalled", "attorney": "US-18",
-}
+#: Hold kinds the loan system may set and clear (post, court, recall), with the rule each
+#: cites (:func:`bot.holds.hold_rule`, the one table the SMS path and the console use too).
+API_HOLD_KINDS: dict[str, str] = {kind: hold_rule(kind) for kind in _API_KINDS}
 
 MAX_ACCOUNT_ROWS = 10_000
 
@@ -93,7 +98,11 @@ def _unauthorised() -> Response:
 def conversation_view(sessions: Any, phone: str) -> dict[str, Any] | None:
     """Everything Duly knows of the conversations with ``phone`` (E.164), as the
     contract's JSON; ``None`` when Duly never saw the number. Amounts are decimal
-    strings in major units; times ISO 8601 UTC."""
+    strings in major units; times ISO 8601 UTC. ``holds``: the active holds on the
+    number or any of its accounts (:func:`runner.holds.active_holds`; US-16, US-17,
+    US-18, UK-07, ...)."""
+    from runner.holds import active_holds
+
     with sessions() as s:
         convs = s.scalars(select(Conversation).where(Conversation.customer_phone == phone)
                           .order_by(Conversation.updated_at.desc(), Conversation.id.desc())).all()
@@ -141,6 +150,7 @@ def conversation_view(sessions: Any, phone: str) -> dict[str, Any] | None:
                                 for i in instalments.get(p.id, [])],
             } for p in plans],
             "flags": list(dict.fromkeys(flags)),
+            "holds": active_holds(s, phone, list(account_ids)),
         }
 
 
@@ -415,53 +425,47 @@ def _hold_request(body: dict[str, Any]) -> tuple[Any, Any, dict[str, str]]:
 
 
 def set_hold(services: Any, body: dict[str, Any], now: dt.datetime) -> tuple[int, dict[str, Any]]:
-    """``POST /api/holds``; returns ``(status, answer)``."""
-    from runner.events import record_event
+    """``POST /api/holds`` through :func:`runner.holds.place_hold` (the console's path
+    too): a hold on the account (US-16 dispute, US-17 cease, US-18 attorney, UK-07
+    deceased, G-01 bankruptcy, ``hold:recalled``). Returns ``(status, answer)``: 200
+    ``{"hold_id", "created", "kind", "rule"}``, 404 unknown account, 422 bad fields."""
+    from bot.holds import clean_note
+    from runner.holds import place_hold
 
     account_ref, kind, fields = _hold_request(body)
-    note = body.get("note")
-    if note is not None and not isinstance(note, str):
-        fields["note"] = "expected a string"
+    try:
+        note = clean_note(body.get("note"), required=False)
+    except ValueError as exc:
+        fields["note"] = str(exc)
     if fields:
         return 422, {"error": "invalid hold", "fields": fields}
-    rule = API_HOLD_KINDS[kind]
     with services.sessions() as s, s.begin():
         acct = s.scalar(select(Account).where(Account.account_ref == account_ref))
         if acct is None:
             return 404, {"error": f"unknown account_ref {account_ref!r}"}
-        hold = s.scalar(select(Hold).where(Hold.account_id == acct.id, Hold.kind == kind,
-                                           Hold.source == "api", Hold.cleared_at.is_(None)))
-        if hold is not None:
-            return 200, {"hold_id": hold.id, "created": False, "kind": kind, "rule": rule}
-        hold = Hold(account_id=acct.id, kind=kind, rule=rule, source="api", note=note, created_at=now)
-        s.add(hold)
-        s.flush()
-        s.add(Decision(account_id=acct.id, rule=rule, verdict="record", actor="api", created_at=now,
-                       detail={"hold": kind, "hold_id": hold.id, "source": "api", "note": note}))
-        record_event(s, "hold.set", account_id=acct.id, now=now,
-                     payload={"hold_id": hold.id, "kind": kind, "rule": rule, "source": "api", "note": note})
-        return 200, {"hold_id": hold.id, "created": True, "kind": kind, "rule": rule}
+        placed = place_hold(s, kind=kind, actor="api", source="api", now=now, account=acct, note=note)
+        return 200, {"hold_id": placed.hold_id, "created": placed.created, "kind": kind, "rule": placed.rule}
 
 
 def clear_hold(services: Any, body: dict[str, Any], now: dt.datetime) -> tuple[int, dict[str, Any]]:
-    """``POST /api/holds/clear``; returns ``(status, answer)``."""
-    from runner.events import record_event
+    """``POST /api/holds/clear`` through :func:`runner.holds.clear_holds` (the console's
+    path too): every active hold of ``kind`` on the account, whatever set it. Returns
+    ``(status, answer)``: 200 ``{"cleared": n, "kind"}``, 404 unknown account, 422."""
+    from bot.holds import clean_note
+    from runner.holds import clear_holds
 
     account_ref, kind, fields = _hold_request(body)
+    try:
+        note = clean_note(body.get("note"), required=False)
+    except ValueError as exc:
+        fields["note"] = str(exc)
     if fields:
         return 422, {"error": "invalid hold", "fields": fields}
     with services.sessions() as s, s.begin():
         acct = s.scalar(select(Account).where(Account.account_ref == account_ref))
         if acct is None:
             return 404, {"error": f"unknown account_ref {account_ref!r}"}
-        ids = s.scalars(select(Hold.id).where(Hold.account_id == acct.id, Hold.kind == kind,
-                                              Hold.cleared_at.is_(None))).all()
-        if ids:
-            s.execute(update(Hold).where(Hold.id.in_(ids)).values(cleared_at=now, cleared_by="api"))
-            s.add(Decision(account_id=acct.id, rule=API_HOLD_KINDS[kind], verdict="clear", actor="api",
-                           created_at=now, detail={"hold": kind, "hold_ids": list(ids)}))
-            record_event(s, "hold.cleared", account_id=acct.id, now=now,
-                         payload={"kind": kind, "hold_ids": list(ids), "source": "api"})
+        ids = clear_holds(s, kind=kind, actor="api", source="api", now=now, account=acct, note=note)
         return 200, {"cleared": len(ids), "kind": kind}
 
 

@@ -35,7 +35,8 @@ MAX_NOTE_CHARS = 4000
 class AgentError(Exception):
     """The action cannot be done: ``code`` is one of ``not_found``, ``not_owner``,
     ``empty``, ``too_long``, ``refused`` (the gate's verdict is in ``verdict``),
-    ``invalid``, ``duplicate``. ``str()`` is a sentence for the agent."""
+    ``invalid``, ``duplicate``, ``forbidden`` (the role may not). ``str()`` is a
+    sentence for the agent."""
 
     def __init__(self, code: str, message: str, verdict: gate.Verdict | None = None):
         super().__init__(message)
@@ -252,6 +253,100 @@ class AgentDesk:
     def close(self, conv_id: int, agent: str, role: str = "agent") -> str:
         """Close: handoffs resolved, the bot back at the script's start."""
         return self._action(conv_id, agent, "close", {}, role)
+
+    def _hold_target(self, s: Session, conv: Conversation, target: str) -> tuple[Any, str | None]:
+        """``(account, phone)`` of a hold form's target: ``phone`` (the conversation's
+        number alone) or the ``account_ref`` of one of the number's accounts. Raises
+        :class:`AgentError` ``invalid`` for anything else."""
+        from storage.models import Account, Phone
+
+        target = (target or "").strip()
+        if target == "phone":
+            return None, conv.customer_phone
+        acct = s.scalar(select(Account).join(Phone, Phone.account_id == Account.id)
+                        .where(Phone.e164 == conv.customer_phone, Account.account_ref == target).limit(1))
+        if acct is None:
+            raise AgentError("invalid", "choose one of this number's accounts, or the number itself")
+        return acct, None
+
+    def place_hold(self, conv_id: int, agent: str, kind: str, target: str, note: str,
+                   role: str = "agent") -> Any:
+        """Place a hold of ``kind`` (one of :data:`bot.holds.AGENT_HOLD_KINDS`: US-16
+        dispute, US-17 cease, US-18 attorney, bankruptcy, UK-07 vulnerability and
+        deceased) on ``target`` — an ``account_ref`` of one of the conversation's
+        number's accounts, or ``"phone"`` for the number alone — with a required
+        ``note``, through :func:`runner.holds.place_hold` (the API's path: hold, decision,
+        audit entry ``hold_placed``, event ``hold.set``, waiting texts refused). Any
+        signed-in role may: a hold only ever stops collection. Under the conversation's
+        lock. Returns :class:`runner.holds.Placed`. Raises :class:`AgentError`
+        ``not_found``/``invalid``."""
+        from bot.holds import AGENT_HOLD_KINDS, clean_note
+        from runner import holds
+
+        if kind not in AGENT_HOLD_KINDS:
+            raise AgentError("invalid", "choose a kind of hold: " + ", ".join(AGENT_HOLD_KINDS))
+        try:
+            text = clean_note(note, required=True)
+        except ValueError as exc:
+            raise AgentError("invalid", str(exc)) from exc
+        r = self.runner
+        with r.locks.get(conv_id):
+            with r.sessions() as s, s.begin():
+                conv = storage_db.lock_conversation(s, conv_id)
+                if conv is None:
+                    raise AgentError("not_found", f"no conversation {conv_id}")
+                acct, phone = self._hold_target(s, conv, target)
+                placed = holds.place_hold(s, kind=kind, actor=agent, source=f"agent:{agent}", now=r.clock(),
+                                          account=acct, phone=phone, note=text, conversation_id=conv.id)
+        log.info("agent placed a %s hold (%s) for %s; %d waiting text(s) refused", kind, placed.rule,
+                 mask_phone(conv.customer_phone), len(placed.refused))
+        r.notify("conversation", conv_id)
+        return placed
+
+    def clear_hold(self, conv_id: int, agent: str, kind: str, target: str, note: str,
+                   role: str = "agent") -> list[int]:
+        """Clear every active hold of ``kind`` on ``target`` (an ``account_ref`` of the
+        number's accounts, or ``"phone"``), with a required ``note`` saying why, through
+        :func:`runner.holds.clear_holds` (the API's path: decision, audit entry
+        ``hold_cleared``, event ``hold.cleared``). A silencing hold (US-17 cease, US-18
+        attorney, bankruptcy, deceased, recalled) only an admin may clear
+        (:func:`bot.holds.may_clear`); an agent's attempt changes nothing and is audited
+        as ``hold_clear_refused``. Returns the cleared holds' ids. Raises
+        :class:`AgentError` ``not_found``/``invalid``/``forbidden``."""
+        from bot.holds import clean_note, may_clear
+        from runner import holds
+
+        kind = (kind or "").strip()
+        if not kind or len(kind) > 32:
+            raise AgentError("invalid", "choose a hold to clear")
+        try:
+            text = clean_note(note, required=True)
+        except ValueError as exc:
+            raise AgentError("invalid", str(exc)) from exc
+        r = self.runner
+        with r.locks.get(conv_id):
+            with r.sessions() as s, s.begin():
+                conv = storage_db.lock_conversation(s, conv_id)
+                if conv is None:
+                    raise AgentError("not_found", f"no conversation {conv_id}")
+                acct, phone = self._hold_target(s, conv, target)
+                now = r.clock()
+                if not may_clear(kind, role):
+                    audit(s, agent, "hold_clear_refused", conv.id, now, kind=kind, role=role,
+                          **({"account_ref": acct.account_ref} if acct is not None else {"phone": phone}))
+                    refused = True
+                else:
+                    refused = False
+                    ids = holds.clear_holds(s, kind=kind, actor=agent, source=f"agent:{agent}", now=now,
+                                            account=acct, phone=phone, note=text, conversation_id=conv.id)
+        r.notify("conversation", conv_id)
+        if refused:
+            raise AgentError("forbidden", f"only an admin may clear a {kind} hold: it would let texts reach a "
+                             "customer who is protected from them")
+        if not ids:
+            raise AgentError("invalid", f"no active {kind} hold there to clear")
+        log.info("agent cleared %d %s hold(s) for %s", len(ids), kind, mask_phone(conv.customer_phone))
+        return ids
 
     def record_promise(self, conv_id: int, agent: str, account_ref: str, amount_minor: int,
                        due_date: dt.date, role: str = "agent") -> int:

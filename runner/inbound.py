@@ -38,6 +38,7 @@ from bot import actions as A
 from bot.dialogs.engine import vulnerable_words
 from bot.dialogs.script import DEBT_FREE_TEMPLATES, DEBT_PARAMS
 from bot import agent_hours
+from bot import handoffs as handoff_rules
 from bot import dialogs, disclosures, gate, identity, intents, templates
 from bot.phones import timezone_candidates
 from bot.types import (AccountFacts, AgentAction, ConversationState, Facts, InboundMessage,
@@ -51,7 +52,7 @@ from storage import db as storage_db
 from storage.accounts import check_identity
 from storage.types import on_business_clock
 from storage import scripts as storage_scripts
-from storage.models import (Account, Conversation, Decision, Flag, Handoff, Hold, Instalment,
+from storage.models import (Account, AuditEntry, Conversation, Decision, Flag, Handoff, Hold, Instalment,
                             Message, OptOut, PaymentLink, Phone, Plan, Promise, ScriptRevision, Timer)
 
 log = logging.getLogger("duly.runner")
@@ -873,22 +874,34 @@ class Runner:
                     s.add(ho)
                     s.flush()
                     after_hours_for = ho
+                    escalated = None
                 else:
-                    # UK-07 "immediate escalation": a more urgent reason (self-harm words
-                    # while a dispute waits) raises the open hand-off, and a shorter SLA
+                    # UK-07 "immediate escalation", G-01: a more urgent request (self-harm
+                    # words while a dispute waits; a cease while a counter-offer waits)
+                    # gives the open hand-off its reason and priority, and a shorter SLA
                     # (bereavement: 30 min while a dispute's 60 run) brings it forward —
-                    # one open hand-off per conversation, never left at the slower one
-                    if act.priority < (open_.priority or 99):
-                        open_.priority = act.priority
-                    if open_.sla_due_at is None or open_.sla_due_at > due:
-                        open_.sla_due_at = due
+                    # one open hand-off per conversation, never left at the slower one;
+                    # the earlier reason stays in the audit trail and the flags
+                    raised = handoff_rules.raise_open(open_.reason, open_.priority, open_.sla_due_at,
+                                                      act.reason, act.priority, due)
+                    escalated = raised.earlier
+                    if escalated is not None:
+                        s.add(AuditEntry(actor="system", action="handoff_escalated", conversation_id=conv.id,
+                                         created_at=now, detail={
+                                             "handoff_id": open_.id,
+                                             "from": {"reason": escalated[0], "priority": escalated[1]},
+                                             "to": {"reason": raised.reason, "priority": raised.priority}}))
+                    open_.reason, open_.priority, open_.sla_due_at = raised.reason, raised.priority, raised.sla_due_at
                     s.flush()
                 self._flag(s, conv, f"handoff:{act.reason}", now)
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, rule="G-01",
                                verdict="record", actor="bot", created_at=now,
-                               detail={"handoff": act.reason, "priority": act.priority}))
+                               detail={"handoff": act.reason, "priority": act.priority,
+                                       **({"escalated_from": {"reason": escalated[0], "priority": escalated[1]}}
+                                          if escalated else {})}))
                 record_event(s, "handoff", account_id=conv.account_id, conversation_id=conv.id, now=now,
-                             payload={"reason": act.reason, "priority": act.priority})
+                             payload={"reason": act.reason, "priority": act.priority,
+                                      **({"escalated_from": escalated[0]} if escalated else {})})
                 s.flush()
             elif isinstance(act, A.Flag):
                 self._flag(s, conv, act.name, now)

@@ -29,6 +29,7 @@ ROUTES = [("GET", "/console"), ("GET", "/console/inbox"), ("GET", "/console/inbo
           ("POST", "/console/c/1/claim"), ("POST", "/console/c/1/assign"), ("POST", "/console/c/1/take_over"),
           ("POST", "/console/c/1/hand_back"), ("POST", "/console/c/1/close"), ("POST", "/console/c/1/reply"),
           ("POST", "/console/c/1/note"), ("POST", "/console/c/1/promise"), ("POST", "/console/c/1/plan"),
+          ("POST", "/console/c/1/hold"), ("POST", "/console/c/1/clear_hold"),
           ("POST", "/console/admin/users"), ("POST", "/console/admin/users/1/signout")]
 POSTS = [p for m, p in ROUTES if m == "POST"]
 

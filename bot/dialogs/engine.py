@@ -974,6 +974,11 @@ def _stop(s: _Step, ev: InboundText) -> None:
     cease = channels == {"sms", "voice", "email"} and (intent.entities.channel or "").find("all") >= 0
     if cease:
         s.hold("cease", None)  # US-17: stop all contact
+        if s.mode == "agent":
+            # G-01 / US-17: a person has this conversation (a hand-off waits, or an agent
+            # owns it): its hand-off becomes a hold review at priority 2, so whoever picks
+            # it up sees the cease before answering an earlier request (a counter-offer)
+            s.handoff("hold_review", 2)
     if "sms" in channels:
         for k in _PENDING:
             s.slots.pop(k, None)

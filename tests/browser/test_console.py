@@ -351,3 +351,50 @@ def test_expired_session_goes_to_sign_in_by_itself(duly, page, monkeypatch):
     duly.clock.advance(hours=13)                               # past the 12 h session TTL
     expect(page).to_have_url(re.compile(r"/console/login$"))
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+# --- 9. holds from the console ------------------------------------------------------------------------
+
+def test_agent_places_cease_hold_and_only_admin_clears_it(duly, page, chromium_browser):
+    """US-17: an agent places a cease hold with a note; the reply box's gate check then
+    refuses the agent's own text; the agent cannot clear it, an admin can (with a note)."""
+    cid = handoff(duly)
+    login(page, duly)
+    open_conversation(page, duly, cid)
+    take_over(page)
+    holds = page.get_by_test_id("holds")
+    expect(holds).to_contain_text("No active hold.")
+    page.get_by_test_id("hold-kind").select_option("cease")
+    page.get_by_test_id("hold-target").select_option("ACME-4417")
+    page.get_by_test_id("place-hold").click()          # the note is required: the browser stops it
+    expect(page.get_by_test_id("flash-ok")).to_contain_text("you own this conversation")
+    page.get_by_test_id("hold-note").fill("Customer's letter: stop all contact")
+    page.get_by_test_id("place-hold").click()
+    expect(page.get_by_test_id("flash-ok")).to_have_text("cease hold placed (US-17): collection is paused")
+    hold = holds.get_by_test_id("hold")
+    expect(hold).to_have_attribute("data-kind", "cease")
+    expect(hold).to_contain_text("US-17")
+    expect(hold).to_contain_text("Customer's letter: stop all contact")
+    expect(hold.get_by_test_id("clear-admin-only")).to_have_text("Only an admin may clear a cease hold.")
+
+    page.get_by_test_id("reply-body").fill("Can we talk about a plan?")
+    expect(page.get_by_test_id("check")).to_have_attribute("data-verdict", "refuse")
+    expect(page.get_by_test_id("verdict")).to_contain_text("US-17")
+    expect(page.get_by_test_id("send")).to_be_disabled()
+
+    context = chromium_browser.new_context()
+    try:
+        admin = context.new_page()
+        admin.set_default_timeout(10_000)
+        login(admin, duly, ADMIN)
+        open_conversation(admin, duly, cid)
+        admin.get_by_test_id("clear-note-cease").fill("Customer withdrew the cease in writing")
+        admin.get_by_test_id("clear-hold-cease").click()
+        expect(admin.get_by_test_id("flash-ok")).to_have_text("cease hold cleared (1)")
+        expect(admin.get_by_test_id("holds")).to_contain_text("No active hold.")
+    finally:
+        context.close()
+    with duly.services.sessions() as s:
+        assert [(e.actor, e.action) for e in s.scalars(select(AuditEntry).where(
+            AuditEntry.action.like("hold_%")).order_by(AuditEntry.id))] == [
+            (AGENT, "hold_placed"), (ADMIN, "hold_cleared")]
