@@ -49,9 +49,12 @@ OPTED_OUT_ALLOWED: frozenset[str] = frozenset({"optout_confirmation", "help", "o
 SILENCING_HOLDS: frozenset[str] = frozenset({"cease", "attorney", "bankruptcy", "deceased", "recalled"})
 
 def silencing_rule(kind: str) -> str:
-    """The rule a silencing hold of ``kind`` enforces: ``US-17`` (cease), ``US-18``
-    (attorney), else ``hold:<kind>``."""
-    return {"cease": "US-17", "attorney": "US-18"}.get(kind, f"hold:{kind}")
+    """The rule a silencing hold of ``kind`` enforces (:func:`bot.types.hold_rule`):
+    ``US-17`` (cease), ``US-18`` (attorney), ``G-01`` (bankruptcy), ``UK-07`` (deceased),
+    ``hold:recalled``."""
+    from bot.types import hold_rule
+
+    return hold_rule(kind)
 
 
 def silencing_holds(accounts: Iterable[Any]) -> tuple[str, ...]:

@@ -12,7 +12,6 @@ supervising role) may. Every place and clear carries a note saying why.
 
 from __future__ import annotations
 
-from bot.dialogs.engine import HOLD_RULES
 from bot.gate import SILENCING_HOLDS
 
 #: Kinds an agent may place from the console, in the order the form lists them.
@@ -23,14 +22,6 @@ API_HOLD_KINDS: tuple[str, ...] = ("bankruptcy", "deceased", "dispute", "cease",
 SILENCING_CLEARERS: frozenset[str] = frozenset({"admin"})
 #: Longest note on a hold (characters).
 MAX_HOLD_NOTE = 1000
-
-
-def hold_rule(kind: str) -> str:
-    """The rule a hold of ``kind`` cites, from the dialog engine's one table
-    (:data:`bot.dialogs.engine.HOLD_RULES`): ``dispute`` → ``US-16``, ``cease`` →
-    ``US-17``, ``attorney`` → ``US-18``, ``vulnerability``/``deceased`` → ``UK-07``,
-    ``bankruptcy`` → ``G-01``; a kind it does not name (``recalled``) → ``hold:<kind>``."""
-    return HOLD_RULES.get(kind) or f"hold:{kind}"
 
 
 def may_clear(kind: str, role: str) -> bool:

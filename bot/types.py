@@ -97,6 +97,23 @@ class Intent:
 #: ``deceased`` hold and hands off (UK-07; 12 CFR 1006.6(a)(4)).
 DECEASED_REPORT_RULE = "unknown.deceased"
 
+#: The one table of hold kinds and the COMPLIANCE.md rule each enforces — the engine's
+#: holds from a customer's text, the console's and the API's, the gate's refusals and the
+#: cadence's held rows all name a hold's rule from here: dispute US-16, cease US-17,
+#: attorney US-18, vulnerability and deceased UK-07 (bereavement), wrong number US-12,
+#: opt-out review US-06; bankruptcy and "already paid" go to a person (G-01).
+HOLD_RULES: dict[str, str] = {
+    "dispute": "US-16", "cease": "US-17", "attorney": "US-18", "bankruptcy": "G-01",
+    "paid_already": "G-01", "optout_review": "US-06", "vulnerability": "UK-07",
+    "wrong_number": "US-12", "deceased": "UK-07",
+}
+
+
+def hold_rule(kind: str) -> str:
+    """The rule a hold of ``kind`` enforces (:data:`HOLD_RULES`), ``hold:<kind>`` for a
+    kind the table does not name (``recalled``: the lender took the debt back)."""
+    return HOLD_RULES.get(kind) or f"hold:{kind}"
+
 
 # --- account facts -------------------------------------------------------------
 

@@ -38,7 +38,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.holds import AGENT_HOLD_KINDS, hold_rule, may_clear
+from bot.holds import AGENT_HOLD_KINDS, may_clear
+from bot.types import hold_rule
 from bot.money import format_money, to_minor
 from console import auth
 from runner.agents import AgentDesk, AgentError

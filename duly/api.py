@@ -30,7 +30,7 @@ UTC; every error is ``{"error": "..."}`` unless noted):
     ``{"account_ref", "kind", "note"?}`` (note: at most 1,000 characters); kind one of
     :data:`API_HOLD_KINDS`. One code path with the console (:mod:`runner.holds`). Set:
     a hold with ``source="api"`` (an active api hold of the same kind is reused:
-    ``"created": false``), a decision row (rule per kind, :func:`bot.holds.hold_rule`:
+    ``"created": false``), a decision row (rule per kind, :func:`bot.types.hold_rule`:
     US-16 dispute, US-17 cease, US-18 attorney, UK-07 deceased, G-01 bankruptcy,
     ``hold:recalled``), an audit entry ``hold_placed`` (actor ``api``), event
     ``hold.set``, and the texts still waiting for the account's numbers refused with the
@@ -62,13 +62,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.holds import API_HOLD_KINDS as _API_KINDS, hold_rule
+from bot.holds import API_HOLD_KINDS as _API_KINDS
+from bot.types import hold_rule
 from bot.money import from_minor
 from storage.models import (Account, Conversation, Flag, Instalment, Message, OptOut,
                             Phone, Plan, Promise)
 
 #: Hold kinds the loan system may set and clear (post, court, recall), with the rule each
-#: cites (:func:`bot.holds.hold_rule`, the one table the SMS path and the console use too).
+#: cites (:func:`bot.types.hold_rule`, the one table the SMS path and the console use too).
 API_HOLD_KINDS: dict[str, str] = {kind: hold_rule(kind) for kind in _API_KINDS}
 
 MAX_ACCOUNT_ROWS = 10_000

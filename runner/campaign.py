@@ -110,6 +110,7 @@ from bot import dialogs
 from duly.config import creditor_contact
 from bot import templates as tpl
 from bot.dialogs.engine import format_date
+from bot.types import HOLD_RULES
 from bot.dialogs.script import DEBT_PARAMS
 from bot.money import format_money
 from runner import outbound
@@ -122,12 +123,9 @@ log = logging.getLogger("duly.campaign")
 __all__ = ["Step", "ProfileCadence", "PlanItem", "PlanReport", "CadenceConfigError",
            "cadence_config", "check_cadence", "plan", "HOLD_KIND_RULES"]
 
-#: Rule of an active hold whose ``rule`` column is empty, by kind (as bot/dialogs/engine.py
-#: HOLD_RULES and bot/gate.py name them).
-HOLD_KIND_RULES: dict[str, str] = {
-    "dispute": "US-16", "cease": "US-17", "attorney": "US-18", "vulnerability": "UK-07",
-    "wrong_number": "US-12", "optout_review": "US-06", "paid_already": "G-01",
-}
+#: Rule of an active hold whose ``rule`` column is empty, by kind: the one table,
+#: :data:`bot.types.HOLD_RULES` (the engine, the gate and the console name them so too).
+HOLD_KIND_RULES: dict[str, str] = HOLD_RULES
 
 _DISCLOSURE = {"en": re.compile(r"communication from a debt collector", re.I),
                "zh": re.compile(r"催收机构")}

@@ -5,7 +5,7 @@ hold" (:class:`runner.agents.AgentDesk`).
 Each write happens in the caller's transaction and leaves, together:
 
 * the :class:`storage.models.Hold` row (``source``: ``api`` or ``agent:<email>``);
-* a :class:`storage.models.Decision` (rule per kind, :func:`bot.holds.hold_rule`;
+* a :class:`storage.models.Decision` (rule per kind, :func:`bot.types.hold_rule`;
   verdict ``record`` when placed, ``clear`` when cleared; G-03);
 * an :class:`storage.models.AuditEntry` (``hold_placed`` / ``hold_cleared``);
 * an event for the lender (``hold.set`` / ``hold.cleared``);
@@ -30,7 +30,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import gate
-from bot.holds import hold_rule
+from bot.types import hold_rule
 from runner.events import record_event
 from storage.models import Account, AuditEntry, Decision, Hold, Message, Phone
 
@@ -158,7 +158,7 @@ def active_holds(s: Session, phone: str, account_ids: list[int] | None = None) -
     ``{"kind", "rule", "account_ref" (None for a hold on the number alone), "phone" (the
     number a hold was placed on, None for an account-wide one), "since" (ISO 8601 UTC),
     "source" (``sms``, ``api``, ``agent:<email>``)}``. A row without a rule gets its
-    kind's (:func:`bot.holds.hold_rule`)."""
+    kind's (:func:`bot.types.hold_rule`)."""
     if account_ids is None:
         account_ids = list(s.scalars(select(Phone.account_id).where(Phone.e164 == phone)).all())
     rows = s.execute(select(Hold, Account.account_ref).outerjoin(Account, Account.id == Hold.account_id)

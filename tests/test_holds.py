@@ -7,7 +7,8 @@ import pytest
 
 from bot.dialogs.engine import HOLD_RULES
 from bot.gate import SILENCING_HOLDS, Candidate, GateContext, decide
-from bot.holds import AGENT_HOLD_KINDS, MAX_HOLD_NOTE, clean_note, hold_rule, may_clear
+from bot.holds import AGENT_HOLD_KINDS, MAX_HOLD_NOTE, clean_note, may_clear
+from bot.types import hold_rule
 
 
 def test_one_kind_to_rule_table_for_sms_console_and_api():
@@ -66,3 +67,18 @@ def test_US_17_a_cease_hold_refuses_the_agent_and_a_waiting_cadence_text():
     dispute = GateContext(holds=("dispute",))
     assert decide(Candidate("campaign", sender="system", in_reply_to_inbound=False), dispute).rule == "US-16"
     assert decide(Candidate("agent", sender="agent", in_reply_to_inbound=True), dispute).action == "send"
+
+
+def test_one_kind_to_rule_table_for_engine_gate_console_and_cadence():
+    """The engine's holds, the gate's refusals under a silencing hold, the console/API
+    holds and the cadence's held rows name a hold's rule from one table (three copies
+    disagreed: the gate said ``hold:deceased`` where the engine wrote ``UK-07``)."""
+    from bot.gate import SILENCING_HOLDS, silencing_rule
+    from bot.types import HOLD_RULES
+    from runner.campaign import HOLD_KIND_RULES
+
+    assert HOLD_KIND_RULES is HOLD_RULES
+    assert {k: silencing_rule(k) for k in SILENCING_HOLDS} == {
+        k: HOLD_RULES.get(k, f"hold:{k}") for k in SILENCING_HOLDS}
+    assert silencing_rule("deceased") == "UK-07" and silencing_rule("bankruptcy") == "G-01"
+    assert silencing_rule("recalled") == "hold:recalled"

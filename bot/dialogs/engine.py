@@ -66,7 +66,7 @@ from bot.dialogs import plans as plan_math
 from bot.dialogs.script import DEBT_PARAMS, KNOWN_PARAMS, Branch, Handler, Script
 from bot.gate import silencing_holds, silencing_rule
 from bot.money import format_money, to_minor
-from bot.types import (DECEASED_REPORT_RULE, AccountFacts, AgentAction, ConversationState, Entities, Event, Facts,
+from bot.types import (DECEASED_REPORT_RULE, HOLD_RULES, AccountFacts, AgentAction, ConversationState, Entities, Event, Facts,
                        InboundText, Intent, PaymentPosted, TimerFired)
 
 # Exact single-word bodies the provider (Twilio long code, Advanced Opt-Out) answers
@@ -75,12 +75,6 @@ PROVIDER_KEYWORDS: dict[str, frozenset[str]] = {
     "stop": frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}),
     "start": frozenset({"START", "YES", "UNSTOP"}),
     "help": frozenset({"HELP", "INFO"}),
-}
-
-HOLD_RULES: dict[str, str] = {
-    "dispute": "US-16", "cease": "US-17", "attorney": "US-18", "bankruptcy": "G-01",
-    "paid_already": "G-01", "optout_review": "US-06", "vulnerability": "UK-07",
-    "wrong_number": "US-12", "deceased": "UK-07",
 }
 
 # UK-07: words that suggest vulnerability (bereavement, illness, mental health, carer).
