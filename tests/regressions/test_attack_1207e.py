@@ -1,0 +1,236 @@
+"""Attack 1207e: the worker's clock vs the business clock, zones from the address, the
+loan-system API, status callbacks and the console's role boundaries. Each test names the
+harm and the COMPLIANCE rule; each is marked ``xfail(strict=True)`` until its fix lands
+(remove the mark with the fix)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import Account, Consent, Conversation, Decision, Message, Phone
+
+UTC = dt.timezone.utc
+
+
+# --- finding 1: a worker pass decides every row at the pass's start --------------------
+
+class _FakeTime:
+    """The worker's monotonic clock and sleep, tied to the business clock: sleeping
+    moves both (a paced pass takes the time it takes)."""
+
+    def __init__(self, clock: Any):
+        self.clock = clock
+        self.t = 1000.0
+
+    def monotonic(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.t += seconds
+            self.clock.advance(seconds=seconds)
+
+
+class _Twilio:
+    """A paced ("rest") transport that records the business time each send left at."""
+
+    name = "rest"
+
+    def __init__(self, clock: Any):
+        self.clock = clock
+        self.sent: list[tuple[dt.datetime, str, int | None]] = []
+
+    def sender(self, from_: str | None = None) -> str:
+        return from_ or ""
+
+    def send(self, *, to: str, from_: str, body: str, status_callback: Any = None,
+             validity_period: int | None = None) -> Any:
+        from runner.transports import SendResult
+
+        self.sent.append((self.clock(), to, validity_period))
+        return SendResult("sent", sid=f"SM{len(self.sent):032d}")
+
+
+@pytest.mark.xfail(strict=True, reason="finding 1: a worker pass decides every claim with the pass's start time; "
+                                       "paced sends leave after 21:00 local on a 20:59 verdict (US-01)")
+def test_US_01_a_paced_pass_that_runs_past_21_00_sends_nothing_after_21_00(db_url):
+    """HARM: collection texts handed to Twilio after 21:00 in the customer's zone.
+    US-01 (12 CFR 1006.6(b)(1)(i): the time that counts is when the message is *sent*;
+    the gate "runs at dispatch").
+
+    Eighty New York customers each have a cadence notice deferred to the evening (all
+    approved, consent on file, nothing else in the way). One ``duly worker`` pass starts
+    at 20:59:00 EST and sends them paced at the configured 1 message/second per sender.
+    ``Worker.run_once`` takes ``now`` once and every later claim of the same pass
+    (``_send_due`` → ``_timed_claim``/``_prefetch(now, …)``) asks the gate with that
+    20:59:00, so rows claimed at 21:00:10 pass US-01 as if it were 20:59; the last look
+    before the transport (``_last_look``) re-runs the gate only on an opt-out/hold/hand-off
+    change, never on the hour. The ValidityPeriod is computed from the same stale ``now``
+    (Twilio counts it from when it receives the request), so it does not stop them either.
+    Expected: nothing handed to the transport at or after 21:00:00 New York time."""
+    from runner.worker import Worker
+    from storage import db as storage_db
+    from tests.live import OUR_NUMBER, Clock, settings_for
+
+    start = dt.datetime(2026, 12, 2, 1, 59, 0, tzinfo=UTC)     # Tue 1 Dec 20:59:00 EST
+    engine = storage_db.make_engine(db_url)
+    storage_db.upgrade(engine)
+    sessions = storage_db.make_sessionmaker(engine)
+    try:
+        queued = start - dt.timedelta(hours=3)
+        with sessions() as s, s.begin():
+            for i in range(80):
+                phone = f"+1212555{i:04d}"
+                a = Account(account_ref=f"NY-{i}", name="Pat Doe", currency="USD", balance_minor=50000,
+                            past_due_minor=10000, minimum_due_minor=2500,
+                            delinquent_since=dt.date(2026, 11, 24), timezone="America/New_York",
+                            state="NY", country="US", profile="us_first_party", language="en",
+                            created_at=queued, updated_at=queued)
+                s.add(a)
+                s.flush()
+                s.add(Phone(e164=phone, account_id=a.id, created_at=queued))
+                s.add(Consent(phone=phone, account_id=a.id, channel="sms", source="card application",
+                              consented_at=dt.datetime(2024, 1, 1, tzinfo=UTC)))
+                c = Conversation(customer_phone=phone, our_number=OUR_NUMBER, state="start", slots={},
+                                 mode="bot", account_id=a.id, created_at=queued, updated_at=queued)
+                s.add(c)
+                s.flush()
+                m = Message(conversation_id=c.id, direction="outbound", from_number=OUR_NUMBER, to_number=phone,
+                            body="Hi Pat, your Northwind Card payment of $100.00 is past due. "
+                                 "Pay or reply PLAN for options. Reply STOP to opt out.",
+                            status="deferred", kind="notice", sender="system", transport="rest",
+                            not_before=start - dt.timedelta(minutes=1), media=[], num_media=0,
+                            account_id=a.id, attempts=0, created_at=queued, updated_at=queued)
+                s.add(m)
+                s.flush()
+                s.add(Decision(conversation_id=c.id, message_id=m.id, account_id=a.id, rule="gate:pass",
+                               verdict="defer", actor="gate", created_at=queued,
+                               detail={"approved": True, "stage": "submit", "template": "dpd7"}))
+        clock = Clock(start)
+        fake = _FakeTime(clock)
+        twilio = _Twilio(clock)
+        worker = Worker(settings_for(db_url), sessions, twilio, clock, None,
+                        monotonic=fake.monotonic, sleep=fake.sleep)
+        worker.run_once()
+        nine_pm = dt.datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+        late = [(t.astimezone(dt.timezone(dt.timedelta(hours=-5))).strftime("%H:%M:%S"), v)
+                for t, _, v in twilio.sent if t >= nine_pm]
+        assert twilio.sent, "nothing was sent at all"
+        assert late == [], f"{len(late)} of {len(twilio.sent)} texts left at or after 21:00 EST: {late[:3]}…"
+    finally:
+        engine.dispose()
+
+
+# --- finding 2: an address abroad is not a candidate zone ---------------------------------
+
+MOVED = """account_ref,name,phone,balance,days_past_due,past_due,currency,due_date,state,postal_code,country,creditor,profile,consent_source,consent_at
+MOV-1,Jo Marsh,+1 212 555 0147,480.00,35,160.00,USD,2026-12-10,,SW1A 1AA,GB,Northwind Card Services,us_first_party,card application,2024-06-11T12:00:00Z
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="finding 2: a non-US mailing address never becomes a candidate zone; "
+                                       "a customer who moved to London is texted at 01:30 local (US-02/US-01)")
+def test_US_02_customer_who_moved_abroad_is_not_texted_at_night_where_she_lives(db_url):
+    """HARM: a collection text at 01:30 at the customer's home. US-02 ("build the set of
+    candidate zones from area code, mailing address, last-known address …; allowed
+    window = intersection"), US-01.
+
+    Jo kept her New York mobile (+1 212) but the loan system has her address in London
+    (``country`` GB, ``postal_code`` SW1A 1AA; no ``timezone`` column, as the CSV allows:
+    "else inferred from the phone number and the address"). The import infers
+    America/New_York from the phone alone (``storage.accounts.infer_timezone`` looks at
+    the address only for a US state), and the gate's candidate zones
+    (``runner.outbound.resolve``) add an address zone only from ``US_STATE_ZONES`` —
+    ``country`` is never read. So a cadence step cleared at 20:30 New York time goes at
+    01:30 in London. Expected: the step waits until it is 08:00–21:00 in London *and*
+    New York (13:00–16:00 EST)."""
+    from tests.live import Clock, Duly
+    from tests.test_cycle_e2e import duly_cli
+
+    at = dt.datetime(2026, 12, 2, 1, 30, tzinfo=UTC)     # Tue 20:30 EST = Wed 01:30 GMT
+    with Duly(db_url, clock=Clock(at)) as d:
+        assert d.import_accounts(MOVED, today=dt.date(2026, 12, 1)).errors == []
+        r = duly_cli(db_url, "worker", "--once", "--now", at.isoformat())
+        assert r.returncode == 0, r.stdout + r.stderr
+        with d.services.sessions() as s:
+            rows = s.scalars(select(Message).where(Message.to_number == "+12125550147",
+                                                   Message.direction == "outbound")).all()
+            assert rows, "the cadence queued nothing (test setup)"
+            went = [(m.kind, m.status) for m in rows if m.status not in ("deferred", "refused")]
+        assert went == [], f"sent at 01:30 in London: {went}"
+
+
+
+# --- finding 3: the CN profile's window is the legal stop, not the product default -------
+
+CN = """account_ref,name,phone,balance,days_past_due,past_due,currency,timezone,language,creditor,profile,consent_source,consent_at
+CN-7,王芳,+86 138 0013 8000,5200.00,8,1300.00,CNY,Asia/Shanghai,zh,北风银行,cn,信用卡申请,2024-06-11T12:00:00Z
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="finding 3: [profiles.cn] allowed_hours ends at 22:00, the legal stop; "
+                                       "CN-01's product default (and its test row) is 21:00")
+def test_CN_01_a_cadence_text_at_21_30_beijing_waits_for_08_00(db_url):
+    """HARM: collection texts to Chinese customers between 21:00 and 22:00 Beijing time,
+    with no margin before the 22:00 legal stop (and, with finding 1, past it). CN-01:
+    "Product default **08:00–21:00** (margin …). Hard legal stop at 22:00." Its test row:
+    "Dispatch at 21:30 → deferred (product default)".
+
+    The shipped ``config.toml`` sets ``[profiles.cn] allowed_hours = ["08:00", "22:00"]``
+    (commented "CN-01"), and ``tests/test_hours.py::test_CN_01_2200_deferred_to_next_0800``
+    asserts 21:30 is allowed. A CN account 8 days past due, consent on file: one worker
+    pass at 21:30 Beijing sends its cadence step at once. Expected: deferred to 08:00."""
+    from tests.live import Clock, Duly
+    from tests.test_cycle_e2e import duly_cli
+
+    at = dt.datetime(2026, 12, 1, 13, 30, tzinfo=UTC)     # Tue 21:30 Beijing
+    with Duly(db_url, clock=Clock(at)) as d:
+        assert d.import_accounts(CN, today=dt.date(2026, 12, 1)).errors == []
+        r = duly_cli(db_url, "worker", "--once", "--now", at.isoformat())
+        assert r.returncode == 0, r.stdout + r.stderr
+        with d.services.sessions() as s:
+            rows = s.scalars(select(Message).where(Message.to_number == "+8613800138000",
+                                                   Message.direction == "outbound")).all()
+            assert rows, "the cadence queued nothing (test setup)"
+            went = [(m.kind, m.status) for m in rows if m.status not in ("deferred", "refused")]
+        assert went == [], f"sent at 21:30 Beijing: {went}"
+
+
+# --- finding 4: an agent's text hours after the customer's message counts as a reply ------
+
+@pytest.mark.xfail(strict=True, reason="finding 4: agent texts within reply_window_minutes (240) of the customer's "
+                                       "last message skip quiet hours, any number of them (US-01, replies ruling)")
+def test_US_01_agent_text_at_23_30_is_not_the_answer_to_a_20_40_message(db_url):
+    """HARM: an agent texts a debtor at 23:30 local time. US-01, and COMPLIANCE's ruling
+    on replies: "a collector may answer a consumer-initiated communication **once, at
+    that time**" (12 CFR 1006.6(b)(1) comment 6(b)(1)-2).
+
+    Dana texts "I want to talk to a person" at 20:40 New York time; the bot answers at
+    once (the one answer at that time). An agent takes the conversation over and, at
+    23:30 — 2 h 50 min later — sends "Hi Dana, following up…". ``AgentDesk._reply_target``
+    treats any agent text within ``[agent] reply_window_minutes`` (240) of her last
+    message as a reply (``in_reply_to`` set): no quiet hours, no cap, however many such
+    texts. Expected: the 23:30 text is deferred to 08:00 (US-01)."""
+    from tests.live import Clock, Duly, add_user, console_login
+    from tests.test_console_http import ACCOUNTS, handoff
+
+    clock = Clock(dt.datetime(2026, 12, 1, 1, 40, tzinfo=UTC))   # Mon 30 Nov 20:40 EST
+    with Duly(db_url, clock=clock) as d:
+        consented = ACCOUNTS.replace("creditor,profile", "creditor,profile,consent_source").replace(
+            "us_first_party\n", "us_first_party,application form 2026-01-04\n")
+        assert d.import_accounts(consented, today=dt.date(2026, 11, 30)).errors == []
+        add_user(d, "agent@x.test")
+        cid = handoff(d)                                          # answered at 20:40
+        c, csrf = console_login(d, "agent@x.test")
+        c.post(f"/console/c/{cid}/take_over", data={"csrf_token": csrf})
+        clock.advance(hours=2, minutes=50)                        # 23:30 EST
+        body = "Hi Dana, following up on your call request. Reply STOP to opt out."
+        c.post(f"/console/c/{cid}/reply", data={"csrf_token": csrf, "body": body})
+        with d.services.sessions() as s:
+            m = s.scalar(select(Message).where(Message.sender == "agent:agent@x.test"))
+            got = (m.status, m.in_reply_to_id is not None)
+        assert got[0] == "deferred", f"the agent's 23:30 text: status {got[0]}, treated as a reply: {got[1]}"
