@@ -234,3 +234,49 @@ def test_US_01_agent_text_at_23_30_is_not_the_answer_to_a_20_40_message(db_url):
             m = s.scalar(select(Message).where(Message.sender == "agent:agent@x.test"))
             got = (m.status, m.in_reply_to_id is not None)
         assert got[0] == "deferred", f"the agent's 23:30 text: status {got[0]}, treated as a reply: {got[1]}"
+
+
+# --- finding 5: a reversal reopens a promise that another payment covers ------------------
+
+@pytest.mark.xfail(strict=True, reason="finding 5: reverse_payment reopens the promise the reversed payment kept "
+                                       "without re-settling it against the other payments (G-02, US-21)")
+def test_G_02_a_reversed_payment_does_not_break_a_promise_another_payment_kept(db_url):
+    """HARM: the customer is told "We haven't seen your payment of $100.00 planned for Fri
+    Dec 4" although she paid it, and the lender gets ``promise.broken``. G-02 ("amount and
+    date exactly as agreed, taken from the ledger"; "kept/broken comes from the ledger"),
+    US-21 (no false claim about the debt's status).
+
+    Dana promises $100 on Friday Dec 4. The loan system posts two $100 payments (A, C)
+    the same day; A keeps the promise. A is returned (``POST /api/payments/reverse``):
+    ``runner.payments.reverse_payment`` sets every promise whose ``payment_id`` is A back
+    to ``pending`` and stops — it never asks whether the payments that remain (C, dated
+    after the promise was made) still cover it, as ``_settle`` would. After Dec 4 the
+    sweep marks it broken and the worker sends the broken-promise follow-up. Expected:
+    the promise stays kept (by C) and no follow-up goes."""
+    from tests.live import API_TOKEN, Duly, replies_in
+    from tests.test_console_http import ACCOUNTS
+    from tests.test_cycle_e2e import duly_cli
+    from storage.models import Promise
+
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    consented = ACCOUNTS.replace("creditor,profile", "creditor,profile,consent_source").replace(
+        "us_first_party\n", "us_first_party,application form 2026-01-04\n")
+    with Duly(db_url) as d:                                      # Mon 30 Nov 10:00 New York
+        assert d.import_accounts(consented).errors == []
+        d.sms("hi")
+        assert "Fri Dec 4" in replies_in(d.sms("I can pay 100 on friday").text)[0]
+        assert replies_in(d.sms("yes").text)[0].startswith("Confirmed: $100.00 on Fri Dec 4")
+        for ref in ("PAY-A", "PAY-C"):
+            r = d.http.post("/api/payments", json={"account_ref": "ACME-4417", "amount": "100.00",
+                                                   "payment_ref": ref}, headers=auth)
+            assert r.status_code == 200, r.text
+        r = d.http.post("/api/payments/reverse", json={"payment_ref": "PAY-A", "reason": "returned"}, headers=auth)
+        assert r.status_code == 200, r.text
+        for day in ("2026-12-05T15:00:00Z", "2026-12-07T15:00:00Z"):
+            w = duly_cli(db_url, "worker", "--once", "--now", day)
+            assert w.returncode == 0, w.stdout + w.stderr
+        with d.services.sessions() as s:
+            status = s.scalar(select(Promise.status))
+            followups = s.scalars(select(Message.body).where(Message.kind == "followup",
+                                                             Message.status != "refused")).all()
+        assert (status, followups) == ("kept", []), (status, followups)
