@@ -280,3 +280,39 @@ def test_G_02_a_reversed_payment_does_not_break_a_promise_another_payment_kept(d
             followups = s.scalars(select(Message.body).where(Message.kind == "followup",
                                                              Message.status != "refused")).all()
         assert (status, followups) == ("kept", []), (status, followups)
+
+
+# --- finding 6: one identity answer tests many guesses -----------------------------------
+
+UK = """account_ref,name,phone,balance,days_past_due,past_due,minimum_due,currency,timezone,language,creditor,profile,identity_check
+UK-1,Olivia Hart,+447700900123,900.00,20,300.00,30.00,GBP,Europe/London,en,Northwind Card,uk,SW1A 1AA
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="finding 6: every fragment of an identity answer is tested; a text listing "
+                                       "six postcodes is six guesses for one try (UK-06)")
+def test_UK_06_a_list_of_postcodes_is_not_a_right_party_confirmation(db_url):
+    """HARM: Olivia's balance and arrears are disclosed to whoever holds her phone after
+    17 guessed postcodes, where the script allows 3 tries. UK-06 (CONC 7.9.10R: confirm
+    "by suitable means" that they are the borrower before disclosing debt details).
+
+    ``runner.inbound`` tests every fragment ``bot.identity.candidates`` finds in the
+    reply (up to 24: the whole text, every run of 1–3 words, every digit run) against the
+    stored hash, and counts the text as *one* try (``dialog.identity_tries`` = 3). A
+    reply listing six postcodes is six guesses. Three texts of guesses (the last holding
+    the right one as the 17th) confirm the identity; the bot then sends the past-due
+    amount and, on "balance", the balance. Expected: a reply that names several different
+    postcodes is no confirmation (or counts each as a try), so the right party's data is
+    never disclosed here."""
+    from tests.live import Clock, Duly, replies_in
+
+    olivia = "+447700900123"
+    with Duly(db_url, clock=Clock(dt.datetime(2026, 11, 30, 11, 0, tzinfo=UTC))) as d:
+        assert d.import_accounts(UK).errors == []
+        assert "postcode" in replies_in(d.sms("hi", frm=olivia).text)[0]
+        said: list[str] = []
+        for guesses in ("E1 6AN M1 1AE B1 1BB LS1 1UR G1 1XQ CF10 1EP",
+                        "EH1 1YZ BS1 4DJ NG1 5FS L1 8JQ S1 2HE NE1 7RU",
+                        "OX1 2JD CB2 1TN SW1A 2AA BT1 5GS SW1A 1AA", "balance"):
+            said += replies_in(d.sms(guesses, frm=olivia).text)
+        assert not any("£" in b for b in said), said
