@@ -316,3 +316,40 @@ def test_UK_06_a_list_of_postcodes_is_not_a_right_party_confirmation(db_url):
                         "OX1 2JD CB2 1TN SW1A 2AA BT1 5GS SW1A 1AA", "balance"):
             said += replies_in(d.sms(guesses, frm=olivia).text)
         assert not any("£" in b for b in said), said
+
+
+# --- finding 7: the address on the phone's other account is not a candidate zone ---------
+
+TWO_ADDRESSES = """account_ref,name,phone,balance,days_past_due,past_due,currency,due_date,state,creditor,profile,consent_source,consent_at
+OLD-1,Sam Ortega,+1 212 555 0188,480.00,35,160.00,USD,2026-12-10,NY,Northwind Card Services,us_first_party,card application,2021-06-11T12:00:00Z
+NEW-2,Sam Ortega,+1 212 555 0188,900.00,0,0.00,USD,2027-01-10,CA,Northwind Card Services,us_first_party,card application,2026-09-01T12:00:00Z
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="finding 7: candidate zones come from the message's account only; the "
+                                       "newer address on the same phone's other account is ignored (US-02)")
+def test_US_02_the_address_on_the_phones_other_account_is_a_candidate_zone(db_url):
+    """HARM: a collection text at 05:30 where the customer lives. US-02 ("unknown or
+    conflicting location: send only at times convenient in *every* zone the consumer
+    might be in"; candidates include "mailing address, last-known address"), US-01.
+
+    Sam's old card (OLD-1, 35 days past due) still has his New York address; the card he
+    opened after moving (NEW-2, current) has his California one; both on his New York
+    mobile. ``runner.outbound.resolve`` builds the zones from the phone and the
+    *message's* account only (``relevant``), although it reads holds, hand-offs and caps
+    phone-wide — so OLD-1's cadence step goes at 08:30 New York time, 05:30 in California.
+    Expected: it waits until 08:00 Pacific (11:00 Eastern)."""
+    from tests.live import Clock, Duly
+    from tests.test_cycle_e2e import duly_cli
+
+    at = dt.datetime(2026, 12, 1, 13, 30, tzinfo=UTC)     # Tue 08:30 EST = 05:30 PST
+    with Duly(db_url, clock=Clock(at)) as d:
+        assert d.import_accounts(TWO_ADDRESSES, today=dt.date(2026, 12, 1)).errors == []
+        r = duly_cli(db_url, "worker", "--once", "--now", at.isoformat())
+        assert r.returncode == 0, r.stdout + r.stderr
+        with d.services.sessions() as s:
+            rows = s.scalars(select(Message).where(Message.to_number == "+12125550188",
+                                                   Message.direction == "outbound")).all()
+            assert rows, "the cadence queued nothing (test setup)"
+            went = [(m.kind, m.status) for m in rows if m.status not in ("deferred", "refused")]
+        assert went == [], f"sent at 05:30 in California: {went}"
