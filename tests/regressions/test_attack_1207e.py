@@ -353,3 +353,44 @@ def test_US_02_the_address_on_the_phones_other_account_is_a_candidate_zone(db_ur
             assert rows, "the cadence queued nothing (test setup)"
             went = [(m.kind, m.status) for m in rows if m.status not in ("deferred", "refused")]
         assert went == [], f"sent at 05:30 in California: {went}"
+
+
+# --- finding 8: a reply held by a sender pause goes a day later, whatever the hour --------
+
+@pytest.mark.xfail(strict=True, reason="finding 8: a reply deferred by a sender pause (30034) stays a 'reply' at "
+                                       "dispatch and is exempt from quiet hours however late it goes (US-01)")
+def test_US_01_a_reply_held_by_a_sender_pause_does_not_go_at_night_a_day_later(db_url):
+    """HARM: "Your balance is $1,250.00…" lands at 21:40 the next evening — a day after the
+    customer asked, after 21:00 local. US-01, and COMPLIANCE's ruling on replies: the
+    exemption covers answering a consumer-initiated communication "once, **at that
+    time**" (12 CFR 1006.6(b)(1) comment 6(b)(1)-2).
+
+    Our number is paused by the provider (Twilio 30034; ``[outbound] sender_pause_hours``
+    = 24) from Monday 21:30 New York time. Dana texts "what's my balance" at 21:35; the
+    gate defers the reply until the pause ends (``gate:sender_paused``) — Tuesday 21:30.
+    At dispatch ``runner.outbound.redecide`` still treats it as a reply
+    (``in_reply_to_id`` is set), so the hours never apply, and the worker sends it at
+    21:40 Tuesday. Expected: not sent outside 08:00–21:00 (deferred to Wednesday 08:00,
+    or refused as stale)."""
+    from storage.models import SenderPause
+    from tests.live import OUR_NUMBER, Clock, Duly
+    from tests.test_console_http import ACCOUNTS
+    from tests.test_cycle_e2e import duly_cli
+
+    paused = dt.datetime(2026, 12, 1, 2, 30, tzinfo=UTC)        # Mon 21:30 EST
+    with Duly(db_url, clock=Clock(paused + dt.timedelta(minutes=5))) as d:
+        assert d.import_accounts(ACCOUNTS, today=dt.date(2026, 11, 30)).errors == []
+        with d.services.sessions() as s, s.begin():
+            s.add(SenderPause(sender=OUR_NUMBER, reason="30034", paused_until=paused + dt.timedelta(hours=24),
+                              created_at=paused))
+        d.sms("what's my balance")
+        with d.services.sessions() as s:
+            reply = s.scalar(select(Message).where(Message.direction == "outbound",
+                                                   Message.in_reply_to_id.is_not(None)))
+            assert reply is not None and reply.status == "deferred", "setup: the reply waits for the pause"
+        at = paused + dt.timedelta(hours=24, minutes=10)          # Tue 21:40 EST
+        w = duly_cli(db_url, "worker", "--once", "--now", at.isoformat())
+        assert w.returncode == 0, w.stdout + w.stderr
+        with d.services.sessions() as s:
+            status = s.get(Message, reply.id).status
+        assert status in ("deferred", "refused"), f"the reply went at 21:40 the next day: {status}"
