@@ -394,3 +394,48 @@ def test_US_01_a_reply_held_by_a_sender_pause_does_not_go_at_night_a_day_later(d
         with d.services.sessions() as s:
             status = s.get(Message, reply.id).status
         assert status in ("deferred", "refused"), f"the reply went at 21:40 the next day: {status}"
+
+
+# --- finding 9: one 'undelivered' status silences a number that then texts us ------------
+
+@pytest.mark.xfail(strict=True, reason="finding 9: Phone.undeliverable_at is never cleared, not even by the "
+                                       "customer's own texts; her promise's reminder is refused (G-02)")
+def test_G_02_a_customer_who_texts_after_an_undelivered_status_gets_her_promise_reminder(db_url):
+    """HARM: the reminder the customer was promised before her payment date never comes
+    (nor anything else Duly starts, ever), because one earlier text came back
+    ``undelivered`` with 30003 (handset unreachable — often a phone switched off).
+    G-02 / DESIGN's cycle step 5 ("reminders before a promised date"); the status
+    callback table (README: 30003 "undeliverable").
+
+    Monday 10:00: the cadence notice goes; its status callback says ``undelivered``,
+    ErrorCode 30003 → ``apply_provider_error`` stamps ``Phone.undeliverable_at``. Dana
+    then texts "I can pay 100 on friday", "yes" — the number plainly receives and sends.
+    Nothing ever clears ``undeliverable_at`` (``runner/worker.py`` only sets it), so
+    Thursday's reminder is refused ``gate:undeliverable``. Expected: an inbound text
+    from the number (or a later delivered status) lifts the undeliverable mark and the
+    reminder goes."""
+    from tests.live import Duly, replies_in
+    from tests.test_console_http import ACCOUNTS
+    from tests.test_cycle_e2e import duly_cli
+
+    consented = ACCOUNTS.replace("creditor,profile", "creditor,profile,consent_source").replace(
+        "us_first_party\n", "us_first_party,application form 2026-01-04\n")
+    with Duly(db_url) as d:                                       # Mon 30 Nov 10:00 New York
+        assert d.import_accounts(consented).errors == []
+        w = duly_cli(db_url, "worker", "--once", "--now", "2026-11-30T15:00:00Z")
+        assert w.returncode == 0, w.stdout + w.stderr
+        with d.services.sessions() as s:
+            notice = s.scalar(select(Message.id).where(Message.kind == "notice", Message.status == "sent"))
+        assert notice is not None, "setup: the cadence notice was sent"
+        r = d.post_signed(f"/webhooks/twilio/status?mid={notice}",
+                          [("MessageSid", "SM" + "7" * 32), ("MessageStatus", "undelivered"),
+                           ("ErrorCode", "30003"), ("To", "+15555550101")])
+        assert r.status_code == 204
+        assert "Fri Dec 4" in replies_in(d.sms("I can pay 100 on friday").text)[0]
+        assert replies_in(d.sms("yes").text)[0].startswith("Confirmed")
+        for day in ("2026-12-03T15:00:00Z", "2026-12-04T14:00:00Z"):
+            w = duly_cli(db_url, "worker", "--once", "--now", day)
+            assert w.returncode == 0, w.stdout + w.stderr
+        with d.services.sessions() as s:
+            reminders = s.scalars(select(Message.status).where(Message.kind == "reminder")).all()
+        assert reminders and all(x == "sent" for x in reminders), reminders
