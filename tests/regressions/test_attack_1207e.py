@@ -439,3 +439,40 @@ def test_G_02_a_customer_who_texts_after_an_undelivered_status_gets_her_promise_
         with d.services.sessions() as s:
             reminders = s.scalars(select(Message.status).where(Message.kind == "reminder")).all()
         assert reminders and all(x == "sent" for x in reminders), reminders
+
+
+# --- finding 10: under a dispute hold the bot goes on collecting ----------------------------
+
+@pytest.mark.xfail(strict=True, reason="finding 10: a dispute hold (POST /api/holds) refuses only initiated texts; "
+                                       "the bot's replies still dun, send pay links, offer plans, take promises (US-16)")
+def test_US_16_no_payment_asks_while_a_dispute_hold_stands(db_url):
+    """HARM: a consumer whose written dispute the lender has logged is sent "Your account
+    is past due: $312.50", a payment link for $312.50 and a plan menu, and a promise to pay
+    is taken from her, before any verification. US-16 (FDCPA §809(b), 12 CFR 1006.38:
+    collection stops until verification is sent; "all collection templates blocked, human
+    queue"; test row: "no payment asks … an agent task is created").
+
+    The loan system posts ``{"kind": "dispute"}`` to ``/api/holds`` (a dispute received by
+    post). The gate refuses a hold only for texts Duly *starts* (``bot/gate.py``: ``if
+    ctx.holds and (candidate.kind in INITIATED_KINDS or …)``); the engine treats only
+    cease/attorney/bankruptcy/deceased/recalled as silencing (``SILENCING_HOLDS``), so
+    when Dana texts, the bot answers with the debt and takes payment. Expected: no amount,
+    no payment link, no plan, no promise; her message reaches a person."""
+    from storage.models import Handoff, Promise
+    from tests.live import API_TOKEN, Duly, replies_in
+    from tests.test_console_http import ACCOUNTS
+
+    with Duly(db_url) as d:
+        assert d.import_accounts(ACCOUNTS).errors == []
+        r = d.http.post("/api/holds", json={"account_ref": "ACME-4417", "kind": "dispute",
+                                            "note": "written dispute received 2026-11-27"},
+                        headers={"Authorization": f"Bearer {API_TOKEN}"})
+        assert r.status_code == 200 and r.json()["created"], r.text
+        said: list[str] = []
+        for text in ("hi", "pay", "plan", "I can pay 50 on friday", "yes"):
+            said += replies_in(d.sms(text).text)
+        with d.services.sessions() as s:
+            promises = s.scalars(select(Promise.status)).all()
+            handoffs = s.scalars(select(Handoff.reason)).all()
+        asks = [b for b in said if "$" in b or "pay.example" in b]
+        assert (asks, promises) == ([], []) and handoffs, (asks, promises, handoffs)
