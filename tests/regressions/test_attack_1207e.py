@@ -476,3 +476,33 @@ def test_US_16_no_payment_asks_while_a_dispute_hold_stands(db_url):
             handoffs = s.scalars(select(Handoff.reason)).all()
         asks = [b for b in said if "$" in b or "pay.example" in b]
         assert (asks, promises) == ([], []) and handoffs, (asks, promises, handoffs)
+
+
+@pytest.mark.xfail(strict=True, reason="finding 10: the customer's own SMS dispute: after a hand-back with the "
+                                       "dispute hold still active, the bot asks for payment again (US-16)")
+def test_US_16_after_we_said_collection_is_paused_the_bot_does_not_ask_for_payment(db_url):
+    """HARM: Duly tells Dana "We've received your dispute and paused collection", then —
+    once an agent hands the conversation back to the bot (the dispute hold still active,
+    nothing verified) — answers her "hi" with "Reply PAY to pay $312.50" and "pay" with a
+    payment link. US-16 (collection stops until verification); US-21 (the pause we
+    announced is false). Same root cause as the API hold: a dispute hold does not silence
+    the bot's replies (``SILENCING_HOLDS`` lacks it; ``bot/gate.py`` refuses held replies
+    only for initiated kinds)."""
+    from storage.models import Hold
+    from tests.live import Duly, replies_in
+    from tests.test_console_http import ACCOUNTS
+
+    with Duly(db_url) as d:
+        assert d.import_accounts(ACCOUNTS).errors == []
+        d.sms("hi")
+        ack = replies_in(d.sms("this is not my debt, I never had this card").text)
+        assert any("paused collection" in b for b in ack), ack
+        with d.services.sessions() as s:
+            cid = s.scalar(select(Conversation.id))
+            assert s.scalar(select(Hold.kind).where(Hold.cleared_at.is_(None))) == "dispute"
+        d.services.runner.agent_action(cid, "hand_back", "agent@x.test")
+        said: list[str] = []
+        for text in ("hi", "pay"):
+            said += replies_in(d.sms(text).text)
+        asks = [b for b in said if "$" in b or "pay.example" in b]
+        assert asks == [], asks
