@@ -506,3 +506,47 @@ def test_US_16_after_we_said_collection_is_paused_the_bot_does_not_ask_for_payme
             said += replies_in(d.sms(text).text)
         asks = [b for b in said if "$" in b or "pay.example" in b]
         assert asks == [], asks
+
+
+# --- finding 11: an agent's text queued before STOP is released by START -------------------
+
+@pytest.mark.xfail(strict=True, reason="finding 11: _cancel_waiting refuses only INITIATED_KINDS at an opt-out; an "
+                                       "agent's deferred text (kind 'agent') survives STOP and goes after START (US-05)")
+def test_US_05_an_agents_text_queued_before_stop_is_not_released_by_start(db_url):
+    """HARM: a collection text the customer's STOP should have killed reaches her the next
+    morning. US-05/US-07 (nothing after a STOP), US-27 (START restores the channel, not
+    what was queued before); README/``Runner._cancel_waiting``: "texts Duly started that
+    still wait … are refused at the opt-out, not merely held: a later START does not
+    release dunning queued before the customer said stop".
+
+    At 21:30 New York an agent writes Dana an unprompted follow-up; the gate defers it to
+    08:00 (US-01). At 22:00 she texts STOP (confirmed). At 07:00 she texts START (she
+    wants her payment reminders back). ``_cancel_waiting`` refused only waiting texts of
+    ``gate.INITIATED_KINDS`` (notice, reminder, followup, campaign) — the agent's text has
+    kind ``agent`` and stayed ``deferred`` — so at 08:05 the worker sends it. Expected: it
+    was refused at the STOP and never goes."""
+    from tests.live import Clock, Duly, add_user, console_login, replies_in
+    from tests.test_console_http import ACCOUNTS, handoff, ok
+    from tests.test_cycle_e2e import duly_cli
+
+    clock = Clock(dt.datetime(2026, 11, 30, 15, 0, tzinfo=UTC))   # Mon 10:00 New York
+    consented = ACCOUNTS.replace("creditor,profile", "creditor,profile,consent_source").replace(
+        "us_first_party\n", "us_first_party,application form 2026-01-04\n")
+    with Duly(db_url, clock=clock) as d:
+        assert d.import_accounts(consented).errors == []
+        add_user(d, "agent@x.test")
+        cid = handoff(d)
+        c, csrf = console_login(d, "agent@x.test")
+        assert ok(c.post(f"/console/c/{cid}/take_over", data={"csrf_token": csrf}))
+        clock.advance(hours=11, minutes=30)                       # 21:30: her message is old
+        body = "Hi Dana, following up on your call request. Reply STOP to opt out."
+        assert "queued" in ok(c.post(f"/console/c/{cid}/reply", data={"csrf_token": csrf, "body": body}))
+        clock.advance(minutes=30)                                 # 22:00
+        assert "unsubscribed" in replies_in(d.sms("STOP").text)[0]
+        clock.advance(hours=9)                                    # 07:00
+        assert "subscribed" in replies_in(d.sms("START").text)[0]
+        w = duly_cli(db_url, "worker", "--once", "--now", "2026-12-01T13:05:00Z")   # 08:05
+        assert w.returncode == 0, w.stdout + w.stderr
+        with d.services.sessions() as s:
+            status = s.scalar(select(Message.status).where(Message.sender == "agent:agent@x.test"))
+        assert status == "refused", f"the agent's pre-STOP text: {status}"
