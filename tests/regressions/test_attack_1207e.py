@@ -550,3 +550,43 @@ def test_US_05_an_agents_text_queued_before_stop_is_not_released_by_start(db_url
         with d.services.sessions() as s:
             status = s.scalar(select(Message.status).where(Message.sender == "agent:agent@x.test"))
         assert status == "refused", f"the agent's pre-STOP text: {status}"
+
+
+@pytest.mark.xfail(strict=True, reason="finding 11: G-02's 'dunning queued before a promise never goes' covers "
+                                       "DUNNING_KINDS only; an agent's deferred demand goes after the promise")
+def test_G_02_an_agents_deferred_demand_does_not_go_after_the_customer_promised(db_url):
+    """HARM: the morning after Duly confirmed "Confirmed: $312.50 on Fri Dec 4", Dana gets
+    "please pay the $312.50 past due … today" — a demand that contradicts the agreement
+    (G-02: confirmations accurate, "dunning queued before [a promise] never goes";
+    UK-02/US-21 pressure to pay sooner than agreed).
+
+    An agent writes the demand at 21:30 (deferred to 08:00, US-01) and hands the
+    conversation back; at 22:00 Dana promises $312.50 for Friday with the bot. The gate
+    applies G-02's "queued before the promise" and G-01's "queued before the hand-off"
+    only to ``DUNNING_KINDS``/``INITIATED_KINDS`` — an agent's text (kind ``agent``) is
+    neither — so the worker sends it at 08:05. Expected: refused as stale (G-02)."""
+    from tests.live import Clock, Duly, add_user, console_login, replies_in
+    from tests.test_console_http import ACCOUNTS, handoff, ok
+    from tests.test_cycle_e2e import duly_cli
+
+    clock = Clock(dt.datetime(2026, 11, 30, 15, 0, tzinfo=UTC))   # Mon 10:00 New York
+    consented = ACCOUNTS.replace("creditor,profile", "creditor,profile,consent_source").replace(
+        "us_first_party\n", "us_first_party,application form 2026-01-04\n")
+    with Duly(db_url, clock=clock) as d:
+        assert d.import_accounts(consented).errors == []
+        add_user(d, "agent@x.test")
+        cid = handoff(d)
+        c, csrf = console_login(d, "agent@x.test")
+        assert ok(c.post(f"/console/c/{cid}/take_over", data={"csrf_token": csrf}))
+        clock.advance(hours=11, minutes=30)                       # 21:30
+        body = "Hi Dana, please pay the $312.50 past due on your Northwind card today. Reply STOP to opt out."
+        assert "queued" in ok(c.post(f"/console/c/{cid}/reply", data={"csrf_token": csrf, "body": body}))
+        assert ok(c.post(f"/console/c/{cid}/hand_back", data={"csrf_token": csrf, "state": "menu"}))
+        clock.advance(minutes=30)                                 # 22:00
+        d.sms("I can pay 312.50 on friday")
+        assert replies_in(d.sms("yes").text)[0].startswith("Confirmed: $312.50 on Fri Dec 4")
+        w = duly_cli(db_url, "worker", "--once", "--now", "2026-12-01T13:05:00Z")   # Tue 08:05
+        assert w.returncode == 0, w.stdout + w.stderr
+        with d.services.sessions() as s:
+            status = s.scalar(select(Message.status).where(Message.sender == "agent:agent@x.test"))
+        assert status == "refused", f"the agent's pre-promise demand: {status}"
