@@ -625,3 +625,52 @@ def test_api_malformed_values_are_422_not_500(db_url, path, body):
         assert d.import_accounts(ACCOUNTS).errors == []
         r = d.http.post(path, json=body, headers={"Authorization": f"Bearer {API_TOKEN}"})
         assert 400 <= r.status_code < 500, (r.status_code, r.text)
+
+
+# --- finding 13: reminders of an agent-recorded promise disclose to an unverified UK phone --
+
+UK_CONSENTED = """account_ref,name,phone,balance,days_past_due,past_due,minimum_due,currency,timezone,language,creditor,profile,identity_check,consent_source
+UK-1,Olivia Hart,+447700900123,900.00,20,300.00,30.00,GBP,Europe/London,en,Northwind Card,uk,SW1A 1AA,card application
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="finding 13: an agent records a promise/plan on a UK thread whose identity "
+                                       "was never confirmed; its reminders carry name, creditor and amount (UK-06)")
+def test_UK_06_no_reminder_with_debt_detail_to_a_phone_that_never_confirmed_identity(db_url):
+    """HARM: "Hi Olivia Hart, a friendly reminder from Northwind Card: your payment of £50.00
+    is due Fri…" to a phone whose holder never passed the postcode check. UK-06 (CONC
+    7.9.10R: no debt details before confirming the borrower; "The balance is shown only
+    after verification … in-thread").
+
+    Someone texts from Olivia's number: "hi" (asked for the postcode, never answered),
+    then "I want to talk to a person". An agent takes over and records a £50 promise and
+    plan 1 (the step does not ask whether the thread's identity is confirmed). The
+    reminders (``runner/arrangements.py``) are approved templates, so the gate lints them
+    only with ``bot.lint.hard_rules``, which has no UK-06 identity rule; the worker sends
+    them. Expected: nothing with the name, the creditor's debt or an amount goes to this
+    phone until the identity is confirmed (or the agent cannot record it)."""
+    from tests.live import Clock, Duly, add_user, console_login, replies_in
+    from tests.test_console_http import ok
+    from tests.test_cycle_e2e import duly_cli
+
+    olivia = "+447700900123"
+    with Duly(db_url, clock=Clock(dt.datetime(2026, 11, 30, 15, 0, tzinfo=UTC))) as d:   # Mon 15:00 London
+        assert d.import_accounts(UK_CONSENTED).errors == []
+        add_user(d, "agent@x.test")
+        assert "postcode" in replies_in(d.sms("hi", frm=olivia).text)[0]
+        d.sms("I want to talk to a person", frm=olivia)
+        with d.services.sessions() as s:
+            cid = s.scalar(select(Conversation.id))
+        c, csrf = console_login(d, "agent@x.test")
+        assert ok(c.post(f"/console/c/{cid}/take_over", data={"csrf_token": csrf}))
+        c.post(f"/console/c/{cid}/promise", data={"csrf_token": csrf, "account_ref": "UK-1",
+                                                  "amount": "50.00", "due_date": "2026-12-04"})
+        c.post(f"/console/c/{cid}/hand_back", data={"csrf_token": csrf, "state": "menu"})
+        for day in ("2026-12-01T11:00:00Z", "2026-12-03T11:00:00Z"):
+            w = duly_cli(db_url, "worker", "--once", "--now", day)
+            assert w.returncode == 0, w.stdout + w.stderr
+        with d.services.sessions() as s:
+            leaked = s.scalars(select(Message.body).where(
+                Message.to_number == olivia, Message.direction == "outbound",
+                Message.status.not_in(("refused", "deferred")))).all()
+        assert not [b for b in leaked if "£" in b or "Olivia" in b], leaked
