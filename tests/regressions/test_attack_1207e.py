@@ -1,7 +1,26 @@
-"""Attack 1207e: the worker's clock vs the business clock, zones from the address, the
-loan-system API, status callbacks and the console's role boundaries. Each test names the
-harm and the COMPLIANCE rule; each is marked ``xfail(strict=True)`` until its fix lands
-(remove the mark with the fix)."""
+"""Attack 1207e: the worker's clock vs the business clock, zones from the address, holds
+and the bot's replies, the agent's deferred texts, payments reversed, status callbacks,
+right-party checks and the loan-system API. Each test names the harm and the COMPLIANCE
+rule and is marked ``xfail(strict=True)`` until its fix lands (remove the mark with the
+fix). Findings by harm (numbers as in the tests):
+
+ 10  US-16  under a dispute hold (API or the customer's own SMS) the bot still dunns, sends
+            pay links, offers plans and takes promises
+  1  US-01  a paced worker pass decides every claim at the pass's start: texts leave
+            after 21:00 on a 20:59 verdict
+  6  UK-06  one identity answer tests up to 24 fragments: 17 guessed postcodes disclose
+  13 UK-06  reminders of an agent-recorded promise disclose to a phone never verified
+  2  US-02  a mailing address abroad (country) is never a candidate zone
+  7  US-02  the address on the phone's other account is not a candidate zone
+  8  US-01  a reply held by a sender pause (30034) goes a day later, exempt from hours
+  11 US-05  an agent's deferred text survives STOP (released by START) and a promise (G-02)
+  5  G-02   a reversed payment reopens a promise another payment covers: false
+            "we haven't seen your payment"
+  4  US-01  agent texts within 240 min of the customer's message skip quiet hours
+  3  CN-01  the CN window ends at the 22:00 legal stop, not the 21:00 product default
+  9  G-02   one 30003 'undelivered' silences a number for good, even after she texts
+  12 API    NUL bytes / an out-of-range paid_at answer 500 (a poison request)
+"""
 
 from __future__ import annotations
 
