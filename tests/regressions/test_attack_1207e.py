@@ -4,7 +4,8 @@ right-party checks and the loan-system API. Each test names the harm and the COM
 rule and is marked ``xfail(strict=True)`` until its fix lands (remove the mark with the
 fix). Findings by harm (numbers as in the tests):
 
- 10  US-16  under a dispute hold (API or the customer's own SMS) the bot still dunns, sends
+ 10  US-16  under a dispute hold (API or the customer's own SMS; also vulnerability UK-07 and
+            paid_already holds after a hand-back) the bot still dunns, sends
             pay links, offers plans and takes promises
   1  US-01  a paced worker pass decides every claim at the pass's start: texts leave
             after 21:00 on a 20:59 verdict
@@ -693,3 +694,34 @@ def test_UK_06_no_reminder_with_debt_detail_to_a_phone_that_never_confirmed_iden
                 Message.to_number == olivia, Message.direction == "outbound",
                 Message.status.not_in(("refused", "deferred")))).all()
         assert not [b for b in leaked if "£" in b or "Olivia" in b], leaked
+
+
+@pytest.mark.xfail(strict=True, reason="finding 10: vulnerability (UK-07) and paid_already holds do not silence "
+                                       "the bot's replies either; after a hand-back it asks for payment again")
+@pytest.mark.parametrize("said,hold", [("my husband just died last week", "vulnerability"),
+                                       ("I already paid this last week", "paid_already")])
+def test_UK_07_held_automation_stays_paused_after_a_hand_back(db_url, said, hold):
+    """HARM: a widow told "A member of our team will contact you", or a customer told
+    "We've paused reminders while a member of our team checks your payment", is answered
+    "Reply PAY to pay $312.50" and sent a payment link once an agent hands the thread back
+    to the bot with the hold still active. UK-07 ("pause automation … vulnerability flag
+    kept"), COMPLIANCE "already paid": "dunning paused and a hand-off to verify"; US-21
+    (the announced pause is false). Same root cause as the dispute hold: only
+    ``SILENCING_HOLDS`` silence the bot; other holds stop initiated texts only."""
+    from storage.models import Hold
+    from tests.live import Duly, replies_in
+    from tests.test_console_http import ACCOUNTS
+
+    with Duly(db_url) as d:
+        assert d.import_accounts(ACCOUNTS).errors == []
+        d.sms("hi")
+        d.sms(said)
+        with d.services.sessions() as s:
+            cid = s.scalar(select(Conversation.id))
+            assert hold in s.scalars(select(Hold.kind).where(Hold.cleared_at.is_(None))).all()
+        d.services.runner.agent_action(cid, "hand_back", "agent@x.test")
+        out: list[str] = []
+        for text in ("hi", "pay"):
+            out += replies_in(d.sms(text).text)
+        asks = [b for b in out if "$" in b or "pay.example" in b]
+        assert asks == [], asks
