@@ -1,6 +1,7 @@
-"""English intents from the sixth red-team probe (see CHANGELOG): 285 replies in the contexts
+"""English intents from the sixth red-team probe (see CHANGELOG): 307 replies in the contexts
 the corpus uses, read against the corpus clock (tests/intents_probe_support.py). Before the
-fixes 202/285 (70.9%) passed; after, 285/285. Rows marked ``!x`` must not read as x.
+fixes 209/307 (68%) passed; after, 307/307. The last 22 were written after a first round of
+fixes (7/22 passed before any fix, 20/22 after that round). Rows marked ``!x`` must not read as x.
 
 Fault kinds found and fixed (each with its neighbouring phrasings):
 * A death report naming the person ("Dana passed away", "my husband John died last week",
@@ -349,6 +350,29 @@ ROWS = [
     ('40.00 on friday', 'notice', 'promise', {"amount": "40.00", "date": "2026-12-04"}),
     ('ill pay 1k friday', 'notice', 'promise', {"amount": "1000", "date": "2026-12-04"}),
     ('2 hundred by friday', 'notice', 'promise', {"amount": "200", "date": "2026-12-04"}),
+    # --- held out: written after the first round of fixes, never tuned on before it (29/33 EN+ZH passed then)
+    ("Susan passed away in july, I'm her sister", 'notice', 'unknown', {"rule": "unknown.deceased"}),
+    ('our dad Michael died on thanksgiving', 'notice', 'unknown', {"rule": "unknown.deceased"}),
+    ('i cant do the 4th', 'confirm', 'hardship', {}),
+    ("the 4th won't work", 'confirm', 'deny', {}),
+    ("nope, tomorrow's no good", 'confirm', 'deny', {}),
+    ('tomorrow doesnt work for me, friday does', 'confirm', 'promise', {"date": "2026-12-04"}),
+    ('cant do 50 on friday', 'notice', '!promise', {}),
+    ('not happening friday', 'confirm', '!promise', {}),
+    ("i won't have the money by the 15th", 'notice', '!promise', {}),
+    ('i wont have it till the 15th', 'notice', 'promise', {"date": "2026-12-15"}),
+    ('not option 3, too long', 'plan_offer', '!choice', {}),
+    ("3 is too long, i'll take 2", 'plan_offer', 'choice', {"option": 2}),
+    ('neither 1 nor 2', 'plan_offer', '!choice', {}),
+    ('I would really appreciate it if you stopped texting me', 'notice', 'stop', {}),
+    ("please stop, i'll pay friday", 'notice', 'stop', {}),
+    ('does the late fee ever end', 'notice', '!stop', {}),
+    ('not paying one damn dime', 'notice', 'stop', {"channel": "all"}),
+    ('do i need to pay by the 15th?', 'notice', 'balance', {}),
+    ('i can pay 100 on friday and the rest on the 15th', 'notice', 'plan', {}),
+    ('ill pay when my stimulus check comes', 'notice', 'promise', {}),
+    ('idk who robert is', 'notice', 'wrong_number', {}),
+    ('this number belongs to my boss', 'notice', 'wrong_number', {}),
 
 ]
 

@@ -1,7 +1,8 @@
 """Chinese (simplified, traditional, Cantonese, mixed) intents from the sixth red-team probe
-(see CHANGELOG): 187 replies, read against the corpus clock in New York
-(tests/intents_probe_support.py). Before the fixes 141/187 (75.4%) passed; after, 187/187.
-Rows marked ``!x`` must not read as x.
+(see CHANGELOG): 198 replies, read against the corpus clock in New York
+(tests/intents_probe_support.py). Before the fixes 144/198 (73%) passed; after, 198/198. The
+last 11 were written after a first round of fixes (3/11 passed before any fix, 9/11 after
+that round). Rows marked ``!x`` must not read as x.
 
 Fault kinds found and fixed:
 * A refused day (周五不行, 这周五还不了, 15号还不了, 禮拜五唔得, 聽日還唔到) was a promise for that day:
@@ -228,6 +229,18 @@ ROWS = [
     ('ok我周五还', 'notice', 'promise', {"date": "2026-12-04"}),
     ('我 can pay 100 下周一', 'notice', 'promise', {"amount": "100", "date": "2026-12-07"}),
     ('stop 发短信', 'notice', 'stop', {}),
+    # --- held out: written after the first round of fixes, never tuned on before it (29/33 EN+ZH passed then)
+    ('不要第三个方案', 'plan_offer', '!choice', {}),
+    ('第一个不行，第二个可以', 'plan_offer', 'choice', {"option": 2}),
+    ('周三不行', 'confirm', 'deny', {}),
+    ('下周五还不上', 'notice', 'hardship', {}),
+    ('下周五还不上，月底可以', 'notice', 'promise', {}),
+    ('礼拜六冇问题', 'notice', 'promise', {}),
+    ('黄伟明上周过世了', 'notice', 'unknown', {"rule": "unknown.deceased"}),
+    ('我爸爸刘德上个月去世了', 'notice', 'unknown', {"rule": "unknown.deceased"}),
+    ('我不想退订', 'notice', '!stop', {}),
+    ('工资停发了', 'notice', 'hardship', {}),
+    ('这个手机号不是我的', 'notice', 'wrong_number', {}),
 
 ]
 

@@ -675,7 +675,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "unknown", 0.5, DECEASED_REPORT_RULE, {}
     if _DECEASED_HOLDER.search(s, st) or _deceased_named(s):  # "the account holder died, I'm his daughter",
         return "unknown", 0.5, DECEASED_REPORT_RULE, {}               # "Dana passed away": a person reads it
-    if _HARDSHIP.search(s, st) or (z and _Z_HARDSHIP.search(z, zst, zc)):  # UK-01, UK-07
+    if _HARDSHIP.search(s, st) or (z and _Z_HARDSHIP.search(z, zst, zc) and not (
+            ent.date is not None and (r := _refused_day(s, z)) and r[1])):  # UK-01, UK-07; not 下周五还不上，月底可以
         return "hardship", _LEXICON, "hardship.lexicon", {}
     if _DECEASED.search(s, st):
         return "unknown", 0.5, DECEASED_REPORT_RULE, {}

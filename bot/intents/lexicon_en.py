@@ -753,7 +753,7 @@ _DEATH_NAMED = r" (?:has |had |just |recently |sadly |suddenly |unexpectedly |al
 DECEASED_NAMED = (
     r"(?:^|[.!?;,] )(?:(?:sorry|hi|hello|hey|unfortunately|sadly|fyi|so|well|um+|im sorry to (?:say|tell you)|just so you know)[ ,.!:]+)*"
     r"(?:(?:mr|mrs|ms|miss|dr)\.? )?(?P<n1>[a-z]+)(?: " + _NAME_AUX + r"(?P<n2>[a-z]+))?" + _DEATH_NAMED
-    + r"|\bmy (?:late )?" + _KIN_EN + r" " + _NAME_AUX + r"(?P<n3>[a-z]+)(?: " + _NAME_AUX + r"(?P<n4>[a-z]+))?"
+    + r"|\b(?:my|our) (?:late )?" + _KIN_EN + r" " + _NAME_AUX + r"(?P<n3>[a-z]+)(?: " + _NAME_AUX + r"(?P<n4>[a-z]+))?"
     + r" (?:has |had |just |recently |sadly |suddenly |unexpectedly |also )*(?:passed away|passed on|passed|died|is deceased|is dead)\b"
 )
 DECEASED_NOT_NAME = frozenset("""
@@ -924,7 +924,7 @@ DATE_CUE = (
     r"\bfirst of (?:the )?month\b",
     # an event to pay on: "ill pay when i get my tax refund", "once my stimulus comes" (no date: the dialog asks it)
     r"\b(?:when|once|after|as soon as) (?:i|we) (?:get|receive|got) (?:my|our|the) (?:tax refund|refund|tax return|taxes|income tax|stimulus|bonus|settlement|inheritance|paycheck|check|ssi|benefits|disability check|unemployment check|unemployment)\b",
-    r"\b(?:when|once|after|as soon as) (?:my|our|the) (?:tax refund|refund|tax return|taxes|stimulus|bonus|settlement|paycheck|check|ssi|benefits) (?:comes|come|clears|clear|hits|hit|arrives|arrive|is in|gets here|lands)\b",
+    r"\b(?:when|once|after|as soon as) (?:my|our|the) (?:tax refund|refund|tax return|taxes|stimulus|bonus|settlement|paycheck|check|ssi|benefits)(?: check| money| payment| deposit)? (?:comes|come|clears|clear|hits|hit|arrives|arrive|is in|gets here|lands)\b",
     r"\b(?:\d+|a|one|two|three|a few|few|couple(?: of)?) (?:more )?(?:days?|wks?|weeks?)\b(?! ago)",
     r"\b(?:til|till|until|by) (?:the )?\d+(?:st|nd|rd|th)?\b",
     r"\bday after\b",
