@@ -1,7 +1,8 @@
-"""English intents from the sixth red-team probe (see CHANGELOG): 307 replies in the contexts
+"""English intents from the sixth red-team probe (see CHANGELOG): 336 replies in the contexts
 the corpus uses, read against the corpus clock (tests/intents_probe_support.py). Before the
-fixes 209/307 (68%) passed; after, 307/307. The last 22 were written after a first round of
-fixes (7/22 passed before any fix, 20/22 after that round). Rows marked ``!x`` must not read as x.
+fixes 235/336 (70%) passed; after, 336/336. Two held-out rounds were written after the
+first fixes: 22 rows (7/22 passed before any fix, 20/22 after the first round) and 29
+compliance rows (26/29 before any fix, 27/29 before their own). Rows marked ``!x`` must not read as x.
 
 Fault kinds found and fixed (each with its neighbouring phrasings):
 * A death report naming the person ("Dana passed away", "my husband John died last week",
@@ -22,8 +23,9 @@ Fault kinds found and fixed (each with its neighbouring phrasings):
   promise: balance.
 * Other: a part on one day and the rest on another is a plan; "when i get my tax refund" is a
   date to come (promise); "I'd prefer you didn't text me anymore" is an opt-out; "does the
-  interest ever stop?" is not; "idk who dana is" and "this phone belongs to my son" are a
-  wrong number.
+  interest ever stop?" and "stop the automatic payment on the 15th" are not (a payment
+  matter: a person reads it); "idk who dana is" and "this phone belongs to my son" are a
+  wrong number; NICU is hardship.
 
 Decisions: a relative reporting the holder's illness or incapacity ("I'm his daughter, he has
 dementia") stays a wrong number (US-12: nothing about the debt to a third party; a person
@@ -373,6 +375,36 @@ ROWS = [
     ('ill pay when my stimulus check comes', 'notice', 'promise', {}),
     ('idk who robert is', 'notice', 'wrong_number', {}),
     ('this number belongs to my boss', 'notice', 'wrong_number', {}),
+    # --- held out, round 4 (compliance intents; 36/38 EN+ZH passed before its fixes)
+    ('ok I get it, now please stop messaging me', 'notice', 'stop', {"certain": True}),
+    ("i'm at work, stop texting me during the day", 'notice', 'stop', {}),
+    ('this is harassment, cease all communication', 'notice', 'stop', {"channel": "all"}),
+    ('I am requesting that you cease and desist', 'notice', 'stop', {}),
+    ('put me on your do not call list', 'notice', 'stop', {}),
+    ("STOP. I will call you when I'm ready", 'notice', 'stop', {"certain": True}),
+    ('I will pay on friday. Stop texting me', 'notice', 'stop', {"certain": True}),
+    ('no more messages till friday please', 'notice', '!promise', {}),
+    ('stop sending reminders, I set up autopay', 'notice', 'stop', {}),
+    ('you can stop the reminders now, I paid', 'notice', '!promise', {}),
+    ('stop by friday? what does that mean', 'notice', '!stop', {}),
+    ('I want to stop paying interest', 'notice', '!stop', {}),
+    ('stop the automatic payment on the 15th', 'notice', '!stop', {}),
+    ("my lawyer's name is Tom Reyes, 555-0100", 'notice', 'attorney', {}),
+    ("I've retained counsel", 'notice', 'attorney', {}),
+    ("I'm represented by an attorney regarding this debt", 'notice', 'attorney', {}),
+    ('we filed for chapter 13 last month', 'notice', 'bankruptcy', {}),
+    ('my bankruptcy case number is 24-1234', 'notice', 'bankruptcy', {}),
+    ("I'm not filing bankruptcy I just need time", 'notice', '!bankruptcy', {}),
+    ("I don't owe this, I want it validated", 'notice', 'dispute', {}),
+    ('this debt is past the statute of limitations', 'notice', 'dispute', {}),
+    ('I never received the item, I disputed it with the bank', 'notice', 'dispute', {}),
+    ("I've been in the hospital for two weeks", 'notice', 'hardship', {}),
+    ('my son is in the NICU', 'notice', 'hardship', {}),
+    ("I'm a veteran on disability, fixed income", 'notice', 'hardship', {}),
+    ("I lost my husband last month and I'm trying to get things in order", 'notice', 'hardship', {}),
+    ("honestly I don't want to be here anymore", 'notice', 'hardship', {}),
+    ('my mom Carol passed, what do i do about her card', 'notice', 'unknown', {"rule": "unknown.deceased"}),
+    ("she passed away and i'm the executor", 'notice', 'unknown', {"rule": "unknown.deceased"}),
 
 ]
 

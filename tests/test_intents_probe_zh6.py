@@ -1,8 +1,8 @@
 """Chinese (simplified, traditional, Cantonese, mixed) intents from the sixth red-team probe
-(see CHANGELOG): 198 replies, read against the corpus clock in New York
-(tests/intents_probe_support.py). Before the fixes 144/198 (73%) passed; after, 198/198. The
-last 11 were written after a first round of fixes (3/11 passed before any fix, 9/11 after
-that round). Rows marked ``!x`` must not read as x.
+(see CHANGELOG): 207 replies, read against the corpus clock in New York
+(tests/intents_probe_support.py). Before the fixes 153/207 (74%) passed; after, 207/207. Two
+held-out rounds were written after the first fixes: 11 rows (3/11 passed before any fix, 9/11
+after the first round) and 9 compliance rows (9/9). Rows marked ``!x`` must not read as x.
 
 Fault kinds found and fixed:
 * A refused day (周五不行, 这周五还不了, 15号还不了, 禮拜五唔得, 聽日還唔到) was a promise for that day:
@@ -241,6 +241,16 @@ ROWS = [
     ('我不想退订', 'notice', '!stop', {}),
     ('工资停发了', 'notice', 'hardship', {}),
     ('这个手机号不是我的', 'notice', 'wrong_number', {}),
+    # --- held out, round 4 (compliance intents; 36/38 EN+ZH passed before its fixes)
+    ('他不用这个号了，别再发了', 'notice', 'stop', {}),
+    ('本人已经委托律师处理', 'notice', 'attorney', {}),
+    ('我在走破产程序', 'notice', 'bankruptcy', {}),
+    ('这钱我早就还了，你们查一下', 'notice', 'paid_already', {}),
+    ('金额有问题，我要核实', 'notice', 'dispute', {}),
+    ('我老婆住院了，这个月还不了', 'notice', 'hardship', {}),
+    ('我不想活了，别再催了', 'notice', '!unknown', {}),
+    ('老王上个月走了，这是他的手机', 'notice', 'unknown', {"rule": "unknown.deceased"}),
+    ('不要再打电话给我老婆了', 'notice', '!promise', {}),
 
 ]
 

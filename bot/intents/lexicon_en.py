@@ -220,6 +220,8 @@ STOP_PHRASES_UNSURE = (
 #: A stop-class word used for something else: not an opt-out, the rest of the text decides.
 STOP_NOT = (
     r"\bstop(?:ping|ped|s)? (?:by|in|over|at)\b",
+    # "stop the automatic payment on the 15th": a payment matter (CANCEL_PAYMENT), not an opt-out
+    r"\bstop (?:(?:my|the|this|that|next|upcoming|scheduled|pending|automatic|auto|recurring|monthly) )+(?:payments?|pmts?|draft|debit|withdrawal|auto ?pay|autopay|installment)\b",
     # "does the interest ever stop?", "when will the fees end": the charges, not the texts
     r"\b(?:interest|fees?|late fees?|charges?|penalt(?:y|ies)|payments?|autopay|auto ?pay|debit|deductions?) (?:ever |ever going to |going to |gonna |will |to )?(?:stop|end)\b",
     r"\bstop(?:ping|ped|s)? (?:paying|making (?:the |my )?payments?|payment)\b",
@@ -270,7 +272,7 @@ STOP_NEGATED = (
 #: A request to cancel/stop a payment or autopay: a person must look (not an opt-out).
 CANCEL_PAYMENT = (
     # "please cancel the $100 payment scheduled for tomorrow", "cancel friday's payment"
-    r"\b(?:cancel|call off|void|undo|unschedule|delete|hold off on) (?:(?:my|the|this|that|next|upcoming|scheduled|pending|"
+    r"\b(?:cancel|call off|void|undo|unschedule|delete|hold off on|stop) (?:(?:my|the|this|that|next|upcoming|scheduled|pending|automatic|auto|recurring|monthly|"
     r"todays?|tomorrows?|tmrws?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|weeks|months|\$? ?\d[\d,]*(?:\.\d\d)?|dollars?) )+"
     r"(?:payments?|pmt|pymt|draft|debit|withdrawal|auto ?pay|autopay|installment)\b"
     # a new day in its place ("..., I'll pay monday instead") is a reschedule: the promise of the new date
@@ -635,7 +637,7 @@ HARDSHIP = (
     r"\bbereave\w*\b", r"\bgriev(?:e|es|ed|ing)\b", r"\bgrief\b", r"\bwidow\w*\b", r"\bin mourning\b",
     r"\b(?:death|loss|passing) (?:in|of) (?:the|my|our) (?:family|husband|wife|son|daughter|mom|mother|dad|father|child)\b",
     # illness and care
-    r"\bicu\b", r"\bintensive care\b", r"\bhospice\b", r"\b(?:in|at|to) the (?:er|e\.r\.|emergency room)\b", r"\bemergency room\b",
+    r"\b(?:icu|nicu|picu)\b", r"\bintensive care\b", r"\bhospice\b", r"\b(?:in|at|to) the (?:er|e\.r\.|emergency room)\b", r"\bemergency room\b",
     r"\bstroke\b", r"\bheart attack\b", r"\bdialysis\b", r"\btumou?r\b", r"\bdiagnosed\b", r"\bterminal(?:ly)? ill\b",
     r"\bnursing home\b", r"\bbed ?rest\b", r"\bbedridden\b", r"\bcaregiver\b", r"\bcarer\b",
     # job and income loss
