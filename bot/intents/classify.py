@@ -103,7 +103,7 @@ _REFUSED_CANT = re.compile("|".join(en.REFUSED_DAY_CANT))
 _REFUSED_NO = re.compile("|".join(en.REFUSED_DAY_NO)
                          # "not this friday", "nope not the 15th sorry": the whole reply refuses the day
                          + r"|^(?:(?:no+|nope|nah|sorry|sadly|unfortunately|um+|hmm+|oh|ah)[ ,.!]+)*not (?:on |by )?(?:the )?(?:this |next |coming )?"
-                         + en._DAY_EN + r"(?:[ ,.!]+(?:sorry|sry|unfortunately|sadly|either|tho|though))*[ .!]*$")
+                         + en.REFUSED_DAY_WORDS + r"(?:[ ,.!]+(?:sorry|sry|unfortunately|sadly|either|tho|though))*[ .!]*$")
 _REFUSED_DEADLINE = re.compile(en.REFUSED_DAY_DEADLINE)
 _REFUSED_CLAUSE = re.compile(en.REFUSED_DAY_CLAUSE)
 _Z_REFUSED_CANT = re.compile(zh.REFUSED_DAY_CANT)
@@ -442,8 +442,8 @@ def _refused_day(s: str, z: str | None) -> tuple[str, bool] | None:
             return None
         text, clause = z, _Z_CLAUSE
     else:
-        if "not" not in s and "no" not in s and "n" not in s:
-            return None
+        if "no" not in s and "nt" not in s and "unable" not in s and "doubt" not in s:
+            return None  # every refusal says no/not/cant/wont/dont/…, "unable" or "doubt"
         m = _REFUSED_CANT.search(s)
         kind = "cant"
         if m and _REFUSED_DEADLINE.search(s):

@@ -689,7 +689,7 @@ CANT_PAY_ON = (
 #: refusing predicate ("friday wont work", "fridays not gonna work", "friday is no good",
 #: "the 15th isnt possible"), "no can do on friday". Never a promise for that day; a second clause
 #: with another day ("..., how about monday") is the promise (the classifier reads the clauses).
-_DAY_EN = (r"(?:(?:mon|tues?|wednes|wed|thurs?|thu|fri|satur|sat|sun)(?:day)?s?|today|tonight|tomorrow|tmrw|tmr"
+REFUSED_DAY_WORDS = (r"(?:(?:mon|tues?|wednes|wed|thurs?|thu|fri|satur|sat|sun)(?:day)?s?|today|tonight|tomorrow|tmrw|tmr"
            r"|(?:the )?\d{1,2}(?:st|nd|rd|th)s?|that day|that date|this week|next week|the weekend|this weekend)")
 REFUSED_DAY_CANT = (
     r"\b(?:cant|cnt|cannt|cannot|can not|unable to|wont be able to|not able to|not gonna be able to|not going to be able to"
@@ -700,7 +700,7 @@ REFUSED_DAY_CANT = (
     r"\b(?:wont|will not) be (?:paying|sending|making)\b",
 )
 REFUSED_DAY_NO = (
-    r"\b" + _DAY_EN + r"(?: (?:is|will|would|does|do|really|probably|prob|just|definitely|def|honestly|totally))*"
+    r"\b" + REFUSED_DAY_WORDS + r"(?: (?:is|will|would|does|do|really|probably|prob|just|definitely|def|honestly|totally))*"
     r" (?:wont|will not|doesnt|does not|dont|do not|isnt|is not|aint|not|no|wouldnt|would not)"
     r" (?:gonna |going to |really |be |do )?(?:work|working|possible|good|doable|happen|happening|an option|ok|okay|great|it)\b",
     r"\bno can do\b",
