@@ -1,8 +1,9 @@
-"""English intents from the sixth red-team probe (see CHANGELOG): 336 replies in the contexts
+"""English intents from the sixth red-team probe (see CHANGELOG): 360 replies in the contexts
 the corpus uses, read against the corpus clock (tests/intents_probe_support.py). Before the
-fixes 235/336 (70%) passed; after, 336/336. Two held-out rounds were written after the
-first fixes: 22 rows (7/22 passed before any fix, 20/22 after the first round) and 29
-compliance rows (26/29 before any fix, 27/29 before their own). Rows marked ``!x`` must not read as x.
+fixes 253/360 (70%) passed; after, 360/360. Three held-out rounds were written after the
+first fixes: 22 rows (7/22 passed before any fix, 20/22 after the first round), 29
+compliance rows (26/29 before any fix, 27/29 before their own) and 24 rows in other
+contexts (18/24 before any fix). Rows marked ``!x`` must not read as x.
 
 Fault kinds found and fixed (each with its neighbouring phrasings):
 * A death report naming the person ("Dana passed away", "my husband John died last week",
@@ -26,6 +27,9 @@ Fault kinds found and fixed (each with its neighbouring phrasings):
   interest ever stop?" and "stop the automatic payment on the 15th" are not (a payment
   matter: a person reads it); "idk who dana is" and "this phone belongs to my son" are a
   wrong number; NICU is hardship.
+* ask_amount: a refused amount ("cant do 50") was a promise of it; with another amount in a
+  clause of its own ("50 is too much, 30", "not 50, 40") that one is the amount.
+* opted_out: "ok start again" (a lead word before START) is an opt-in.
 
 Decisions: a relative reporting the holder's illness or incapacity ("I'm his daughter, he has
 dementia") stays a wrong number (US-12: nothing about the debt to a third party; a person
@@ -405,6 +409,31 @@ ROWS = [
     ("honestly I don't want to be here anymore", 'notice', 'hardship', {}),
     ('my mom Carol passed, what do i do about her card', 'notice', 'unknown', {"rule": "unknown.deceased"}),
     ("she passed away and i'm the executor", 'notice', 'unknown', {"rule": "unknown.deceased"}),
+    # --- held out, round 5 (other contexts: ask_amount, verify, opted_out; a refused amount)
+    ('cant do 50', 'ask_amount', '!promise', {}),
+    ('50 wont work, how about 30', 'ask_amount', 'promise', {"amount": "30"}),
+    ('maybe 25 dollars', 'ask_amount', 'promise', {"amount": "25"}),
+    ('nothing right now', 'ask_amount', '!promise', {}),
+    ('whatever you want', 'ask_amount', '!stop', {}),
+    ('stop asking me', 'ask_amount', 'stop', {}),
+    ('yes this is Dana', 'verify', 'affirm', {}),
+    ('Dana passed away', 'ask_date', 'unknown', {"rule": "unknown.deceased"}),
+    ('no she died', 'verify', 'unknown', {"rule": "unknown.deceased"}),
+    ('this isnt dana anymore, new number', 'verify', 'wrong_number', {}),
+    ('who wants to know', 'verify', '!affirm', {}),
+    ('not friday, the 11th', 'ask_date', 'promise', {"date": "2026-12-11"}),
+    ('friday doesnt work', 'plan_offer', '!choice', {}),
+    ('can i start the plan next friday', 'plan_offer', '!stop', {}),
+    ('none of these, i can only do 20 a month', 'plan_offer', 'plan', {}),
+    ('ok start again', 'opted_out', 'start', {}),
+    ('nope dont start', 'opted_out', '!start', {}),
+    ('never text me again', 'opted_out', 'stop', {}),
+    ("I'll pay friday, stop", 'confirm', 'stop', {}),
+    ('yes but not friday', 'confirm', '!affirm', {}),
+    ("yes, friday won't work though, monday", 'confirm', '!affirm', {}),
+    ('i can do 50 but not 100', 'ask_amount', 'promise', {"amount": "50"}),
+    ('50 is too much, 30', 'ask_amount', 'promise', {"amount": "30"}),
+    ('not 50, 40', 'ask_amount', 'promise', {"amount": "40"}),
 
 ]
 

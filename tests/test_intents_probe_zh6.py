@@ -1,8 +1,9 @@
 """Chinese (simplified, traditional, Cantonese, mixed) intents from the sixth red-team probe
-(see CHANGELOG): 207 replies, read against the corpus clock in New York
-(tests/intents_probe_support.py). Before the fixes 153/207 (74%) passed; after, 207/207. Two
-held-out rounds were written after the first fixes: 11 rows (3/11 passed before any fix, 9/11
-after the first round) and 9 compliance rows (9/9). Rows marked ``!x`` must not read as x.
+(see CHANGELOG): 216 replies, read against the corpus clock in New York
+(tests/intents_probe_support.py). Before the fixes 156/216 (72%) passed; after, 216/216.
+Three held-out rounds were written after the first fixes: 11 rows (3/11 passed before any
+fix, 9/11 after the first round), 9 compliance rows (9/9) and 9 rows in other contexts (3/9
+before any fix). Rows marked ``!x`` must not read as x.
 
 Fault kinds found and fixed:
 * A refused day (周五不行, 这周五还不了, 15号还不了, 禮拜五唔得, 聽日還唔到) was a promise for that day:
@@ -16,6 +17,7 @@ Fault kinds found and fixed:
   name (我老公去世了, 我孙子去世了) it stays the customer's own loss (hardship).
 * False opt-outs: 工资停发了 (wages stopped: hardship) and 我不退订 / 不用退订 (a negated keyword).
 * 这个不是我的号码 was a dispute: a wrong number (这不是我的 alone stays a dispute).
+* ask_amount: a refused amount (三百不行) was a promise of it; 两百不行，一百五吧 is 150.
 
 Decisions: 能不能这周五先还300 (先还: a part first) is a plan, as the corpus reads 先还; 我是他女儿，
 他得了老年痴呆 stays a wrong number (US-12, a person reviews it).
@@ -251,6 +253,16 @@ ROWS = [
     ('我不想活了，别再催了', 'notice', '!unknown', {}),
     ('老王上个月走了，这是他的手机', 'notice', 'unknown', {"rule": "unknown.deceased"}),
     ('不要再打电话给我老婆了', 'notice', '!promise', {}),
+    # --- held out, round 5 (other contexts; a refused amount)
+    ('周五不行，下周三', 'ask_date', 'promise', {"date": "2026-12-09"}),
+    ('不要第一个也不要第二个', 'plan_offer', '!choice', {}),
+    ('我不要分期', 'plan_offer', '!choice', {}),
+    ('五十不行，三十吧', 'ask_amount', 'promise', {"amount": "30"}),
+    ('张伟去世了', 'verify', 'unknown', {"rule": "unknown.deceased"}),
+    ('停', 'notice', 'stop', {}),
+    ('别烦我了行不行', 'notice', 'stop', {}),
+    ('三百不行', 'ask_amount', '!promise', {}),
+    ('两百不行，一百五吧', 'ask_amount', 'promise', {"amount": "150"}),
 
 ]
 

@@ -230,6 +230,7 @@ _AFFIRM_PHRASES = frozenset({
     "yes it is", "yes it is me", "yes its me", "yes thats me", "this is her", "this is him", "this is he",
     "this is she", "yes this is her", "yes this is him",
 })
+_START_LEAD = frozenset("ok okay yes yeah yep please pls plz".split())
 _START_FILLER = frozenset("please pls plz again now thanks thx ty texts messages texting sms back ok okay".split())
 _DENY = frozenset("no nope nah naw negative nay never non".split())
 _ZH_YES_NO = zh.AFFIRM | zh.DENY
@@ -471,6 +472,47 @@ def _refused_day(s: str, z: str | None) -> tuple[str, bool] | None:
     return kind, alt
 
 
+_AMOUNT_NO = re.compile(r"\b(?:wont|will not|doesnt|does not|dont|isnt|is not|aint|not|no)(?: gonna| going to| really| be)?"
+                        r" (?:work|possible|doable|happen|an option|ok|okay)\b|\btoo (?:much|high|steep|expensive|many)\b|\bno way\b"
+                        r"|\bnot (?:\$ ?)?\d")  # "not 50, 40"
+_CLAUSE_NUMBER = re.compile(r"\$? ?(\d{1,7}(?:\.\d{1,2})?)\b")
+_Z_AMOUNT_NO = re.compile(zh.REFUSED_DAY_NO + "|" + zh.REFUSED_DAY_CANT + r"|太多|太高|太贵")
+_Z_CLAUSE_NUMBER = re.compile(r"\d{1,7}(?:\.\d{1,2})?|[零〇一二两三四五六七八九十百千万]+")
+
+
+def _refused_amount(s: str, z: str | None) -> tuple[str, Decimal | None] | None:
+    """ask_amount: an amount refused ("cant do 50", "50 wont work, how about 30", 五十不行，三十吧):
+    ``(kind, other)`` — kind as :func:`_refused_day`'s, other the one amount named in a clause
+    without a refusal (then that is the amount), else None. None when no amount is refused."""
+    from .amounts import _zh_number
+    if z:
+        no, cant, clause, number = _Z_AMOUNT_NO, _Z_REFUSED_CANT, _Z_CLAUSE, _Z_CLAUSE_NUMBER
+        text = z
+    else:
+        no, cant, clause, number = _AMOUNT_NO, _REFUSED_CANT, _REFUSED_CLAUSE, _CLAUSE_NUMBER
+        text = s
+    refused, other, kind = False, set(), "no"
+    for part in clause.split(text):
+        if not part or not part.strip():
+            continue
+        values = []
+        for m in number.finditer(part):
+            tok = m.group(1) if m.groups() else m.group(0)
+            v = Decimal(tok) if tok[0].isdigit() else _zh_number(tok)
+            if v:
+                values.append(v)
+        if not values:
+            continue
+        if cant.search(part) or no.search(part):
+            refused = True
+            kind = "cant" if cant.search(part) else kind
+        else:
+            other.update(values)
+    if not refused:
+        return None
+    return kind, (other.pop() if len(other) == 1 else None)
+
+
 def _deceased_named(s: str) -> bool:
     """A death report naming the person ("Dana passed away", "my husband John died last week"):
     the account holder we wrote to by name (``lexicon_en.DECEASED_NAMED``); never a subject that
@@ -596,7 +638,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         conf = _LEXICON if _CH_SMS.search(s, st) else unsure
         return "stop", conf, "stop.trailing_keyword", {"channel": _channel(s, st)}
     plain = _plain(s, z)
-    start_plus = bool(words) and words[0] in en.START_KEYWORDS and all(w in _START_FILLER for w in words[1:])
+    lead = 1 if context == "opted_out" and len(words) > 1 and words[0] in _START_LEAD else 0  # "ok start again"
+    start_plus = len(words) > lead and words[lead] in en.START_KEYWORDS and all(w in _START_FILLER for w in words[lead + 1:])
     if plain in en.START_KEYWORDS or start_plus or (z and _Z_START.search(z, zst, zc)) or (
             context == "opted_out" and plain in ("yes", "y", "ok", "okay", "start again", "resume")):
         return "start", _CERTAIN if plain in en.START_KEYWORDS or start_plus else _LEXICON, "start.lexicon", {}
@@ -650,6 +693,13 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
                 or (z and (_Z_HARDSHIP.search(z, zst, zc) or _Z_PAID.search(z, zst, zc)))):
             return "promise", _LEXICON, "promise.ask_date", {}
     if context == "ask_amount":
+        refused = _refused_amount(s, z)
+        if refused:  # "cant do 50": never a promise of 50; "50 wont work, how about 30": 30
+            if refused[1] is not None:
+                return "promise", _LEXICON, "promise.ask_amount_other", {"amount": refused[1], "amount_max": None, "date": None}
+            if refused[0] == "cant":
+                return "hardship", 0.7, "hardship.refused_amount", {}
+            return "unknown", 0.5, "unknown.refused_amount", {}
         bare = _ask_amount_bare(s, ent)
         if bare is not None:  # "50.00", "maybe 37.50", "between 50 and 100", "fifty", "two fifty"
             return "promise", _LEXICON, "promise.ask_amount_bare", bare
