@@ -178,3 +178,20 @@ def test_the_gate_defers_a_0930_text_to_the_window():
     v = decide(Candidate("notice", sender="system", in_reply_to_inbound=False, approved=True), ctx)
     assert (v.action, v.rule) == ("defer", "US-03")
     assert v.until == dt.datetime(2026, 12, 1, 18, 0, tzinfo=NY).astimezone(dt.timezone.utc)
+
+
+@pytest.mark.parametrize("text, context, intent", [
+    ("between 5 and 10", "ask_amount", "promise"),     # an amount range, not 17:00–22:00
+    ("not before 15", "ask_date", "unknown"),          # a day, perhaps: not a window
+    ("三点以后再说", "notice", None),                    # "later": no texting word, no window
+])
+def test_loose_times_are_no_window_where_a_day_or_amount_was_asked(text, context, intent):
+    it = read(text, context)
+    assert it.name != "contact_time" and it.entities.window is None, it
+    assert intent is None or it.name == intent
+
+
+def test_a_yes_to_a_question_stays_a_yes_and_carries_the_window():
+    it = read("yes, and only text after 6pm", "confirm")
+    assert it.name == "affirm" and hm(it.entities.window) == ("18:00", "24:00")
+    assert read("ok, only text after 6pm", "notice").name == "contact_time"

@@ -1091,11 +1091,16 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
         from . import contact_time
         z = norm.translate(zh.TRAD) if has_cjk(norm) else None
         found = contact_time.find(norm.replace("'", ""), z)
+    if found is not None and found.loose and context in ("ask_date", "ask_amount", "plan_offer", "confirm"):
+        found = None   # "not before 15" after "when can you pay?": a day or an amount, not a window
     if found is None:
         return _interpret(text, **kw)
     lang = detect_lang(norm)
     rest = _interpret(found.rest, **kw) if re.search(r"\w", found.rest) else None
-    if rest is None or rest.name in _WINDOW_ONLY_REST:
+    # a yes or no is an answer where the bot asked for one ("yes, and only text after 6pm"
+    # confirms the promise and sets the window); after a notice it adds nothing
+    only = _WINDOW_ONLY_REST if context in ("notice", "opted_out") else _WINDOW_ONLY_REST - {"affirm", "deny"}
+    if rest is None or rest.name in only:
         ents = Entities(window=found.window)
         return Intent("contact_time", _LEXICON if found.window else 0.8, ents, lang or (rest.lang if rest else None),
                       found.rule)

@@ -47,6 +47,9 @@ class Restriction:
     window: tuple[int, int] | None
     rest: str
     rule: str
+    #: no texting word and no am/pm ("not before 15", "only after 5"): in a reply to a
+    #: question about a date or an amount it is not read as a window
+    loose: bool = False
 
 
 # --- English --------------------------------------------------------------------------
@@ -81,6 +84,8 @@ _EN_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((op, re.compile(p)) f
     ("before", rf"{_POLITE}only (?:before|until|till) {_TIME1}"),
     ("after", rf"{_POLITE}(?:after|past) {_TIME1} only"),
 ))
+#: the first of the rules above with no texting word ("not before 12", "only after 6pm")
+_FIRST_VERBLESS = 7
 #: "text me back after 5", "call me after 5": a one-off (reply or call-back), never a window
 _EN_ONE_OFF = re.compile(r"\b(?:call|ring|phone|text|message|txt|msg|get back to|reach)(?: me)? back\b|\bcall me\b|\bring me\b|\bphone me\b")
 _EN_OPTOUT_LEAD = re.compile(r"^\W*(?:stop|unsubscribe|quit|cancel|end|optout|opt out)\b")
@@ -128,7 +133,7 @@ def _minutes(m: re.Match[str], n: str, *, bare_pm_below: int = 8) -> tuple[int, 
 def _en(s: str) -> Restriction | None:
     if _EN_OPTOUT_LEAD.search(s) or _EN_ONE_OFF.search(s):
         return None
-    for op, rx in _EN_RULES:
+    for i, (op, rx) in enumerate(_EN_RULES):
         m = rx.search(s)
         if m is None:
             continue
@@ -149,15 +154,18 @@ def _en(s: str) -> Restriction | None:
                 end += 720
             if start % 1440 == end % 1440:
                 continue
-            return Restriction((start % 1440, end if end == 1440 else end % 1440), rest, "contact_time.between")
+            loose = not any(m.group(g) for g in ("aap", "am", "aw", "bap", "bm", "bw")) and re.search(rf"\b{_VERB}\b", m.group(0)) is None
+            return Restriction((start % 1440, end if end == 1440 else end % 1440), rest, "contact_time.between",
+                               loose)
         t = a[0]
+        loose = i >= _FIRST_VERBLESS and not (m.group("aap") or m.group("am") or m.group("aw"))
         if op == "after":
             if t >= 1440:
                 continue
-            return Restriction((t, 1440), rest, "contact_time.after")
+            return Restriction((t, 1440), rest, "contact_time.after", loose)
         if t <= 0:
             continue
-        return Restriction((0, t), rest, "contact_time.before")
+        return Restriction((0, t), rest, "contact_time.before", loose)
     m = _WORK_HOURS_EN.search(s)
     if m is not None:
         rest = (s[:m.start()] + " " + s[m.end():]).strip(" ,.;!-")
@@ -182,7 +190,6 @@ _ZH_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((op, re.compile(p)) f
     ("before", rf"{_ZT1}(?:以后|之后|后){_ZNO}(?:再)?(?:给我)?(?:发|联系|打扰)"),
     ("between", rf"(?:只在|只能在|请在|在)?{_ZT1}(?:到|至|-|~|—)+{_ZT2}(?:之间|中间)?(?:再|才)?(?:给我)?(?:发|联系)"),
     ("after", rf"(?:只在|只能在|请在|在)?{_ZT1}(?:以后|之后|后){_ZSEND}"),
-    ("after", rf"(?:只在|只能在|请在|在)?{_ZT1}(?:以后|之后|后)(?:再|才)(?!还|付|给钱|打)"),
     ("before", rf"(?:只在|只能在|请在){_ZT1}(?:以前|之前|前){_ZSEND}"),
 ))
 _ZH_WORK_HOURS = re.compile(r"(?:上班|工作|办公)(?:时间|时候|期间)(?:里|内)?" + _ZNO + r"(?:给我)?(?:发|联系|打扰)")
