@@ -99,6 +99,8 @@ KNOWN_PARAMS: frozenset[str] = frozenset({
     # the debt's current arrangement (G-02, from the ledger): the pending promise a new
     # promise or a plan replaces, and the active plan's next unpaid instalment
     "promise_amount", "promise_date", "next_amount", "next_date",
+    # the customer's own window (US-03/UK-05), local "HH:MM"
+    "window_start", "window_end",
 })
 
 #: Placeholders that disclose the debt or confirm the customer (US-12, UK-06).
@@ -130,6 +132,8 @@ REQUIRED_TEMPLATES: tuple[str, ...] = (
 #: (UK-07), once, with no debt detail; ``counter_offer_review`` answers an amount or a
 #: refusal instead of a plan choice (UK-03: a person reviews a counter-offer);
 #: ``identity_locked`` answers the last wrong identity answer (UK-06), with no debt detail.
+#: ``contact_window_set`` confirms a time the customer said suits them (US-03, 12 CFR
+#: 1006.6(b)(1); UK-05, CONC 7.9.4R), with no debt detail.
 #: One arrangement per debt (G-02; ``bot/dialogs/engine.py``): ``plan_replaces_promise`` goes
 #: before the plans offered while a promise is pending (choosing one replaces it; NO keeps
 #: it); ``plan_in_force`` answers a request for a plan while one is active (a person talks
@@ -184,6 +188,10 @@ BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
         "en": "Sorry, that didn't match. For your security, a member of our team will help you confirm who you are.",
         "zh": "抱歉，信息不匹配。为保障您的账户安全，我们的工作人员将协助您核实身份。",
     },
+    "contact_window_set": {
+        "en": "OK, we'll only text you between {{ window_start }} and {{ window_end }} your time.",
+        "zh": "好的，我们只会在您当地时间{{ window_start }}至{{ window_end }}之间给您发短信。",
+    },
     "optin_held": {
         "en": ("You can get texts from us again, but because of an earlier request we won't "
                "text you about your account until a member of our team has reviewed it."),
@@ -194,9 +202,10 @@ BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
 #: Compliance answers the engine sends itself (not through a script handler), and the
 #: only placeholders it fills there; the validator rejects any other placeholder in them.
 ENGINE_TEMPLATE_PARAMS: Mapping[str, frozenset[str]] = {
-    key: frozenset({"creditor", "contact"})
-    for key in ("optout_confirmation", "optin_confirmation", "cease_acknowledgement", "optin_held",
-                "deceased_ack")
+    **{key: frozenset({"creditor", "contact"})
+       for key in ("optout_confirmation", "optin_confirmation", "cease_acknowledgement", "optin_held",
+                   "deceased_ack")},
+    "contact_window_set": frozenset({"window_start", "window_end", "creditor", "contact"}),
 }
 
 #: Texts that follow a cease (US-17, FDCPA §805(c)), a report of the holder's death or a
@@ -212,7 +221,7 @@ _NO_COLLECTION_IN: Mapping[str, re.Pattern[str]] = {
 
 #: Templates that may go to someone whose identity is not confirmed: no debt detail.
 DEBT_FREE_TEMPLATES: frozenset[str] = frozenset({
-    "cease_acknowledgement", "optin_held", "deceased_ack", "identity_locked",
+    "cease_acknowledgement", "optin_held", "deceased_ack", "identity_locked", "contact_window_set",
     "optout_confirmation", "optout_channel_noted", "optin_confirmation", "help",
     "attorney_ack", "bankruptcy_ack", "dispute_ack", "wrong_number", "unknown_sender",
     "choose_account", "verify_question", "identity_failed", "handoff_notice",
@@ -434,6 +443,7 @@ _SAMPLES: dict[str, dict[str, str]] = {
         "when": "Thu Dec 17 08:00 EST", "dpd": "120",
         "promise_amount": "$1,234.56", "promise_date": "Fri Jan 15",
         "next_amount": "$102.96", "next_date": "Wed Dec 16",
+        "window_start": "18:00", "window_end": "21:00",
     },
     "zh": {
         "name": "张伟", "creditor": "北风银行", "contact": "400-820-0199",
@@ -452,6 +462,7 @@ _SAMPLES: dict[str, dict[str, str]] = {
         "greeting": "张伟您好，这里是北风银行。", "when": "12月17日（周四）08:00", "dpd": "120",
         "promise_amount": "¥1,234.56", "promise_date": "1月15日（周五）",
         "next_amount": "¥102.96", "next_date": "12月16日（周三）",
+        "window_start": "18:00", "window_end": "21:00",
     },
 }
 
