@@ -75,8 +75,6 @@ class _Twilio:
         return SendResult("sent", sid=f"SM{len(self.sent):032d}")
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: a worker pass decides every claim with the pass's start time; "
-                                       "paced sends leave after 21:00 local on a 20:59 verdict (US-01)")
 def test_US_01_a_paced_pass_that_runs_past_21_00_sends_nothing_after_21_00(db_url):
     """HARM: collection texts handed to Twilio after 21:00 in the customer's zone.
     US-01 (12 CFR 1006.6(b)(1)(i): the time that counts is when the message is *sent*;
