@@ -33,7 +33,9 @@ The exemption covers answering the customer's message "once, at that time" (comm
 by a sender pause (Twilio 30034), a worker outage — and is still waiting more than
 ``[outbound] reply_stale_minutes`` after it was written is refused as stale
 (``gate:stale_reply``): sent later it would be a text Duly starts, at an hour and with
-content (a balance, a confirmation) the customer did not ask for then.
+content (a balance, a confirmation) the customer did not ask for then. (A profile with
+``replies_follow_hours`` makes replies wait for the window by design: there they go
+when the hours allow.)
 """
 
 from __future__ import annotations
@@ -193,6 +195,7 @@ class GateContext:
     reply_stale_seconds: a reply still waiting this long after it was written
         (``Candidate.queued_at``) is no answer "at that time" and is refused
         (``gate:stale_reply``; ``[outbound] reply_stale_minutes``); ``None``: no limit.
+        Not applied when ``replies_follow_hours`` (replies then wait for the window).
 
     The G-01/G-02 fields are read for initiated messages only
     (:func:`runner.outbound.resolve`); a reply leaves them empty.
@@ -352,8 +355,11 @@ def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
     # The replies ruling (12 CFR 1006.6(b)(1) comment 6(b)(1)-2): a reply answers the
     # customer's message "once, at that time". One still waiting long after it was
     # written (a sender pause, an outage) is no such answer: refused as stale, never sent
-    # as if it were one, whatever the hour (US-01) — the customer can ask again.
+    # as if it were one, whatever the hour (US-01) — the customer can ask again. Under a
+    # profile whose replies wait for the window anyway (``replies_follow_hours``) a late
+    # reply claims no exemption: it goes when the hours allow, as that profile says.
     if (candidate.in_reply_to_inbound and ctx.reply_stale_seconds is not None
+            and not ctx.replies_follow_hours
             and candidate.queued_at is not None and ctx.now is not None):
         waited = (ctx.now - candidate.queued_at).total_seconds()
         if waited > ctx.reply_stale_seconds:

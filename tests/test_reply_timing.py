@@ -35,6 +35,11 @@ def test_a_reply_waiting_past_the_stale_bound_is_refused_and_one_within_it_goes(
     assert v.action == "send" and ("gate:stale_reply", "pass") in v.checks
 
 
+def test_a_profile_whose_replies_follow_the_hours_lets_a_late_reply_go_in_the_window():
+    ctx = GateContext(now=T0 + dt.timedelta(hours=12), reply_stale_seconds=1800, replies_follow_hours=True)
+    assert decide(Candidate("reply", queued_at=T0), ctx).action == "send"
+
+
 def test_no_stale_bound_or_no_queue_time_leaves_replies_alone():
     late = T0 + dt.timedelta(days=1)
     assert decide(Candidate("reply", queued_at=T0), GateContext(now=late)).action == "send"
