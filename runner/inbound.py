@@ -1071,15 +1071,17 @@ class Runner:
 
     def _cancel_waiting(self, s: Session, conv: Conversation, now: dt.datetime, rule: str = "US-05",
                         reason: str = "the customer opted out while it waited") -> None:
-        """US-05/US-07: texts Duly started that still wait (deferred by the hours, a cap, a
-        pause) are refused at the opt-out, not merely held: a later START does not
-        release dunning queued before the customer said stop. G-01: the same at an
-        agent's take-over (``rule="G-01"``), so a hand-back does not release a text
-        written before a person spoke to the customer."""
+        """US-05/US-07 (12 CFR 1006.14(h)(1)): texts Duly started that still wait
+        (deferred by the hours, a cap, a pause) are refused at the opt-out, not merely
+        held: a later START does not release dunning queued before the customer said
+        stop. That covers an agent's own text that answers nothing (kind ``agent``, no
+        ``in_reply_to``; :func:`bot.gate.started_text`) as well as the cadence's. G-01:
+        the same at an agent's take-over (``rule="G-01"``), so a hand-back does not
+        release a text written before a person spoke to the customer."""
         waiting = s.execute(select(Message.id, Message.conversation_id, Message.account_id).where(
             Message.direction == "outbound", Message.to_number == conv.customer_phone,
             Message.status.in_(("deferred", "pending")), Message.in_reply_to_id.is_(None),
-            Message.kind.in_(tuple(gate.INITIATED_KINDS)))).all()
+            Message.kind.in_(tuple(gate.INITIATED_KINDS) + (gate.AGENT_KIND,)))).all()
         if waiting:   # one UPDATE for them all, one decision each
             s.execute(update(Message).where(Message.id.in_([w.id for w in waiting]))
                       .values(status="refused", updated_at=now))
