@@ -162,6 +162,22 @@ _Q_ACCOUNT_IDS_ON_PHONE = select(Phone.account_id).where(Phone.e164 == bindparam
 _WINDOW = (select(ContactWindow.start_minute, ContactWindow.end_minute)
            .where(ContactWindow.phone == bindparam("phone"), ContactWindow.revoked_at.is_(None))
            .order_by(ContactWindow.created_at.desc(), ContactWindow.id.desc()).limit(1))
+
+
+def contact_window(session: Any, phone: str) -> dict[str, Any] | None:
+    """The phone's active window (US-03, 12 CFR 1006.6(b)(1); UK-05, CONC 7.9.4R) as the
+    gate reads it: ``{"start": "18:00", "end": "21:00", "since": ISO UTC}`` (local time of
+    the customer), ``None`` when the customer never said."""
+    row = session.execute(select(ContactWindow.start_minute, ContactWindow.end_minute, ContactWindow.created_at)
+                          .where(ContactWindow.phone == phone, ContactWindow.revoked_at.is_(None))
+                          .order_by(ContactWindow.created_at.desc(), ContactWindow.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    start, end, since = row
+    return {"start": "%02d:%02d" % divmod(start, 60), "end": "%02d:%02d" % divmod(end, 60),
+            "since": since.isoformat() if since else None}
+
+
 #: G-01: an agent owns customer ``phone`` on another of our numbers than conversation
 #: ``conv_id`` (the bot stays silent there too; also read by ``runner.inbound``'s drain)
 AGENT_ELSEWHERE = select(Conversation.id).where(

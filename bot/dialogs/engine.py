@@ -73,8 +73,9 @@ from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
+from bot import hours as hours_math
 from bot.actions import (Action, Audit, Flag, Handoff, IssuePayLink, OfferPlans, OptIn,
-                         OptOut, Quarantine, RecordPlan, RecordPromise, Reply, SetHold)
+                         OptOut, Quarantine, RecordPlan, RecordPromise, Reply, SetContactWindow, SetHold)
 from bot.dialogs import plans as plan_math
 from bot.dialogs.script import DEBT_PARAMS, KNOWN_PARAMS, Branch, Handler, Script
 from bot.gate import silencing_holds, silencing_rule
@@ -214,6 +215,9 @@ class _Step:
         # The creditor has not been named yet in this conversation (state start) or for
         # the account chosen in this step: the first reply about the debt names it.
         self.greet = self.state_name == script.initial
+        # the customer's window this step recorded (US-03/UK-05): (start, end) minutes,
+        # () when it leaves no allowed time, None when none was recorded
+        self.window_set: tuple[int, int] | tuple[()] | None = None
 
     # -- policy -----------------------------------------------------------------
     def pol(self, section: str, key: str, default: Any) -> Any:
@@ -518,6 +522,7 @@ SELF_HARM_TEMPLATE = "self_harm_support"
 
 
 def _inbound(s: _Step, ev: InboundText) -> None:
+    _contact_window(s, ev)
     if (_self_harm_text(ev) and ev.intent.name not in _OWN_PATH
             and ev.intent.rule != DECEASED_REPORT_RULE):
         _self_harm(s, ev)
@@ -571,6 +576,79 @@ def _self_harm_reply(s: _Step) -> None:
         jurs = {s.jurisdiction(a) for a in s.facts.accounts}
         acct = s.facts.accounts[0] if len(jurs) == 1 and not s.slots.get("quarantined") else None
     _compliance_reply(s, s.template(SELF_HARM_TEMPLATE, acct), "handoff_notice")
+
+
+# --- the customer's own window (US-03, UK-05) ---------------------------------------------
+
+#: Intents under which a stated window is not recorded: an opt-out wins (no texts at all,
+#: one confirmation, US-05/US-08); a wrong number is not the customer (US-12); START is
+#: read on its own.
+_NO_WINDOW_UNDER = frozenset({"stop", "wrong_number"})
+
+
+def _hhmm(minute: int) -> str:
+    return "%02d:%02d" % divmod(minute, 60)
+
+
+def _contact_window(s: _Step, ev: InboundText) -> None:
+    """US-03 (12 CFR 1006.6(b)(1), comment 6(b)(1)-1) / UK-05 (CONC 7.9.4R): a time the
+    customer said suits them ("only text me after 6pm", 晚上六点以后再发) becomes this
+    phone's window, narrowed to the profile's allowed hours — never wider: "after 6pm"
+    under [08:00, 21:00) is 18:00–21:00. Recorded whatever the conversation's mode (an
+    agent owns it, the number opted out, a hold stands: the window still protects later
+    texts), but not under an opt-out (it wins), a wrong number or a report of a death, nor
+    for an unknown phone. A window of two parts (one wrapping midnight) keeps its longer
+    part (one ``contact_windows`` row; narrower than asked is on the safe side). A window
+    that leaves no allowed time is recorded as said (the gate refuses initiated texts,
+    US-03) and goes to a person (hand-off ``contact_time``). The answer is given by the
+    ``contact_time`` intent's own path (:func:`_contact_time`)."""
+    said = ev.intent.entities.window
+    s.window_set = None
+    if (said is None or ev.intent.name in _NO_WINDOW_UNDER or ev.intent.rule == DECEASED_REPORT_RULE
+            or s.slots.get("quarantined") or not s.facts.accounts):
+        return
+    acct = s.account() or s.facts.accounts[0]
+    rule = "UK-05" if s.jurisdiction(acct) in ("UK", "GB") else "US-03"
+    try:
+        allowed = hours_math.window_from_hours(s.profile(acct).get("allowed_hours"))
+        own = hours_math.customer_window(*said)
+    except ValueError:
+        s.audit(rule, contact_window="unreadable", said=list(said))
+        return
+    parts = hours_math.narrow(allowed, own)
+    if not parts:
+        s.actions.append(SetContactWindow(said[0], said[1], rule, said=tuple(said)))
+        s.audit(rule, contact_window="no_allowed_time", said=[_hhmm(said[0]), _hhmm(said[1])])
+        s.window_set = ()
+        if s.mode != "agent" and ev.intent.name != "contact_time":   # contact_time: its own path says so
+            s.handoff("contact_time", 3)
+        return
+    start, end = max(parts, key=lambda p: p[1] - p[0])
+    s.actions.append(SetContactWindow(start, end, rule, said=tuple(said)))
+    s.audit(rule, contact_window=[_hhmm(start), _hhmm(end)], said=[_hhmm(said[0]), _hhmm(said[1])],
+            intent=ev.intent.name)
+    s.window_set = (start, end)
+
+
+def _contact_time(s: _Step, ev: InboundText) -> None:
+    """The answer to a reply that only states a time restriction (US-03/UK-05): the short
+    confirmation ``contact_window_set`` ("OK, we'll only text you between 18:00 and 21:00
+    your time."), and the conversation stays where it was (the next reply is read in the
+    same context). A restriction the window cannot hold (days: "weekends only"; "I work
+    nights" with no time) or one that leaves no allowed time goes to a person."""
+    win = s.window_set
+    if win:
+        params = {k: v for k, v in _brand(s).items()}
+        params.update(window_start=_hhmm(win[0]), window_end=_hhmm(win[1]))
+        used = _placeholders(s.script, "contact_window_set")
+        s.actions.append(Reply("contact_window_set", s.lang, {k: params.get(k, "") for k in used}, kind="reply"))
+        return
+    if win is None:       # days or no time: nothing the window can hold
+        acct = s.account() or (s.facts.accounts[0] if s.facts.accounts else None)
+        rule = "UK-05" if s.jurisdiction(acct) in ("UK", "GB") else "US-03"
+        s.audit(rule, contact_window="unheld", restriction=ev.intent.rule)
+    s.handoff("contact_time", 3)
+    s.say("handoff_notice", None, kind="handoff_notice")
 
 
 def _vulnerability(s: _Step, ev: InboundText) -> None:
@@ -662,6 +740,8 @@ def _inbound_intent(s: _Step, ev: InboundText) -> None:
     if not s.facts.accounts:
         s.say("unknown_sender", None)  # no creditor, no debt (US-12, UK-06)
         return
+    if name == "contact_time":          # US-03 / UK-05: confirmed, the conversation stays put
+        return _contact_time(s, ev)
     acct = s.account()
     if acct is None:
         acct = _pick_account(s, ev)
@@ -1676,7 +1756,7 @@ def _agent_plan(s: _Step, ev: AgentAction) -> None:
 
 # --- reply cap -----------------------------------------------------------------------------
 
-_PROTECTIVE = (OptOut, OptIn, SetHold, Handoff, Flag, Quarantine, Audit)
+_PROTECTIVE = (OptOut, OptIn, SetHold, Handoff, Flag, Quarantine, SetContactWindow, Audit)
 #: Replies the loop guard never holds back: the one opt-out confirmation (US-08) and the
 #: notice that a person will answer (G-01) — a handoff is never silent.
 _CAP_EXEMPT = frozenset({"optout_confirmation", "handoff_notice"})

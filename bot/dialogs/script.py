@@ -99,6 +99,8 @@ KNOWN_PARAMS: frozenset[str] = frozenset({
     # the debt's current arrangement (G-02, from the ledger): the pending promise a new
     # promise or a plan replaces, and the active plan's next unpaid instalment
     "promise_amount", "promise_date", "next_amount", "next_date",
+    # the customer's own window (US-03/UK-05), local "HH:MM"
+    "window_start", "window_end",
 })
 
 #: Placeholders that disclose the debt or confirm the customer (US-12, UK-06).
@@ -135,6 +137,8 @@ REQUIRED_TEMPLATES: tuple[str, ...] = (
 #: the lines by jurisdiction: US 988 Suicide & Crisis Lifeline (call or text), UK Samaritans
 #: 116 123 (``self_harm_support_uk``), China 心理援助热线 12356 (``self_harm_support_cn``, to be
 #: confirmed by the deployer). A script may edit the numbers (its own ``[templates.KEY]``).
+#: ``contact_window_set`` confirms a time the customer said suits them (US-03, 12 CFR
+#: 1006.6(b)(1); UK-05, CONC 7.9.4R), with no debt detail.
 #: One arrangement per debt (G-02; ``bot/dialogs/engine.py``): ``plan_replaces_promise`` goes
 #: before the plans offered while a promise is pending (choosing one replaces it; NO keeps
 #: it); ``plan_in_force`` answers a request for a plan while one is active (a person talks
@@ -203,6 +207,10 @@ BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
         "en": "We're so sorry you're going through this. You're not alone: please call the national psychological assistance hotline, 12356, to talk to someone. If you're in immediate danger, call 120. We've paused our messages, and a member of our team will reach out to you.",
         "zh": "很抱歉您正在经历这些，您并不孤单。请拨打全国心理援助热线12356，和专业人员聊一聊。如有紧急危险，请拨打120。我们已暂停发送消息，工作人员将与您联系。",
     },
+    "contact_window_set": {
+        "en": "OK, we'll only text you between {{ window_start }} and {{ window_end }} your time.",
+        "zh": "好的，我们只会在您当地时间{{ window_start }}至{{ window_end }}之间给您发短信。",
+    },
     "optin_held": {
         "en": ("You can get texts from us again, but because of an earlier request we won't "
                "text you about your account until a member of our team has reviewed it."),
@@ -213,9 +221,10 @@ BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
 #: Compliance answers the engine sends itself (not through a script handler), and the
 #: only placeholders it fills there; the validator rejects any other placeholder in them.
 ENGINE_TEMPLATE_PARAMS: Mapping[str, frozenset[str]] = {
-    key: frozenset({"creditor", "contact"})
-    for key in ("optout_confirmation", "optin_confirmation", "cease_acknowledgement", "optin_held",
-                "deceased_ack", "self_harm_support", "self_harm_support_uk", "self_harm_support_cn")
+    **{key: frozenset({"creditor", "contact"})
+       for key in ("optout_confirmation", "optin_confirmation", "cease_acknowledgement", "optin_held",
+                   "deceased_ack", "self_harm_support", "self_harm_support_uk", "self_harm_support_cn")},
+    "contact_window_set": frozenset({"window_start", "window_end", "creditor", "contact"}),
 }
 
 #: The crisis-support answers (UK-07): no link, no payment, plan or amount word, no word of
@@ -239,7 +248,7 @@ _NO_COLLECTION_IN: Mapping[str, re.Pattern[str]] = {
 
 #: Templates that may go to someone whose identity is not confirmed: no debt detail.
 DEBT_FREE_TEMPLATES: frozenset[str] = frozenset({
-    "cease_acknowledgement", "optin_held", "deceased_ack", "identity_locked",
+    "cease_acknowledgement", "optin_held", "deceased_ack", "identity_locked", "contact_window_set",
     "self_harm_support", "self_harm_support_uk", "self_harm_support_cn",
     "optout_confirmation", "optout_channel_noted", "optin_confirmation", "help",
     "attorney_ack", "bankruptcy_ack", "dispute_ack", "wrong_number", "unknown_sender",
@@ -462,6 +471,7 @@ _SAMPLES: dict[str, dict[str, str]] = {
         "when": "Thu Dec 17 08:00 EST", "dpd": "120",
         "promise_amount": "$1,234.56", "promise_date": "Fri Jan 15",
         "next_amount": "$102.96", "next_date": "Wed Dec 16",
+        "window_start": "18:00", "window_end": "21:00",
     },
     "zh": {
         "name": "张伟", "creditor": "北风银行", "contact": "400-820-0199",
@@ -480,6 +490,7 @@ _SAMPLES: dict[str, dict[str, str]] = {
         "greeting": "张伟您好，这里是北风银行。", "when": "12月17日（周四）08:00", "dpd": "120",
         "promise_amount": "¥1,234.56", "promise_date": "1月15日（周五）",
         "next_amount": "¥102.96", "next_date": "12月16日（周三）",
+        "window_start": "18:00", "window_end": "21:00",
     },
 }
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 from bot.self_harm import self_harm_words
@@ -1073,8 +1074,53 @@ def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | Non
     return None
 
 
+#: What the rest of a reply may say for the reply to be read as ``contact_time`` (US-03):
+#: nothing that needs answering on its own.
+_WINDOW_ONLY_REST = frozenset({"unknown", "affirm", "deny", "auto_reply", "contact_time"})
+
+
 def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str = "America/New_York",
               plan_options: int = 0, lang_hint: str | None = None, optout_threshold: float = 0.75) -> Intent:
+    """Read one customer reply (see :func:`_interpret` for the arguments).
+
+    A standing time restriction (US-03, 12 CFR 1006.6(b)(1); UK-05, CONC 7.9.4R: "only text
+    me after 6pm", "don't text before noon", 晚上六点以后再发; :mod:`bot.intents.contact_time`)
+    is read first, and the rest of the reply on its own: when the rest says nothing that
+    needs an answer ("I work nights", "ok", nothing) the intent is ``contact_time`` with the
+    window in ``entities.window`` (``None`` for a restriction the window cannot hold: days,
+    "I work nights" with no time); otherwise the rest's intent wins and carries the window
+    too (both apply: "I'll pay Friday, only text after 6"). An opt-out in the rest wins
+    (the engine records no window under it). "busy", "can't talk now" and "call me after
+    5" carry no window."""
+    kw = dict(context=context, now=now, tz=tz, plan_options=plan_options, lang_hint=lang_hint,
+              optout_threshold=optout_threshold)
+    norm = normalise(text)
+    found = None
+    if norm and len(norm) <= 320:
+        from . import contact_time
+        z = norm.translate(zh.TRAD) if has_cjk(norm) else None
+        found = contact_time.find(norm.replace("'", ""), z)
+    if found is not None and found.loose and context in ("ask_date", "ask_amount", "plan_offer", "confirm"):
+        found = None   # "not before 15" after "when can you pay?": a day or an amount, not a window
+    if found is None:
+        return _interpret(text, **kw)
+    lang = detect_lang(norm)
+    rest = _interpret(found.rest, **kw) if re.search(r"\w", found.rest) else None
+    # a yes or no is an answer where the bot asked for one ("yes, and only text after 6pm"
+    # confirms the promise and sets the window); after a notice it adds nothing
+    only = _WINDOW_ONLY_REST if context in ("notice", "opted_out") else _WINDOW_ONLY_REST - {"affirm", "deny"}
+    if rest is None or rest.name in only:
+        ents = Entities(window=found.window)
+        return Intent("contact_time", _LEXICON if found.window else 0.8, ents, lang or (rest.lang if rest else None),
+                      found.rule)
+    if found.window is None:
+        return rest
+    return Intent(rest.name, rest.confidence, replace(rest.entities, window=found.window), rest.lang or lang,
+                  rest.rule + "+" + found.rule)
+
+
+def _interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str = "America/New_York",
+               plan_options: int = 0, lang_hint: str | None = None, optout_threshold: float = 0.75) -> Intent:
     """Read one customer reply.
 
     Args:
