@@ -105,6 +105,14 @@ class Intent:
 #: ``deceased`` hold and hands off (UK-07; 12 CFR 1006.6(a)(4)).
 DECEASED_REPORT_RULE = "unknown.deceased"
 
+#: :attr:`Intent.rule` of a hardship reply with self-harm words ("honestly I want to kill
+#: myself over this debt", "I want to end it all", 我不想活了; the words: ``bot.self_harm``):
+#: intent ``hardship`` still, and the dialog engine answers with the crisis-support text
+#: (``self_harm_support``: no payment talk, no amounts), places a vulnerability hold and
+#: hands off at priority 1 with reason ``self_harm`` (UK-07 "self-harm terms → immediate
+#: escalation", G-01) — even while a hand-off is open or a dispute is pending.
+SELF_HARM_RULE = "hardship.self_harm"
+
 #: The one table of hold kinds and the COMPLIANCE.md rule each enforces — the engine's
 #: holds from a customer's text, the console's and the API's, the gate's refusals and the
 #: cadence's held rows all name a hold's rule from here: dispute US-16, cease US-17,

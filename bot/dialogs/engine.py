@@ -9,8 +9,11 @@ Pure: no I/O, no clock reads (``now`` is given). Order of work for a customer me
    only for an opted-out number; otherwise answered like a greeting, with the menu),
    ``help`` (US-26), ``attorney`` (US-18), ``bankruptcy``, ``dispute`` (US-16),
    ``wrong_number`` (US-12, UK-06). Whatever the intent and path, self-harm words add a
-   vulnerability hold and a priority-1 hand-off, vulnerability words the hold (UK-07,
-   :func:`_vulnerability`), on top of what the intent's own path does.
+   vulnerability hold, the crisis-support answer (``self_harm_support``: crisis lines by
+   jurisdiction, no payment talk) and a ``self_harm`` hand-off at priority 1, vulnerability
+   words the hold (UK-07, :func:`_vulnerability`), on top of what the intent's own path does;
+   any other reading with self-harm words (hardship, a promise, abuse...) gets only that
+   (:func:`_self_harm`), even while a hand-off is open or a dispute is pending.
 3. Silence: opted out of SMS (US-05: only HELP and START are answered), an agent owns
    the conversation (G-01: only opt-out and help are answered), ``auto_reply`` (never
    answered, so two auto-responders cannot loop); ``agent`` always hands off (G-01).
@@ -77,7 +80,8 @@ from bot.dialogs import plans as plan_math
 from bot.dialogs.script import DEBT_PARAMS, KNOWN_PARAMS, Branch, Handler, Script
 from bot.gate import silencing_holds, silencing_rule
 from bot.money import format_money, to_minor
-from bot.types import (DECEASED_REPORT_RULE, HOLD_RULES, AccountFacts, AgentAction, ConversationState, Entities, Event, Facts,
+from bot.self_harm import SELF_HARM, SELF_HARM_EN, SELF_HARM_ZH
+from bot.types import (DECEASED_REPORT_RULE, HOLD_RULES, SELF_HARM_RULE, AccountFacts, AgentAction, ConversationState, Entities, Event, Facts,
                        InboundText, Intent, PaymentPosted, TimerFired)
 
 # Exact single-word bodies the provider (Twilio long code, Advanced Opt-Out) answers
@@ -88,34 +92,9 @@ PROVIDER_KEYWORDS: dict[str, frozenset[str]] = {
     "help": frozenset({"HELP", "INFO"}),
 }
 
-# UK-07: words that suggest vulnerability (bereavement, illness, mental health, carer).
-_SELF_HARM_EN = (r"suicid|kill(?:ing)? my ?self|\bkms\b|(?:end|ending|take|taking) my (?:own )?life|end(?:ing)? it all|self[- ]?harm|"
-                 r"hurt(?:ing)? my ?self(?! laughing)|\bi (?:just |really |honestly |literally |kinda )?(?:want to|wanna) die\b|better off dead|"
-                 r"better off without me|better off if i (?:was|were|wasn['’]?t|weren['’]?t) (?:dead|gone|here|around|alive)|(?:don['’]?t|do not|no longer) (?:want|wanna) (?:to )?(?:be alive|live (?:anymore|any more)|"
-                 r"live(?=[.!,]|$)|exist anymore|wake up (?:anymore|tomorrow)|go on living)|no (?:reason|point) (?:to|in) (?:live|living)|"
-                 # UK-07 "immediate escalation": the neighbours of the phrases above
-                 r"\b(?:see (?:the|any|no)|what['’]?s the|whats the|is no|there['’]?s no|theres no|any) point (?:in|of|to) "
-                 r"(?:living|being alive|life\b|going on|carrying on|live\b)|nothing (?:left )?to live for|"
-                 r"(?:no|any) reason to (?:live|go on|keep going|be alive)|(?:life|living) (?:is(?:n['’]?t| not)|aint|ain['’]t) worth (?:it|living)|"
-                 r"not worth living|wish (?:i|id|i['’]d) (?:was|were|be|been) dead|(?:rather|better) be dead|(?:rather|wanna|want to) just die|"
-                 r"\b(?:off|unalive|hang|hanging|shoot|shooting|cut|cutting|drown|drowning|overdose on|od on) my ?self\b|\boverdos(?:e|ing)\b|"
-                 r"jump(?:ing)? (?:off|in front of) (?:a|the) (?:bridge|building|roof|train|cliff)|slit my wrists?|take all my pills|"
-                 # "I might as well just end it", "thinking about ending things", "so done with life": ideation,
-                 # but not "end it with a final payment", "end things with your company" (UK-07)
-                 r"\b(?:might|may) as well (?:just )?(?:end|finish) (?:it|things|everything)\b(?! (?:with|by|early|off|and pay)\b)|"
-                 r"\b(?:thinking|thought|think|been thinking|keep thinking) (?:about|of) (?:just )?(?:ending|end) (?:it|things|everything)\b"
-                 r"(?! (?:with|by|early|off)\b)|"
-                 r"\b(?:want|wanna|going|gonna|about|ready|planning|plan|decided) (?:to )?(?:just )?end (?:things|everything)\b(?! (?:with|by|early|off|on)\b)|"
-                 r"\bend(?:ing)? it (?:tonight|for good)\b(?! (?:with|by)\b)|"
-                 r"\b(?:so |really |just |completely |totally )?(?:done|finished|over it) with (?:life|living|being alive|this life)\b|"
-                 r"\b(?:tired|sick) of (?:living|being alive|life)(?=[.!,?]|$| any ?more\b)|\bgive up on (?:life|living)\b|\bgiving up on (?:life|living)\b|"
-                 r"\bdont want to (?:be here|wake up) any ?more\b|\bdon['’]t want to (?:be here|wake up) any ?more\b")
-# UK-07 Chinese self-harm words (third probe): 一了百了, 活着真没意思, 还不上我就从楼上跳下去, 我就去死好了
-_SELF_HARM_ZH = (r"一了百了|活[着著](?:真|真的|都|也|还)?没(?:有)?意思|活[着著](?:还)?有什么意思|(?:楼|樓|桥|橋|天台|楼顶|樓頂|窗户|窗戶)上?跳下去|"
-                 r"从[^，,。.!?]{0,6}跳下去|從[^，,。.!?]{0,6}跳下去|跳下去(?:算了|死)|(?:我|那我)(?:就|要|只能|还不如|干脆)?去死|不想活|活不下去|想不开|"
-                 r"吃药(?:自尽|死)|安眠藥|割脈|跳樓|"
-                 # passive ideation ("living is too tiring") is read as self-harm risk: priority 1
-                 r"活[着著](?:好|太|真|真的)?累")
+# UK-07: words that suggest vulnerability (bereavement, illness, mental health, carer);
+# self-harm words live in bot/self_harm.py (the reader reads them too).
+_SELF_HARM_EN, _SELF_HARM_ZH = SELF_HARM_EN, SELF_HARM_ZH
 _VULNERABLE = re.compile(
     # "died" but not a phone/battery/car/laptop...; "death" but not "to death" (bored/harassed)
     r"(?<!phone )(?<!phone just )(?<!battery )(?<!battery just )(?<!car )(?<!laptop )(?<!computer )(?<!charger )(?<!engine )"
@@ -163,9 +142,7 @@ _VULNERABLE = re.compile(
     # serious illness and injury, despair; 活着真没意思, 一了百了, 从楼上跳下去 (self-harm, below)
     r"(?<![a-z])icu(?![a-z])|白血病|肿瘤|腫瘤|车祸|車禍|确诊|確診|中风|中風|脑梗|腦梗|心脏病|心臟病|尿毒症|植物人|重症|病重|"
     r"(?:我|心态|心態|精神|情绪|情緒|人)(?:快|要|都|真的)?(?:要)?(?:崩溃|崩潰)|撑不下去|撐不下去|" + _SELF_HARM_ZH, re.I)
-_SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|" + _SELF_HARM_EN + r"|自杀|轻生|不想活|活不下去|想死(?!你|您)|"
-                        r"寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|割腕|自残|上吊|跳河|跳江|活够了|"
-                        r"了结自己|安眠药|自殺|輕生|我(?:就|要|想|会|只能)?去死|我死给你(?:们)?看|" + _SELF_HARM_ZH, re.I)
+_SELF_HARM = SELF_HARM  # bot/self_harm.py (shared with the reader)
 
 
 
@@ -535,10 +512,70 @@ def _render_line(s: _Step, key: str, **params: Any) -> str:
 
 # --- inbound -------------------------------------------------------------------------
 
+#: Intents with a built-in path of their own (US-06/US-08 opt-out, US-27, US-26, US-18,
+#: bankruptcy, US-16, US-12): with self-harm words that path runs and :func:`_vulnerability`
+#: adds the crisis-support answer, the hold and the ``self_harm`` hand-off on top of it.
+_OWN_PATH = frozenset({"stop", "start", "help", "attorney", "bankruptcy", "dispute", "wrong_number"})
+#: The crisis-support answer (UK-07): crisis lines by the account's jurisdiction
+#: (``self_harm_support_uk``, ``self_harm_support_cn``; the base text is the US one).
+SELF_HARM_TEMPLATE = "self_harm_support"
+
+
 def _inbound(s: _Step, ev: InboundText) -> None:
     _contact_window(s, ev)
+    if (_self_harm_text(ev) and ev.intent.name not in _OWN_PATH
+            and ev.intent.rule != DECEASED_REPORT_RULE):
+        _self_harm(s, ev)
+        return
     _inbound_intent(s, ev)
     _vulnerability(s, ev)
+
+
+def _self_harm_text(ev: InboundText) -> bool:
+    """The reader's self-harm reading (:data:`bot.types.SELF_HARM_RULE`) or self-harm words in
+    the text whatever the intent (UK-07; ``bot.self_harm``)."""
+    return ev.intent.rule == SELF_HARM_RULE or _SELF_HARM.search(ev.text) is not None
+
+
+def _self_harm(s: _Step, ev: InboundText) -> None:
+    """UK-07 "self-harm terms → immediate escalation", for every reading without a built-in
+    path of its own (hardship, a promise, abuse, unknown, ...): no script handler runs, so
+    no payment talk, no plan, no amount and no promise is recorded. Instead: a vulnerability
+    hold (the account in play, or every account of the phone before one is chosen or on a
+    quarantined number), the ``vulnerability`` and ``self_harm`` flags, a ``self_harm``
+    hand-off at priority 1 (``[agent] sla_minutes.self_harm``: the shortest SLA; the open
+    hand-off is raised to it, bot/handoffs.py) and the crisis-support answer
+    (:func:`_self_harm_reply`) — also while a hand-off is open or an agent owns the
+    conversation, while a dispute is pending and under a silencing hold: the answer names
+    crisis lines only, no debt (G-01's "the bot goes silent" yields to UK-07 here; the gate
+    lets a ``handoff_notice`` reply through, bot/gate.py). Not to a number opted out of texts
+    (US-05: the gate would refuse it): the hold and the hand-off only."""
+    if ev.intent.lang in s.script.languages:
+        s.lang = ev.intent.lang
+    for k in _PENDING:
+        s.slots.pop(k, None)
+    acct = None if s.slots.get("quarantined") else s.account()
+    s.hold("vulnerability", acct.account_ref if acct else None)
+    s.actions.append(Flag("vulnerability"))
+    s.actions.append(Flag("self_harm"))
+    s.handoff("self_harm", 1)
+    s.audit("UK-07", vulnerability=True, self_harm=True, intent=ev.intent.name, reading=ev.intent.rule)
+    _self_harm_reply(s)
+
+
+def _self_harm_reply(s: _Step) -> None:
+    """The crisis-support answer (``self_harm_support``, kind ``handoff_notice``: past the
+    reply cap, an open hand-off and a silencing hold; no debt detail, DEBT_FREE_TEMPLATES),
+    in the jurisdiction's variant — the account in play, else the one jurisdiction of the
+    phone's accounts, else the base text — unless the number is opted out of texts (US-05)."""
+    if "sms" in s.facts.opted_out or s.slots.get("opted_out"):
+        s.audit("US-05", silent="opted_out", self_harm=True)
+        return
+    acct = None if s.slots.get("quarantined") else s.account()
+    if acct is None:
+        jurs = {s.jurisdiction(a) for a in s.facts.accounts}
+        acct = s.facts.accounts[0] if len(jurs) == 1 and not s.slots.get("quarantined") else None
+    _compliance_reply(s, s.template(SELF_HARM_TEMPLATE, acct), "handoff_notice")
 
 
 # --- the customer's own window (US-03, UK-05) ---------------------------------------------
@@ -617,15 +654,18 @@ def _contact_time(s: _Step, ev: InboundText) -> None:
 def _vulnerability(s: _Step, ev: InboundText) -> None:
     """UK-07 whatever the intent (stop, attorney, bankruptcy, wrong number, dispute, a
     promise, an unknown phone, before identity is confirmed, while an agent owns the
-    conversation...): self-harm words → vulnerability hold, flag and a priority-1
-    hand-off ("immediate escalation"); vulnerability words → the hold and flag, and a
+    conversation...): self-harm words → vulnerability hold, the ``vulnerability`` and
+    ``self_harm`` flags, the crisis-support answer (:func:`_self_harm_reply`, never to a
+    number opted out of texts) and a ``self_harm`` hand-off at priority 1 ("immediate
+    escalation"; readings without a path of their own go to :func:`_self_harm` instead);
+    vulnerability words → the hold and flag, and a
     priority-2 hand-off when nothing else hands off. Added to what the intent's own path
     did, never instead of it: an opt-out stays recorded and confirmed once (US-06/US-08)
     and no automated text follows it (US-05); a person follows up through the agent
     path, which the outbound gate still governs. Paths that already placed the hold
     (hardship) are not doubled. The runner keeps a conversation's first open hand-off,
     so a priority-1 hand-off goes before any other of the step."""
-    harm = _SELF_HARM.search(ev.text) is not None
+    harm = _self_harm_text(ev)
     if not harm and _VULNERABLE.search(ev.text) is None:
         return
     if not any(isinstance(a, SetHold) and a.kind == "vulnerability" for a in s.actions):
@@ -633,11 +673,20 @@ def _vulnerability(s: _Step, ev: InboundText) -> None:
         s.hold("vulnerability", acct.account_ref if acct else None)
     if Flag("vulnerability") not in s.actions:
         s.actions.append(Flag("vulnerability"))
+    if harm:
+        # UK-07: the crisis lines after the path's own answer (a dispute acknowledged, a
+        # wrong number's apology; nothing after an opt-out, US-05), and the hand-off says
+        # self-harm whatever else the step handed off for (an opt-out review, a dispute)
+        if Flag("self_harm") not in s.actions:
+            s.actions.append(Flag("self_harm"))
+        _self_harm_reply(s)
     need = 1 if harm else 2
     handoffs = [i for i, a in enumerate(s.actions) if isinstance(a, Handoff)]
-    if any(s.actions[i].priority <= need for i in handoffs):
+    if not harm and any(s.actions[i].priority <= need for i in handoffs):
         return
-    s.handoff("hardship", need)     # as the hardship path's own UK-07 hand-off
+    if harm and any(s.actions[i].reason == "self_harm" for i in handoffs):
+        return
+    s.handoff("self_harm" if harm else "hardship", need)     # as the hardship path's own UK-07 hand-off
     if handoffs:
         s.actions.insert(handoffs[0], s.actions.pop())
     s.audit("UK-07", vulnerability=True, self_harm=harm, intent=ev.intent.name)

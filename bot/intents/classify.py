@@ -12,8 +12,10 @@ decides wins. The order is the policy:
    opt-in;
 3. what the bot last asked (``context``): yes/no, identity answers (verify), plan number
    (plan_offer), a date (ask_date), an amount (ask_amount);
-4. the rest, most specific first: conditional offers, dispute (US-16), paid_already,
-   hardship (UK-01/UK-07), deceased third party → unknown, help, cancel-a-payment →
+4. the rest, most specific first: conditional offers, dispute (US-16; a scam claim about
+   the debt, "this is a scam", is one), paid_already,
+   hardship (UK-01/UK-07; with self-harm words its rule is ``hardship.self_harm``,
+   :data:`bot.types.SELF_HARM_RULE`), deceased third party → unknown, help, cancel-a-payment →
    unknown, agent, who_is_this, abuse, plan, promise, "can't pay" → hardship, an
    unexplained stop-class word → stop below the threshold (US-06 safe default), balance,
    pay, generic yes/no, unknown.
@@ -30,7 +32,8 @@ import re
 from dataclasses import replace
 from decimal import Decimal
 
-from bot.types import CONTEXTS, DECEASED_REPORT_RULE, Entities, Intent
+from bot.self_harm import self_harm_words
+from bot.types import CONTEXTS, DECEASED_REPORT_RULE, SELF_HARM_RULE, Entities, Intent
 
 from . import fuzzy
 from . import lexicon_en as en
@@ -92,6 +95,7 @@ _START_NOT = _rx(en.START_NOT)
 _START_UNDO = _rx(en.START_UNDO)
 _WRONG = _rx(en.WRONG_NUMBER)
 _DISPUTE = _rx(en.DISPUTE)
+_SCAM_CLAIM = _rx(en.SCAM_CLAIM)
 _PAID = _rx(en.PAID_ALREADY)
 _HARDSHIP = _rx(en.HARDSHIP)
 _HARDSHIP_WEAK = _rx(en.HARDSHIP_WEAK + en.CANT_PAY_NOW)
@@ -190,6 +194,8 @@ _Z_REFUSAL = _rx(zh.REFUSAL)
 _Z_REFUSAL_NOT = _rx(zh.REFUSAL_NOT)
 _Z_WRONG = _rx(zh.WRONG_NUMBER)
 _Z_DISPUTE = _rx(zh.DISPUTE)
+_Z_SCAM_CLAIM = _rx(zh.SCAM_CLAIM)
+_Z_SCAM_WORD = re.compile(r"诈骗|骗局|骗钱|敲诈|假的")
 _Z_PAID = _rx(zh.PAID_ALREADY)
 _Z_HARDSHIP = _rx(zh.HARDSHIP)
 _Z_HELP = _rx(zh.HELP)
@@ -720,6 +726,9 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "plan", _LEXICON, "plan.conditional_offer", {}
     if _DISPUTE.search(s, st) or (z and _Z_DISPUTE.search(z, zst, zc)):  # US-16
         return "dispute", _LEXICON, "dispute.lexicon", {}
+    if ((not en.SCAM_WORDS.isdisjoint(words) and _SCAM_CLAIM.search(s, st))
+            or (z and _Z_SCAM_WORD.search(z) and _Z_SCAM_CLAIM.search(z, zst, zc))):
+        return "dispute", _LEXICON, "dispute.scam_claim", {}  # US-16: "this is a scam", 这是诈骗
     if _PAID.search(s, st) or (z and _Z_PAID.search(z, zst, zc)) or (ent.date_is_past and _PAID_DATED.match(s)):
         return "paid_already", _LEXICON, "paid_already.lexicon", {}
     if z and _Z_DECEASED.search(z, zst, zc):  # 我爸走了，这是他的手机: the account holder, reported by a relative
@@ -1171,6 +1180,8 @@ def _interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str 
     ent = _extract_entities(norm, now=now, tz=tz, lang=ent_lang)
     unsure = min(0.6, optout_threshold - 0.1)
     name, conf, rule, extra = _classify(s, st, words, z, zc, zst, context, ent, plan_options, unsure)
+    if name == "hardship" and self_harm_words(text):
+        rule = SELF_HARM_RULE  # UK-07: self-harm told apart from hardship (the engine escalates at once)
     if name == "stop" and s != s_typed and conf > 0.85:
         conf, rule = 0.85, rule + ".typo"  # read through a typo correction: likely, not certain
     if name == "stop" and conf < optout_threshold and rule in ("stop.keyword", "stop.keyword_plus"):
