@@ -107,7 +107,8 @@ class ImportReport:
     """Outcome of an import: rows ``created`` and ``updated``, ``errors`` as
     ``(line_number, reason)`` for each skipped row (header is line 1), and ``warnings``
     as ``(line_number, text)`` for rows that landed but need a look (an existing
-    account's name changed)."""
+    account's name changed; an old number detached, US-12; a phone that also serves
+    another holder's account, US-12/UK-06/CN-02)."""
 
     created: int = 0
     updated: int = 0
@@ -635,7 +636,10 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
     call already had (whether or not that row landed) is a bad row, ``"account_ref X
     repeats line N; skipped"`` — merging them would put two customers' names, zones
     and phones on one account. A row that changes an existing account's name is
-    applied (the loan system is authoritative) and listed in ``warnings``.
+    applied (the loan system is authoritative) and listed in ``warnings``; so is each
+    number the row no longer lists (detached: :func:`_apply`, US-12) and each of its
+    numbers that already serves an account of a holder sharing no name part with the
+    row's (US-12, UK-06, CN-02: the dialog then tells that phone no debt).
 
     Consent (US-10): a row with ``consent_source`` writes a :class:`Consent` row per
     phone of the row (source, ``consent_at`` or ``now``), idempotent on re-import.
