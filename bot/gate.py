@@ -196,6 +196,10 @@ class GateContext:
         (``Candidate.queued_at``) is no answer "at that time" and is refused
         (``gate:stale_reply``; ``[outbound] reply_stale_minutes``); ``None``: no limit.
         Not applied when ``replies_follow_hours`` (replies then wait for the window).
+    detached: the account the message is about is not (or no longer) linked to this
+        number — the loan system's import detached it (US-12: perhaps a reassigned
+        number). Every message about that account to it is refused at dispatch except
+        an opt-out confirmation, which says nothing about a debt.
 
     The G-01/G-02 fields are read for initiated messages only
     (:func:`runner.outbound.resolve`); a reply leaves them empty.
@@ -228,6 +232,7 @@ class GateContext:
     promise_at: dt.datetime | None = None
     dpd: int | None = None
     reply_stale_seconds: float | None = None
+    detached: bool = False
 
 
 @dataclass(frozen=True)
@@ -327,6 +332,9 @@ def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
     if ctx.quarantined and (candidate.kind in INITIATED_KINDS or candidate.sender == "agent"
                             or candidate.initiated):
         return refuse("US-12", "number reported as a wrong number")
+    # US-12: a number the loan system no longer lists for the account gets nothing about it.
+    if ctx.detached and candidate.kind != "optout_confirmation":
+        return refuse("US-12", "number no longer on the account (detached by an import)")
     checks.append(("US-12", "pass"))
 
     # G-01: an agent owns the conversation; the bot stays silent.

@@ -31,7 +31,9 @@ def import_file(settings, sessions, path: Path, *, today: dt.date | None = None,
 def run_import(settings, path: Path) -> int:
     """The CLI command: exit 0 when every row landed, 1 when some rows were refused
     (the good rows still land), 2 when the file cannot be read. Rows that landed with a
-    warning (an existing account renamed) are listed too, without changing the status."""
+    warning (an existing account renamed, an old number detached — US-12 —, a phone that
+    also serves another holder's account — US-12/UK-06) are listed too, without changing
+    the status."""
     from rich.progress import BarColumn, Progress, TextColumn
 
     from storage import db
@@ -51,6 +53,10 @@ def run_import(settings, path: Path) -> int:
         print(f"line {line}: {reason}", file=sys.stderr)
     for line, text in report.warnings:
         print(f"line {line}: warning: {text}", file=sys.stderr)
-    renamed = f", {len(report.warnings)} renamed" if report.warnings else ""
-    print(f"{report.created} created, {report.updated} updated, {len(report.errors)} rows skipped{renamed}")
+    extra = ""
+    for marker, label in ((": name changed from ", "renamed"), (": phone changed: ", "old numbers detached"),
+                          (" of another holder ", "phones shared with another holder")):
+        n = sum(1 for _, text in report.warnings if marker in text)
+        extra += f", {n} {label}" if n else ""
+    print(f"{report.created} created, {report.updated} updated, {len(report.errors)} rows skipped{extra}")
     return 1 if report.errors else 0

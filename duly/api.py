@@ -12,7 +12,10 @@ UTC; every error is ``{"error": "..."}`` unless noted):
     422 with the same shape when some rows were refused — each error is ``{"index"
     (0-based position in the list), "account_ref", "reason"}`` and the good rows are kept
     (an object repeating an earlier object's ``account_ref`` is such a row); rows that
-    landed but renamed an existing account add ``"warnings"`` in the same shape; 400 on malformed JSON or a body that is not a list of objects; 413 over 10,000 rows.
+    landed but need a look — an existing account renamed, an old number detached
+    because the row no longer lists it (US-12: ``phone changed: old number … detached``),
+    a phone that also serves another holder's account (US-12/UK-06) — add ``"warnings"``
+    in the same shape; 400 on malformed JSON or a body that is not a list of objects; 413 over 10,000 rows.
 ``POST /api/payments``
     ``{"account_ref", "amount", "paid_at" (ISO date or date-time; a date is midnight in
     the customer's zone; default now; more than a day ahead of now is refused),

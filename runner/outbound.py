@@ -314,7 +314,9 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
 
     # Accounts on the phone (one query), the chosen one first.
     accts = session.execute(_Q_ACCOUNTS, {"phone": phone}).all()
-    if acct_id is not None and not any(a.id == acct_id for a in accts):
+    # US-12: the message's account no longer lists this number (an import detached it)
+    detached = acct_id is not None and not any(a.id == acct_id for a in accts)
+    if detached:
         accts = list(session.execute(_Q_ACCOUNT, {"acct_id": acct_id}).all()) + list(accts)
     relevant = [a for a in accts if a.id == acct_id] if acct_id is not None else list(accts)
     default_profile = str(b.get("default_profile", "us_first_party"))
@@ -435,6 +437,7 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
         promise_at=promise_at,
         dpd=dpd,
         reply_stale_seconds=reply_stale_seconds(b),
+        detached=detached,
     )
     rec = Recipient(account_id=acct_id, profile_name=profile_name, profile=conf, primary_zone=primary,
                     identity_confirmed=identity_ok, initial=prior == 0,

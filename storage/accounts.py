@@ -4,7 +4,11 @@ Each row is validated on its own; a bad row is reported by its line number with
 the reasons and skipped, good rows are written (one SAVEPOINT per row, so a row
 that fails at the database leaves the others alone). Re-importing an
 ``account_ref`` updates that account — the imported balance is authoritative —
-and adds any new phone links (links are never removed by an import). A row that
+and makes the row's phones the account's phones: new numbers are linked, and a number
+the account had that the row no longer lists is detached and named as a warning
+(``phone changed: old number … detached``; US-12 — it may be someone else's now). A
+row whose phone already serves an account of a holder sharing no name part with the
+row's is imported and named as a warning (US-12, UK-06, CN-02). A row that
 repeats an ``account_ref`` seen earlier in the same import is skipped and named
 (two rows with one reference are two customers merged into one account unless
 refused: one person's debt told to another's phone). A re-import that changes an
@@ -40,9 +44,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot import money
+from bot.names import fold, names_overlap, same_name
 from bot.phones import normalise_phone, region_of, timezone_candidates
 
-from .models import Account, Consent, Phone
+from .models import Account, AuditEntry, Consent, Conversation, Phone
 from .types import UTC
 
 __all__ = [
@@ -102,7 +107,8 @@ class ImportReport:
     """Outcome of an import: rows ``created`` and ``updated``, ``errors`` as
     ``(line_number, reason)`` for each skipped row (header is line 1), and ``warnings``
     as ``(line_number, text)`` for rows that landed but need a look (an existing
-    account's name changed)."""
+    account's name changed; an old number detached, US-12; a phone that also serves
+    another holder's account, US-12/UK-06/CN-02)."""
 
     created: int = 0
     updated: int = 0
@@ -453,14 +459,8 @@ def _validate(raw: Mapping[str, Any], *, default_region: str, default_currency: 
                 infer_tz=infer_tz)
 
 
-def _fold(v: str | None) -> str:
-    """NFKC (full-width letters and digits), casefolded: how names and references compare."""
-    return unicodedata.normalize("NFKC", v or "").casefold()
-
-
-def _same_name(a: str | None, b: str | None) -> bool:
-    """Two spellings of one name: NFKC, casefolded, whitespace collapsed."""
-    return _fold(a).split() == _fold(b).split()
+_fold = fold              # how names and references compare (bot.names)
+_same_name = same_name
 
 
 class RowRefused(ValueError):
@@ -474,40 +474,82 @@ def _ref_key(ref: str) -> str:
     return "".join(ch for ch in _fold(ref) if not ch.isspace() and unicodedata.category(ch) != "Cf")
 
 
-def _names_overlap(a: str | None, b: str | None) -> bool:
-    """Whether two names share a word (NFKC, casefolded) — or, for names written without
-    spaces (Chinese), a character."""
-    def parts(v: str | None) -> set[str]:
-        words = _fold(v).replace("-", " ").split()
-        out = set(words)
-        for w in words:
-            if any(ord(ch) > 0x2E7F for ch in w):
-                out.update(w)
-        return out
-    return bool(parts(a) & parts(b))
+_names_overlap = names_overlap   # shared with the dialog engine (bot.names)
 
 
-def _apply(session: Session, row: _Row, now: dt.datetime) -> tuple[bool, str | None]:
-    """Upsert one validated row: ``(created, renamed_from)`` — whether the account was
-    created, and its name before this row when the row changed it (another spelling
-    is a change; case and spacing alone are not).
+@dataclass
+class _Applied:
+    """What :func:`_apply` did to one row's account."""
+
+    created: bool
+    renamed_from: str | None = None
+    #: numbers the account had and the row no longer lists: detached (US-12)
+    detached: list[str] = field(default_factory=list)
+    #: (phone, other account_ref, other name): the row's numbers that also serve an
+    #: account of a holder sharing no name part with this row's (US-12, UK-06, CN-02)
+    shared: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def _detach(session: Session, account: Account, link: Phone, now: dt.datetime) -> None:
+    """Detach number ``link`` from ``account``: the loan system no longer lists it, so it
+    may already be someone else's (a reassigned number). The link row is deleted — every
+    reader (the inbound facts, the outbound gate at dispatch, the campaign, holds, the
+    console) reads an account's numbers from it, so the number is at once unknown for this
+    account and a text still waiting for it is refused at dispatch (US-12:
+    :func:`runner.outbound.resolve` sets ``GateContext.detached``). History stays: an
+    audit entry (``phone_detached``), the messages, and the consent records, which are
+    revoked (US-10: the consent was the old holder's). Conversations with that number
+    forget the account (chosen account, identity confirmed for it)."""
+    ref = account.account_ref
+    session.add(AuditEntry(actor="import", action="phone_detached", created_at=now,
+                           detail={"rule": "US-12", "account_ref": ref, "phone": link.e164,
+                                   "linked_at": link.created_at.isoformat() if link.created_at else None}))
+    for c in session.scalars(select(Consent).where(
+            Consent.phone == link.e164, Consent.account_id == account.id, Consent.revoked_at.is_(None))):
+        c.revoked_at = now
+    for conv in session.scalars(select(Conversation).where(Conversation.customer_phone == link.e164)):
+        slots = dict(conv.slots or {})
+        changed = False
+        if slots.get("account_ref") == ref:
+            slots.pop("account_ref")
+            changed = True
+        for key in ("identity_confirmed", "account_choices"):
+            if ref in (slots.get(key) or ()):
+                slots[key] = [r for r in slots[key] if r != ref]
+                changed = True
+        if changed:
+            conv.slots = slots
+        if conv.account_id == account.id:
+            conv.account_id = None
+    session.delete(link)
+
+
+def _apply(session: Session, row: _Row, now: dt.datetime) -> _Applied:
+    """Upsert one validated row and say what changed (:class:`_Applied`): whether the
+    account was created, its name before this row when the row changed it (another
+    spelling is a change; case and spacing alone are not), the numbers it detached and
+    the numbers it shares with another holder.
 
     Raises :class:`RowRefused` for a rename to a name sharing no part with the stored
     one ("Olivia Hughes" → "Peter Smith") that also brings a phone the account does not
     have: that is another person on an existing account_ref, and the account's old
     numbers — whose holder may have confirmed their identity already — would get the new
     person's debt (UK-06, US-12). A spelling fix, a new surname ("Ann" → "Ann Lee") or a
-    rename on the same numbers is applied, with a warning."""
+    rename on the same numbers is applied, with a warning.
+
+    The row's phones are the account's phones (the loan system is the record): a number
+    the account has and the row does not list is detached (:func:`_detach`, US-12) —
+    except a quarantined one (a wrong number), whose link stays as it is so that the
+    quarantine holds when a later import brings the number back (US-12)."""
     account = session.scalar(
         select(Account).where(Account.account_ref == row.values["account_ref"]))
-    created = account is None
-    renamed_from = None
+    out = _Applied(created=account is None)
     if account is None:
         account = Account(**row.create_defaults, **row.values)
         session.add(account)
     else:
         if "name" in row.values and not _same_name(account.name, row.values["name"]):
-            renamed_from = account.name
+            out.renamed_from = account.name
             have = set(session.scalars(select(Phone.e164).where(Phone.account_id == account.id)))
             if any(e164 not in have for e164 in row.phones) and not _names_overlap(account.name, row.values["name"]):
                 raise RowRefused(
@@ -517,15 +559,27 @@ def _apply(session: Session, row: _Row, now: dt.datetime) -> tuple[bool, str | N
         for key, value in row.values.items():
             setattr(account, key, value)
     session.flush()
-    linked = set(session.scalars(
-        select(Phone.e164).where(Phone.account_id == account.id)))
+    links = list(session.scalars(select(Phone).where(Phone.account_id == account.id).order_by(Phone.id)))
+    linked = {p.e164 for p in links}
+    if row.phones:
+        for link in links:
+            if link.e164 not in row.phones and link.quarantined_at is None:
+                _detach(session, account, link, now)
+                out.detached.append(link.e164)
     for e164 in row.phones:
         if e164 not in linked:
             session.add(Phone(e164=e164, account_id=account.id))
     if row.consent is not None:
         _record_consent(session, account.id, row.phones, row.consent[0], row.consent[1], now)
     session.flush()
-    return created, renamed_from
+    if row.phones:
+        others = session.execute(
+            select(Phone.e164, Account.account_ref, Account.name).join(Account, Account.id == Phone.account_id)
+            .where(Phone.e164.in_(row.phones), Phone.account_id != account.id, Phone.quarantined_at.is_(None))
+            .order_by(Phone.e164, Account.id)).all()
+        out.shared = [(e164, ref, name) for e164, ref, name in others
+                      if not _names_overlap(account.name, name)]
+    return out
 
 
 def _record_consent(session: Session, account_id: int, phones: list[str], source: str,
@@ -582,7 +636,10 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
     call already had (whether or not that row landed) is a bad row, ``"account_ref X
     repeats line N; skipped"`` — merging them would put two customers' names, zones
     and phones on one account. A row that changes an existing account's name is
-    applied (the loan system is authoritative) and listed in ``warnings``.
+    applied (the loan system is authoritative) and listed in ``warnings``; so is each
+    number the row no longer lists (detached: :func:`_apply`, US-12) and each of its
+    numbers that already serves an account of a holder sharing no name part with the
+    row's (US-12, UK-06, CN-02: the dialog then tells that phone no debt).
 
     Consent (US-10): a row with ``consent_source`` writes a :class:`Consent` row per
     phone of the row (source, ``consent_at`` or ``now``), idempotent on re-import.
@@ -620,21 +677,31 @@ def import_rows(session: Session, rows: Iterable[tuple[int, Mapping[str, Any]]],
         else:
             try:
                 with session.begin_nested():
-                    created, renamed_from = _apply(session, row, when)
+                    applied = _apply(session, row, when)
             except RowRefused as exc:
                 report.errors.append((line, str(exc)))
             except SQLAlchemyError as exc:
                 report.errors.append((line, f"database refused the row: {exc.__class__.__name__}: "
                                             f"{str(exc).splitlines()[0][:200]}"))
             else:
-                if created:
+                ref_in = row.values["account_ref"]
+                if applied.created:
                     report.created += 1
                 else:
                     report.updated += 1
-                if renamed_from is not None:
+                if applied.renamed_from is not None:
                     report.warnings.append((line, (
-                        f"account_ref {row.values['account_ref']}: name changed from {renamed_from!r} to "
+                        f"account_ref {ref_in}: name changed from {applied.renamed_from!r} to "
                         f"{row.values['name']!r} (updated; check it is the same customer)")))
+                for e164 in applied.detached:
+                    report.warnings.append((line, (
+                        f"account_ref {ref_in}: phone changed: old number {e164} detached (US-12: it is "
+                        "told nothing about this debt again; its waiting texts are refused)")))
+                for e164, other_ref, other_name in applied.shared:
+                    report.warnings.append((line, (
+                        f"account_ref {ref_in}: phone {e164} also belongs to account_ref {other_ref} of "
+                        f"another holder ({other_name!r}) — imported; the bot tells that phone neither "
+                        "debt and hands it to a person (US-12/UK-06); check the numbers")))
         if commit_every and done % commit_every == 0:
             session.commit()
         if progress is not None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from storage.accounts import (ImportReport, check_identity, hash_identity, import_csv,
                               import_rows, infer_timezone, normalise_identity,
                               parse_money)
-from storage.models import Account, Phone
+from storage.models import Account, AuditEntry, Consent, Conversation, Phone
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 29)
@@ -132,6 +132,9 @@ def test_reimport_updates_and_adds_phones(tmp_path, session_factory):
         s.commit()
     assert (r1.created, r1.updated, r1.errors) == (1, 0, [])
     assert (r2.created, r2.updated, r2.errors) == (0, 1, [])
+    # the row's phone is the account's phone (US-12): the old number is detached, named by line
+    assert [line for line, _ in r2.warnings] == [2, 2]
+    assert "phone changed: old number +15555550101 detached" in r2.warnings[1][1]
     with session_factory() as s:
         acc = s.scalars(select(Account)).one()
         assert acc.name == "Ann Lee"
@@ -140,7 +143,7 @@ def test_reimport_updates_and_adds_phones(tmp_path, session_factory):
         assert acc.delinquent_since == TODAY + dt.timedelta(days=30) - dt.timedelta(days=40)
         assert acc.timezone == "America/Los_Angeles"  # from the first import's state, kept
         assert acc.state == "CA"
-        assert sorted(p.e164 for p in acc.phones) == ["+15555550101", "+15555550102"]
+        assert sorted(p.e164 for p in acc.phones) == ["+15555550102"]
 
 
 def test_one_phone_several_accounts(session_factory):
@@ -371,3 +374,86 @@ def test_CN_09_a_twilio_deployment_refuses_cn_rows_by_line_and_keeps_starting(tm
         assert import_file(console, sessions, sample).errors == []
     finally:
         engine.dispose()
+
+
+def _one(ref, name, phone, line=2, **more):
+    return [(line, {"account_ref": ref, "name": name, "phone": phone, "balance": "500",
+                    "days_past_due": "20", **more})]
+
+
+def test_phone_change_detaches_the_old_number(session_factory):
+    """The new-user trial: P-69 re-imported with a new phone answered "updated": 1 and the
+    OLD number still got "Hi Pat … Your balance is $500.00" (US-12: a reassigned number
+    would). The row's phones are the account's phones: the old link goes, named by line,
+    audited; its consent is revoked and conversations on it forget the account."""
+    now = dt.datetime(2026, 11, 29, 15, 0, tzinfo=dt.timezone.utc)
+    with session_factory() as s:
+        import_rows(s, _one("P-69", "Pat Kim", "+1 555 555 0169", consent_source="app"), **_kw(now=now))
+        acct = s.scalars(select(Account)).one()
+        s.add(Conversation(customer_phone="+15555550169", our_number="+15550000000", state="menu",
+                           slots={"account_ref": "P-69", "identity_confirmed": ["P-69"]}, mode="bot",
+                           account_id=acct.id, version=0, created_at=now, updated_at=now))
+        s.commit()
+        r = import_rows(s, _one("P-69", "Pat Kim", "+1 555 555 0170", line=7), **_kw(now=now))
+        s.commit()
+        assert (r.updated, r.errors) == (1, [])
+        assert r.warnings == [(7, "account_ref P-69: phone changed: old number +15555550169 detached (US-12: "
+                                  "it is told nothing about this debt again; its waiting texts are refused)")]
+        assert [p.e164 for p in s.scalars(select(Account)).one().phones] == ["+15555550170"]
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "phone_detached")).one()
+        assert audit.detail["phone"] == "+15555550169" and audit.detail["account_ref"] == "P-69"
+        assert audit.detail["rule"] == "US-12" and audit.actor == "import"
+        consent = s.scalars(select(Consent).where(Consent.phone == "+15555550169")).one()
+        assert consent.revoked_at is not None          # kept as history, no longer in force
+        conv = s.scalars(select(Conversation)).one()
+        assert conv.account_id is None and "account_ref" not in conv.slots
+        assert conv.slots["identity_confirmed"] == []
+        # the same row again: nothing more to detach, no warning
+        again = import_rows(s, _one("P-69", "Pat Kim", "+1 555 555 0170"), **_kw(now=now))
+        assert (again.updated, again.warnings) == (1, [])
+
+
+def test_a_quarantined_number_is_kept_quarantined(session_factory):
+    """US-12: a wrong number the import no longer lists keeps its quarantined link, so a
+    later import bringing it back does not reopen it."""
+    now = dt.datetime(2026, 11, 29, 15, 0, tzinfo=dt.timezone.utc)
+    with session_factory() as s:
+        import_rows(s, _one("Q-1", "Quinn Ray", "+1 555 555 0171"), **_kw())
+        s.scalars(select(Phone)).one().quarantined_at = now
+        r = import_rows(s, _one("Q-1", "Quinn Ray", "+1 555 555 0172"), **_kw())
+        assert r.warnings == []
+        back = import_rows(s, _one("Q-1", "Quinn Ray", "+1 555 555 0171; +1 555 555 0172"), **_kw())
+        assert back.errors == []
+        old = s.scalars(select(Phone).where(Phone.e164 == "+15555550171")).one()
+        assert old.quarantined_at is not None
+
+
+def test_rename_with_a_new_phone_is_still_refused(session_factory):
+    """The rename rule holds with detaching: another person with a new number is refused by
+    line and the account keeps its number (nothing detached)."""
+    with session_factory() as s:
+        import_rows(s, _one("A-1", "Olivia Hughes", "+1 555 555 0101"), **_kw())
+        r = import_rows(s, _one("A-1", "Peter Smith", "+1 555 555 0102", line=4), **_kw())
+        assert r.updated == 0 and [line for line, _ in r.errors] == [4] and r.warnings == []
+        assert [p.e164 for p in s.scalars(select(Account)).one().phones] == ["+15555550101"]
+        assert s.scalar(select(AuditEntry).where(AuditEntry.action == "phone_detached")) is None
+
+
+def test_two_holders_on_one_phone_are_named(session_factory):
+    """The trial: T-1 "Alex Good" and T-15 "Zed Shared" on +1 555 555 0111 imported
+    silently. The second holder's row lands and is named by line (US-12/UK-06/CN-02);
+    one holder's several accounts ("Sam Ortega" twice, "Ann" / "Ann Lee") are not."""
+    rows = [(2, {"account_ref": "T-1", "name": "Alex Good", "phone": "+1 555 555 0111",
+                 "balance": "250", "days_past_due": "15", "creditor": "Northwind Card Services"}),
+            (3, {"account_ref": "T-15", "name": "Zed Shared", "phone": "+1 555 555 0111",
+                 "balance": "400", "days_past_due": "15", "creditor": "Other Bank"}),
+            (4, {"account_ref": "S-1", "name": "Ann", "phone": "+1 555 555 0120",
+                 "balance": "1", "days_past_due": "1"}),
+            (5, {"account_ref": "S-2", "name": "Ann Lee", "phone": "+1 555 555 0120",
+                 "balance": "1", "days_past_due": "1"})]
+    with session_factory() as s:
+        r = import_rows(s, rows, **_kw())
+        assert (r.created, r.errors) == (4, [])
+        assert r.warnings == [(3, "account_ref T-15: phone +15555550111 also belongs to account_ref T-1 of "
+                                  "another holder ('Alex Good') — imported; the bot tells that phone neither "
+                                  "debt and hands it to a person (US-12/UK-06); check the numbers")]

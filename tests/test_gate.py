@@ -85,3 +85,15 @@ def test_deceased_and_recalled_holds_silence_everything_but_compliance_answers()
         v = decide(Candidate("reply"), ctx)
         assert (v.action, v.rule) == ("refuse", rule)
         assert decide(Candidate("optout_confirmation"), ctx).action == "send"
+
+
+def test_US_12_detached_number_gets_nothing_about_the_account():
+    """A number the loan system no longer lists for the account (detached by an import):
+    its waiting cadence text, a reply about the debt and an agent's message are refused;
+    an opt-out confirmation, which names no debt, still goes."""
+    ctx = GateContext(detached=True)
+    for cand in (Candidate("notice", in_reply_to_inbound=False), Candidate("reply"),
+                 Candidate("agent", sender="agent", in_reply_to_inbound=False)):
+        v = decide(cand, ctx)
+        assert (v.action, v.rule) == ("refuse", "US-12")
+    assert decide(Candidate("optout_confirmation"), GateContext(detached=True, opted_out_sms=True)).action == "send"

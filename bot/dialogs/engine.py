@@ -17,8 +17,10 @@ Pure: no I/O, no clock reads (``now`` is given). Order of work for a customer me
 3. Silence: opted out of SMS (US-05: only HELP and START are answered), an agent owns
    the conversation (G-01: only opt-out and help are answered), ``auto_reply`` (never
    answered, so two auto-responders cannot loop); ``agent`` always hands off (G-01).
-4. Who is texting: no account → a generic reply naming no creditor or debt; several
-   accounts → "which account?" (masked refs) before any debt detail — "who is this" is
+4. Who is texting: no account → a generic reply naming no creditor or debt; accounts
+   of different holders on the phone (names not one spelling of one name: a family
+   phone) → no account listed or told, a person takes over (:func:`_shared_phone`;
+   US-12, UK-06, CN-02); several accounts of one holder → "which account?" (masked refs) before any debt detail — "who is this" is
    answered with the creditors' names only, anything else re-asks, at most
    ``dialog.misses_before_handoff`` times, then a person takes over; identity required
    and not confirmed → the profile's question (UK-06). A request made meanwhile (pay,
@@ -80,6 +82,7 @@ from bot.dialogs import plans as plan_math
 from bot.dialogs.script import DEBT_PARAMS, KNOWN_PARAMS, Branch, Handler, Script
 from bot.gate import silencing_holds, silencing_rule
 from bot.money import format_money, to_minor
+from bot.names import one_holder
 from bot.self_harm import SELF_HARM, SELF_HARM_EN, SELF_HARM_ZH
 from bot.types import (DECEASED_REPORT_RULE, HOLD_RULES, SELF_HARM_RULE, AccountFacts, AgentAction, ConversationState, Entities, Event, Facts,
                        InboundText, Intent, PaymentPosted, TimerFired)
@@ -251,8 +254,17 @@ class _Step:
             return acct.language
         return "en"
 
+    @property
+    def shared(self) -> bool:
+        """The phone's accounts are not all one holder's (:func:`bot.names.one_holder`):
+        a shared (family, reassigned) phone — no account is ever chosen, listed or told
+        on it (US-12, UK-06, CN-02; :func:`_shared_phone`)."""
+        return not one_holder(a.name for a in self.facts.accounts)
+
     def account(self) -> AccountFacts | None:
         accts = self.facts.accounts
+        if self.shared:
+            return None
         ref = self.slots.get("account_ref")
         for a in accts:
             if a.account_ref == ref:
@@ -469,6 +481,9 @@ def opening(state: ConversationState, script: Script, facts: Facts,
 def _present(s: _Step, kind: str) -> None:
     """Show the right first thing for whoever we are talking to: account choice,
     identity question, or the collection notice (menu)."""
+    if s.shared:
+        _shared_phone(s, kind)
+        return
     acct = s.account()
     if acct is None:
         _ask_account(s, kind)
@@ -482,6 +497,26 @@ def _present(s: _Step, kind: str) -> None:
     s.slots["misses"] = 0
     s.state_name = s.script.menu
     s.say("notice", acct, kind=kind)
+
+
+def _shared_phone(s: _Step, kind: str, intent: str | None = None) -> None:
+    """A phone whose accounts belong to different holders (a family phone; the import
+    warned by line): whoever texts may be any of them, and an SMS cannot tell which, so
+    the bot lists no account (the chooser would name each holder's creditor and
+    reference), tells no debt and asks no right-party question that would name one
+    (US-12, 15 USC 1692c(b): no disclosure to a third party; UK-06, CONC 7.9.10R: no
+    debt detail before the borrower is confirmed; CN-02: never tell the debt to another
+    person). It hands the conversation to a person (priority 2, ``shared_phone``) with
+    the neutral hand-off notice, which names no creditor; the agent confirms who is
+    texting by other means. The bot is silent afterwards (G-01, agent mode); opt-out,
+    help, wrong number, dispute and the other protections still work before this."""
+    for k in ("account_ref", "account_choices", "pending_request", *_PENDING):
+        s.slots.pop(k, None)
+    s.audit("US-12", shared_phone=True, accounts=len(s.facts.accounts), intent=intent)
+    s.handoff("shared_phone", 2)
+    s.actions.append(Flag("shared_phone"))
+    if kind == "reply":         # an opening (a notice nobody asked for) says nothing
+        s.say("handoff_notice", None, kind="handoff_notice")
 
 
 def _ask_account(s: _Step, kind: str) -> None:
@@ -742,6 +777,9 @@ def _inbound_intent(s: _Step, ev: InboundText) -> None:
         return
     if name == "contact_time":          # US-03 / UK-05: confirmed, the conversation stays put
         return _contact_time(s, ev)
+    if s.shared:
+        _shared_phone(s, "reply", name)
+        return
     acct = s.account()
     if acct is None:
         acct = _pick_account(s, ev)
