@@ -458,8 +458,10 @@ def _candidate(body: str, *, kind: str, sender: str, in_reply: bool, approved: b
                           reply=in_reply)
         problems = tuple((p.rule, p.message) for p in found)
     elif approved:
-        # an approved template still never sends a threat, a disguised or sensitive text
-        problems = tuple((p.rule, p.message) for p in lint.hard_rules(body, profile=rec.profile))
+        # an approved template still never sends a threat, a disguised or sensitive text,
+        # nor an amount to a party who never confirmed their identity (UK-06)
+        problems = tuple((p.rule, p.message) for p in lint.hard_rules(
+            body, profile=rec.profile, identity_confirmed=rec.identity_confirmed))
     return gate.Candidate(kind=kind, sender=sender_kind, in_reply_to_inbound=in_reply,
                           approved=approved, lint_problems=problems, queued_at=queued_at,
                           stated_dpd=lint.stated_days_past_due(body) if not in_reply else (),

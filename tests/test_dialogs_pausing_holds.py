@@ -186,3 +186,16 @@ def test_UK_06_one_answer_of_other_shapes_and_unknown_questions():
     assert "1988" in candidates("born 3/4/1988", question="birth_year")
     assert answers("anything 1 2", "favourite_colour") == set()         # no known shape
     assert candidates("SW1A 1AA E1 6AN") != []                          # no question: as before
+
+
+def test_UK_06_hard_rules_refuse_an_amount_to_an_unconfirmed_party_under_identity_check():
+    from bot.lint import hard_rules
+
+    uk = {"jurisdiction": "UK", "identity_check": True}
+    text = "Hi Olivia, a friendly reminder: your payment of £50.00 is due Fri Dec 4. Reply STOP to opt out."
+    assert [p.rule for p in hard_rules(text, profile=uk, identity_confirmed=False)] == ["UK-06"]
+    assert hard_rules(text, profile=uk, identity_confirmed=True) == []
+    assert hard_rules(text, profile=uk) == []                                   # not checked
+    assert hard_rules(text, profile={"jurisdiction": "UK"}, identity_confirmed=False) == []
+    assert hard_rules("This is Northwind Card. Reply STOP to opt out.", profile=uk,
+                      identity_confirmed=False) == []
