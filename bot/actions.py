@@ -52,7 +52,11 @@ class OfferPlans:
 
 @dataclass(frozen=True)
 class RecordPromise:
-    """A promise-to-pay (PTP): ``amount_minor`` on ``due_date`` (customer's zone)."""
+    """A promise-to-pay (PTP): ``amount_minor`` on ``due_date`` (customer's zone).
+
+    It becomes the account's one promise: the runner marks every other ``pending``
+    promise of the account ``superseded`` (never broken, no reminder; event
+    ``promise.superseded``). The step never records one while a plan is active."""
 
     account_ref: str
     amount_minor: int
@@ -64,7 +68,11 @@ class RecordPromise:
 class RecordPlan:
     """A repayment plan: ``kind`` is ``instalments``, ``deferral`` or
     ``interest_free``; ``instalments`` are ``(due_date, amount_minor)`` pairs
-    whose amounts add up exactly to the plan's total."""
+    whose amounts add up exactly to the plan's total.
+
+    It becomes the account's one arrangement: the runner marks every ``pending``
+    promise and every other ``active`` plan of the account ``superseded`` (never
+    broken or missed, no reminder; events ``promise.superseded``/``plan.superseded``)."""
 
     account_ref: str
     kind: str
@@ -108,7 +116,9 @@ class Handoff:
         ``optout_review``, ``counter_offer``, ``misunderstood``, ``wrong_number``,
         ``identity_failed`` (right-party check failed too often, UK-06),
         ``hold_review`` (a message or a START while a cease, attorney, bankruptcy,
-        deceased or recalled hold stands: the bot may not answer, a person decides).
+        deceased or recalled hold stands: the bot may not answer, a person decides),
+        ``contact_time`` (a time restriction the window cannot hold, or one leaving no
+        allowed time: US-03/UK-05).
     priority: 1 (highest) .. 5.
     """
 
@@ -139,6 +149,23 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class SetContactWindow:
+    """The customer said when texts suit them (US-03, 12 CFR 1006.6(b)(1); UK-05, CONC
+    7.9.4R): this phone's window becomes ``[start_minute, end_minute)``, minutes after
+    local midnight in the customer's zone (``start > end`` wraps midnight), already
+    narrowed to the profile's allowed hours (never wider). The runner revokes the phone's
+    previous window and writes a ``contact_windows`` row; the outbound gate defers
+    initiated texts outside it. ``said``: the window as the customer said it; ``rule``:
+    ``US-03`` or ``UK-05``. A window that leaves no allowed time is written as said (the
+    gate then refuses initiated texts, US-03) and the step hands off to a person."""
+
+    start_minute: int
+    end_minute: int
+    rule: str = "US-03"
+    said: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
 class Audit:
     """Write a decision-log row: ``rule`` (a COMPLIANCE.md ID or a script rule)
     and ``detail``."""
@@ -148,4 +175,4 @@ class Audit:
 
 
 Action = (Reply | IssuePayLink | OfferPlans | RecordPromise | RecordPlan | OptOut
-          | OptIn | SetHold | Handoff | Flag | Quarantine | Schedule | Audit)
+          | OptIn | SetHold | Handoff | Flag | Quarantine | Schedule | SetContactWindow | Audit)

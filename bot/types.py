@@ -22,7 +22,7 @@ INTENTS: tuple[str, ...] = (
     "pay", "plan", "promise", "stop", "start", "help", "agent", "dispute",
     "paid_already", "wrong_number", "hardship", "attorney", "bankruptcy",
     "balance", "identity_check_answer", "who_is_this", "abuse", "auto_reply",
-    "affirm", "deny", "choice", "unknown",
+    "affirm", "deny", "choice", "contact_time", "unknown",
 )
 
 #: What the bot last asked; decides how a bare ``1`` or ``yes`` is read.
@@ -45,6 +45,11 @@ class Entities:
     option: a plan number chosen from an offer (1-based).
     channel: for ``stop``: ``sms``, ``voice``, ``email``, ``all`` or a ``+``-joined
         combination such as ``sms+voice``.
+    window: a standing time the customer said suits them (US-03, 12 CFR 1006.6(b)(1);
+        UK-05, CONC 7.9.4R) as they said it: ``(start_minute, end_minute)``, minutes after
+        local midnight, ``[start, end)``, ``start > end`` wraps midnight ("after 6pm" →
+        ``(1080, 1440)``, "not before noon" → ``(720, 1440)``). Not yet narrowed to the
+        profile's allowed hours (the dialog engine does that).
     """
 
     amount: Decimal | None = None
@@ -53,6 +58,7 @@ class Entities:
     time: dt.time | None = None
     option: int | None = None
     channel: str | None = None
+    window: tuple[int, int] | None = None
 
     def as_json(self) -> dict[str, Any]:
         """Entities as the contract's JSON: amounts as 2-decimal strings, ISO dates;
@@ -70,6 +76,8 @@ class Entities:
             out["option"] = self.option
         if self.channel is not None:
             out["channel"] = self.channel
+        if self.window is not None:
+            out["window"] = "%02d:%02d-%02d:%02d" % (*divmod(self.window[0], 60), *divmod(self.window[1], 60))
         return out
 
 
@@ -118,6 +126,35 @@ def hold_rule(kind: str) -> str:
 # --- account facts -------------------------------------------------------------
 
 @dataclass(frozen=True)
+class PromiseFacts:
+    """The account's pending promise-to-pay (``promises.status = 'pending'``): ``amount_minor``
+    (minor units of the account's currency) on ``due_date`` (the customer's zone); ``id`` is
+    the ``promises`` row. At most one per account once the dialog replaces rather than adds
+    (the newest pending one if older data holds several)."""
+
+    id: int
+    amount_minor: int
+    due_date: dt.date
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """The account's active repayment plan (``plans.status = 'active'``) and what is owed on it
+    next: the earliest unpaid instalment (``pending`` or ``missed``), ``next_amount_minor``
+    (minor units) due ``next_due`` (the customer's zone); ``next_missed`` when that one's
+    date has passed unpaid (the sweep marked it ``missed``). ``kind``: ``instalments``,
+    ``deferral`` or ``interest_free``; ``id`` the ``plans`` row. ``next_due``/
+    ``next_amount_minor`` are ``None`` only for a plan with nothing left unpaid (it is about
+    to be marked ``completed``)."""
+
+    id: int
+    kind: str
+    next_amount_minor: int | None = None
+    next_due: dt.date | None = None
+    next_missed: bool = False
+
+
+@dataclass(frozen=True)
 class AccountFacts:
     """One account as the dialog sees it (read-only snapshot).
 
@@ -125,6 +162,10 @@ class AccountFacts:
     of the step's ``now``. ``timezone`` is an IANA name. ``identity_required``
     says the profile wants right-party confirmation before any debt detail;
     ``identity_confirmed`` whether this conversation has it.
+
+    The debt's current arrangement (the dialog keeps one per account: a plan replaces a
+    pending promise, a new promise replaces the pending one, G-02): ``promise`` the pending
+    promise-to-pay, ``plan`` the active repayment plan; ``None`` when there is none.
     """
 
     account_ref: str
@@ -143,6 +184,8 @@ class AccountFacts:
     identity_required: bool = False
     identity_confirmed: bool = False
     holds: tuple[str, ...] = ()
+    promise: PromiseFacts | None = None
+    plan: PlanFacts | None = None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ UTC; every error is ``{"error": "..."}`` unless noted):
 ``POST /api/payments/reverse``
     ``{"payment_ref", "reason"?}`` → :func:`runner.payments.reverse_payment`: balance
     back, settled promise/instalment reopened. 200 ``{"payment_ref", "duplicate",
-    "balance", "past_due", "promises_reopened", "instalments_reopened"}``; 404 unknown.
+    "balance", "past_due", "promises_reopened", "promises_superseded", "instalments_reopened"}``
+    (``promises_superseded``: kept promises a plan or newer promise has replaced since; they
+    do not reopen); 404 unknown.
 ``POST /api/holds`` / ``POST /api/holds/clear``
     ``{"account_ref", "kind", "note"?}`` (note: at most 1,000 characters); kind one of
     :data:`API_HOLD_KINDS`. One code path with the console (:mod:`runner.holds`). Set:
@@ -44,7 +46,9 @@ UTC; every error is ``{"error": "..."}`` unless noted):
 ``GET /api/conversations?phone=E164``
     As in CONTRACT.md, plus ``holds``: the active holds the gate reads for the number
     (:func:`runner.holds.active_holds`: ``kind``, ``rule``, ``account_ref`` or
-    ``phone``, ``since``, ``source``), oldest first.
+    ``phone``, ``since``, ``source``), oldest first, and ``contact_window``: the times
+    the customer said suit them (US-03/UK-05: ``{"start": "18:00", "end": "21:00",
+    "since"}``, local), ``null`` when they never said.
 """
 
 from __future__ import annotations
@@ -102,6 +106,7 @@ def conversation_view(sessions: Any, phone: str) -> dict[str, Any] | None:
     strings in major units; times ISO 8601 UTC. ``holds``: the active holds on the
     number or any of its accounts (:func:`runner.holds.active_holds`; US-16, US-17,
     US-18, UK-07, ...)."""
+    from runner import outbound
     from runner.holds import active_holds
 
     with sessions() as s:
@@ -152,6 +157,8 @@ def conversation_view(sessions: Any, phone: str) -> dict[str, Any] | None:
             } for p in plans],
             "flags": list(dict.fromkeys(flags)),
             "holds": active_holds(s, phone, list(account_ids)),
+            # US-03 / UK-05: the times the customer said suit them (local), or null
+            "contact_window": outbound.contact_window(s, phone),
         }
 
 
@@ -393,6 +400,7 @@ def post_reversal(services: Any, body: dict[str, Any], now: dt.datetime) -> tupl
                      "balance": amount_str(r.balance_minor, currency),
                      "past_due": amount_str(r.past_due_minor, currency),
                      "promises_reopened": r.promises_reopened,
+                     "promises_superseded": r.promises_superseded,
                      "instalments_reopened": r.instalments_reopened}
 
 

@@ -30,6 +30,10 @@ log = logging.getLogger("duly.agents")
 MAX_REPLY_CHARS = 670
 #: Longest private note (characters).
 MAX_NOTE_CHARS = 4000
+#: ``[agent] reply_window_minutes`` when the config does not say: an agent's first text
+#: within this many minutes of the customer's message answers it (a reply, exempt from
+#: quiet hours and caps: 12 CFR 1006.6(b)(1) comment 6(b)(1)-2, "at that time").
+REPLY_WINDOW_MINUTES = 20
 
 
 class AgentError(Exception):
@@ -82,14 +86,24 @@ class AgentDesk:
 
     def _reply_target(self, s: Session, conv: Conversation, now: dt.datetime) -> Message | None:
         """The customer's last message, if an agent's text now answers it: it came within
-        ``[agent] reply_window_minutes`` (default 240). Otherwise the text is one Duly
-        starts, and quiet hours, caps, consent and the opt-out notice apply (12 CFR
-        1006.6(b)(1) comment 6(b)(1)-2; 47 USC 227)."""
-        window = int((self.runner.settings.behaviour.get("agent") or {}).get("reply_window_minutes", 240))
+        ``[agent] reply_window_minutes`` (default :data:`REPLY_WINDOW_MINUTES`) and no
+        agent has answered it yet. A collector may answer a consumer-initiated
+        communication once, at that time, whatever the hour (12 CFR 1006.6(b)(1) comment
+        6(b)(1)-2; COMPLIANCE's ruling on replies): so only the first agent text (not
+        refused) within the window is that answer. Otherwise — later, or a second text —
+        the text is one Duly starts, and quiet hours (US-01: deferred, not dropped),
+        caps (US-20), consent and the opt-out notice apply (47 USC 227)."""
+        window = int((self.runner.settings.behaviour.get("agent") or {}).get(
+            "reply_window_minutes", REPLY_WINDOW_MINUTES))
         last_in = s.scalar(select(Message).where(Message.conversation_id == conv.id,
                                                  Message.direction == "inbound")
                            .order_by(Message.id.desc()).limit(1))
         if last_in is None or now - last_in.created_at > dt.timedelta(minutes=window):
+            return None
+        answered = s.scalar(select(Message.id).where(
+            Message.in_reply_to_id == last_in.id, Message.direction == "outbound",
+            Message.sender.like("agent:%"), Message.status != "refused").limit(1))
+        if answered is not None:
             return None
         return last_in
 
@@ -352,15 +366,18 @@ class AgentDesk:
                        due_date: dt.date, role: str = "agent") -> int:
         """Record a promise-to-pay the customer made to the agent, through the bot's own
         step (``AgentAction("record_promise")``) and apply code. Returns the new
-        promise's id. Raises :class:`AgentError` ``invalid`` when the step refused it
-        (unknown account, non-positive amount, past date; UK-06: an account whose profile
-        asks for right-party confirmation this conversation never got)."""
+        promise's id; it replaces the account's pending promise (that one becomes
+        ``superseded``). Raises :class:`AgentError` ``invalid`` when the step refused it
+        (unknown account, non-positive amount, past date, an active plan on the account;
+        UK-06: an account whose profile asks for right-party confirmation this
+        conversation never got)."""
         return self._record(conv_id, agent, "record_promise", {
             "account_ref": account_ref, "amount_minor": int(amount_minor), "due_date": due_date.isoformat()}, role)
 
     def record_plan(self, conv_id: int, agent: str, account_ref: str, option: int, role: str = "agent") -> int:
         """Record plan ``option`` (1-based) of the policy's offers for the account.
-        Returns the plan's id. Raises :class:`AgentError` ``invalid``."""
+        Returns the plan's id; it replaces the account's pending promise and active plan
+        (both become ``superseded``). Raises :class:`AgentError` ``invalid``."""
         return self._record(conv_id, agent, "record_plan", {"account_ref": account_ref, "option": int(option)},
                             role)
 
@@ -413,6 +430,11 @@ def _refusal(kind: str, data: dict[str, Any], why: dict[str, Any]) -> str:
                 f"{format_money(int(why['limit_minor']), cur, 'en')}")
     if problem == "date_past":
         return f"{why['due_date']} is before the customer's today ({why['today']})"
+    if problem == "plan_active":
+        nxt = (f" (next payment {format_money(int(why['next_amount_minor']), cur, 'en')} due {why['next_due']})"
+               if why.get("next_amount_minor") is not None and why.get("next_due") else "")
+        return (f"the account has an active payment plan{nxt}: a payment toward it needs no promise; "
+                "to change the arrangement, record a new plan (it replaces the current one)")
     if problem == "date_too_far":
         return f"{why['due_date']} is later than the furthest date an agent may agree ({why['max_date']})"
     return "check the account, the amount and the date"

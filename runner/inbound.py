@@ -42,7 +42,7 @@ from bot import handoffs as handoff_rules
 from bot import dialogs, disclosures, gate, identity, intents, templates
 from bot.phones import timezone_candidates
 from bot.types import (AccountFacts, AgentAction, ConversationState, Facts, InboundMessage,
-                       InboundText, TimerFired)
+                       InboundText, PlanFacts, PromiseFacts, TimerFired)
 from duly.config import Settings, creditor_contact
 from runner import outbound
 from runner.outbound import STATUS_RANK, _valid_zone, mask_phone
@@ -52,7 +52,7 @@ from storage import db as storage_db
 from storage.accounts import check_identity
 from storage.types import on_business_clock
 from storage import scripts as storage_scripts
-from storage.models import (Account, AuditEntry, Conversation, Decision, Flag, Handoff, Hold, Instalment,
+from storage.models import (Account, AuditEntry, ContactWindow, Conversation, Decision, Flag, Handoff, Hold, Instalment,
                             Message, OptOut, PaymentLink, Phone, Plan, Promise, ScriptRevision, Timer)
 
 log = logging.getLogger("duly.runner")
@@ -68,7 +68,7 @@ REPLY_TWIML_TIMEOUT_S = 30
 _REPLIED = "duly.replied"
 _GATE_INPUTS_CHANGED = "duly.gate_inputs_changed"
 #: actions that write what the gate reads
-_GATE_INPUT_ACTS = (A.OptOut, A.OptIn, A.SetHold, A.Quarantine, A.Handoff)
+_GATE_INPUT_ACTS = (A.OptOut, A.OptIn, A.SetHold, A.Quarantine, A.Handoff, A.SetContactWindow)
 
 
 def utcnow() -> dt.datetime:
@@ -121,7 +121,42 @@ _Q_FACT_HOLDS = select(Hold.account_id, Hold.kind, Hold.phone).where(
     Hold.cleared_at.is_(None),
     (Hold.phone == bindparam("phone"))
     | Hold.account_id.in_(select(Phone.account_id).where(Phone.e164 == bindparam("phone"))))
-_Q_FACT_ACCOUNTS = (select(Account).join(Phone, Phone.account_id == Account.id)
+
+
+def _pending_promise(col: Any) -> Any:
+    """``col`` of the account's newest pending promise (a scalar subquery correlated to
+    ``Account``)."""
+    return (select(col).where(Promise.account_id == Account.id, Promise.status == "pending")
+            .order_by(Promise.created_at.desc(), Promise.id.desc()).limit(1)
+            .correlate(Account).scalar_subquery())
+
+
+def _active_plan(col: Any) -> Any:
+    """``col`` of the account's newest active plan."""
+    return (select(col).where(Plan.account_id == Account.id, Plan.status == "active")
+            .order_by(Plan.id.desc()).limit(1).correlate(Account).scalar_subquery())
+
+
+def _next_instalment(col: Any) -> Any:
+    """``col`` of the earliest unpaid (pending or missed) instalment of the account's newest
+    active plan."""
+    return (select(col).join(Plan, Plan.id == Instalment.plan_id)
+            .where(Plan.account_id == Account.id, Plan.status == "active",
+                   Instalment.status.in_(("pending", "missed")))
+            .order_by(Plan.id.desc(), Instalment.due_date, Instalment.seq).limit(1)
+            .correlate(Account).scalar_subquery())
+
+
+#: the phone's accounts and, in the same statement (scalar subqueries, no extra round
+#: trip), each one's current arrangement: the pending promise (id, amount, date) and the
+#: active plan (id, kind) with its next unpaid instalment (amount, date, status)
+_Q_FACT_ACCOUNTS = (select(Account,
+                           _pending_promise(Promise.id), _pending_promise(Promise.amount_minor),
+                           _pending_promise(Promise.due_date),
+                           _active_plan(Plan.id), _active_plan(Plan.kind),
+                           _next_instalment(Instalment.amount_minor), _next_instalment(Instalment.due_date),
+                           _next_instalment(Instalment.status))
+                    .join(Phone, Phone.account_id == Account.id)
                     .where(Phone.e164 == bindparam("phone"), Phone.quarantined_at.is_(None))
                     .order_by(Account.id))
 _Q_FACT_OPTED = select(OptOut.channel).where(OptOut.phone == bindparam("phone"), OptOut.revoked_at.is_(None))
@@ -610,18 +645,23 @@ class Runner:
 
     def facts_for(self, s: Session, conv: Conversation, now: dt.datetime,
                   replies: int | None = None) -> tuple[Facts, list[Account]]:
-        """Read-only facts for the step: accounts on the phone (not quarantined),
-        opt-outs, holds, policy, replies in the last hour (``replies``: already counted
-        by the caller in this transaction, before the step wrote anything)."""
+        """Read-only facts for the step: accounts on the phone (not quarantined) with each
+        one's current arrangement (pending promise, active plan and its next instalment:
+        read in the accounts' own statement), opt-outs, holds, policy, replies in the last
+        hour (``replies``: already counted by the caller in this transaction, before the
+        step wrote anything)."""
         phone = conv.customer_phone
         # holds on the phone and on every account linked to it, in one statement
         held = s.execute(_Q_FACT_HOLDS, {"phone": phone}).all()
+        arrangements: dict[int, tuple[PromiseFacts | None, PlanFacts | None]] = {}
         if any(h.phone == phone and h.kind == "wrong_number" for h in held):
             # US-12: whoever holds this number said it is not the customer's; accounts
             # linked later (a new import) do not reopen it.
             accounts = []
         else:
-            accounts = s.scalars(_Q_FACT_ACCOUNTS, {"phone": phone}).unique().all()
+            rows = s.execute(_Q_FACT_ACCOUNTS, {"phone": phone}).unique().all()
+            accounts = [r[0] for r in rows]
+            arrangements = {r[0].id: _arrangement(*r[1:]) for r in rows}
         opted = s.scalars(_Q_FACT_OPTED, {"phone": phone}).all()
         ids = {a.id for a in accounts}
         holds_rows = [(h.account_id, h.kind) for h in held if h.phone == phone or h.account_id in ids]
@@ -641,7 +681,8 @@ class Runner:
                 creditor_contact=creditor_contact(self.settings.behaviour, a.profile),
                 profile=a.profile, identity_required=bool(profile.get("identity_check", False)),
                 identity_confirmed=a.account_ref in confirmed,
-                holds=tuple(k for aid, k in holds_rows if aid == a.id or aid is None)))
+                holds=tuple(k for aid, k in holds_rows if aid == a.id or aid is None),
+                promise=arrangements.get(a.id, (None, None))[0], plan=arrangements.get(a.id, (None, None))[1]))
         if replies is None:
             replies = s.scalar(_Q_FACT_REPLIES, {"conv_id": conv.id, "since": now - dt.timedelta(hours=1)})
         replies = replies or 0
@@ -931,6 +972,8 @@ class Runner:
                                   source=act.source, created_at=now, updated_at=now)
                 s.add(promise)
                 s.flush()
+                _supersede(s, acct, conv.id, source_id, now, by={"by_promise_id": promise.id},
+                           promises_except=promise.id)
                 record_event(s, "promise.made", account_id=acct.id, conversation_id=conv.id, now=now,
                              payload={"promise_id": promise.id, "currency": acct.currency,
                                       "amount": str(from_minor(act.amount_minor, acct.currency)),
@@ -951,6 +994,7 @@ class Runner:
                 for i, (due, amount) in enumerate(act.instalments, start=1):
                     s.add(Instalment(plan_id=plan.id, seq=i, due_date=due, amount_minor=amount,
                                      status="pending"))
+                _supersede(s, acct, conv.id, source_id, now, by={"by_plan_id": plan.id}, plans_except=plan.id)
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, account_id=acct.id,
                                rule="G-02", verdict="record", actor=act.source, created_at=now,
                                detail={"plan": act.kind, "instalments": len(act.instalments)}))
@@ -972,6 +1016,22 @@ class Runner:
             elif isinstance(act, A.Schedule):
                 s.add(Timer(conversation_id=conv.id, name=act.name, due_at=act.at,
                             data=_jsonable(dict(act.data)), created_at=now))
+            elif isinstance(act, A.SetContactWindow):
+                # US-03 (12 CFR 1006.6(b)(1)) / UK-05 (CONC 7.9.4R): the phone's one active
+                # window; the previous one is revoked, the outbound gate reads the newest
+                s.execute(update(ContactWindow).where(ContactWindow.phone == conv.customer_phone,
+                                                      ContactWindow.revoked_at.is_(None))
+                          .values(revoked_at=now))
+                s.add(ContactWindow(phone=conv.customer_phone, start_minute=act.start_minute,
+                                    end_minute=act.end_minute, source_message_id=source_id, created_at=now))
+                window = f"{act.start_minute // 60:02d}:{act.start_minute % 60:02d}–" \
+                         f"{act.end_minute // 60:02d}:{act.end_minute % 60:02d}"
+                s.add(Decision(conversation_id=conv.id, message_id=source_id, rule=act.rule,
+                               verdict="record", actor="bot", created_at=now,
+                               detail={"contact_window": window,
+                                       "start_minute": act.start_minute, "end_minute": act.end_minute,
+                                       **({"said": list(act.said)} if act.said else {})}))
+                s.flush()
             elif isinstance(act, A.Audit):
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, rule=act.rule,
                                verdict="record", actor="bot", created_at=now,
@@ -1020,15 +1080,17 @@ class Runner:
 
     def _cancel_waiting(self, s: Session, conv: Conversation, now: dt.datetime, rule: str = "US-05",
                         reason: str = "the customer opted out while it waited") -> None:
-        """US-05/US-07: texts Duly started that still wait (deferred by the hours, a cap, a
-        pause) are refused at the opt-out, not merely held: a later START does not
-        release dunning queued before the customer said stop. G-01: the same at an
-        agent's take-over (``rule="G-01"``), so a hand-back does not release a text
-        written before a person spoke to the customer."""
+        """US-05/US-07 (12 CFR 1006.14(h)(1)): texts Duly started that still wait
+        (deferred by the hours, a cap, a pause) are refused at the opt-out, not merely
+        held: a later START does not release dunning queued before the customer said
+        stop. That covers an agent's own text that answers nothing (kind ``agent``, no
+        ``in_reply_to``; :func:`bot.gate.started_text`) as well as the cadence's. G-01:
+        the same at an agent's take-over (``rule="G-01"``), so a hand-back does not
+        release a text written before a person spoke to the customer."""
         waiting = s.execute(select(Message.id, Message.conversation_id, Message.account_id).where(
             Message.direction == "outbound", Message.to_number == conv.customer_phone,
             Message.status.in_(("deferred", "pending")), Message.in_reply_to_id.is_(None),
-            Message.kind.in_(tuple(gate.INITIATED_KINDS)))).all()
+            Message.kind.in_(tuple(gate.INITIATED_KINDS) + (gate.AGENT_KIND,)))).all()
         if waiting:   # one UPDATE for them all, one decision each
             s.execute(update(Message).where(Message.id.in_([w.id for w in waiting]))
                       .values(status="refused", updated_at=now))
@@ -1222,6 +1284,54 @@ def _made_here(s: Session, inbound_id: int) -> list[Message]:
             if r.in_reply_to_id == inbound_id and r.status == "pending" and r.transport == "twiml"
             and sa_inspect(r).persistent]
     return sorted(rows, key=lambda r: r.id)
+
+
+def _supersede(s: Session, acct: Account, conv_id: int, source_id: int | None, now: dt.datetime, *,
+               by: dict[str, int], promises_except: int | None = None,
+               plans_except: int | None = None) -> None:
+    """One arrangement per account (G-02): the arrangement just recorded (``by``:
+    ``{"by_promise_id": id}`` or ``{"by_plan_id": id}``) replaces the account's other pending promises and — for
+    a plan (``plans_except`` set) — its other active plans. They become ``superseded``:
+    not pending/active any more, so no reminder, never broken or missed, no hold on the
+    cadence; a payment never keeps them. Each gets a G-02 decision and an event
+    (``promise.superseded``/``plan.superseded``, payload ``by``)."""
+    q = select(Promise).where(Promise.account_id == acct.id, Promise.status == "pending")
+    if promises_except is not None:
+        q = q.where(Promise.id != promises_except)
+    old_promises = s.scalars(q.order_by(Promise.id)).all()
+    old_plans = s.scalars(select(Plan).where(Plan.account_id == acct.id, Plan.status == "active",
+                                            Plan.id != plans_except).order_by(Plan.id)).all() \
+        if plans_except is not None else []
+    for p in old_promises:
+        p.status, p.updated_at = "superseded", now
+        s.add(Decision(conversation_id=conv_id, message_id=source_id, account_id=acct.id, rule="G-02",
+                       verdict="record", actor="system", created_at=now,
+                       detail={"promise_id": p.id, "superseded": True, **by}))
+        record_event(s, "promise.superseded", account_id=acct.id, conversation_id=conv_id, now=now,
+                     payload={"promise_id": p.id, "currency": p.currency,
+                              "amount": str(from_minor(p.amount_minor, p.currency)),
+                              "due_date": p.due_date.isoformat(), **by})
+    for plan in old_plans:
+        plan.status, plan.updated_at = "superseded", now
+        s.add(Decision(conversation_id=conv_id, message_id=source_id, account_id=acct.id, rule="G-02",
+                       verdict="record", actor="system", created_at=now,
+                       detail={"plan_id": plan.id, "superseded": True, **by}))
+        record_event(s, "plan.superseded", account_id=acct.id, conversation_id=conv_id, now=now,
+                     payload={"plan_id": plan.id, "kind": plan.kind, **by})
+
+
+def _arrangement(promise_id: int | None, promise_amount: int | None, promise_due: dt.date | None,
+                 plan_id: int | None, plan_kind: str | None, next_amount: int | None,
+                 next_due: dt.date | None, next_status: str | None
+                 ) -> tuple[PromiseFacts | None, PlanFacts | None]:
+    """The arrangement columns of one :data:`_Q_FACT_ACCOUNTS` row as facts."""
+    promise = (PromiseFacts(int(promise_id), int(promise_amount), promise_due)
+               if promise_id is not None and promise_amount is not None and promise_due is not None else None)
+    plan = (PlanFacts(int(plan_id), str(plan_kind or ""),
+                      int(next_amount) if next_amount is not None else None, next_due,
+                      next_status == "missed")
+            if plan_id is not None else None)
+    return promise, plan
 
 
 def _identity_answer(acts: Iterable[Any]) -> str | None:

@@ -35,7 +35,9 @@ Reversing (a returned payment): ``reversed_at`` is set once; the balance and pas
 go back up by what the payment took off, ``delinquent_since`` comes back if this payment
 had cleared it, and promises/instalments whose ``payment_id`` is this payment reopen
 (``pending``; the sweep marks them broken/missed again if their date has passed); a
-completed plan becomes ``active``. Event ``payment.reversed``.
+completed plan becomes ``active``. One arrangement per debt (G-02): a kept promise that an
+active plan or a pending promise agreed after it has replaced becomes ``superseded``
+instead of ``pending`` (``promises_superseded``). Event ``payment.reversed``.
 """
 
 from __future__ import annotations
@@ -93,6 +95,8 @@ class ReversalResult:
     past_due_minor: int
     promises_reopened: list[int] = field(default_factory=list)
     instalments_reopened: list[int] = field(default_factory=list)
+    #: kept promises a plan or newer promise agreed since then replaced (``superseded``)
+    promises_superseded: list[int] = field(default_factory=list)
 
 
 def amount_str(minor: int, currency: str) -> str:
@@ -282,7 +286,19 @@ def reverse_payment(session: Session, *, payment_ref: str, now: dt.datetime,
         acct.delinquent_since = dt.date.fromisoformat(cleared)
     acct.updated_at = now
     result = ReversalResult(pay.id, False, acct.account_ref, acct.balance_minor, acct.past_due_minor)
-    for p in session.scalars(select(Promise).where(Promise.payment_id == pay.id)):
+    # newest first: a promise reopened here is the one an older one would overlap
+    for p in session.scalars(select(Promise).where(Promise.payment_id == pay.id).order_by(Promise.id.desc())):
+        replaced = session.scalar(select(func.count()).select_from(Plan).where(
+            Plan.account_id == acct.id, Plan.status == "active", Plan.created_at > p.created_at)) or \
+            session.scalar(select(func.count()).select_from(Promise).where(
+                Promise.account_id == acct.id, Promise.status == "pending", Promise.id != p.id,
+                Promise.created_at > p.created_at))
+        if replaced:
+            # one arrangement per debt (G-02): a plan or promise agreed since it was kept
+            # replaced it; it does not come back beside them
+            p.status, p.payment_id, p.settled_at, p.updated_at = "superseded", None, None, now
+            result.promises_superseded.append(p.id)
+            continue
         p.status, p.payment_id, p.settled_at, p.updated_at = "pending", None, None, now
         result.promises_reopened.append(p.id)
     plan_ids: set[int] = set()
@@ -297,6 +313,7 @@ def reverse_payment(session: Session, *, payment_ref: str, now: dt.datetime,
                                  "restored_balance_minor": took_balance,
                                  "restored_past_due_minor": took_past_due,
                                  "promises_reopened": result.promises_reopened,
+                                 "promises_superseded": result.promises_superseded,
                                  "instalments_reopened": result.instalments_reopened}))
     record_event(session, "payment.reversed", account_id=acct.id, now=now, payload={
         "payment_ref": payment_ref, "amount": amount_str(pay.amount_minor, pay.currency),
