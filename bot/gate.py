@@ -10,7 +10,9 @@ This module does no I/O and reads no clock: the runner passes in a
 
 Order of the rules (every one evaluated is listed in ``Verdict.checks``, G-03):
 
-1. refusals — opt-out registry (US-05, US-08), holds (US-16/17/18), wrong-number
+1. refusals — opt-out registry (US-05, US-08), holds (US-16/17/18; under a pausing
+   hold — dispute, vulnerability UK-07, already paid — collection content even in a
+   reply, :data:`PAUSING_HOLDS`), wrong-number
    quarantine (US-12), agent ownership and hand-offs (G-01), a reply that did not leave
    in time (``gate:stale_reply``), a promise to pay in force (G-02), a debt no longer past due or a days-past-due figure the account does not have
    (US-21), undeliverable number (``gate:undeliverable``), consent (US-10), content
@@ -56,6 +58,33 @@ OPTED_OUT_ALLOWED: frozenset[str] = frozenset({"optout_confirmation", "help", "o
 #: Holds that stop *all* communication but the compliance answers (US-17 cease,
 #: US-18 represented by an attorney, bankruptcy stay).
 SILENCING_HOLDS: frozenset[str] = frozenset({"cease", "attorney", "bankruptcy", "deceased", "recalled"})
+
+#: Holds that pause collection without silencing the customer (US-16 dispute, UK-07
+#: vulnerability, "already paid", US-06 an opt-out under review): nothing Duly starts
+#: goes, and no *collection content* goes at all — no amount demanded, pay link, plan
+#: offer or promise (:attr:`Candidate.collection`), whoever the text answers. What the
+#: customer writes reaches a person (the dialog engine hands off; G-01); the compliance
+#: answers (STOP, HELP, START, the acknowledgements, the hand-off notice) still go.
+PAUSING_HOLDS: frozenset[str] = frozenset({"dispute", "vulnerability", "paid_already", "optout_review"})
+
+
+def pausing_holds(accounts: Iterable[Any]) -> tuple[str, ...]:
+    """Kinds of :data:`PAUSING_HOLDS` on any of ``accounts`` (objects with ``holds``),
+    sorted; ``()`` when none. Phone-wide, as :func:`silencing_holds`."""
+    return tuple(sorted({h for a in accounts for h in a.holds if h in PAUSING_HOLDS}))
+
+
+def pausing_rule(kinds: Iterable[str]) -> str:
+    """The rule a set of pausing holds cites: US-16 when a dispute is among them (the
+    strictest: collection stops until verification is sent), else the first kind's rule
+    (:func:`bot.types.hold_rule`: UK-07 vulnerability, G-01 already paid, US-06)."""
+    from bot.types import hold_rule
+
+    kinds = sorted(kinds)
+    if "dispute" in kinds:
+        return "US-16"
+    return hold_rule(kinds[0]) if kinds else "US-16"
+
 
 def silencing_rule(kind: str) -> str:
     """The rule a silencing hold of ``kind`` enforces (:func:`bot.types.hold_rule`):
@@ -130,6 +159,11 @@ class Candidate:
     queued_at: dt.datetime | None = None
     #: the days-past-due figures the text states (:func:`bot.lint.stated_days_past_due`)
     stated_dpd: tuple[int, ...] = ()
+    #: the text is collection content: a script template marked ``collection = true`` or
+    #: one printing an amount, a pay link, plans or a schedule
+    #: (:func:`bot.dialogs.script.is_collection`). Refused under a pausing hold even as a
+    #: reply (US-16, UK-07: :data:`PAUSING_HOLDS`).
+    collection: bool = False
 
     @property
     def initiated(self) -> bool:
@@ -326,6 +360,13 @@ def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
                        and candidate.kind not in SILENCED_ALLOWED)):
         rule = "US-16" if "dispute" in ctx.holds else f"hold:{ctx.holds[0]}"
         return refuse(rule, f"{ctx.holds[0]} hold pauses automated collection")
+    # US-16 / UK-07: under a pausing hold no collection content goes, not even as an
+    # answer to the customer's own message (the engine hands off instead; this is the
+    # second line should a script or a path still produce one).
+    paused = [h for h in ctx.holds if h in PAUSING_HOLDS]
+    if paused and candidate.collection:
+        return refuse(pausing_rule(paused), f"{paused[0]} hold: no collection content until a person "
+                                              "has reviewed it")
     checks.append(("holds", "pass"))
 
     # US-12: a wrong number never gets collection content again.

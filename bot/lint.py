@@ -368,15 +368,23 @@ def _sensitive(text: str) -> str | None:
     return None
 
 
-def hard_rules(text: str, *, profile: Mapping[str, Any]) -> list[LintProblem]:
+def hard_rules(text: str, *, profile: Mapping[str, Any],
+               identity_confirmed: bool | None = None) -> list[LintProblem]:
     """The rules no approved template may break either, checked on the RENDERED text at
     send time (a template's branch the approver never saw rendered cannot slip through):
     US-21 threats (never allowed), CN-04 banned tactics (never allowed), disguised text,
-    sensitive numbers and the 1600-character limit. Never raises."""
+    sensitive numbers and the 1600-character limit. UK-06 too when ``identity_confirmed``
+    is ``False`` (the recipient never passed the right-party check) under a profile with
+    ``identity_check``: no amount (CONC 7.9.10R) — a promise's reminder rendered from an
+    approved template to a phone whose holder never confirmed who they are is refused
+    here whatever recorded the promise. ``None``: not checked. Never raises."""
     problems: list[LintProblem] = []
     jur = _jurisdiction(profile)
     disguised = _disguise(text)
     plain = unicodedata.normalize("NFKC", "".join(ch for ch in text if unicodedata.category(ch) != "Cf"))
+    if (identity_confirmed is False and bool(profile.get("identity_check", False))
+            and _MONEY_VALUE.search(plain)):
+        problems.append(LintProblem("UK-06", "amount shown before identity is confirmed"))
     if jur.startswith("US"):
         m = _US21_NEVER_RE.search(plain)
         if m:

@@ -368,7 +368,9 @@ class AgentDesk:
         step (``AgentAction("record_promise")``) and apply code. Returns the new
         promise's id; it replaces the account's pending promise (that one becomes
         ``superseded``). Raises :class:`AgentError` ``invalid`` when the step refused it
-        (unknown account, non-positive amount, past date, an active plan on the account)."""
+        (unknown account, non-positive amount, past date, an active plan on the account;
+        UK-06: an account whose profile asks for right-party confirmation this
+        conversation never got)."""
         return self._record(conv_id, agent, "record_promise", {
             "account_ref": account_ref, "amount_minor": int(amount_minor), "due_date": due_date.isoformat()}, role)
 
@@ -413,6 +415,11 @@ def _refusal(kind: str, data: dict[str, Any], why: dict[str, Any]) -> str:
 
     if why.get("agent_error") == "unknown_account":
         return "that account is not on this conversation"
+    if why.get("agent_error") == "identity_unconfirmed":
+        # UK-06: its reminders would disclose the debt to whoever holds the phone
+        return ("the customer has not confirmed their identity on this conversation (UK-06): its "
+                "reminders would disclose the debt to whoever holds this phone. Hand the "
+                "conversation back so the customer can answer the identity question first")
     if kind == "record_plan":
         return "that plan is not on offer"
     problem, cur = why.get("problem"), str(why.get("currency") or "USD")

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot import actions as A
 from bot.dialogs.engine import vulnerable_words
-from bot.dialogs.script import DEBT_FREE_TEMPLATES, DEBT_PARAMS
+from bot.dialogs.script import DEBT_FREE_TEMPLATES, DEBT_PARAMS, is_collection
 from bot import agent_hours
 from bot import handoffs as handoff_rules
 from bot import dialogs, disclosures, gate, identity, intents, templates
@@ -727,9 +727,15 @@ class Runner:
         if answer is not None:
             # UK-06: the step asked for the answer to be checked against the stored hash;
             # the result goes back in as an event, in the same transaction.
+            # A reply listing several answers of the asked shape yields no candidate: one
+            # failed try, not a guess per fragment (bot.identity).
             acct = next((a for a in accounts if a.account_ref == answer), None)
+            question = None
+            if acct is not None:
+                conf = (self.settings.behaviour.get("profiles") or {}).get(acct.profile) or {}
+                question = str(conf.get("identity_question", "postal_code"))
             ok = acct is not None and any(check_identity(c, acct.identity_hash)
-                                          for c in identity.candidates(m.body or ""))
+                                          for c in identity.candidates(m.body or "", question=question))
             facts, accounts = self.facts_for(s, conv, now)
             state = ConversationState(state=conv.state, slots=dict(conv.slots or {}), mode=conv.mode)
             new_state, acts = dialogs.step(state, TimerFired("identity_checked", {"ok": ok}), script, facts, now)
@@ -762,9 +768,11 @@ class Runner:
                 new_state, acts = dialogs.step(state, AgentAction(kind, agent, data or {}), script, facts, now)
                 if kind in _RECORDS and not any(isinstance(a, _RECORDS[kind]) for a in acts):
                     # the step refused it: nothing of it is applied (no state, no decision),
-                    # and the caller is told why (the step's G-02 detail)
-                    why = next((dict(a.detail) for a in acts if isinstance(a, A.Audit) and a.rule == "G-02"
-                                and "agent_error" in a.detail), {"agent_error": "refused"})
+                    # and the caller is told why (the step's detail: G-02 limits, UK-06
+                    # identity not confirmed)
+                    why = next((dict(a.detail) for a in acts if isinstance(a, A.Audit)
+                                and a.rule in ("G-02", "UK-06") and "agent_error" in a.detail),
+                               {"agent_error": "refused"})
                     raise AgentActionRefused(kind, why)
                 self.apply(s, conv, new_state, acts, script, facts, accounts, now, in_reply_to=None)
                 if kind == "take_over":
@@ -855,7 +863,8 @@ class Runner:
                                 transport=self._transport_name(), in_reply_to=in_reply_to,
                                 behaviour=self.settings.behaviour, template=act.template,
                                 meta={"variant": variant,
-                                      "revision": self.revision_number(s, conv.script_revision_id)})
+                                      "revision": self.revision_number(s, conv.script_revision_id)},
+                                collection=is_collection(script, act.template))
                 s.info[_REPLIED] = True
             elif isinstance(act, A.IssuePayLink):
                 acct = by_ref.get(act.account_ref)

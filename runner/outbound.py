@@ -482,7 +482,8 @@ def _local_time(now: dt.datetime, zone: str) -> str:
 
 
 def _candidate(body: str, *, kind: str, sender: str, in_reply: bool, approved: bool,
-               rec: Recipient, queued_at: dt.datetime | None = None) -> gate.Candidate:
+               rec: Recipient, queued_at: dt.datetime | None = None,
+               collection: bool = False) -> gate.Candidate:
     sender_kind = _sender_kind(sender)
     problems: tuple[tuple[str, str], ...] = ()
     if not approved and (not in_reply or sender_kind == "agent"):
@@ -491,22 +492,25 @@ def _candidate(body: str, *, kind: str, sender: str, in_reply: bool, approved: b
                           reply=in_reply)
         problems = tuple((p.rule, p.message) for p in found)
     elif approved:
-        # an approved template still never sends a threat, a disguised or sensitive text
-        problems = tuple((p.rule, p.message) for p in lint.hard_rules(body, profile=rec.profile))
+        # an approved template still never sends a threat, a disguised or sensitive text,
+        # nor an amount to a party who never confirmed their identity (UK-06)
+        problems = tuple((p.rule, p.message) for p in lint.hard_rules(
+            body, profile=rec.profile, identity_confirmed=rec.identity_confirmed))
     return gate.Candidate(kind=kind, sender=sender_kind, in_reply_to_inbound=in_reply,
                           approved=approved, lint_problems=problems, queued_at=queued_at,
-                          stated_dpd=lint.stated_days_past_due(body) if not in_reply else ())
+                          stated_dpd=lint.stated_days_past_due(body) if not in_reply else (),
+                          collection=collection)
 
 
 def _detail(verdict: gate.Verdict, rec: Recipient, ctx: gate.GateContext, now: dt.datetime, *,
             kind: str, sender: str, stage: str, template: str | None,
-            approved: bool) -> dict[str, Any]:
+            approved: bool, collection: bool = False) -> dict[str, Any]:
     return {"kind": kind, "sender": sender, "reason": verdict.reason,
             "checks": [list(c) for c in verdict.checks], "profile": rec.profile_name,
             "local_time": _local_time(now, rec.primary_zone), "zones": list(ctx.zones),
             "until": verdict.until.isoformat() if verdict.until else None,
             "validity_seconds": verdict.validity_seconds, "stage": stage,
-            "template": template, "approved": approved}
+            "template": template, "approved": approved, "collection": collection}
 
 
 def assign_variant(conv: Conversation, script: Any, key: str, rnd: Callable[[], float]) -> str:
@@ -538,7 +542,8 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
            now: dt.datetime, transport: str, in_reply_to: Message | None = None,
            account_id: int | None = None, template: str | None = None,
            approved: bool | None = None, behaviour: Mapping[str, Any] | None = None,
-           rides_twiml: bool = True, meta: Mapping[str, Any] | None = None) -> Outbound:
+           rides_twiml: bool = True, meta: Mapping[str, Any] | None = None,
+           collection: bool = False) -> Outbound:
     """Store an outbound message for ``conv``'s customer and decide it at the gate.
 
     kind: see :class:`bot.gate.Candidate`. sender: ``bot``, ``system`` or
@@ -558,7 +563,9 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
     answered (an agent's): it counts as a reply at the gate but goes through
     ``transport``. meta: what the text was made from, kept on the row as
     ``Message.params`` for the results page: ``template`` (defaults to ``template``),
-    ``variant`` (A/B), ``revision`` (the script revision number).
+    ``variant`` (A/B), ``revision`` (the script revision number). collection: the text is
+    collection content (:func:`bot.dialogs.script.is_collection`): refused under a pausing
+    hold even as a reply (US-16, UK-07); kept in the decision so dispatch decides the same.
 
     Returns :class:`Outbound`. The caller commits; nothing is sent here. A ``defer``
     stores status ``deferred`` with ``not_before``; ``refuse`` stores ``refused``.
@@ -569,7 +576,7 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
     if approved is None:
         approved = _sender_kind(sender) == "bot"
     cand = _candidate(body, kind=kind, sender=sender, in_reply=in_reply_to is not None,
-                      approved=approved, rec=rec)
+                      approved=approved, rec=rec, collection=collection)
     verdict = gate.decide(cand, ctx)
     info = segments.count(body)
     reply_via = str(b.get("reply_via", "twiml"))
@@ -599,7 +606,7 @@ def submit(session: Session, conv: Conversation, body: str, *, kind: str, sender
         conversation_id=conv.id, message_id=msg.id, account_id=rec.account_id,
         rule=verdict.rule, verdict=verdict.action, actor="gate", created_at=now,
         detail=_detail(verdict, rec, ctx, now, kind=kind, sender=sender, stage="submit",
-                       template=template, approved=approved)))
+                       template=template, approved=approved, collection=collection)))
     if session.info.get(DRY_RUN):
         # a dry run's transaction is rolled back: nothing was decided, so no metric and
         # no INFO line claiming a refusal (the run's own report lists it)
@@ -720,10 +727,11 @@ def redecide(session: Session, message: Message, now: dt.datetime, *,
     first = first or {}
     approved = bool(first.get("approved", _sender_kind(message.sender) == "bot"))
     template = first.get("template")
+    collection = bool(first.get("collection", False))
     kind = message.kind or "reply"
     cand = _candidate(message.body or "", kind=kind, sender=message.sender or "bot",
                       in_reply=message.in_reply_to_id is not None, approved=approved, rec=rec,
-                      queued_at=message.created_at)
+                      queued_at=message.created_at, collection=collection)
     verdict = gate.decide(cand, ctx)
     if (verdict.action == "refuse" and verdict.rule == "US-21" and cand.stated_dpd
             and not ctx.debt_cleared):
@@ -747,7 +755,8 @@ def redecide(session: Session, message: Message, now: dt.datetime, *,
         conversation_id=conv.id, message_id=message.id, account_id=rec.account_id,
         rule=verdict.rule, verdict=verdict.action, actor="gate", created_at=now,
         detail=_detail(verdict, rec, ctx, now, kind=kind, sender=message.sender or "bot",
-                       stage="dispatch", template=template, approved=approved)))
+                       stage="dispatch", template=template, approved=approved,
+                       collection=collection)))
     _count(verdict, "dispatch", None)
     session.flush()
     if verdict.action != "send":

@@ -42,7 +42,12 @@ def test_US_18_attorney_hold_refuses_collection_content():
 def test_US_16_dispute_hold_pauses_automated_notices_not_answers():
     ctx = GateContext(holds=("dispute",))
     assert decide(Candidate("notice", in_reply_to_inbound=False), ctx).rule == "US-16"
-    assert decide(Candidate("reply"), ctx).action == "send"
+    # answers still go: HELP, STOP, START, the acknowledgements and the hand-off notice
+    for kind in ("reply", "help", "optout_confirmation", "optin_confirmation", "handoff_notice"):
+        assert decide(Candidate(kind), ctx).action == "send", kind
+    # ... but no collection content, not even as a reply (balance, pay link, plans, promise)
+    v = decide(Candidate("reply", collection=True), ctx)
+    assert (v.action, v.rule) == ("refuse", "US-16")
 
 
 def test_US_12_wrong_number_gets_no_agent_or_campaign_text():

@@ -17,6 +17,11 @@ Pure: no I/O, no clock reads (``now`` is given). Order of work for a customer me
 3. Silence: opted out of SMS (US-05: only HELP and START are answered), an agent owns
    the conversation (G-01: only opt-out and help are answered), ``auto_reply`` (never
    answered, so two auto-responders cannot loop); ``agent`` always hands off (G-01).
+   A silencing hold (cease, attorney, bankruptcy, deceased, recalled) → no answer, a
+   ``hold_review`` hand-off; a pausing hold (dispute US-16, vulnerability UK-07, already
+   paid, opt-out review US-06: :data:`bot.gate.PAUSING_HOLDS`) → no collection content
+   whatever was asked, a hand-off with the hold's reason, the customer told once
+   (:func:`_held_paused`).
 4. Who is texting: no account → a generic reply naming no creditor or debt; accounts
    of different holders on the phone (names not one spelling of one name: a family
    phone) → no account listed or told, a person takes over (:func:`_shared_phone`;
@@ -80,7 +85,7 @@ from bot.actions import (Action, Audit, Flag, Handoff, IssuePayLink, OfferPlans,
                          OptOut, Quarantine, RecordPlan, RecordPromise, Reply, SetContactWindow, SetHold)
 from bot.dialogs import plans as plan_math
 from bot.dialogs.script import DEBT_PARAMS, KNOWN_PARAMS, Branch, Handler, Script
-from bot.gate import silencing_holds, silencing_rule
+from bot.gate import PAUSING_HOLDS, pausing_holds, pausing_rule, silencing_holds, silencing_rule
 from bot.money import format_money, to_minor
 from bot.names import one_holder
 from bot.self_harm import SELF_HARM, SELF_HARM_EN, SELF_HARM_ZH
@@ -385,6 +390,13 @@ class _Step:
         else:
             self.slots.pop("on_offer", None)
         self.slots["lang"] = self.lang
+        if any(isinstance(a, Reply) and a.kind == "handoff_notice" for a in self.actions):
+            # US-16 / UK-07: the customer has been told a person will answer while these
+            # holds pause collection; a later message under them is not told again
+            kinds = set(pausing_holds(self.facts.accounts)) | {
+                a.kind for a in self.actions if isinstance(a, SetHold) and a.kind in PAUSING_HOLDS}
+            if kinds:
+                self.slots["hold_notice"] = sorted(kinds | set(self.slots.get("hold_notice") or ()))
         return ConversationState(self.state_name, self.slots, self.mode), self.actions
 
 
@@ -768,6 +780,10 @@ def _inbound_intent(s: _Step, ev: InboundText) -> None:
     if name == "agent":     # G-01: a person whenever asked (also after a wrong number)
         s.handoff("agent_request", 2)
         s.say("handoff_notice", None, kind="handoff_notice")
+        return
+    paused = _pausing_holds(s)
+    if paused:
+        _held_paused(s, paused, name)
         return
     if s.slots.get("quarantined"):
         s.audit("US-12", silent="quarantined", intent=name)
@@ -1233,6 +1249,44 @@ def _held_silent(s: _Step, held: tuple[str, ...], intent: str) -> None:
     s.handoff("hold_review", 3)
 
 
+def _pausing_holds(s: _Step) -> tuple[str, ...]:
+    """Kinds of pausing holds (:data:`bot.gate.PAUSING_HOLDS`: dispute US-16,
+    vulnerability UK-07, already paid, an opt-out under review US-06) on any account of
+    this phone, sorted; ``()`` when none."""
+    return pausing_holds(s.facts.accounts)
+
+
+#: The hand-off a message under a pausing hold opens (reason, priority): the hold's own,
+#: as the path that placed it opens it (dispute and "already paid" at 2, vulnerability
+#: as hardship at 2, an opt-out under review at 1). The most urgent of several wins.
+_PAUSE_HANDOFFS: Mapping[str, tuple[str, int]] = {
+    "dispute": ("dispute", 2), "vulnerability": ("hardship", 2),
+    "paid_already": ("paid_already", 2), "optout_review": ("optout_review", 1),
+}
+
+
+def _held_paused(s: _Step, held: tuple[str, ...], intent: str) -> None:
+    """A message while a pausing hold stands (US-16 dispute: collection stops until
+    verification is sent; UK-07 vulnerability: automation paused, a person follows;
+    "already paid": dunning paused while a person checks; US-06): the bot answers with no
+    balance, amount, pay link, plan or promise — whatever was asked — and the message
+    reaches a person: a hand-off with the hold's reason and priority (G-01; the bot is
+    then silent as for any hand-off). The customer is told once that a person will
+    answer (``handoff_notice``, no debt detail), not again for each message: not when the
+    hold's own acknowledgement (``dispute_ack``, ``paid_already_ack``, ``hardship``) or an
+    earlier notice already said so (``slots["hold_notice"]``). STOP, HELP, START and the
+    acknowledgements of a new dispute, attorney, bankruptcy or death are answered before
+    this (:func:`_inbound_intent`); a pending promise or plan is dropped, not confirmed
+    later."""
+    s.audit(pausing_rule(held), paused="hold", holds=list(held), intent=intent)
+    for k in _PENDING:
+        s.slots.pop(k, None)
+    reason, priority = min((_PAUSE_HANDOFFS.get(k, ("hold_review", 3)) for k in held), key=lambda rp: rp[1])
+    s.handoff(reason, priority)
+    if not set(held) <= set(s.slots.get("hold_notice") or ()):
+        s.say("handoff_notice", None, kind="handoff_notice")
+
+
 def _start(s: _Step, ev: InboundText) -> None:
     """US-27: START/UNSTOP from an opted-out number lifts the opt-out, with one
     confirmation. From a number that is not opted out nothing changes, so nothing is
@@ -1264,6 +1318,10 @@ def _start(s: _Step, ev: InboundText) -> None:
         _held_silent(s, held, "start")
         return
     if quiet or s.mode == "agent" or s.slots.get("quarantined") or not s.facts.accounts:
+        return
+    paused = _pausing_holds(s)
+    if paused:    # US-16 / UK-07: read as a greeting, which a person answers under the hold
+        _held_paused(s, paused, "start")
         return
     _present(s, "reply")
 
@@ -1672,6 +1730,11 @@ def _timer(s: _Step, ev: TimerFired) -> None:
         if silent:
             s.state_name = s.script.menu
             return
+        paused = _pausing_holds(s)
+        if paused:    # US-16 / UK-07: confirmed, but collection is paused: a person answers
+            s.state_name = s.script.menu
+            _held_paused(s, paused, "identity_checked")
+            return
         if not _answer_pending(s, acct):   # the question asked before the check, else the menu
             _present(s, "reply")
         return
@@ -1711,9 +1774,18 @@ def _agent_action(s: _Step, ev: AgentAction) -> None:
 
 
 def _agent_account(s: _Step, ev: AgentAction) -> AccountFacts | None:
+    """The account an agent's promise or plan is for, or ``None`` (audited, refused):
+    not one of this phone's accounts (G-02), or one whose profile asks for right-party
+    confirmation (``identity_check``) that this conversation never got (UK-06, CONC
+    7.9.10R: the promise's reminders and follow-ups would carry the name, the creditor and
+    the amount to whoever holds the phone; ``agent_error = "identity_unconfirmed"``). The
+    agent has the customer pass the check in the thread first (hand back to the bot)."""
     ref = ev.data.get("account_ref")
     for a in s.facts.accounts:
         if a.account_ref == ref:
+            if not s.identity_ok(a):
+                s.audit("UK-06", agent_error="identity_unconfirmed", account_ref=a.account_ref)
+                return None
             return a
     s.audit("G-02", agent_error="unknown_account", account_ref=str(ref))
     return None
@@ -1813,7 +1885,7 @@ def _cap(s: _Step) -> tuple[ConversationState, list[Action]]:
     kept.append(Audit("US-20", {"reply_cap": limit, "replies_last_hour": s.facts.replies_last_hour,
                                 "suppressed": [r.template for r in replies]}))
     slots = dict(s.orig.slots)
-    for k in ("opted_out", "lang", "quarantined"):
+    for k in ("opted_out", "lang", "quarantined", "hold_notice"):
         if k in new_state.slots:
             slots[k] = new_state.slots[k]
     if new_state.slots.get("quarantined"):

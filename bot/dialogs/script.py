@@ -111,6 +111,11 @@ DEBT_PARAMS: frozenset[str] = frozenset({
     "plan", "schedule", "amount", "first_amount", "total", "last4", "greeting", "dpd",
     "promise_amount", "promise_date", "next_amount", "next_date"})
 
+#: Placeholders that make a text collection content — an amount, a date to pay by, a pay
+#: link, plans or a schedule (:func:`is_collection`; US-16, UK-07: none under a pausing
+#: hold). ``name``/``last4``/``greeting`` disclose the debt but ask for nothing.
+COLLECTION_PARAMS: frozenset[str] = DEBT_PARAMS - {"name", "last4", "greeting"}
+
 #: Templates the engine itself uses; a script must define them all.
 REQUIRED_TEMPLATES: tuple[str, ...] = (
     "notice", "optout_confirmation", "optout_channel_noted", "optin_confirmation",
@@ -514,6 +519,32 @@ def _names(src: str) -> set[str]:
         return set(meta.find_undeclared_variables(_ENV.parse(src)))
     except TemplateSyntaxError:
         return set()
+
+
+def is_collection(script: Script, key: str | None) -> bool:
+    """Whether template ``key`` of ``script`` is collection content: marked
+    ``collection = true``, or printing any of :data:`COLLECTION_PARAMS` in any language or
+    A/B variant. The gate refuses such a text under a pausing hold even as a reply
+    (:attr:`bot.gate.Candidate.collection`; US-16, UK-07). ``False`` for an unknown key."""
+    if not key or key not in script.templates:
+        return False
+    if key in script.collection:
+        return True
+    cache_key = ("__collection__", key)
+    got = script.compiled.get(cache_key)
+    if got is None:
+        texts = list(script.templates[key].values())
+        texts += [t for v in (script.variants or {}).get(key, ()) for t in _variant_texts(v)]
+        got = script.compiled[cache_key] = any(_names(src) & COLLECTION_PARAMS for src in texts
+                                               if isinstance(src, str))
+    return bool(got)
+
+
+def _variant_texts(variant: Any) -> list[str]:
+    texts = getattr(variant, "texts", None)
+    if isinstance(texts, Mapping):
+        return [t for t in texts.values() if isinstance(t, str)]
+    return []
 
 
 def _weight(value: Any, where: str, line: int, problems: list[Problem]) -> int | None:

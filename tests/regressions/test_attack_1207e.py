@@ -305,8 +305,6 @@ UK-1,Olivia Hart,+447700900123,900.00,20,300.00,30.00,GBP,Europe/London,en,North
 """
 
 
-@pytest.mark.xfail(strict=True, reason="finding 6: every fragment of an identity answer is tested; a text listing "
-                                       "six postcodes is six guesses for one try (UK-06)")
 def test_UK_06_a_list_of_postcodes_is_not_a_right_party_confirmation(db_url):
     """HARM: Olivia's balance and arrears are disclosed to whoever holds her phone after
     17 guessed postcodes, where the script allows 3 tries. UK-06 (CONC 7.9.10R: confirm
@@ -457,8 +455,6 @@ def test_G_02_a_customer_who_texts_after_an_undelivered_status_gets_her_promise_
 
 # --- finding 10: under a dispute hold the bot goes on collecting ----------------------------
 
-@pytest.mark.xfail(strict=True, reason="finding 10: a dispute hold (POST /api/holds) refuses only initiated texts; "
-                                       "the bot's replies still dun, send pay links, offer plans, take promises (US-16)")
 def test_US_16_no_payment_asks_while_a_dispute_hold_stands(db_url):
     """HARM: a consumer whose written dispute the lender has logged is sent "Your account
     is past due: $312.50", a payment link for $312.50 and a plan menu, and a promise to pay
@@ -492,8 +488,6 @@ def test_US_16_no_payment_asks_while_a_dispute_hold_stands(db_url):
         assert (asks, promises) == ([], []) and handoffs, (asks, promises, handoffs)
 
 
-@pytest.mark.xfail(strict=True, reason="finding 10: the customer's own SMS dispute: after a hand-back with the "
-                                       "dispute hold still active, the bot asks for payment again (US-16)")
 def test_US_16_after_we_said_collection_is_paused_the_bot_does_not_ask_for_payment(db_url):
     """HARM: Duly tells Dana "We've received your dispute and paused collection", then —
     once an agent hands the conversation back to the bot (the dispute hold still active,
@@ -644,8 +638,6 @@ UK-1,Olivia Hart,+447700900123,900.00,20,300.00,30.00,GBP,Europe/London,en,North
 """
 
 
-@pytest.mark.xfail(strict=True, reason="finding 13: an agent records a promise/plan on a UK thread whose identity "
-                                       "was never confirmed; its reminders carry name, creditor and amount (UK-06)")
 def test_UK_06_no_reminder_with_debt_detail_to_a_phone_that_never_confirmed_identity(db_url):
     """HARM: "Hi Olivia Hart, a friendly reminder from Northwind Card: your payment of £50.00
     is due Fri…" to a phone whose holder never passed the postcode check. UK-06 (CONC
@@ -686,8 +678,6 @@ def test_UK_06_no_reminder_with_debt_detail_to_a_phone_that_never_confirmed_iden
         assert not [b for b in leaked if "£" in b or "Olivia" in b], leaked
 
 
-@pytest.mark.xfail(strict=True, reason="finding 10: vulnerability (UK-07) and paid_already holds do not silence "
-                                       "the bot's replies either; after a hand-back it asks for payment again")
 @pytest.mark.parametrize("said,hold", [("my husband just died last week", "vulnerability"),
                                        ("I already paid this last week", "paid_already")])
 def test_UK_07_held_automation_stays_paused_after_a_hand_back(db_url, said, hold):
