@@ -152,8 +152,6 @@ MOV-1,Jo Marsh,+1 212 555 0147,480.00,35,160.00,USD,2026-12-10,,SW1A 1AA,GB,Nort
 """
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: a non-US mailing address never becomes a candidate zone; "
-                                       "a customer who moved to London is texted at 01:30 local (US-02/US-01)")
 def test_US_02_customer_who_moved_abroad_is_not_texted_at_night_where_she_lives(db_url):
     """HARM: a collection text at 01:30 at the customer's home. US-02 ("build the set of
     candidate zones from area code, mailing address, last-known address …; allowed
@@ -346,8 +344,6 @@ NEW-2,Sam Ortega,+1 212 555 0188,900.00,0,0.00,USD,2027-01-10,CA,Northwind Card 
 """
 
 
-@pytest.mark.xfail(strict=True, reason="finding 7: candidate zones come from the message's account only; the "
-                                       "newer address on the same phone's other account is ignored (US-02)")
 def test_US_02_the_address_on_the_phones_other_account_is_a_candidate_zone(db_url):
     """HARM: a collection text at 05:30 where the customer lives. US-02 ("unknown or
     conflicting location: send only at times convenient in *every* zone the consumer
