@@ -256,8 +256,6 @@ def test_US_01_agent_text_at_23_30_is_not_the_answer_to_a_20_40_message(db_url):
 
 # --- finding 5: a reversal reopens a promise that another payment covers ------------------
 
-@pytest.mark.xfail(strict=True, reason="finding 5: reverse_payment reopens the promise the reversed payment kept "
-                                       "without re-settling it against the other payments (G-02, US-21)")
 def test_G_02_a_reversed_payment_does_not_break_a_promise_another_payment_kept(db_url):
     """HARM: the customer is told "We haven't seen your payment of $100.00 planned for Fri
     Dec 4" although she paid it, and the lender gets ``promise.broken``. G-02 ("amount and
