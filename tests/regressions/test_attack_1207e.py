@@ -412,8 +412,6 @@ def test_US_01_a_reply_held_by_a_sender_pause_does_not_go_at_night_a_day_later(d
 
 # --- finding 9: one 'undelivered' status silences a number that then texts us ------------
 
-@pytest.mark.xfail(strict=True, reason="finding 9: Phone.undeliverable_at is never cleared, not even by the "
-                                       "customer's own texts; her promise's reminder is refused (G-02)")
 def test_G_02_a_customer_who_texts_after_an_undelivered_status_gets_her_promise_reminder(db_url):
     """HARM: the reminder the customer was promised before her payment date never comes
     (nor anything else Duly starts, ever), because one earlier text came back
