@@ -190,8 +190,6 @@ CN-7,王芳,+86 138 0013 8000,5200.00,8,1300.00,CNY,Asia/Shanghai,zh,北风银�
 """
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: [profiles.cn] allowed_hours ends at 22:00, the legal stop; "
-                                       "CN-01's product default (and its test row) is 21:00")
 def test_CN_01_a_cadence_text_at_21_30_beijing_waits_for_08_00(db_url):
     """HARM: collection texts to Chinese customers between 21:00 and 22:00 Beijing time,
     with no margin before the 22:00 legal stop (and, with finding 1, past it). CN-01:
