@@ -52,7 +52,11 @@ class OfferPlans:
 
 @dataclass(frozen=True)
 class RecordPromise:
-    """A promise-to-pay (PTP): ``amount_minor`` on ``due_date`` (customer's zone)."""
+    """A promise-to-pay (PTP): ``amount_minor`` on ``due_date`` (customer's zone).
+
+    It becomes the account's one promise: the runner marks every other ``pending``
+    promise of the account ``superseded`` (never broken, no reminder; event
+    ``promise.superseded``). The step never records one while a plan is active."""
 
     account_ref: str
     amount_minor: int
@@ -64,7 +68,11 @@ class RecordPromise:
 class RecordPlan:
     """A repayment plan: ``kind`` is ``instalments``, ``deferral`` or
     ``interest_free``; ``instalments`` are ``(due_date, amount_minor)`` pairs
-    whose amounts add up exactly to the plan's total."""
+    whose amounts add up exactly to the plan's total.
+
+    It becomes the account's one arrangement: the runner marks every ``pending``
+    promise and every other ``active`` plan of the account ``superseded`` (never
+    broken or missed, no reminder; events ``promise.superseded``/``plan.superseded``)."""
 
     account_ref: str
     kind: str

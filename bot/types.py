@@ -118,6 +118,35 @@ def hold_rule(kind: str) -> str:
 # --- account facts -------------------------------------------------------------
 
 @dataclass(frozen=True)
+class PromiseFacts:
+    """The account's pending promise-to-pay (``promises.status = 'pending'``): ``amount_minor``
+    (minor units of the account's currency) on ``due_date`` (the customer's zone); ``id`` is
+    the ``promises`` row. At most one per account once the dialog replaces rather than adds
+    (the newest pending one if older data holds several)."""
+
+    id: int
+    amount_minor: int
+    due_date: dt.date
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """The account's active repayment plan (``plans.status = 'active'``) and what is owed on it
+    next: the earliest unpaid instalment (``pending`` or ``missed``), ``next_amount_minor``
+    (minor units) due ``next_due`` (the customer's zone); ``next_missed`` when that one's
+    date has passed unpaid (the sweep marked it ``missed``). ``kind``: ``instalments``,
+    ``deferral`` or ``interest_free``; ``id`` the ``plans`` row. ``next_due``/
+    ``next_amount_minor`` are ``None`` only for a plan with nothing left unpaid (it is about
+    to be marked ``completed``)."""
+
+    id: int
+    kind: str
+    next_amount_minor: int | None = None
+    next_due: dt.date | None = None
+    next_missed: bool = False
+
+
+@dataclass(frozen=True)
 class AccountFacts:
     """One account as the dialog sees it (read-only snapshot).
 
@@ -125,6 +154,10 @@ class AccountFacts:
     of the step's ``now``. ``timezone`` is an IANA name. ``identity_required``
     says the profile wants right-party confirmation before any debt detail;
     ``identity_confirmed`` whether this conversation has it.
+
+    The debt's current arrangement (the dialog keeps one per account: a plan replaces a
+    pending promise, a new promise replaces the pending one, G-02): ``promise`` the pending
+    promise-to-pay, ``plan`` the active repayment plan; ``None`` when there is none.
     """
 
     account_ref: str
@@ -143,6 +176,8 @@ class AccountFacts:
     identity_required: bool = False
     identity_confirmed: bool = False
     holds: tuple[str, ...] = ()
+    promise: PromiseFacts | None = None
+    plan: PlanFacts | None = None
 
 
 @dataclass(frozen=True)

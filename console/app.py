@@ -6,7 +6,7 @@ state-changing request a CSRF token, admin pages the ``admin`` role):
 ``GET  /console/login`` / ``POST /console/login`` / ``POST /console/logout``
 ``GET  /console/password`` / ``POST /console/password`` — change one's own password
 ``GET  /console/inbox?f=mine|unassigned|all`` — open handoffs; ``/console/inbox/rows`` its rows
-``GET  /console/search?phone=`` — a conversation by phone number
+``GET  /console/search?q=`` — conversations by phone number, account reference or name
 ``GET  /console/c/{id}`` — the conversation view; ``/console/c/{id}/thread`` its live part
 ``POST /console/c/{id}/{claim|assign|take_over|hand_back|close|reply|check|note|promise|plan|hold|clear_hold}``
     (``hold``: place a hold, any agent; ``clear_hold``: a silencing hold only by an admin)
@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import jinja2
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -56,6 +56,8 @@ LOGIN_COOKIE = "duly_login_csrf"
 FILTERS = ("mine", "unassigned", "all")
 #: seconds between the stream's database polls (the bus wakes it sooner)
 POLL_SECONDS = 3.0
+#: most conversations a console search lists
+SEARCH_LIMIT = 50
 #: event streams one signed-in session may hold open at once (tabs)
 MAX_STREAMS_PER_SESSION = 8
 
@@ -319,26 +321,51 @@ class Console:
         return self.render("_badge.html", request, user=user, counts=await run_in_threadpool(counts))
 
     async def search(self, request: Request, user: auth.SignedIn) -> Response:
+        """``GET /console/search?q=…`` (``phone=`` as before): conversations by phone number
+        (any format the default region reads), by account reference (exact, case-insensitive)
+        or by the holder's name (a part of it, case-insensitive; at least 2 characters) —
+        agents are asked about customers by name and reference, not only by number. One
+        match opens it; several are listed (at most :data:`SEARCH_LIMIT`)."""
         from bot.phones import normalise_phone
 
-        raw = (request.query_params.get("phone") or "").strip()[:64]
+        raw = (request.query_params.get("q") or request.query_params.get("phone") or "").strip()[:64]
         region = str(self.services.settings.behaviour.get("default_region", "US"))
         try:
             phone = normalise_phone(raw, region) if raw else None
         except Exception:
             phone = None
 
-        def find() -> list[Conversation]:
+        def find() -> list[tuple[Conversation, str]]:
             with self.services.sessions() as s:
-                if not phone:
+                if not raw:
                     return []
-                return list(s.scalars(select(Conversation).where(Conversation.customer_phone == phone)).all())
+                by_phone = [Conversation.customer_phone == phone] if phone else []
+                by_account = []
+                if len(raw) >= 2 and "\x00" not in raw:
+                    folded = raw.casefold()
+                    accts = select(Account.id).where(or_(func.lower(Account.account_ref) == folded,
+                                                         func.lower(Account.name).contains(folded, autoescape=True)))
+                    by_account = [Conversation.customer_phone.in_(
+                        select(Phone.e164).where(Phone.account_id.in_(accts)))]
+                if not by_phone and not by_account:
+                    return []
+                convs = s.scalars(select(Conversation).where(or_(*by_phone, *by_account))
+                                  .order_by(Conversation.id).limit(SEARCH_LIMIT)).all()
+                names: dict[str, list[str]] = {}
+                if convs:
+                    for e164, name, ref in s.execute(
+                            select(Phone.e164, Account.name, Account.account_ref)
+                            .join(Account, Account.id == Phone.account_id)
+                            .where(Phone.e164.in_({c.customer_phone for c in convs}))
+                            .order_by(Account.id)):
+                        names.setdefault(e164, []).append(f"{name} ({ref})")
+                return [(c, ", ".join(names.get(c.customer_phone, []))) for c in convs]
 
-        convs = await run_in_threadpool(find)
-        if len(convs) == 1:
-            return RedirectResponse(f"/console/c/{convs[0].id}", status_code=303)
-        return self.render("search.html", request, user=user, convs=convs, phone=raw,
-                           error=None if convs or not raw else "No conversation with that number.")
+        found = await run_in_threadpool(find)
+        if len(found) == 1:
+            return RedirectResponse(f"/console/c/{found[0][0].id}", status_code=303)
+        return self.render("search.html", request, user=user, found=found, phone=raw,
+                           error=None if found or not raw else "No conversation matches that number, name or account reference.")
 
     # --- conversation -------------------------------------------------------------------------
 

@@ -27,8 +27,9 @@ UTC; every error is ``{"error": "..."}`` unless noted):
     ``{"payment_ref", "reason"?}`` → :func:`runner.payments.reverse_payment`: balance
     back, settled promise/instalment reopened unless the account's other payments still
     cover it (then settled again by one of them, G-02). 200 ``{"payment_ref", "duplicate",
-    "balance", "past_due", "promises_reopened", "instalments_reopened",
-    "promises_still_kept", "instalments_still_paid"}``; 404 unknown.
+    "balance", "past_due", "promises_reopened", "promises_superseded", "instalments_reopened",
+    "promises_still_kept", "instalments_still_paid"}`` (``promises_superseded``: kept
+    promises a plan or newer promise has replaced since; they do not reopen); 404 unknown.
 ``POST /api/holds`` / ``POST /api/holds/clear``
     ``{"account_ref", "kind", "note"?}`` (note: at most 1,000 characters); kind one of
     :data:`API_HOLD_KINDS`. One code path with the console (:mod:`runner.holds`). Set:
@@ -462,6 +463,7 @@ def post_reversal(services: Any, body: dict[str, Any], now: dt.datetime) -> tupl
                      "balance": amount_str(r.balance_minor, currency),
                      "past_due": amount_str(r.past_due_minor, currency),
                      "promises_reopened": r.promises_reopened,
+                     "promises_superseded": r.promises_superseded,
                      "instalments_reopened": r.instalments_reopened,
                      "promises_still_kept": r.promises_still_kept,
                      "instalments_still_paid": r.instalments_still_paid}

@@ -352,14 +352,16 @@ class AgentDesk:
                        due_date: dt.date, role: str = "agent") -> int:
         """Record a promise-to-pay the customer made to the agent, through the bot's own
         step (``AgentAction("record_promise")``) and apply code. Returns the new
-        promise's id. Raises :class:`AgentError` ``invalid`` when the step refused it
-        (unknown account, non-positive amount, past date)."""
+        promise's id; it replaces the account's pending promise (that one becomes
+        ``superseded``). Raises :class:`AgentError` ``invalid`` when the step refused it
+        (unknown account, non-positive amount, past date, an active plan on the account)."""
         return self._record(conv_id, agent, "record_promise", {
             "account_ref": account_ref, "amount_minor": int(amount_minor), "due_date": due_date.isoformat()}, role)
 
     def record_plan(self, conv_id: int, agent: str, account_ref: str, option: int, role: str = "agent") -> int:
         """Record plan ``option`` (1-based) of the policy's offers for the account.
-        Returns the plan's id. Raises :class:`AgentError` ``invalid``."""
+        Returns the plan's id; it replaces the account's pending promise and active plan
+        (both become ``superseded``). Raises :class:`AgentError` ``invalid``."""
         return self._record(conv_id, agent, "record_plan", {"account_ref": account_ref, "option": int(option)},
                             role)
 
@@ -407,6 +409,11 @@ def _refusal(kind: str, data: dict[str, Any], why: dict[str, Any]) -> str:
                 f"{format_money(int(why['limit_minor']), cur, 'en')}")
     if problem == "date_past":
         return f"{why['due_date']} is before the customer's today ({why['today']})"
+    if problem == "plan_active":
+        nxt = (f" (next payment {format_money(int(why['next_amount_minor']), cur, 'en')} due {why['next_due']})"
+               if why.get("next_amount_minor") is not None and why.get("next_due") else "")
+        return (f"the account has an active payment plan{nxt}: a payment toward it needs no promise; "
+                "to change the arrangement, record a new plan (it replaces the current one)")
     if problem == "date_too_far":
         return f"{why['due_date']} is later than the furthest date an agent may agree ({why['max_date']})"
     return "check the account, the amount and the date"

@@ -7,7 +7,8 @@ Nothing is sent on the path that records it — the SMS webhook and the API only
 a row; the worker calls :func:`deliver_due` to push rows out.
 
 Kinds (``EVENT_KINDS``): ``promise.made``, ``promise.kept``, ``promise.broken``,
-``plan.agreed``, ``instalment.paid``, ``instalment.missed``, ``dispute``, ``opt_out``,
+``promise.superseded`` (a newer promise or a plan replaced it), ``plan.agreed``,
+``plan.superseded`` (a newer plan replaced it), ``instalment.paid``, ``instalment.missed``, ``dispute``, ``opt_out``,
 ``wrong_number``, ``handoff``, ``cease``, ``payment.applied``, ``payment.reversed``,
 ``hold.set``, ``hold.cleared``, ``handoff.overdue`` (past its SLA).
 
@@ -50,7 +51,8 @@ from storage.models import Account, Event
 log = logging.getLogger("duly.events")
 
 EVENT_KINDS: frozenset[str] = frozenset({
-    "promise.made", "promise.kept", "promise.broken", "plan.agreed", "instalment.paid",
+    "promise.made", "promise.kept", "promise.broken", "promise.superseded", "plan.agreed",
+    "plan.superseded", "instalment.paid",
     "instalment.missed", "dispute", "opt_out", "wrong_number", "handoff", "cease",
     "payment.applied", "payment.reversed", "hold.set", "hold.cleared", "handoff.overdue",
 })

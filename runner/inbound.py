@@ -42,7 +42,7 @@ from bot import handoffs as handoff_rules
 from bot import dialogs, disclosures, gate, identity, intents, templates
 from bot.phones import timezone_candidates
 from bot.types import (AccountFacts, AgentAction, ConversationState, Facts, InboundMessage,
-                       InboundText, TimerFired)
+                       InboundText, PlanFacts, PromiseFacts, TimerFired)
 from duly.config import Settings, creditor_contact
 from runner import outbound
 from runner.outbound import STATUS_RANK, _valid_zone, mask_phone
@@ -121,9 +121,43 @@ _Q_FACT_HOLDS = select(Hold.account_id, Hold.kind, Hold.phone).where(
     Hold.cleared_at.is_(None),
     (Hold.phone == bindparam("phone"))
     | Hold.account_id.in_(select(Phone.account_id).where(Phone.e164 == bindparam("phone"))))
-#: the accounts on the phone, each with its link's undeliverable mark (cleared when the
-#: number texts us: G-02, no second statement on the webhook path)
-_Q_FACT_ACCOUNTS = (select(Account, Phone.undeliverable_at, Phone.undeliverable_code)
+
+
+def _pending_promise(col: Any) -> Any:
+    """``col`` of the account's newest pending promise (a scalar subquery correlated to
+    ``Account``)."""
+    return (select(col).where(Promise.account_id == Account.id, Promise.status == "pending")
+            .order_by(Promise.created_at.desc(), Promise.id.desc()).limit(1)
+            .correlate(Account).scalar_subquery())
+
+
+def _active_plan(col: Any) -> Any:
+    """``col`` of the account's newest active plan."""
+    return (select(col).where(Plan.account_id == Account.id, Plan.status == "active")
+            .order_by(Plan.id.desc()).limit(1).correlate(Account).scalar_subquery())
+
+
+def _next_instalment(col: Any) -> Any:
+    """``col`` of the earliest unpaid (pending or missed) instalment of the account's newest
+    active plan."""
+    return (select(col).join(Plan, Plan.id == Instalment.plan_id)
+            .where(Plan.account_id == Account.id, Plan.status == "active",
+                   Instalment.status.in_(("pending", "missed")))
+            .order_by(Plan.id.desc(), Instalment.due_date, Instalment.seq).limit(1)
+            .correlate(Account).scalar_subquery())
+
+
+#: the phone's accounts and, in the same statement (scalar subqueries, no extra round
+#: trip), each one's current arrangement: the pending promise (id, amount, date) and the
+#: active plan (id, kind) with its next unpaid instalment (amount, date, status); and the
+#: link's undeliverable mark (cleared when the number texts us: G-02, no statement more)
+_Q_FACT_ACCOUNTS = (select(Account,
+                           _pending_promise(Promise.id), _pending_promise(Promise.amount_minor),
+                           _pending_promise(Promise.due_date),
+                           _active_plan(Plan.id), _active_plan(Plan.kind),
+                           _next_instalment(Instalment.amount_minor), _next_instalment(Instalment.due_date),
+                           _next_instalment(Instalment.status),
+                           Phone.undeliverable_at, Phone.undeliverable_code)
                     .join(Phone, Phone.account_id == Account.id)
                     .where(Phone.e164 == bindparam("phone"), Phone.quarantined_at.is_(None))
                     .order_by(Account.id))
@@ -614,23 +648,26 @@ class Runner:
     def facts_for(self, s: Session, conv: Conversation, now: dt.datetime,
                   replies: int | None = None,
                   marks: list[tuple[dt.datetime, str | None]] | None = None) -> tuple[Facts, list[Account]]:
-        """Read-only facts for the step: accounts on the phone (not quarantined),
-        opt-outs, holds, policy, replies in the last hour (``replies``: already counted
-        by the caller in this transaction, before the step wrote anything). ``marks``,
-        when given, receives the phone links' undeliverable marks ``(at, code)`` read by
-        the same statement."""
+        """Read-only facts for the step: accounts on the phone (not quarantined) with each
+        one's current arrangement (pending promise, active plan and its next instalment:
+        read in the accounts' own statement), opt-outs, holds, policy, replies in the last
+        hour (``replies``: already counted by the caller in this transaction, before the
+        step wrote anything). ``marks``, when given, receives the phone links'
+        undeliverable marks ``(at, code)`` read by the same statement."""
         phone = conv.customer_phone
         # holds on the phone and on every account linked to it, in one statement
         held = s.execute(_Q_FACT_HOLDS, {"phone": phone}).all()
+        arrangements: dict[int, tuple[PromiseFacts | None, PlanFacts | None]] = {}
         if any(h.phone == phone and h.kind == "wrong_number" for h in held):
             # US-12: whoever holds this number said it is not the customer's; accounts
             # linked later (a new import) do not reopen it.
             accounts = []
         else:
-            rows = s.execute(_Q_FACT_ACCOUNTS, {"phone": phone}).all()
-            accounts = list(dict.fromkeys(r[0] for r in rows))
+            rows = s.execute(_Q_FACT_ACCOUNTS, {"phone": phone}).unique().all()
+            accounts = [r[0] for r in rows]
+            arrangements = {r[0].id: _arrangement(*r[1:9]) for r in rows}
             if marks is not None:
-                marks.extend((r[1], r[2]) for r in rows if r[1] is not None)
+                marks.extend((r[9], r[10]) for r in rows if r[9] is not None)
         opted = s.scalars(_Q_FACT_OPTED, {"phone": phone}).all()
         ids = {a.id for a in accounts}
         holds_rows = [(h.account_id, h.kind) for h in held if h.phone == phone or h.account_id in ids]
@@ -650,7 +687,8 @@ class Runner:
                 creditor_contact=creditor_contact(self.settings.behaviour, a.profile),
                 profile=a.profile, identity_required=bool(profile.get("identity_check", False)),
                 identity_confirmed=a.account_ref in confirmed,
-                holds=tuple(k for aid, k in holds_rows if aid == a.id or aid is None)))
+                holds=tuple(k for aid, k in holds_rows if aid == a.id or aid is None),
+                promise=arrangements.get(a.id, (None, None))[0], plan=arrangements.get(a.id, (None, None))[1]))
         if replies is None:
             replies = s.scalar(_Q_FACT_REPLIES, {"conv_id": conv.id, "since": now - dt.timedelta(hours=1)})
         replies = replies or 0
@@ -937,6 +975,8 @@ class Runner:
                                   source=act.source, created_at=now, updated_at=now)
                 s.add(promise)
                 s.flush()
+                _supersede(s, acct, conv.id, source_id, now, by={"by_promise_id": promise.id},
+                           promises_except=promise.id)
                 record_event(s, "promise.made", account_id=acct.id, conversation_id=conv.id, now=now,
                              payload={"promise_id": promise.id, "currency": acct.currency,
                                       "amount": str(from_minor(act.amount_minor, acct.currency)),
@@ -957,6 +997,7 @@ class Runner:
                 for i, (due, amount) in enumerate(act.instalments, start=1):
                     s.add(Instalment(plan_id=plan.id, seq=i, due_date=due, amount_minor=amount,
                                      status="pending"))
+                _supersede(s, acct, conv.id, source_id, now, by={"by_plan_id": plan.id}, plans_except=plan.id)
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, account_id=acct.id,
                                rule="G-02", verdict="record", actor=act.source, created_at=now,
                                detail={"plan": act.kind, "instalments": len(act.instalments)}))
@@ -1263,6 +1304,54 @@ def _made_here(s: Session, inbound_id: int) -> list[Message]:
             if r.in_reply_to_id == inbound_id and r.status == "pending" and r.transport == "twiml"
             and sa_inspect(r).persistent]
     return sorted(rows, key=lambda r: r.id)
+
+
+def _supersede(s: Session, acct: Account, conv_id: int, source_id: int | None, now: dt.datetime, *,
+               by: dict[str, int], promises_except: int | None = None,
+               plans_except: int | None = None) -> None:
+    """One arrangement per account (G-02): the arrangement just recorded (``by``:
+    ``{"by_promise_id": id}`` or ``{"by_plan_id": id}``) replaces the account's other pending promises and — for
+    a plan (``plans_except`` set) — its other active plans. They become ``superseded``:
+    not pending/active any more, so no reminder, never broken or missed, no hold on the
+    cadence; a payment never keeps them. Each gets a G-02 decision and an event
+    (``promise.superseded``/``plan.superseded``, payload ``by``)."""
+    q = select(Promise).where(Promise.account_id == acct.id, Promise.status == "pending")
+    if promises_except is not None:
+        q = q.where(Promise.id != promises_except)
+    old_promises = s.scalars(q.order_by(Promise.id)).all()
+    old_plans = s.scalars(select(Plan).where(Plan.account_id == acct.id, Plan.status == "active",
+                                            Plan.id != plans_except).order_by(Plan.id)).all() \
+        if plans_except is not None else []
+    for p in old_promises:
+        p.status, p.updated_at = "superseded", now
+        s.add(Decision(conversation_id=conv_id, message_id=source_id, account_id=acct.id, rule="G-02",
+                       verdict="record", actor="system", created_at=now,
+                       detail={"promise_id": p.id, "superseded": True, **by}))
+        record_event(s, "promise.superseded", account_id=acct.id, conversation_id=conv_id, now=now,
+                     payload={"promise_id": p.id, "currency": p.currency,
+                              "amount": str(from_minor(p.amount_minor, p.currency)),
+                              "due_date": p.due_date.isoformat(), **by})
+    for plan in old_plans:
+        plan.status, plan.updated_at = "superseded", now
+        s.add(Decision(conversation_id=conv_id, message_id=source_id, account_id=acct.id, rule="G-02",
+                       verdict="record", actor="system", created_at=now,
+                       detail={"plan_id": plan.id, "superseded": True, **by}))
+        record_event(s, "plan.superseded", account_id=acct.id, conversation_id=conv_id, now=now,
+                     payload={"plan_id": plan.id, "kind": plan.kind, **by})
+
+
+def _arrangement(promise_id: int | None, promise_amount: int | None, promise_due: dt.date | None,
+                 plan_id: int | None, plan_kind: str | None, next_amount: int | None,
+                 next_due: dt.date | None, next_status: str | None
+                 ) -> tuple[PromiseFacts | None, PlanFacts | None]:
+    """The arrangement columns of one :data:`_Q_FACT_ACCOUNTS` row as facts."""
+    promise = (PromiseFacts(int(promise_id), int(promise_amount), promise_due)
+               if promise_id is not None and promise_amount is not None and promise_due is not None else None)
+    plan = (PlanFacts(int(plan_id), str(plan_kind or ""),
+                      int(next_amount) if next_amount is not None else None, next_due,
+                      next_status == "missed")
+            if plan_id is not None else None)
+    return promise, plan
 
 
 def _identity_answer(acts: Iterable[Any]) -> str | None:

@@ -38,7 +38,9 @@ again against the remaining payments by the rules above (G-02: a promise another
 still covers stays *kept*, its ``payment_id`` now that payment — ``promises_still_kept``,
 ``instalments_still_paid``); the rest reopen (``pending``; the sweep marks them
 broken/missed again if their date has passed), and a completed plan with an instalment
-reopened becomes ``active``. Event ``payment.reversed``.
+reopened becomes ``active``. One arrangement per debt (G-02): a kept promise that an
+active plan or a pending promise agreed after it has replaced becomes ``superseded``
+instead (``promises_superseded``). Event ``payment.reversed``.
 """
 
 from __future__ import annotations
@@ -100,6 +102,8 @@ class ReversalResult:
     #: payments still cover: settled again by one of them (G-02), not reopened
     promises_still_kept: list[int] = field(default_factory=list)
     instalments_still_paid: list[int] = field(default_factory=list)
+    #: kept promises a plan or newer promise agreed since then replaced (``superseded``)
+    promises_superseded: list[int] = field(default_factory=list)
 
 
 def amount_str(minor: int, currency: str) -> str:
@@ -289,10 +293,23 @@ def reverse_payment(session: Session, *, payment_ref: str, now: dt.datetime,
         acct.delinquent_since = dt.date.fromisoformat(cleared)
     acct.updated_at = now
     result = ReversalResult(pay.id, False, acct.account_ref, acct.balance_minor, acct.past_due_minor)
-    reopened = list(session.scalars(select(Promise).where(Promise.payment_id == pay.id)
-                                    .order_by(Promise.created_at, Promise.id)))
-    for p in reopened:
+    reopened: list[Promise] = []
+    # newest first: a promise reopened here is the one an older one would overlap
+    for p in session.scalars(select(Promise).where(Promise.payment_id == pay.id).order_by(Promise.id.desc())):
+        replaced = session.scalar(select(func.count()).select_from(Plan).where(
+            Plan.account_id == acct.id, Plan.status == "active", Plan.created_at > p.created_at)) or \
+            session.scalar(select(func.count()).select_from(Promise).where(
+                Promise.account_id == acct.id, Promise.status == "pending", Promise.id != p.id,
+                Promise.created_at > p.created_at))
+        if replaced:
+            # one arrangement per debt (G-02): a plan or promise agreed since it was kept
+            # replaced it; it does not come back beside them
+            p.status, p.payment_id, p.settled_at, p.updated_at = "superseded", None, None, now
+            result.promises_superseded.append(p.id)
+            continue
         p.status, p.payment_id, p.settled_at, p.updated_at = "pending", None, None, now
+        reopened.append(p)
+    reopened.sort(key=lambda p: (p.created_at, p.id))
     unpaid = list(session.scalars(select(Instalment).where(Instalment.payment_id == pay.id)
                                   .order_by(Instalment.due_date, Instalment.seq)))
     for inst in unpaid:
@@ -316,6 +333,7 @@ def reverse_payment(session: Session, *, payment_ref: str, now: dt.datetime,
                                  "restored_past_due_minor": took_past_due,
                                  "promises_reopened": result.promises_reopened,
                                  "promises_still_kept": result.promises_still_kept,
+                                 "promises_superseded": result.promises_superseded,
                                  "instalments_reopened": result.instalments_reopened,
                                  "instalments_still_paid": result.instalments_still_paid}))
     record_event(session, "payment.reversed", account_id=acct.id, now=now, payload={

@@ -232,8 +232,9 @@ class Message(Base):
 
 class Promise(Base):
     """A promise-to-pay: ``amount_minor`` by ``due_date`` (customer's zone).
-    status: ``pending``, ``kept``, ``broken``, ``cancelled``. source: ``bot``,
-    ``agent:<email>``, ``api``."""
+    status: ``pending``, ``kept``, ``broken``, ``cancelled``, ``superseded`` (a newer promise
+    or a plan on the same account replaced it before its date: no reminder, never broken;
+    a plain string, no migration). source: ``bot``, ``agent:<email>``, ``api``."""
 
     __tablename__ = "promises"
 
@@ -256,7 +257,9 @@ class Promise(Base):
 
 class Plan(Base):
     """A repayment plan. kind: ``instalments``, ``deferral``, ``interest_free``;
-    status: ``active``, ``completed``, ``broken``, ``cancelled``. The instalments'
+    status: ``active``, ``completed``, ``broken``, ``cancelled``, ``superseded`` (a newer plan
+    on the same account replaced it; its unpaid instalments are left as they were and no
+    longer reminded or missed). The instalments'
     ``amount_minor`` add up exactly to ``total_minor``."""
 
     __tablename__ = "plans"

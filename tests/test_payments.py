@@ -183,6 +183,23 @@ def test_reversal_reopens_promise_and_restores_balance(duly):
     assert events(duly) == ["payment.applied", "promise.kept", "payment.reversed"]
 
 
+def test_reversal_does_not_reopen_a_promise_a_plan_replaced_since(duly):
+    """One arrangement per debt (G-02): a promise kept on 1 Dec, a plan agreed on 2 Dec, the
+    payment returned on 20 Jan — the promise does not come back beside the plan (it would
+    be reminded and broken while the customer pays the plan): it is ``superseded``."""
+    pid = add_promise(duly, 5000, dt.date(2026, 12, 4))
+    pay(duly, "P-10", "50.00", paid_at="2026-12-01")
+    plan_id = add_plan(duly, [(10000, dt.date(2027, 2, 15))],
+                       created=dt.datetime(2026, 12, 2, 15, tzinfo=dt.timezone.utc))
+    r = duly.http.post("/api/payments/reverse", json={"payment_ref": "P-10"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert (r.json()["promises_reopened"], r.json()["promises_superseded"]) == ([], [pid])
+    with duly.services.sessions() as s:
+        p = s.get(Promise, pid)
+        assert (p.status, p.payment_id, p.settled_at) == ("superseded", None, None)
+        assert s.get(Plan, plan_id).status == "active"
+
+
 def test_reversal_of_an_overpayment_puts_back_only_what_was_applied(duly):
     pay(duly, "P-8", "150.00", account="ACME-2")
     r = duly.http.post("/api/payments/reverse", json={"payment_ref": "P-8"}, headers=AUTH)

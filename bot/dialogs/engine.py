@@ -43,6 +43,16 @@ never assumed, so the confirmation repeats only what the customer said (G-02). A
 confirmation shows what is pending (the promise, the chosen plan); a Reply whose required
 placeholders would be empty is never emitted (:meth:`_Step.reply`: audited, handed off).
 
+One arrangement per debt (G-02, UK-03), read from ``AccountFacts.promise`` (the pending
+promise) and ``AccountFacts.plan`` (the active plan and its next unpaid instalment): plans
+offered while a promise is pending come after ``plan_replaces_promise`` (choosing one
+replaces the promise, NO keeps it; the runner marks a replaced promise ``superseded``); a
+changed promise replaces the pending one and the same one again records nothing; while a
+plan is active, "plan" gets ``plan_in_force`` and a ``plan_change`` hand-off, and a promise
+counts toward the plan or goes to a person (:func:`_promise_under_plan`). These answers are
+the engine's own (an operation sets ``_Step.done``; the handler's branch is skipped), with
+built-in texts for scripts published before them.
+
 The full balance (``<say>_full``) goes to the right party only (UK-06): the number on
 file where the profile does not require identity confirmation, else after confirmation.
 Until the creditor has been named (state ``start``, or an account just chosen) the first
@@ -221,6 +231,9 @@ class _Step:
         self.actions: list[Action] = []
         self.lang = self._default_lang()
         self.protective = False
+        # an operation answered the message itself (the arrangement rules below): the
+        # handler's branch (reply, state) is not applied
+        self.done = False
         # The creditor has not been named yet in this conversation (state start) or for
         # the account chosen in this step: the first reply about the debt names it.
         self.greet = self.state_name == script.initial
@@ -1136,6 +1149,9 @@ def _run(s: _Step, handler: Handler, ev: InboundText, acct: AccountFacts) -> Non
     branch = handler.branch(outcome)
     if handler.do == "ignore":
         return
+    if s.done:          # the operation answered itself (one arrangement per debt)
+        s.slots["misses"] = 0
+        return
     if handler.do != "miss":
         if branch.miss:
             if _count_miss(s):
@@ -1169,6 +1185,9 @@ def _pending_params(s: _Step, acct: AccountFacts, extra: dict[str, str]) -> None
         extra.setdefault("amount", format_money(int(p["amount_minor"]), acct.currency, s.lang))
     if p.get("date"):
         extra.setdefault("date", format_date(dt.date.fromisoformat(p["date"]), s.lang))
+    if p and acct.promise is not None and not _same_promise(acct, p):
+        for k, v in _promise_params(s, acct).items():
+            extra.setdefault(k, v)
     raw = s.slots.get("plans")
     if raw:
         offers = [plan_math.PlanOffer.from_json(o) for o in raw]
@@ -1218,12 +1237,20 @@ def _op_offer_plans(s, ev, acct, extra) -> str:
     s.slots.pop("plans", None)
     s.slots.pop("plan_choice", None)
     s.slots.pop("promise", None)      # a plan replaces a promise still being agreed
+    if acct.plan is not None:
+        _plan_in_force(s, acct)
+        return "ok"
     offers = _offers(s, acct)
     if not offers:
         s.audit("UK-03", plans="none_fit", past_due_minor=acct.past_due_minor)
         return "none"
     s.slots["plans"] = [o.as_json() for o in offers]
     s.actions.append(OfferPlans(acct.account_ref, tuple(o.as_json() for o in offers)))
+    if acct.promise is not None:
+        # G-02: say that a plan would replace the pending promise before listing the plans;
+        # NO (plan_offer's deny) keeps the promise as it is
+        s.audit("G-02", plan_would_replace_promise=acct.promise.id)
+        s.say("plan_replaces_promise", acct, **_promise_params(s, acct))
     extra["options"] = _options_text(s, acct, offers)
     return "ok"
 
@@ -1248,8 +1275,18 @@ def _op_record_plan(s, ev, acct, extra) -> str:
     raw = s.slots.get("plans") or []
     if not choice or not 1 <= int(choice) <= len(raw):
         return "missing"
+    if acct.plan is not None:
+        # a plan was agreed meanwhile (an agent): the bot does not replace a plan itself
+        for k in ("plans", "plan_choice"):
+            s.slots.pop(k, None)
+        _plan_in_force(s, acct)
+        return "ok"
     o = plan_math.PlanOffer.from_json(raw[int(choice) - 1])
     s.actions.append(RecordPlan(acct.account_ref, o.kind, o.instalments))
+    if acct.promise is not None:
+        # the runner marks the promise superseded (RecordPlan); the confirmation says so
+        s.audit("G-02", plan_replaces_promise=acct.promise.id)
+        extra.update(_promise_params(s, acct))
     # The confirmation lists the instalments from the same object that was recorded.
     extra["schedule"] = "\n".join(
         _render_line(s, "schedule_line", date=format_date(d, s.lang),
@@ -1297,7 +1334,87 @@ def _op_promise(s, ev, acct, extra) -> str:
         s.audit("UK-03", counter_offer=True, amount_minor=p["amount_minor"], date=p["date"],
                 too_far=due > max_date, too_small=too_small, too_large=too_large)
         return "out_of_policy"
+    if acct.plan is not None:
+        _promise_under_plan(s, acct, int(p["amount_minor"]), due)
+        return "ok"
+    if acct.promise is not None and not _same_promise(acct, p):
+        extra.update(_promise_params(s, acct))   # "This replaces your promise of ..."
     return "ok"
+
+
+def _same_promise(acct: AccountFacts, p: Mapping[str, Any]) -> bool:
+    """The promise being agreed (slots: ``amount_minor``, ``date``) is the account's pending
+    one, unchanged."""
+    pending = acct.promise
+    return (pending is not None and p.get("amount_minor") == pending.amount_minor
+            and p.get("date") == pending.due_date.isoformat())
+
+
+def _promise_params(s: _Step, acct: AccountFacts) -> dict[str, str]:
+    """``promise_amount``/``promise_date``: the account's pending promise, formatted (G-02:
+    from the ledger's row, never from the customer's text); empty when there is none."""
+    if acct.promise is None:
+        return {}
+    return {"promise_amount": format_money(acct.promise.amount_minor, acct.currency, s.lang),
+            "promise_date": format_date(acct.promise.due_date, s.lang)}
+
+
+def _plan_params(s: _Step, acct: AccountFacts) -> dict[str, str]:
+    """``next_amount``/``next_date``: the active plan's next unpaid instalment, formatted."""
+    plan = acct.plan
+    if plan is None or plan.next_amount_minor is None or plan.next_due is None:
+        return {}
+    return {"next_amount": format_money(plan.next_amount_minor, acct.currency, s.lang),
+            "next_date": format_date(plan.next_due, s.lang)}
+
+
+def _plan_in_force(s: _Step, acct: AccountFacts) -> None:
+    """The customer asks for a plan while one is active: the bot never agrees a second plan
+    beside it (one arrangement per debt) nor replaces it by itself — it says what the plan
+    asks next and a person talks about changing it (UK-03: a request to change a plan is
+    considered, never refused): ``plan_in_force`` (kind ``handoff_notice``) and a
+    ``plan_change`` hand-off, priority 3."""
+    s.audit("G-02", plan_in_force=acct.plan.id if acct.plan else None)
+    s.say("plan_in_force", acct, kind="handoff_notice", **_plan_params(s, acct))
+    s.handoff("plan_change", 3)
+    s.state_name = s.script.menu
+    s.done = True
+
+
+def _promise_under_plan(s: _Step, acct: AccountFacts, amount_minor: int, due: dt.date) -> None:
+    """A promise-to-pay while a repayment plan is active: no second arrangement on the debt.
+
+    Chosen behaviour (why): a customer on a plan who texts "I can pay 50 on friday" means a
+    payment toward the plan — and the ledger already counts it so (``runner/payments.py``
+    pays a plan's instalments, oldest first, from every payment dated on or after the plan
+    was agreed). Recording a promise beside the plan is what double-tracked the same money
+    (two reminders, a "broken" promise while the plan was being paid). So:
+
+    * dated on or before the plan's next unpaid instalment's date — or any date when that
+      instalment was already missed (a catch-up payment, as ``instalment_followup``
+      invites) — it is acknowledged as a payment toward the plan: ``promise_toward_plan``
+      (the amount and date as the customer gave them, the plan's next amount and date from
+      the ledger, G-02), a G-02 audit ``toward_plan``, no promise recorded, no reminder
+      beyond the instalment's own; the plan stays as agreed;
+    * dated after it, it would move a plan payment: the bot changes no plan itself and
+      refuses no proposal (UK-03) — ``promise_plan_review`` and a ``counter_offer``
+      hand-off (priority 3), a UK-03 audit.
+    """
+    plan = acct.plan
+    assert plan is not None
+    s.slots.pop("promise", None)
+    params = {"amount": format_money(amount_minor, acct.currency, s.lang),
+              "date": format_date(due, s.lang), **_plan_params(s, acct)}
+    s.state_name = s.script.menu
+    s.done = True
+    if plan.next_due is None or plan.next_missed or due <= plan.next_due:
+        s.audit("G-02", toward_plan=plan.id, amount_minor=amount_minor, date=due.isoformat())
+        s.say("promise_toward_plan", acct, **params)
+        return
+    s.audit("UK-03", counter_offer=True, plan_id=plan.id, amount_minor=amount_minor, date=due.isoformat(),
+            after_next_instalment=True)
+    s.say("promise_plan_review", acct, kind="handoff_notice", **params)
+    s.handoff("counter_offer", 3)
 
 
 def _after_hours(s: _Step, acct: AccountFacts) -> bool:
@@ -1310,11 +1427,24 @@ def _after_hours(s: _Step, acct: AccountFacts) -> bool:
 
 
 def _op_record_promise(s, ev, acct, extra) -> str:
+    """Record the promise read back (G-02). One promise per debt: it replaces the pending
+    one (the runner marks that ``superseded``; the confirmation names it), the same amount
+    and date again records nothing new (the confirmation repeats it), and under an active
+    plan it is handled by :func:`_promise_under_plan` (a plan agreed since the read-back)."""
     p = s.slots.get("promise") or {}
     if "amount_minor" not in p or "date" not in p:
         return "missing"
     rec = RecordPromise(acct.account_ref, int(p["amount_minor"]), dt.date.fromisoformat(p["date"]))
-    s.actions.append(rec)
+    if acct.plan is not None:
+        _promise_under_plan(s, acct, rec.amount_minor, rec.due_date)
+        return "ok"
+    if _same_promise(acct, p):
+        s.audit("G-02", promise_unchanged=acct.promise.id if acct.promise else None)
+    else:
+        if acct.promise is not None:
+            s.audit("G-02", promise_replaces=acct.promise.id)
+            extra.update(_promise_params(s, acct))
+        s.actions.append(rec)
     # G-02: the confirmation is built from the recorded object, never from free text.
     extra["amount"] = format_money(rec.amount_minor, acct.currency, s.lang)
     extra["date"] = format_date(rec.due_date, s.lang)
@@ -1427,7 +1557,10 @@ def _agent_promise(s: _Step, ev: AgentAction) -> None:
     agent's structured entry, never from free text). A human may agree what the bot
     would send to review (UK-03), so policy limits are audited, not enforced; the amount
     must be positive and at most the balance, the date not in the customer's past and
-    within ``[promises] agent_max_days_ahead`` (default 365)."""
+    within ``[promises] agent_max_days_ahead`` (default 365). One arrangement per debt: it
+    replaces a pending promise (the runner marks that ``superseded``), and is refused
+    (``problem="plan_active"``) while a plan is active — a payment toward the plan needs no
+    promise, and another arrangement is a new plan (:func:`_agent_plan`)."""
     acct = _agent_account(s, ev)
     if acct is None:
         return
@@ -1446,10 +1579,20 @@ def _agent_promise(s: _Step, ev: AgentAction) -> None:
         s.audit("G-02", agent_error="bad_promise", problem=problem, amount_minor=amount, due_date=due.isoformat(),
                 limit_minor=limit, currency=acct.currency, today=today.isoformat(), max_date=hard_max.isoformat())
         return
+    if acct.plan is not None:
+        # one arrangement per debt: a payment toward the plan needs no promise (the ledger
+        # counts it toward the instalments); a different arrangement is a new plan
+        s.audit("G-02", agent_error="bad_promise", problem="plan_active", plan_id=acct.plan.id,
+                amount_minor=amount, due_date=due.isoformat(), currency=acct.currency,
+                next_amount_minor=acct.plan.next_amount_minor,
+                next_due=acct.plan.next_due.isoformat() if acct.plan.next_due else None)
+        return
     max_date = today + dt.timedelta(days=int(s.pol("promises", "max_days_ahead", 30)))
     min_frac = Decimal(str(s.pol("promises", "min_fraction_of_past_due", "0")))
     if due > max_date or Decimal(amount) < min_frac * Decimal(acct.past_due_minor):
         s.audit("UK-03", agent_agreed_out_of_policy=True, amount_minor=amount, due_date=due.isoformat())
+    if acct.promise is not None:
+        s.audit("G-02", promise_replaces=acct.promise.id)
     s.actions.append(RecordPromise(acct.account_ref, amount, due, source=f"agent:{ev.agent}"))
     for k in _PENDING:
         s.slots.pop(k, None)
@@ -1458,7 +1601,9 @@ def _agent_promise(s: _Step, ev: AgentAction) -> None:
 def _agent_plan(s: _Step, ev: AgentAction) -> None:
     """An agent records one of the plans the policy offers for the account (the same
     offers, from :func:`bot.dialogs.plans.offers`, that the bot would make);
-    ``data["option"]`` is its 1-based number."""
+    ``data["option"]`` is its 1-based number. It replaces the account's pending promise
+    and active plan (the runner marks them ``superseded``): an agent may restructure a plan,
+    the bot never does (:func:`_plan_in_force`)."""
     acct = _agent_account(s, ev)
     if acct is None:
         return
@@ -1472,6 +1617,9 @@ def _agent_plan(s: _Step, ev: AgentAction) -> None:
         s.audit("G-02", agent_error="bad_plan_option", option=str(ev.data.get("option")))
         return
     o = offers[option - 1]
+    if acct.promise is not None or acct.plan is not None:
+        s.audit("G-02", plan_replaces_promise=acct.promise.id if acct.promise else None,
+                plan_replaces_plan=acct.plan.id if acct.plan else None)
     s.actions.append(RecordPlan(acct.account_ref, o.kind, o.instalments, source=f"agent:{ev.agent}"))
     for k in _PENDING:
         s.slots.pop(k, None)

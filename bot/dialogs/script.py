@@ -96,6 +96,9 @@ KNOWN_PARAMS: frozenset[str] = frozenset({
     "pay_link", "options", "plan", "schedule", "amount", "date", "max_date",
     "accounts", "last4", "option", "count", "first_amount", "total", "tries_left",
     "channel", "question", "greeting", "when", "dpd",
+    # the debt's current arrangement (G-02, from the ledger): the pending promise a new
+    # promise or a plan replaces, and the active plan's next unpaid instalment
+    "promise_amount", "promise_date", "next_amount", "next_date",
 })
 
 #: Placeholders that disclose the debt or confirm the customer (US-12, UK-06).
@@ -103,7 +106,8 @@ KNOWN_PARAMS: frozenset[str] = frozenset({
 #: zone (US-21: never a figure written into a template).
 DEBT_PARAMS: frozenset[str] = frozenset({
     "name", "past_due", "minimum_due", "balance", "deadline", "pay_link", "options",
-    "plan", "schedule", "amount", "first_amount", "total", "last4", "greeting", "dpd"})
+    "plan", "schedule", "amount", "first_amount", "total", "last4", "greeting", "dpd",
+    "promise_amount", "promise_date", "next_amount", "next_date"})
 
 #: Templates the engine itself uses; a script must define them all.
 REQUIRED_TEMPLATES: tuple[str, ...] = (
@@ -126,7 +130,39 @@ REQUIRED_TEMPLATES: tuple[str, ...] = (
 #: (UK-07), once, with no debt detail; ``counter_offer_review`` answers an amount or a
 #: refusal instead of a plan choice (UK-03: a person reviews a counter-offer);
 #: ``identity_locked`` answers the last wrong identity answer (UK-06), with no debt detail.
+#: One arrangement per debt (G-02; ``bot/dialogs/engine.py``): ``plan_replaces_promise`` goes
+#: before the plans offered while a promise is pending (choosing one replaces it; NO keeps
+#: it); ``plan_in_force`` answers a request for a plan while one is active (a person talks
+#: about changing it, UK-03); ``promise_toward_plan`` answers a promise while a plan is
+#: active, dated by the plan's next payment (it counts toward the plan; nothing new is
+#: recorded); ``promise_plan_review`` one dated later (a person reviews it, UK-03).
 BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
+    "plan_replaces_promise": {
+        "en": ("{% if greeting %}{{ greeting }} {% endif %}You have a promise to pay {{ promise_amount }} on "
+               "{{ promise_date }}. If you choose a plan, it replaces that promise. Reply NO to keep your promise."),
+        "zh": ("{% if greeting %}{{ greeting }}{% endif %}您已承诺于{{ promise_date }}还款{{ promise_amount }}。"
+               "如选择还款方案，该承诺将被取代；回复“否”保留原承诺。"),
+    },
+    "plan_in_force": {
+        "en": ("{% if greeting %}{{ greeting }} {% endif %}Your payment plan is in place{% if next_amount %}: "
+               "your next payment is {{ next_amount }}, due {{ next_date }}{% endif %}. A member of our team will "
+               "contact you to talk about changing it."),
+        "zh": ("{% if greeting %}{{ greeting }}{% endif %}您的还款计划正在执行中{% if next_amount %}，下一期应还"
+               "{{ next_amount }}，还款日为{{ next_date }}{% endif %}。我们的工作人员将与您联系，商量调整方案。"),
+    },
+    "promise_toward_plan": {
+        "en": ("{% if greeting %}{{ greeting }} {% endif %}Thanks. Your payment plan stays as agreed: {{ amount }} "
+               "on {{ date }} will count toward it (next payment {{ next_amount }}, due {{ next_date }})."),
+        "zh": ("{% if greeting %}{{ greeting }}{% endif %}谢谢。您的还款计划保持不变：您计划于{{ date }}还款的{{ amount }}"
+               "将计入该还款计划（下一期应还{{ next_amount }}，还款日为{{ next_date }}）。"),
+    },
+    "promise_plan_review": {
+        "en": ("{% if greeting %}{{ greeting }} {% endif %}Thanks for your offer of {{ amount }} on {{ date }}. "
+               "Your plan payment of {{ next_amount }} is due {{ next_date }}, so a member of our team will look "
+               "at changing your plan and get back to you."),
+        "zh": ("{% if greeting %}{{ greeting }}{% endif %}感谢您提出于{{ date }}还款{{ amount }}。您的分期还款"
+               "{{ next_amount }}将于{{ next_date }}到期，我们的工作人员将审核调整您的还款计划，并尽快回复您。"),
+    },
     "cease_acknowledgement": {
         "en": "We've received your request. We will stop contacting you about this account.",
         "zh": "我们已收到您的要求，将不再就此账户与您联系。",
@@ -396,6 +432,8 @@ _SAMPLES: dict[str, dict[str, str]] = {
         "tries_left": "2", "channel": "phone calls and email", "question": "postcode",
         "greeting": "Hi Alexandra Johnson, this is Northwind Card Services.",
         "when": "Thu Dec 17 08:00 EST", "dpd": "120",
+        "promise_amount": "$1,234.56", "promise_date": "Fri Jan 15",
+        "next_amount": "$102.96", "next_date": "Wed Dec 16",
     },
     "zh": {
         "name": "张伟", "creditor": "北风银行", "contact": "400-820-0199",
@@ -412,6 +450,8 @@ _SAMPLES: dict[str, dict[str, str]] = {
         "last4": "1234", "option": "2", "count": "12", "first_amount": "¥102.96", "total": "¥1,234.56",
         "tries_left": "2", "channel": "电话和邮件", "question": "邮政编码",
         "greeting": "张伟您好，这里是北风银行。", "when": "12月17日（周四）08:00", "dpd": "120",
+        "promise_amount": "¥1,234.56", "promise_date": "1月15日（周五）",
+        "next_amount": "¥102.96", "next_date": "12月16日（周三）",
     },
 }
 

@@ -99,8 +99,21 @@ _PROMISE_POSITIVE = _rx(en.PROMISE_POSITIVE)
 _CANT_PAY_ON = _rx(en.CANT_PAY_ON)
 _CANT_PAY_ON_BUT = re.compile(en.CANT_PAY_ON_BUT)
 _PAID_DATED = re.compile(en.PAID_DATED)
+_REFUSED_CANT = re.compile("|".join(en.REFUSED_DAY_CANT))
+_REFUSED_NO = re.compile("|".join(en.REFUSED_DAY_NO)
+                         # "not this friday", "nope not the 15th sorry": the whole reply refuses the day
+                         + r"|^(?:(?:no+|nope|nah|sorry|sadly|unfortunately|um+|hmm+|oh|ah)[ ,.!]+)*not (?:on |by )?(?:the )?(?:this |next |coming )?"
+                         + en.REFUSED_DAY_WORDS + r"(?:[ ,.!]+(?:sorry|sry|unfortunately|sadly|either|tho|though))*[ .!]*$")
+_REFUSED_DEADLINE = re.compile(en.REFUSED_DAY_DEADLINE)
+_REFUSED_CLAUSE = re.compile(en.REFUSED_DAY_CLAUSE)
+_Z_REFUSED_CANT = re.compile(zh.REFUSED_DAY_CANT)
+_Z_REFUSED_NO = re.compile(zh.REFUSED_DAY_NO)
+_Z_REFUSED_DEADLINE = re.compile(zh.REFUSED_DAY_DEADLINE)
+_Z_CLAUSE = re.compile(r"[,.;!?，。；！？\s]+|但是|可是|不过|要不|改成|换成|改到|换到")
 _DECEASED = _rx(en.DECEASED)
 _DECEASED_HOLDER = _rx(en.DECEASED_HOLDER)
+_DECEASED_NAMED = re.compile(en.DECEASED_NAMED)
+_DEADLINE_QUESTION = _rx(en.DEADLINE_QUESTION)
 _AGENT = _rx(en.AGENT)
 _AGENT_NOT = _rx(en.AGENT_NOT)
 _WHO = _rx(en.WHO_IS_THIS)
@@ -217,6 +230,7 @@ _AFFIRM_PHRASES = frozenset({
     "yes it is", "yes it is me", "yes its me", "yes thats me", "this is her", "this is him", "this is he",
     "this is she", "yes this is her", "yes this is him",
 })
+_START_LEAD = frozenset("ok okay yes yeah yep please pls plz".split())
 _START_FILLER = frozenset("please pls plz again now thanks thx ty texts messages texting sms back ok okay".split())
 _DENY = frozenset("no nope nah naw negative nay never non".split())
 _ZH_YES_NO = zh.AFFIRM | zh.DENY
@@ -309,6 +323,17 @@ _Z_PLAN_MONTHS = re.compile(r"(?:分)?(?:\d{1,2}|[一二两三四五六七八九
 _CHOICE_NUM_IN = re.compile(r"(?:\b(?:option|number|no|choice|plan|opt)\s?|#\s?)(?P<n>[1-9])\b"
                             r"|\b(?:the )?(?P<w>first|second|third|fourth|fifth) (?:one|option|plan|choice)\b")
 _CHOICE_REFUSED = re.compile(r"\b(?:not|dont|doesnt|wont|cant|no|never|neither|nor|instead of|rather than)\b(?! \d)")
+#: plan_offer: a plan refused by number ("not 2", "the first one is too much", "anything but option 1",
+#: 不要第二个, 第一个太贵了, 第二個唔要) is never the choice; with another plan named in a clause of
+#: its own ("2 is too much, 1 please", 不选第一个，选第三个, 方案2不行，方案1吧) that one is.
+_CHOICE_NO = re.compile(r"\bno\b(?! \d)|\b(?:not|dont|doesnt|wont|cant|never|neither|nor|none|instead of|rather than|except|anything but"
+                        r"|too (?:much|high|expensive|long|big|steep|pricey)|cant afford|no good|hate|rather not)\b")
+_CHOICE_CLAUSE = re.compile(r"[,.;!?]+|\b(?:but|instead|so|how about|what about|rather)\b")
+_CHOICE_MENTION = re.compile(r"(?:\b(?:option|number|no|choice|plan|opt)\s?|#\s?)?\b(?P<n>[1-9])(?:st|nd|rd|th)?\b(?! ?(?:months?|mos?|mths?|dollars?|bucks|%))"
+                             r"|\b(?P<w>first|second|third|fourth|fifth)\b")
+_Z_CHOICE_NO = re.compile(r"不要|不选|不行|不用|不想|不可以|不好|太贵|太多|太高|太长|太久|唔要|唔得|唔好|除了|没法|不能")
+_Z_CHOICE_CLAUSE = re.compile(r"[,.;!?，。；\s]+|但是|可是|不过")
+_Z_CHOICE_MENTION = re.compile(r"(?:第|方案|选项)\s?(?P<a>[1-9一二三四五六七八九])(?![0-9十百千万块元号月天周期])|(?P<b>[1-9一二三四五六七八九])(?:号|號)(?:方案|选项)")
 _Z_CHOICE_ORD_IN = re.compile(r"第(?P<n>[1-9一二三四五六七八九])(?:个|個|种|種|项|項)(?![月天周期号])")
 # confirm: a correction of what was read back ("no that's wrong, I said the 11th", "no I
 # meant friday", "actually make it 60") is a promise with the new date/amount (the dialog
@@ -400,6 +425,105 @@ def _z_refuses(z: str) -> bool:
     """A Chinese refusal to pay (US-17 cease): 这钱我不还, 就不还, 不还了 — not 不是不还,
     暂时不还, 如果不还…, 利息我不还 (a fee: dispute)."""
     return _Z_REFUSAL.search(z) is not None and _Z_REFUSAL_NOT.search(z) is None
+
+
+def _refused_day(s: str, z: str | None) -> tuple[str, bool] | None:
+    """A reply that refuses a day ("cant do friday", "friday wont work", "not this friday", 周五不行,
+    这周五还不了): ``(kind, alternative)`` — kind ``"cant"`` (a can't-pay form: hardship, as "I can't
+    pay friday") or ``"no"`` (the day declined); alternative is True when another clause names a
+    day ("..., how about monday", 周五不行，下周一可以: the promise is for that one). None when
+    nothing refuses a day. Called only for replies with a date."""
+    if z:
+        m = _Z_REFUSED_CANT.search(z)
+        kind = "cant"
+        if not m:
+            m = _Z_REFUSED_NO.search(z)
+            kind = "no"
+        if not m or _Z_REFUSED_DEADLINE.search(z, 0, m.start()):
+            return None
+        text, clause = z, _Z_CLAUSE
+    else:
+        if "no" not in s and "nt" not in s and "unable" not in s and "doubt" not in s:
+            return None  # every refusal says no/not/cant/wont/dont/…, "unable" or "doubt"
+        m = _REFUSED_CANT.search(s)
+        kind = "cant"
+        if m and _REFUSED_DEADLINE.search(s):
+            return None  # "cant pay till friday": a deadline, the promise stands
+        if not m:
+            m = _REFUSED_NO.search(s)
+            kind = "no"
+        if not m:
+            return None
+        text, clause = s, _REFUSED_CLAUSE
+    start, end = 0, len(text)
+    for b in clause.finditer(text):
+        if b.end() <= m.start():
+            start = b.end()
+        elif b.start() >= m.end():
+            end = b.start()
+            break
+    other = text[:start] + " " + text[end:]
+    if z:
+        alt = bool(_Z_DATE_CUE.search(other) or _Z_DATE_CUE_YUE.search(other)) and not (
+            _Z_REFUSED_CANT.search(other) or _Z_REFUSED_NO.search(other))
+    else:
+        alt = _DATE_CUE.search(other, word_starts(other)) is not None or (
+            _PROMISE_POSITIVE.search(other, word_starts(other)) is not None and bool(other.strip()))
+    return kind, alt
+
+
+_AMOUNT_NO = re.compile(r"\b(?:wont|will not|doesnt|does not|dont|isnt|is not|aint|not|no)(?: gonna| going to| really| be)?"
+                        r" (?:work|possible|doable|happen|an option|ok|okay)\b|\btoo (?:much|high|steep|expensive|many)\b|\bno way\b"
+                        r"|\bnot (?:\$ ?)?\d")  # "not 50, 40"
+_CLAUSE_NUMBER = re.compile(r"\$? ?(\d{1,7}(?:\.\d{1,2})?)\b")
+_Z_AMOUNT_NO = re.compile(zh.REFUSED_DAY_NO + "|" + zh.REFUSED_DAY_CANT + r"|太多|太高|太贵")
+_Z_CLAUSE_NUMBER = re.compile(r"\d{1,7}(?:\.\d{1,2})?|[零〇一二两三四五六七八九十百千万]+")
+
+
+def _refused_amount(s: str, z: str | None) -> tuple[str, Decimal | None] | None:
+    """ask_amount: an amount refused ("cant do 50", "50 wont work, how about 30", 五十不行，三十吧):
+    ``(kind, other)`` — kind as :func:`_refused_day`'s, other the one amount named in a clause
+    without a refusal (then that is the amount), else None. None when no amount is refused."""
+    from .amounts import _zh_number
+    if z:
+        no, cant, clause, number = _Z_AMOUNT_NO, _Z_REFUSED_CANT, _Z_CLAUSE, _Z_CLAUSE_NUMBER
+        text = z
+    else:
+        no, cant, clause, number = _AMOUNT_NO, _REFUSED_CANT, _REFUSED_CLAUSE, _CLAUSE_NUMBER
+        text = s
+    refused, other, kind = False, set(), "no"
+    for part in clause.split(text):
+        if not part or not part.strip():
+            continue
+        values = []
+        for m in number.finditer(part):
+            tok = m.group(1) if m.groups() else m.group(0)
+            v = Decimal(tok) if tok[0].isdigit() else _zh_number(tok)
+            if v:
+                values.append(v)
+        if not values:
+            continue
+        if cant.search(part) or no.search(part):
+            refused = True
+            kind = "cant" if cant.search(part) else kind
+        else:
+            other.update(values)
+    if not refused:
+        return None
+    return kind, (other.pop() if len(other) == 1 else None)
+
+
+def _deceased_named(s: str) -> bool:
+    """A death report naming the person ("Dana passed away", "my husband John died last week"):
+    the account holder we wrote to by name (``lexicon_en.DECEASED_NAMED``); never a subject that
+    is no name ("my phone died", "the deadline has passed", "my husband passed away")."""
+    if "die" not in s and "pass" not in s and "dead" not in s and "decease" not in s:
+        return False
+    for m in _DECEASED_NAMED.finditer(s):
+        names = [n for n in m.group("n1", "n2", "n3", "n4") if n]
+        if names and not any(n in en.DECEASED_NOT_NAME for n in names):
+            return True
+    return False
 
 
 def _stop_keyword(s: str, st: frozenset[str], words: list[str]) -> tuple[float, str] | None:
@@ -514,7 +638,8 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         conf = _LEXICON if _CH_SMS.search(s, st) else unsure
         return "stop", conf, "stop.trailing_keyword", {"channel": _channel(s, st)}
     plain = _plain(s, z)
-    start_plus = bool(words) and words[0] in en.START_KEYWORDS and all(w in _START_FILLER for w in words[1:])
+    lead = 1 if context == "opted_out" and len(words) > 1 and words[0] in _START_LEAD else 0  # "ok start again"
+    start_plus = len(words) > lead and words[lead] in en.START_KEYWORDS and all(w in _START_FILLER for w in words[lead + 1:])
     if plain in en.START_KEYWORDS or start_plus or (z and _Z_START.search(z, zst, zc)) or (
             context == "opted_out" and plain in ("yes", "y", "ok", "okay", "start again", "resume")):
         return "start", _CERTAIN if plain in en.START_KEYWORDS or start_plus else _LEXICON, "start.lexicon", {}
@@ -539,6 +664,13 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         if ((_IDENTITY.search(s, st) and not _IDENTITY_REFUSAL.search(s, st)) or (z and _Z_IDENTITY.search(z, zst, zc))
                 or (words and all(w.isdigit() for w in words))):
             return "identity_check_answer", _LEXICON, "identity.verify", {}
+    if context == "confirm" and _has_date(s, st, z, zc, zst, ent):
+        refused = _refused_day(s, z)
+        if refused:
+            if refused[1]:  # "cant do friday, how about monday", 周五不行，下周一可以: the new day (G-02)
+                return "promise", _LEXICON, "promise.confirm_correction", {}
+            if refused[0] == "no":  # "friday wont work", "not this friday", 周五不行: no to the read-back
+                return "deny", _LEXICON, "deny.confirm_refused_day", {}
     if context == "confirm" and (ent.amount is not None or (ent.date is not None and not ent.date_is_past)):
         not_day = _CORRECTION_NOT_DAY.search(plain) if "not" in words else None
         rest = _CORRECTION_NOT_DAY.sub(" ", plain) if not_day else ""
@@ -554,12 +686,20 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         if choice:
             return choice
     if (context == "ask_date" and _has_date(s, st, z, zc, zst, ent) and not ent.date_is_past
-            and not (z and _Z_HAI_AMBIGUOUS.search(z) and not _zh_repays(z))):
+            and not (z and _Z_HAI_AMBIGUOUS.search(z) and not _zh_repays(z))
+            and not ((r := _refused_day(s, z)) and not r[1])):  # "friday wont work": not a date given
         if not (_DISPUTE.search(s, st) or _HARDSHIP.search(s, st)
                 or (_CANT_PAY_NOW.search(s, st) and not _PROMISE_POSITIVE.search(s, st))
                 or (z and (_Z_HARDSHIP.search(z, zst, zc) or _Z_PAID.search(z, zst, zc)))):
             return "promise", _LEXICON, "promise.ask_date", {}
     if context == "ask_amount":
+        refused = _refused_amount(s, z)
+        if refused:  # "cant do 50": never a promise of 50; "50 wont work, how about 30": 30
+            if refused[1] is not None:
+                return "promise", _LEXICON, "promise.ask_amount_other", {"amount": refused[1], "amount_max": None, "date": None}
+            if refused[0] == "cant":
+                return "hardship", 0.7, "hardship.refused_amount", {}
+            return "unknown", 0.5, "unknown.refused_amount", {}
         bare = _ask_amount_bare(s, ent)
         if bare is not None:  # "50.00", "maybe 37.50", "between 50 and 100", "fifty", "two fifty"
             return "promise", _LEXICON, "promise.ask_amount_bare", bare
@@ -583,9 +723,10 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "paid_already", _LEXICON, "paid_already.lexicon", {}
     if z and _Z_DECEASED.search(z, zst, zc):  # 我爸走了，这是他的手机: the account holder, reported by a relative
         return "unknown", 0.5, DECEASED_REPORT_RULE, {}
-    if _DECEASED_HOLDER.search(s, st):  # "the account holder died, I'm his daughter": a person reads it
-        return "unknown", 0.5, DECEASED_REPORT_RULE, {}
-    if _HARDSHIP.search(s, st) or (z and _Z_HARDSHIP.search(z, zst, zc)):  # UK-01, UK-07
+    if _DECEASED_HOLDER.search(s, st) or _deceased_named(s):  # "the account holder died, I'm his daughter",
+        return "unknown", 0.5, DECEASED_REPORT_RULE, {}               # "Dana passed away": a person reads it
+    if _HARDSHIP.search(s, st) or (z and _Z_HARDSHIP.search(z, zst, zc) and not (
+            ent.date is not None and (r := _refused_day(s, z)) and r[1])):  # UK-01, UK-07; not 下周五还不上，月底可以
         return "hardship", _LEXICON, "hardship.lexicon", {}
     if _DECEASED.search(s, st):
         return "unknown", 0.5, DECEASED_REPORT_RULE, {}
@@ -623,7 +764,7 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
     if _STOP_WORD.search(so, st) and not _STOP_NOT.search(s, st):
         # US-06 safe default: a stop-class word nothing explained → pause and hand off
         return "stop", unsure, "stop.unsure_word", {"channel": _channel(s, st)}
-    if _PAY_WANT.search(s, st) and "how much" not in s:  # "I want to pay off my balance": paying
+    if _PAY_WANT.search(s, st) and "how much" not in s and not _DEADLINE_QUESTION.search(s, st):  # "I want to pay off my balance": paying
         return "pay", _LEXICON, "pay.want_to_pay", {}
     if _BALANCE.search(s, st) or (z and _Z_BALANCE.search(z, zst, zc)):
         return "balance", _LEXICON, "balance.lexicon", {}
@@ -649,6 +790,9 @@ def _plan_choice(plain: str, words: list[str], s: str, z: str | None, ent,
             plain = _Z_PLAN_MONTHS.sub(" 月 ", plain)
         plain = " ".join(plain.split())
         words = _WORDS.findall(plain)
+    refused = _choice_refused(s, z, plan_options if plan_options > 0 else 9)
+    if refused is not None:  # "not 2", 不要第二个: never that plan; "2 is too much, 1 please": plan 1
+        return refused or None
     q = _QUOTED_TAIL.search(s)
     if q:  # 'Quoting your msg "Reply 1 for plan A, 2 for plan B": 2': the answer after our quoted text
         m = _CHOICE.match(_plain(q.group(1), None))
@@ -661,7 +805,7 @@ def _plan_choice(plain: str, words: list[str], s: str, z: str | None, ent,
         n = int(m.group("n")) if m.group("n") else _WORDNUM[m.group("w")]
         if 1 <= n <= (plan_options if plan_options > 0 else 9):
             return "choice", _CERTAIN, "choice.plan_offer_ordinal", {"option": n, "date": None}
-    m = _CHOICE_ORD_IN.search(plain) if len(words) <= 10 else None
+    m = _CHOICE_ORD_IN.search(plain) if len(words) <= 12 else None
     if m and 1 <= int(m.group("n")) <= (plan_options if plan_options > 0 else 9):
         return "choice", 0.8, "choice.in_sentence", {"option": int(m.group("n")), "date": None}
     m = _CHOICE.match(plain)
@@ -689,6 +833,34 @@ def _plan_choice(plain: str, words: list[str], s: str, z: str | None, ent,
         if 1 <= n <= (plan_options if plan_options > 0 else 9) and ent.amount in (None, n):
             return "choice", 0.8, "choice.in_sentence", {"option": n}
     return None
+
+
+def _choice_refused(s: str, z: str | None, limit: int) -> tuple[str, float, str, dict] | None | bool:
+    """plan_offer with a refusal: the one plan named outside the refused clauses (a choice), False
+    when every plan named is refused ("not 2", 不要第二个: no choice), None when it does not apply."""
+    if z:
+        if not _Z_CHOICE_NO.search(z):
+            return None
+        text, no, clause, mention = z, _Z_CHOICE_NO, _Z_CHOICE_CLAUSE, _Z_CHOICE_MENTION
+    else:
+        if not _CHOICE_NO.search(s):
+            return None
+        text = re.sub(r"\b(?:anything|any|all) but\b", "not", s)
+        no, clause, mention = _CHOICE_NO, _CHOICE_CLAUSE, _CHOICE_MENTION
+    chosen, refused = set(), set()
+    for part in clause.split(text):
+        if not part:
+            continue
+        for m in mention.finditer(part):
+            token = next(g for g in m.groups() if g)
+            n = int(token) if token.isdigit() else _WORDNUM[token]
+            (refused if no.search(part) else chosen).add(n)
+    if not refused:
+        return None
+    chosen -= refused
+    if len(chosen) == 1 and 1 <= (n := chosen.pop()) <= limit:
+        return "choice", 0.8, "choice.other_than_refused", {"option": n, "amount": None, "date": None}
+    return False
 
 
 def _ask_amount_bare(s: str, ent) -> dict | None:
@@ -856,6 +1028,11 @@ def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | Non
     if has_date and not past:
         if not (cue_en or cue_zh) and (_IMMEDIATE.search(s, st) or (z and _Z_IMMEDIATE.search(z, zst, zc))):
             return None  # "pay now", "现在就还": a payment, not a promise
+        refused = _refused_day(s, z)
+        if refused and not refused[1]:  # "cant do friday", "friday wont work", 周五还不了, 周五不行
+            if refused[0] == "cant":
+                return "hardship", 0.7, "hardship.refused_day", {}
+            return "unknown", 0.5, "unknown.refused_day", {}
         if cue_zh:
             if _Z_HAI_AMBIGUOUS.search(z) and not _zh_repays(z):
                 return None  # 明天还有事: 还 means "still" here, not "repay"
@@ -864,12 +1041,16 @@ def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | Non
                     and not _Z_DATE_CUE.search(zt.replace("今天", " ")) and not _Z_DATE_CUE_YUE.search(zt.replace("今天", " "))):
                 return "pay", _LEXICON, "pay.zh_today", {}  # 今天还清, 我今天就还: paying today, as "I'll pay today"
             return "promise", _LEXICON, "promise.zh_date", {}
+        if refused and ent.date is not None and not ent.date_is_past:
+            return "promise", 0.8, "promise.refused_day_other", {}  # "friday doesnt work but the 11th does"
         if _CANT_PAY_NOW.search(s, st) and not _PROMISE_POSITIVE.search(s, st):
             return None  # "I can't pay this month": hardship (UK-01), not a promise
         if (_CANT_PAY_ON.search(s, st) and not _PROMISE_POSITIVE.search(s, st)
                 and not _CANT_PAY_ON_BUT.search(s)):
             return None  # "I can't pay friday": a refused day, never a promise for it
         if _PAY_VERB.search(s, st):
+            if _DEADLINE_QUESTION.search(s, st):
+                return None  # "do i have to pay by friday?": a question (balance), not a promise
             return "promise", _LEXICON, "promise.date_and_verb", {}
         rest = _LETTERS.findall(_DATE_CUE.sub(" ", s))
         if all(w in en.PROMISE_FILLER or w in _DATE_ONLY_WORDS for w in rest):

@@ -76,6 +76,13 @@ _OLD_DATE_BEFORE = re.compile(
     r"|\bevery(?:\s+other)?|\beach)\s+(?:the\s+)?$"
     # 不是周五，是周六 / 周六，不是周五 / 是周六而不是周五: the day refused
     r"|(?:不是|而不是|并不是|不在|不要)\s?$", re.I)
+#: After a date: the day refused ("friday wont work but monday will", "friday's no good, monday",
+#: 周五不行，下周一可以, 这周五还不了，下周一还): it gives way to the other date.
+_OLD_DATE_AFTER = re.compile(
+    r"(?:'?s)?(?:\s+(?:is|will|would|does|really|probably|just|definitely))*\s+(?:wont|won't|won’t|will\s+not|doesnt|doesn't|doesn’t"
+    r"|does\s+not|dont|don't|isnt|isn't|isn’t|is\s+not|aint|not|no)\s+(?:gonna\s+|going\s+to\s+|really\s+|be\s+)?"
+    r"(?:work|working|possible|good|doable|happen|an\s+option|ok|okay)\b"
+    r"|\s*(?:可能|恐怕|真的|实在|實在)?(?:不行|不可以|不方便|唔得|还不了|還不了|还不上|還不上|还不起|還不起|没办法|沒辦法|没法|沒法|还唔到|還唔到|付不了|来不及|來不及)", re.I)
 #: After a date: the date the customer wants now ("pay on the 11th instead"). Used with
 #: ``match(text, pos)``, which anchors at ``pos`` (a ``^`` would only match at 0).
 _NEW_DATE_AFTER = re.compile(r"[\s.,!?]*(?:instead|rather)\b", re.I)
@@ -91,7 +98,7 @@ def _the_date_meant(text: str, dated: list) -> list:
     def rank(h) -> int:
         if _NEW_DATE_AFTER.match(text, h.end) or _NEW_DATE_BEFORE.search(text, 0, h.start):
             return 0
-        return 2 if _OLD_DATE_BEFORE.search(text, 0, h.start) else 1
+        return 2 if _OLD_DATE_BEFORE.search(text, 0, h.start) or _OLD_DATE_AFTER.match(text, h.end) else 1
     # a past date (what was paid) gives way to a future one (what is promised): "I paid 50 on
     # monday, can I pay the rest friday" → friday; the past date stays when it is the only one
     ranks = [rank(h) * 2 + (h.past and h.date is not None) for h in dated]

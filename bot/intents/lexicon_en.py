@@ -55,7 +55,8 @@ STOP_LEAD_OBJECTS = (
 )
 
 _REFUSAL_OBJECT = (r"(?: (?:this|that|it|you|u|yall|you people|you guys|anything|nothing|shit|jack|squat|for (?:this|that|it)|"
-                   r"a (?:dime|cent|penny|thing|single (?:dime|cent|penny))|one (?:dime|cent|penny)|"
+                   # "not paying you a damn cent", "another red cent" (an intensifier before the coin)
+                   r"(?:a|one|another|a single|one single) (?:(?:damn|damned|goddamn|god damn|single|red|freaking|friggin|frigging|fucking|fkn|stinking|lousy|measly) )*(?:dime|cent|penny|thing|nickel)|"
                    # "I will not be paying this debt", "not paying you crooks" (US-17)
                    r"(?:the|this|that|your|ur|any|these|those) (?:stupid |fake |bogus |damn |made up |so called )?(?:debt|debts|bill|bills|balance|account|loan|crap|garbage|bs|junk)|"
                    r"(?:crooks|scammers|thieves|clowns|idiots|vultures|leeches|liars|frauds|bastards|jokers|people)))*")
@@ -78,6 +79,9 @@ REFUSE_TO_PAY = (
 
 #: Natural-language opt-outs judged certain (US-06; CEASE US-17 for "contact" forms).
 STOP_PHRASES = (
+    # "I'd prefer you didn't text me anymore", "I would rather you stopped texting me"
+    r"\b(?:prefer|rather|like it if|appreciate it if) (?:you|u|yall|you guys)(?: all| guys)? (?:didnt|did not|dont|do not|wouldnt|would not|stopped|stop|no longer|quit|never) "
+    r"(?:text|txt|messag|contact|call|email|reach)\w*",
     r"\b(?:stop|stp|quit|cease|end|pls stop|please stop)\s+(?:all\s+)?(?:the\s+)?(?:texting|txting|texts?|txts?|"
     r"txtn|txtin|txtng|textin|textn|texing|msging|msgin|msgn|robo ?calls?|phone calls|voicemails?|"
     r"messaging|messages?|msgs?|sending|contacting|calling|emailing|e-?mails?|harass(?:ing)?|"
@@ -216,6 +220,10 @@ STOP_PHRASES_UNSURE = (
 #: A stop-class word used for something else: not an opt-out, the rest of the text decides.
 STOP_NOT = (
     r"\bstop(?:ping|ped|s)? (?:by|in|over|at)\b",
+    # "stop the automatic payment on the 15th": a payment matter (CANCEL_PAYMENT), not an opt-out
+    r"\bstop (?:(?:my|the|this|that|next|upcoming|scheduled|pending|automatic|auto|recurring|monthly) )+(?:payments?|pmts?|draft|debit|withdrawal|auto ?pay|autopay|installment)\b",
+    # "does the interest ever stop?", "when will the fees end": the charges, not the texts
+    r"\b(?:interest|fees?|late fees?|charges?|penalt(?:y|ies)|payments?|autopay|auto ?pay|debit|deductions?) (?:ever |ever going to |going to |gonna |will |to )?(?:stop|end)\b",
     r"\bstop(?:ping|ped|s)? (?:paying|making (?:the |my )?payments?|payment)\b",
     # "take me off autopay", "remove me from the payment plan": a payment matter (CANCEL_PAYMENT), not an opt-out
     r"\b(?:remove|take|drop|unenroll|unsubscribe|cancel|get) me (?:off|from|out of) (?:of )?(?:the |my |this |your |ur )?(?:payment plan|plan|auto ?pay|autopay|auto-?draft|arrangement|auto ?debit|recurring payments?|payment schedule|paperless|paper statements?)\b",
@@ -264,7 +272,7 @@ STOP_NEGATED = (
 #: A request to cancel/stop a payment or autopay: a person must look (not an opt-out).
 CANCEL_PAYMENT = (
     # "please cancel the $100 payment scheduled for tomorrow", "cancel friday's payment"
-    r"\b(?:cancel|call off|void|undo|unschedule|delete|hold off on) (?:(?:my|the|this|that|next|upcoming|scheduled|pending|"
+    r"\b(?:cancel|call off|void|undo|unschedule|delete|hold off on|stop) (?:(?:my|the|this|that|next|upcoming|scheduled|pending|automatic|auto|recurring|monthly|"
     r"todays?|tomorrows?|tmrws?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|weeks|months|\$? ?\d[\d,]*(?:\.\d\d)?|dollars?) )+"
     r"(?:payments?|pmt|pymt|draft|debit|withdrawal|auto ?pay|autopay|installment)\b"
     # a new day in its place ("..., I'll pay monday instead") is a reschedule: the promise of the new date
@@ -433,6 +441,9 @@ WRONG_NUMBER = (
     r"\b(?:number|phone) (?:belongs|belonged|is registered|goes|went) to (?:some ?one|somebody|a different|another|some other)\b",
     r"\b(?:some ?one|somebody) else(?:s)? (?:number|phone|has (?:this|that) number)\b",
     r"\b(?:idk|i dont know|dunno|i do not know|no idea|not sure) who (?:that|dat|this|dis|thet) (?:is|person is)\b",
+    # "idk who dana is", "no idea who mike is": the person named is unknown here (US-12)
+    r"\b(?:idk|i dont know|dunno|i do not know|no idea|never heard of) who (?!(?:you|u|yall|this|that|dis|dat|it|i|to|that person|the)\b)[a-z]+(?: [a-z]+)? is\b",
+    r"\b(?:number|phone|cell) (?:belongs|belonged|is registered|goes) to my (?:son|daughter|kid|child|mom|mother|dad|father|wife|husband|brother|sister|boss|work|company|roommate|girlfriend|boyfriend)\b",
     r"\bnobody (?:by that name|named|here by)\b",
     r"\b(?:my name is ?(?:nt|not)|my names not|my name isnt|this is not|this isnt|thats not|i am not|im not) "
     r"(?:(?<!i am not )(?<!im not )|(?![a-z]{2,}ing\b))"  # "I'm not ignoring you", "im not telling you that": not a name
@@ -626,7 +637,7 @@ HARDSHIP = (
     r"\bbereave\w*\b", r"\bgriev(?:e|es|ed|ing)\b", r"\bgrief\b", r"\bwidow\w*\b", r"\bin mourning\b",
     r"\b(?:death|loss|passing) (?:in|of) (?:the|my|our) (?:family|husband|wife|son|daughter|mom|mother|dad|father|child)\b",
     # illness and care
-    r"\bicu\b", r"\bintensive care\b", r"\bhospice\b", r"\b(?:in|at|to) the (?:er|e\.r\.|emergency room)\b", r"\bemergency room\b",
+    r"\b(?:icu|nicu|picu)\b", r"\bintensive care\b", r"\bhospice\b", r"\b(?:in|at|to) the (?:er|e\.r\.|emergency room)\b", r"\bemergency room\b",
     r"\bstroke\b", r"\bheart attack\b", r"\bdialysis\b", r"\btumou?r\b", r"\bdiagnosed\b", r"\bterminal(?:ly)? ill\b",
     r"\bnursing home\b", r"\bbed ?rest\b", r"\bbedridden\b", r"\bcaregiver\b", r"\bcarer\b",
     # job and income loss
@@ -673,6 +684,32 @@ CANT_PAY_ON = (
     r"\b(?:cant|cnt|cannt|cannot|can not|unable to|wont be able to|not able to|not gonna be able to|"
     r"not going to be able to) (?:pay|make (?:the |a |my |this |that |any )?payments?|make it|do it)\b",
 )
+#: A refused day in other phrasings: a can't-verb before the day ("cant do friday", "i cant make
+#: the 15th", "i wont have it by friday", "theres no way i can pay by friday") or the day with a
+#: refusing predicate ("friday wont work", "fridays not gonna work", "friday is no good",
+#: "the 15th isnt possible"), "no can do on friday". Never a promise for that day; a second clause
+#: with another day ("..., how about monday") is the promise (the classifier reads the clauses).
+REFUSED_DAY_WORDS = (r"(?:(?:mon|tues?|wednes|wed|thurs?|thu|fri|satur|sat|sun)(?:day)?s?|today|tonight|tomorrow|tmrw|tmr"
+           r"|(?:the )?\d{1,2}(?:st|nd|rd|th)s?|that day|that date|this week|next week|the weekend|this weekend)")
+REFUSED_DAY_CANT = (
+    r"\b(?:cant|cnt|cannt|cannot|can not|unable to|wont be able to|not able to|not gonna be able to|not going to be able to"
+    r"|no way i can|no way i could|dont think i can|doubt i can|wont|will not) (?:pay|do|make|manage|swing|send"
+    r"|have (?:it|that|the money|the payment|enough)|get (?:it|that|the money|you))\b",
+    # a negated paying verb: "im not paying this month", "i'm not going to pay on friday", "we will not be paying tomorrow"
+    r"\bnot (?:(?:gonna|going to|be|be able to) )?(?:pay|paying|send|sending|make|making)\b",
+    r"\b(?:wont|will not) be (?:paying|sending|making)\b",
+)
+REFUSED_DAY_NO = (
+    r"\b" + REFUSED_DAY_WORDS + r"(?: (?:is|will|would|does|do|really|probably|prob|just|definitely|def|honestly|totally))*"
+    r" (?:wont|will not|doesnt|does not|dont|do not|isnt|is not|aint|not|no|wouldnt|would not)"
+    r" (?:gonna |going to |really |be |do )?(?:work|working|possible|good|doable|happen|happening|an option|ok|okay|great|it)\b",
+    r"\bno can do\b",
+)
+#: A deadline after the can't ("cant pay till friday", "can not pay before the 15th"): the promise stands.
+REFUSED_DAY_DEADLINE = r"\b(?:until|till|til|untill|before|after|unless)\b"
+#: Where a second clause starts ("cant do friday, how about monday", "friday wont work but monday will").
+REFUSED_DAY_CLAUSE = r"[,.;!?]+|\b(?:but|how about|what about|maybe|instead|though|tho|however|rather|so|try|can i do|could i do)\b"
+
 #: What keeps a refused-day reply a promise: a deadline word or a second, positive clause.
 CANT_PAY_ON_BUT = r"\b(?:until|till|til|untill|before|after|but|instead|rather|though|however|works?)\b"
 #: A positive promise clause: with it, a "can't pay this week" reply is still a promise.
@@ -708,6 +745,32 @@ DECEASED_HOLDER = (
     r"\b(?:died|passed|passed away|passed on|is dead|is deceased|has died|has passed(?: away)?|is no longer (?:with us|alive)|was killed|lost (?:his|her|their) (?:life|battle))\b.*\b(?:this|it|that)(?: number| phone)? (?:was|is|were) (?:his|her|their|my (?:late )?(?:\w+s)) (?:phone|number|cell|cell phone|account|card|debt|loan|bill|line|#)\b",
     r"\b(?:this|it|that)(?: number| phone)? (?:was|is|were) (?:his|her|their|my (?:late )?(?:\w+s)) (?:phone|number|cell|cell phone|account|card|debt|loan|bill|line|#)\b.*\b(?:he|she|they|who)(?: (?:has|had|just|recently))* (?:died|passed|passed away|passed on|is dead|is deceased|has died|has passed(?: away)?|is no longer (?:with us|alive)|was killed|lost (?:his|her|their) (?:life|battle))\b",
 )
+
+#: The person named dead ("Dana passed away", "my husband John died last week", "sorry, Robert died
+#: in august", "Mr. Jones passed away"): the account holder we wrote to by name, reported by someone
+#: else (a death report). The customer's own loss without a name ("my husband passed away") stays
+#: hardship; the classifier drops subjects that are no name (DECEASED_NOT_NAME: "my phone died").
+_NAME_AUX = r"(?!(?:has|had|just|recently|sadly|suddenly|was|is|also|unexpectedly|finally)\b)"
+_DEATH_NAMED = r" (?:has |had |just |recently |sadly |suddenly |unexpectedly |also |finally )*(?:passed away|passed on|died|is deceased|is dead|has passed)\b"
+DECEASED_NAMED = (
+    r"(?:^|[.!?;,] )(?:(?:sorry|hi|hello|hey|unfortunately|sadly|fyi|so|well|um+|im sorry to (?:say|tell you)|just so you know)[ ,.!:]+)*"
+    r"(?:(?:mr|mrs|ms|miss|dr)\.? )?(?P<n1>[a-z]+)(?: " + _NAME_AUX + r"(?P<n2>[a-z]+))?" + _DEATH_NAMED
+    + r"|\b(?:my|our) (?:late )?" + _KIN_EN + r" " + _NAME_AUX + r"(?P<n3>[a-z]+)(?: " + _NAME_AUX + r"(?P<n4>[a-z]+))?"
+    + r" (?:has |had |just |recently |sadly |suddenly |unexpectedly |also )*(?:passed away|passed on|passed|died|is deceased|is dead)\b"
+)
+DECEASED_NOT_NAME = frozenset("""
+i me you he she it they we who which that this there these those everyone everybody someone somebody nobody anyone everything
+something nothing hes shes its theyre my your his her our their the a an and but so or because cause when since after before
+then now just also finally almost nearly sadly suddenly unfortunately recently
+wife husband widow widower son daughter mother mom mum father dad brother sister partner spouse child kid kids family niece
+nephew grandson granddaughter grandchild executor executrix caretaker carer caregiver fiance fiancee girlfriend boyfriend
+grandma grandpa grandmother grandfather granny nana mama papa aunt uncle cousin friend boss neighbor neighbour buddy pal
+roommate coworker baby parents parent stepson stepdaughter stepmom stepdad twin
+phone cell cellphone battery car truck van laptop computer pc tv dog cat pet fish plant plants bird hamster puppy kitten
+horse engine motor charger account card deadline date time offer link app wifi internet signal printer ipad tablet iphone
+android screen fridge washer dryer furnace heater ac transmission alternator period window promo deal due bill payment plan
+grace day week month year hope dream business job store shop company
+""".split())
 
 # --- help / agent ---------------------------------------------------------------------
 
@@ -773,6 +836,13 @@ ABUSE = (
 
 # --- money: balance, plan, promise, pay --------------------------------------------
 
+#: A question about the deadline, not a promise for it (balance): "do i have to pay by friday?",
+#: "is friday the deadline", "is it due friday?".
+DEADLINE_QUESTION = (
+    r"^(?:so |wait |um+ |ok )?(?:do|does|must|should) (?:i|we) (?:have to|need to|gotta|got to|still have to|really have to) (?:pay|make (?:a |the )?payment)(?: it| this| that| something| anything)? (?:by|before|on)\b",
+    r"\bis (?:it|this|that|the payment|my payment) due (?:on |by )?\w+\?", r"\bis \w+ the (?:deadline|due date|last day)\b",
+    r"\b(?:whats|what is|when is) the deadline\b",
+)
 BALANCE = (
     r"\bhow much (?:do i|i|does it|is it|is my|do we|is the|is left|left|remaining|is owed|is due|i gotta|do i still|i still)\b",
     r"\bhow much\b(?=.*\b(?:owe|due|left|balance|bill|pay off|payoff)\b)", r"\bhow much (?:to|for|would|will|does|do|is|are|was)\b",
@@ -782,6 +852,7 @@ BALANCE = (
     r"\bwhat(?: is|s|s is) (?:due|owed)\b", r"\bwhy is (?:it|my|the|this)\b", r"\bwhy (?:did|has) (?:it|my|the) (?:go up|increase|bill)\b",
     r"\bwhat(?: is|s|s is) the (?:total|amount)\b", r"\bhow much\?*$", r"\btotal (?:due|owed)\b", r"\bstatement\b",
     r"\bwhen is (?:it|my payment|the payment) due\b", r"\bdue date\b",
+    *DEADLINE_QUESTION,
 )
 #: "not interested in a payment plan, I'll pay in full friday": a plan refused is no plan request.
 _PLAN_REFUSED = "".join(f"(?<!{p})" for p in (
@@ -796,6 +867,9 @@ PLAN = (
     r"sunday|fri|mon|payday|paycheck|pay day|2 weeks|two weeks|\d+ (?:days|weeks|wks))\b", r"\b(?<!in )(?<!within )(?<!me )(?:a|per|each|every) ?(?:month|mo|week|wk|2 weeks|2 wks|two weeks|other week|paycheck|check)\b",
     r"/ ?(?:month|mo|week|wk)\b",
     r"\bmonthly\b", r"\bbi-?weekly\b", r"\bweekly\b", r"\bhalf (?:now|today|next|later)\b", r"\bhalf and half\b",
+    # a part on one day and the rest on another: "half on the 15th and the rest on the 30th", "50 friday and the rest next month"
+    r"(?:\b(?:half|part|some|a portion)\b|\$ ?\d|\b\d+ (?:now|today|tonight|tomorrow|friday|monday|tuesday|wednesday|thursday|saturday|sunday|on|by|this|next)\b)"
+    r"(?:(?!\bbut\b).)*\b(?:and|then|plus) (?:the )?(?:rest|other half|remainder|balance|remaining)\b(?:(?!\bbut\b).)* (?:on|by|next|in|at|the|after)\b",
     r"\b(?:take|accept|settle for|do you take|would you take|would u take) \$?\d", r"\bclose (?:it|this|the account) out\b",
     r"\bsettle(?:ment)?\b", r"\blowest\b", r"\bsplit (?:it|the|this)\b", r"\ba little at a time\b", r"\bpartial\b",
     r"\bpart of it\b", r"\bsome (?:of it )?now\b", r"\bdefer\w*\b", r"\bextension\b", r"\bmore time\b",
@@ -850,6 +924,9 @@ DATE_CUE = (
     r"\bpayday\b",
     r"\bget(?:ting)? paid\b", r"\b(?:once|when|after|as soon as) (?:i|ive|i have|we|weve|we have)(?: been| get| got)? paid\b",
     r"\bfirst of (?:the )?month\b",
+    # an event to pay on: "ill pay when i get my tax refund", "once my stimulus comes" (no date: the dialog asks it)
+    r"\b(?:when|once|after|as soon as) (?:i|we) (?:get|receive|got) (?:my|our|the) (?:tax refund|refund|tax return|taxes|income tax|stimulus|bonus|settlement|inheritance|paycheck|check|ssi|benefits|disability check|unemployment check|unemployment)\b",
+    r"\b(?:when|once|after|as soon as) (?:my|our|the) (?:tax refund|refund|tax return|taxes|stimulus|bonus|settlement|paycheck|check|ssi|benefits)(?: check| money| payment| deposit)? (?:comes|come|clears|clear|hits|hit|arrives|arrive|is in|gets here|lands)\b",
     r"\b(?:\d+|a|one|two|three|a few|few|couple(?: of)?) (?:more )?(?:days?|wks?|weeks?)\b(?! ago)",
     r"\b(?:til|till|until|by) (?:the )?\d+(?:st|nd|rd|th)?\b",
     r"\bday after\b",
