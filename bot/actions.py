@@ -116,7 +116,9 @@ class Handoff:
         ``optout_review``, ``counter_offer``, ``misunderstood``, ``wrong_number``,
         ``identity_failed`` (right-party check failed too often, UK-06),
         ``hold_review`` (a message or a START while a cease, attorney, bankruptcy,
-        deceased or recalled hold stands: the bot may not answer, a person decides).
+        deceased or recalled hold stands: the bot may not answer, a person decides),
+        ``contact_time`` (a time restriction the window cannot hold, or one leaving no
+        allowed time: US-03/UK-05).
     priority: 1 (highest) .. 5.
     """
 
@@ -147,6 +149,23 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class SetContactWindow:
+    """The customer said when texts suit them (US-03, 12 CFR 1006.6(b)(1); UK-05, CONC
+    7.9.4R): this phone's window becomes ``[start_minute, end_minute)``, minutes after
+    local midnight in the customer's zone (``start > end`` wraps midnight), already
+    narrowed to the profile's allowed hours (never wider). The runner revokes the phone's
+    previous window and writes a ``contact_windows`` row; the outbound gate defers
+    initiated texts outside it. ``said``: the window as the customer said it; ``rule``:
+    ``US-03`` or ``UK-05``. A window that leaves no allowed time is written as said (the
+    gate then refuses initiated texts, US-03) and the step hands off to a person."""
+
+    start_minute: int
+    end_minute: int
+    rule: str = "US-03"
+    said: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
 class Audit:
     """Write a decision-log row: ``rule`` (a COMPLIANCE.md ID or a script rule)
     and ``detail``."""
@@ -156,4 +175,4 @@ class Audit:
 
 
 Action = (Reply | IssuePayLink | OfferPlans | RecordPromise | RecordPlan | OptOut
-          | OptIn | SetHold | Handoff | Flag | Quarantine | Schedule | Audit)
+          | OptIn | SetHold | Handoff | Flag | Quarantine | Schedule | SetContactWindow | Audit)

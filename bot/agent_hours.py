@@ -58,7 +58,17 @@ def next_open(now: dt.datetime, conf: Mapping[str, Any] | None) -> dt.datetime |
 
 def sla_minutes(conf: Mapping[str, Any] | None, reason: str) -> int:
     """Minutes an agent has to pick up a handoff for ``reason`` (``[agent.sla_minutes]``,
-    falling back to its ``default`` key, then 60)."""
+    falling back to its ``default`` key, then 60). UK-07: a ``self_harm`` hand-off a table
+    does not name (settings saved before the reason existed) gets the shortest SLA the
+    table has, at most :data:`SELF_HARM_SLA_MINUTES` — never the default's hour."""
     table = dict((conf or {}).get("sla_minutes") or {})
+    if reason == "self_harm" and reason not in table:
+        named = [int(v) for v in table.values() if isinstance(v, (int, float, str)) and str(v).strip().isdigit()]
+        return min([SELF_HARM_SLA_MINUTES, *named])
     value = table.get(reason, table.get("default", 60))
     return int(value)
+
+
+#: UK-07 "immediate escalation": the longest a ``self_harm`` hand-off waits for a person when
+#: the settings name no SLA for it (config.toml ``[agent] sla_minutes.self_harm``).
+SELF_HARM_SLA_MINUTES = 5

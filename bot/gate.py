@@ -11,8 +11,8 @@ This module does no I/O and reads no clock: the runner passes in a
 Order of the rules (every one evaluated is listed in ``Verdict.checks``, G-03):
 
 1. refusals — opt-out registry (US-05, US-08), holds (US-16/17/18), wrong-number
-   quarantine (US-12), agent ownership and hand-offs (G-01), a promise to pay in force
-   (G-02), a debt no longer past due or a days-past-due figure the account does not have
+   quarantine (US-12), agent ownership and hand-offs (G-01), a reply that did not leave
+   in time (``gate:stale_reply``), a promise to pay in force (G-02), a debt no longer past due or a days-past-due figure the account does not have
    (US-21), undeliverable number (``gate:undeliverable``), consent (US-10), content
    (approved template or the linter's first failing rule: US-04, US-14, UK-06, US-21,
    UK-02, CN-04, ...);
@@ -27,6 +27,15 @@ the customer's own message is exempt from hours (unless the profile sets
 ``replies_follow_hours``; 12 CFR 1006.6(b)(1) comment 6(b)(1)-2), consent, caps
 (US-20: replies do not count) and the content rule (bot replies come from the published,
 approved script; agents' replies are still linted).
+
+The exemption covers answering the customer's message "once, at that time" (comment
+6(b)(1)-2; COMPLIANCE's ruling on replies). A reply that could not leave then — held
+by a sender pause (Twilio 30034), a worker outage — and is still waiting more than
+``[outbound] reply_stale_minutes`` after it was written is refused as stale
+(``gate:stale_reply``): sent later it would be a text Duly starts, at an hour and with
+content (a balance, a confirmation) the customer did not ask for then. (A profile with
+``replies_follow_hours`` makes replies wait for the window by design: there they go
+when the hours allow.)
 """
 
 from __future__ import annotations
@@ -71,6 +80,19 @@ DEBT_KINDS: frozenset[str] = frozenset({"notice", "campaign", "followup"})
 #: in force (G-02). Reminders (``reminder``: the promise's own, before its date) and
 #: follow-ups (``followup``: a broken promise or a missed instalment) are not dunning.
 DUNNING_KINDS: frozenset[str] = frozenset({"notice", "campaign"})
+
+#: The kind of an agent's own text (``runner.agents``). Without ``in_reply_to`` it is a
+#: text Duly starts: a hand-off or a promise made after it was queued makes it stale as
+#: it does the cadence's (G-01, G-02), and an opt-out refuses it while it waits (US-05).
+AGENT_KIND = "agent"
+
+
+def started_text(kind: str, initiated: bool) -> bool:
+    """A queued text Duly started itself that a later hand-off, promise or opt-out makes
+    stale: the cadence's, reminders, follow-ups (:data:`INITIATED_KINDS`) and an agent's
+    own text that answers nothing (:data:`AGENT_KIND`, ``initiated``)."""
+    return kind in INITIATED_KINDS or (kind == AGENT_KIND and initiated)
+
 
 #: Kinds a silencing hold still lets through.
 SILENCED_ALLOWED: frozenset[str] = frozenset({"optout_confirmation", "help", "optin_confirmation",
@@ -170,6 +192,10 @@ class GateContext:
         dunning queued before it never goes).
     dpd: the debt's days past due now, in the account's zone (``None``: unknown or
         several debts); a text stating another figure is refused (US-21).
+    reply_stale_seconds: a reply still waiting this long after it was written
+        (``Candidate.queued_at``) is no answer "at that time" and is refused
+        (``gate:stale_reply``; ``[outbound] reply_stale_minutes``); ``None``: no limit.
+        Not applied when ``replies_follow_hours`` (replies then wait for the window).
 
     The G-01/G-02 fields are read for initiated messages only
     (:func:`runner.outbound.resolve`); a reply leaves them empty.
@@ -201,6 +227,7 @@ class GateContext:
     promise_until: dt.date | None = None
     promise_at: dt.datetime | None = None
     dpd: int | None = None
+    reply_stale_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -316,7 +343,30 @@ def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
         if (ctx.handoff_at is not None and candidate.queued_at is not None
                 and ctx.handoff_at >= candidate.queued_at):
             return refuse("G-01", "a hand-off to a person started after this text was queued")
+    elif started_text(candidate.kind, candidate.initiated):
+        # an agent's own text goes while she has the customer, but one written before a
+        # later hand-off is as stale as the cadence's (strictly later: her own take-over
+        # at the same instant is not "after")
+        if (ctx.handoff_at is not None and candidate.queued_at is not None
+                and ctx.handoff_at > candidate.queued_at):
+            return refuse("G-01", "a hand-off to a person started after this text was queued")
     checks.append(("G-01", "pass"))
+
+    # The replies ruling (12 CFR 1006.6(b)(1) comment 6(b)(1)-2): a reply answers the
+    # customer's message "once, at that time". One still waiting long after it was
+    # written (a sender pause, an outage) is no such answer: refused as stale, never sent
+    # as if it were one, whatever the hour (US-01) — the customer can ask again. Under a
+    # profile whose replies wait for the window anyway (``replies_follow_hours``) a late
+    # reply claims no exemption: it goes when the hours allow, as that profile says.
+    if (candidate.in_reply_to_inbound and ctx.reply_stale_seconds is not None
+            and not ctx.replies_follow_hours
+            and candidate.queued_at is not None and ctx.now is not None):
+        waited = (ctx.now - candidate.queued_at).total_seconds()
+        if waited > ctx.reply_stale_seconds:
+            return refuse("gate:stale_reply",
+                          f"a reply that waited {int(waited // 60)} min is no longer an answer "
+                          "to the customer's message at that time (12 CFR 1006.6(b)(1))")
+        checks.append(("gate:stale_reply", "pass"))
 
     initiated = candidate.initiated
 
@@ -328,6 +378,14 @@ def decide(candidate: Candidate, ctx: GateContext) -> Verdict:
             return refuse("G-02", f"a promise to pay is in force until {ctx.promise_until.isoformat()}")
         if (ctx.promise_at is not None and candidate.queued_at is not None
                 and ctx.promise_at >= candidate.queued_at):
+            return refuse("G-02", "a promise to pay was made after this text was queued")
+        checks.append(("G-02", "pass"))
+    elif initiated and candidate.kind == AGENT_KIND:
+        # an agent may write while a promise is in force (she agreed it), but her text
+        # queued before the customer promised (a demand deferred to 08:00) would
+        # contradict the agreement (G-02; 12 CFR 1006.18): stale, never sent
+        if (ctx.promise_at is not None and candidate.queued_at is not None
+                and ctx.promise_at > candidate.queued_at):
             return refuse("G-02", "a promise to pay was made after this text was queued")
         checks.append(("G-02", "pass"))
 

@@ -22,7 +22,7 @@ INTENTS: tuple[str, ...] = (
     "pay", "plan", "promise", "stop", "start", "help", "agent", "dispute",
     "paid_already", "wrong_number", "hardship", "attorney", "bankruptcy",
     "balance", "identity_check_answer", "who_is_this", "abuse", "auto_reply",
-    "affirm", "deny", "choice", "unknown",
+    "affirm", "deny", "choice", "contact_time", "unknown",
 )
 
 #: What the bot last asked; decides how a bare ``1`` or ``yes`` is read.
@@ -45,6 +45,11 @@ class Entities:
     option: a plan number chosen from an offer (1-based).
     channel: for ``stop``: ``sms``, ``voice``, ``email``, ``all`` or a ``+``-joined
         combination such as ``sms+voice``.
+    window: a standing time the customer said suits them (US-03, 12 CFR 1006.6(b)(1);
+        UK-05, CONC 7.9.4R) as they said it: ``(start_minute, end_minute)``, minutes after
+        local midnight, ``[start, end)``, ``start > end`` wraps midnight ("after 6pm" →
+        ``(1080, 1440)``, "not before noon" → ``(720, 1440)``). Not yet narrowed to the
+        profile's allowed hours (the dialog engine does that).
     """
 
     amount: Decimal | None = None
@@ -53,6 +58,7 @@ class Entities:
     time: dt.time | None = None
     option: int | None = None
     channel: str | None = None
+    window: tuple[int, int] | None = None
 
     def as_json(self) -> dict[str, Any]:
         """Entities as the contract's JSON: amounts as 2-decimal strings, ISO dates;
@@ -70,6 +76,8 @@ class Entities:
             out["option"] = self.option
         if self.channel is not None:
             out["channel"] = self.channel
+        if self.window is not None:
+            out["window"] = "%02d:%02d-%02d:%02d" % (*divmod(self.window[0], 60), *divmod(self.window[1], 60))
         return out
 
 
@@ -96,6 +104,14 @@ class Intent:
 #: 手机): intent ``unknown`` (a person must read it), and the dialog engine places a
 #: ``deceased`` hold and hands off (UK-07; 12 CFR 1006.6(a)(4)).
 DECEASED_REPORT_RULE = "unknown.deceased"
+
+#: :attr:`Intent.rule` of a hardship reply with self-harm words ("honestly I want to kill
+#: myself over this debt", "I want to end it all", 我不想活了; the words: ``bot.self_harm``):
+#: intent ``hardship`` still, and the dialog engine answers with the crisis-support text
+#: (``self_harm_support``: no payment talk, no amounts), places a vulnerability hold and
+#: hands off at priority 1 with reason ``self_harm`` (UK-07 "self-harm terms → immediate
+#: escalation", G-01) — even while a hand-off is open or a dispute is pending.
+SELF_HARM_RULE = "hardship.self_harm"
 
 #: The one table of hold kinds and the COMPLIANCE.md rule each enforces — the engine's
 #: holds from a customer's text, the console's and the API's, the gate's refusals and the

@@ -401,6 +401,8 @@ class Console:
             holds = s.scalars(select(Hold).where(
                 (Hold.account_id.in_(acct_ids) if acct_ids else Hold.id < 0) | (Hold.phone == conv.customer_phone),
                 Hold.cleared_at.is_(None))).all()
+            from runner.outbound import contact_window
+            window = contact_window(s, conv.customer_phone)   # US-03 / UK-05
             opted = s.scalar(select(OptOut).where(OptOut.phone == conv.customer_phone, OptOut.channel == "sms",
                                                   OptOut.revoked_at.is_(None))
                              .order_by(OptOut.id.desc()).limit(1))
@@ -440,6 +442,7 @@ class Console:
                 row["sources"].append(h.source)
         return {"conv": conv, "msgs": msgs, "decisions": decisions, "notes": notes, "accounts": acct_rows,
                 "promises": promises, "plans": plan_rows, "holds": holds, "opted_out": opted,
+                "contact_window": window,
                 "hold_rows": list(hold_rows.values()), "hold_kinds": AGENT_HOLD_KINDS,
                 "handoff_earlier": handoff_earlier,
                 "handoffs": handoffs, "open_handoff": open_handoff, "flags": flags, "audit": audit_rows,

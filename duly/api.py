@@ -52,7 +52,9 @@ a database error (500), which a loan system would retry for ever.
 ``GET /api/conversations?phone=E164``
     As in CONTRACT.md, plus ``holds``: the active holds the gate reads for the number
     (:func:`runner.holds.active_holds`: ``kind``, ``rule``, ``account_ref`` or
-    ``phone``, ``since``, ``source``), oldest first.
+    ``phone``, ``since``, ``source``), oldest first, and ``contact_window``: the times
+    the customer said suit them (US-03/UK-05: ``{"start": "18:00", "end": "21:00",
+    "since"}``, local), ``null`` when they never said.
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ def conversation_view(sessions: Any, phone: str) -> dict[str, Any] | None:
     strings in major units; times ISO 8601 UTC. ``holds``: the active holds on the
     number or any of its accounts (:func:`runner.holds.active_holds`; US-16, US-17,
     US-18, UK-07, ...)."""
+    from runner import outbound
     from runner.holds import active_holds
 
     with sessions() as s:
@@ -160,6 +163,8 @@ def conversation_view(sessions: Any, phone: str) -> dict[str, Any] | None:
             } for p in plans],
             "flags": list(dict.fromkeys(flags)),
             "holds": active_holds(s, phone, list(account_ids)),
+            # US-03 / UK-05: the times the customer said suit them (local), or null
+            "contact_window": outbound.contact_window(s, phone),
         }
 
 

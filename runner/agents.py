@@ -30,6 +30,10 @@ log = logging.getLogger("duly.agents")
 MAX_REPLY_CHARS = 670
 #: Longest private note (characters).
 MAX_NOTE_CHARS = 4000
+#: ``[agent] reply_window_minutes`` when the config does not say: an agent's first text
+#: within this many minutes of the customer's message answers it (a reply, exempt from
+#: quiet hours and caps: 12 CFR 1006.6(b)(1) comment 6(b)(1)-2, "at that time").
+REPLY_WINDOW_MINUTES = 20
 
 
 class AgentError(Exception):
@@ -82,14 +86,24 @@ class AgentDesk:
 
     def _reply_target(self, s: Session, conv: Conversation, now: dt.datetime) -> Message | None:
         """The customer's last message, if an agent's text now answers it: it came within
-        ``[agent] reply_window_minutes`` (default 240). Otherwise the text is one Duly
-        starts, and quiet hours, caps, consent and the opt-out notice apply (12 CFR
-        1006.6(b)(1) comment 6(b)(1)-2; 47 USC 227)."""
-        window = int((self.runner.settings.behaviour.get("agent") or {}).get("reply_window_minutes", 240))
+        ``[agent] reply_window_minutes`` (default :data:`REPLY_WINDOW_MINUTES`) and no
+        agent has answered it yet. A collector may answer a consumer-initiated
+        communication once, at that time, whatever the hour (12 CFR 1006.6(b)(1) comment
+        6(b)(1)-2; COMPLIANCE's ruling on replies): so only the first agent text (not
+        refused) within the window is that answer. Otherwise — later, or a second text —
+        the text is one Duly starts, and quiet hours (US-01: deferred, not dropped),
+        caps (US-20), consent and the opt-out notice apply (47 USC 227)."""
+        window = int((self.runner.settings.behaviour.get("agent") or {}).get(
+            "reply_window_minutes", REPLY_WINDOW_MINUTES))
         last_in = s.scalar(select(Message).where(Message.conversation_id == conv.id,
                                                  Message.direction == "inbound")
                            .order_by(Message.id.desc()).limit(1))
         if last_in is None or now - last_in.created_at > dt.timedelta(minutes=window):
+            return None
+        answered = s.scalar(select(Message.id).where(
+            Message.in_reply_to_id == last_in.id, Message.direction == "outbound",
+            Message.sender.like("agent:%"), Message.status != "refused").limit(1))
+        if answered is not None:
             return None
         return last_in
 

@@ -52,7 +52,7 @@ from storage import db as storage_db
 from storage.accounts import check_identity
 from storage.types import on_business_clock
 from storage import scripts as storage_scripts
-from storage.models import (Account, AuditEntry, Conversation, Decision, Flag, Handoff, Hold, Instalment,
+from storage.models import (Account, AuditEntry, ContactWindow, Conversation, Decision, Flag, Handoff, Hold, Instalment,
                             Message, OptOut, PaymentLink, Phone, Plan, Promise, ScriptRevision, Timer)
 
 log = logging.getLogger("duly.runner")
@@ -68,7 +68,7 @@ REPLY_TWIML_TIMEOUT_S = 30
 _REPLIED = "duly.replied"
 _GATE_INPUTS_CHANGED = "duly.gate_inputs_changed"
 #: actions that write what the gate reads
-_GATE_INPUT_ACTS = (A.OptOut, A.OptIn, A.SetHold, A.Quarantine, A.Handoff)
+_GATE_INPUT_ACTS = (A.OptOut, A.OptIn, A.SetHold, A.Quarantine, A.Handoff, A.SetContactWindow)
 
 
 def utcnow() -> dt.datetime:
@@ -1019,6 +1019,22 @@ class Runner:
             elif isinstance(act, A.Schedule):
                 s.add(Timer(conversation_id=conv.id, name=act.name, due_at=act.at,
                             data=_jsonable(dict(act.data)), created_at=now))
+            elif isinstance(act, A.SetContactWindow):
+                # US-03 (12 CFR 1006.6(b)(1)) / UK-05 (CONC 7.9.4R): the phone's one active
+                # window; the previous one is revoked, the outbound gate reads the newest
+                s.execute(update(ContactWindow).where(ContactWindow.phone == conv.customer_phone,
+                                                      ContactWindow.revoked_at.is_(None))
+                          .values(revoked_at=now))
+                s.add(ContactWindow(phone=conv.customer_phone, start_minute=act.start_minute,
+                                    end_minute=act.end_minute, source_message_id=source_id, created_at=now))
+                window = f"{act.start_minute // 60:02d}:{act.start_minute % 60:02d}–" \
+                         f"{act.end_minute // 60:02d}:{act.end_minute % 60:02d}"
+                s.add(Decision(conversation_id=conv.id, message_id=source_id, rule=act.rule,
+                               verdict="record", actor="bot", created_at=now,
+                               detail={"contact_window": window,
+                                       "start_minute": act.start_minute, "end_minute": act.end_minute,
+                                       **({"said": list(act.said)} if act.said else {})}))
+                s.flush()
             elif isinstance(act, A.Audit):
                 s.add(Decision(conversation_id=conv.id, message_id=source_id, rule=act.rule,
                                verdict="record", actor="bot", created_at=now,
@@ -1067,15 +1083,17 @@ class Runner:
 
     def _cancel_waiting(self, s: Session, conv: Conversation, now: dt.datetime, rule: str = "US-05",
                         reason: str = "the customer opted out while it waited") -> None:
-        """US-05/US-07: texts Duly started that still wait (deferred by the hours, a cap, a
-        pause) are refused at the opt-out, not merely held: a later START does not
-        release dunning queued before the customer said stop. G-01: the same at an
-        agent's take-over (``rule="G-01"``), so a hand-back does not release a text
-        written before a person spoke to the customer."""
+        """US-05/US-07 (12 CFR 1006.14(h)(1)): texts Duly started that still wait
+        (deferred by the hours, a cap, a pause) are refused at the opt-out, not merely
+        held: a later START does not release dunning queued before the customer said
+        stop. That covers an agent's own text that answers nothing (kind ``agent``, no
+        ``in_reply_to``; :func:`bot.gate.started_text`) as well as the cadence's. G-01:
+        the same at an agent's take-over (``rule="G-01"``), so a hand-back does not
+        release a text written before a person spoke to the customer."""
         waiting = s.execute(select(Message.id, Message.conversation_id, Message.account_id).where(
             Message.direction == "outbound", Message.to_number == conv.customer_phone,
             Message.status.in_(("deferred", "pending")), Message.in_reply_to_id.is_(None),
-            Message.kind.in_(tuple(gate.INITIATED_KINDS)))).all()
+            Message.kind.in_(tuple(gate.INITIATED_KINDS) + (gate.AGENT_KIND,)))).all()
         if waiting:   # one UPDATE for them all, one decision each
             s.execute(update(Message).where(Message.id.in_([w.id for w in waiting]))
                       .values(status="refused", updated_at=now))

@@ -18,8 +18,9 @@ and again at dispatch with :func:`redecide` — US-01 counts the time the messag
 Configuration read here (``config.toml``; ``behaviour`` argument, else the file):
 ``reply_via`` (``twiml`` | ``api``), ``default_profile``, ``[profiles.*]``
 (``allowed_hours``, ``replies_follow_hours``, ``caps``, ``on_cap``, ``states``,
-``area_codes``, ``fallback_zones``, ``min_validity_seconds``, ``hours_rule``) and
-``[caps]`` (``default``, ``on_cap``).
+``area_codes``, ``fallback_zones``, ``min_validity_seconds``, ``hours_rule``),
+``[caps]`` (``default``, ``on_cap``) and ``[outbound] reply_stale_minutes`` (30: a reply
+still waiting this long after it was written is refused as stale, ``gate:stale_reply``).
 """
 
 from __future__ import annotations
@@ -94,6 +95,19 @@ OUTBOX_QUEUED = "duly.outbox_queued"
 #: same transaction need not select them again (``runner.inbound.Runner._claim_rows``).
 TWIML_PENDING = "duly.twiml_pending"
 
+#: ``[outbound] reply_stale_minutes`` when the config does not say: a reply to the
+#: customer's message still waiting this long after it was written is no answer "at that
+#: time" (12 CFR 1006.6(b)(1) comment 6(b)(1)-2) and is refused (``gate:stale_reply``).
+REPLY_STALE_MINUTES = 30
+
+
+def reply_stale_seconds(behaviour: Mapping[str, Any]) -> float | None:
+    """``[outbound] reply_stale_minutes`` in seconds (default :data:`REPLY_STALE_MINUTES`;
+    0 or less: no limit, ``None``)."""
+    minutes = float((behaviour.get("outbound") or {}).get("reply_stale_minutes", REPLY_STALE_MINUTES))
+    return minutes * 60 if minutes > 0 else None
+
+
 #: Hours rule per jurisdiction (profile ``hours_rule`` overrides).
 HOURS_RULES: dict[str, str] = {"US": "US-01", "CN": "CN-01", "UK": "UK-05", "GB": "UK-05"}
 
@@ -162,6 +176,22 @@ _Q_ACCOUNT_IDS_ON_PHONE = select(Phone.account_id).where(Phone.e164 == bindparam
 _WINDOW = (select(ContactWindow.start_minute, ContactWindow.end_minute)
            .where(ContactWindow.phone == bindparam("phone"), ContactWindow.revoked_at.is_(None))
            .order_by(ContactWindow.created_at.desc(), ContactWindow.id.desc()).limit(1))
+
+
+def contact_window(session: Any, phone: str) -> dict[str, Any] | None:
+    """The phone's active window (US-03, 12 CFR 1006.6(b)(1); UK-05, CONC 7.9.4R) as the
+    gate reads it: ``{"start": "18:00", "end": "21:00", "since": ISO UTC}`` (local time of
+    the customer), ``None`` when the customer never said."""
+    row = session.execute(select(ContactWindow.start_minute, ContactWindow.end_minute, ContactWindow.created_at)
+                          .where(ContactWindow.phone == phone, ContactWindow.revoked_at.is_(None))
+                          .order_by(ContactWindow.created_at.desc(), ContactWindow.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    start, end, since = row
+    return {"start": "%02d:%02d" % divmod(start, 60), "end": "%02d:%02d" % divmod(end, 60),
+            "since": since.isoformat() if since else None}
+
+
 #: G-01: an agent owns customer ``phone`` on another of our numbers than conversation
 #: ``conv_id`` (the bot stays silent there too; also read by ``runner.inbound``'s drain)
 AGENT_ELSEWHERE = select(Conversation.id).where(
@@ -408,6 +438,7 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
         promise_until=promise_until,
         promise_at=promise_at,
         dpd=dpd,
+        reply_stale_seconds=reply_stale_seconds(b),
     )
     rec = Recipient(account_id=acct_id, profile_name=profile_name, profile=conf, primary_zone=primary,
                     identity_confirmed=identity_ok, initial=prior == 0,

@@ -17,9 +17,16 @@ the worker is how it happens. One pass (:meth:`Worker.run_once`):
    now`` — are claimed in small batches, re-decided at the gate at dispatch
    (``runner.outbound.redecide``, US-01/US-05/US-07: the rules that count are the ones at
    send time), marked ``sending`` in the claiming transaction, paced per sender, sent
-   with ``ValidityPeriod`` = the seconds left in the allowed window, and their result
-   recorded after; provider errors are applied through :func:`apply_provider_error`
-   (one table: :data:`runner.transports.ERROR_TABLE`);
+   with ``ValidityPeriod`` = the seconds left in the allowed window *at the moment of
+   the send*, and their result recorded after; provider errors are applied through
+   :func:`apply_provider_error` (one table: :data:`runner.transports.ERROR_TABLE`);
+
+   A paced pass can take minutes, so no claim or send reuses the pass's start: every
+   claim asks the gate at the clock's time of that claim, and right before the
+   transport the last look re-decides at the send moment a message whose allowed
+   window may have closed since its claim (12 CFR 1006.6(b)(1)(i), US-01: the time
+   that counts is when the message is *sent*) — deferred to the next window, never
+   dropped; ``sent_at`` is the moment it was handed to the transport;
 5. **hooks** that deliver (events to the lender).
 
 Claiming: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED`` so several workers share
@@ -317,7 +324,7 @@ class _Claimed:
     from_: str
     body: str
     sender: str
-    validity: int | None
+    validity: int | None   #: seconds left in the allowed window at ``claimed_at`` (None: no hours rule)
     claimed_at: dt.datetime | None = None   #: the claim's ``now`` (the gate's verdict)
 
 
@@ -392,6 +399,9 @@ class Worker:
         self._looked = 0
         self._turn = _SenderFirst()
         self._keep_lease = False
+        #: ``run_once(now)`` minus the clock at the pass's start: a pass run "as of" another
+        #: time (``duly worker --now``, tests) moves on with the clock from there
+        self._skew = dt.timedelta(0)
         with sessions() as s:
             self.backend = s.get_bind().dialect.name
         if self.rate > 0:
@@ -414,6 +424,12 @@ class Worker:
         if self.runner is not None and hasattr(self.runner, "refresh_settings"):
             self.runner.refresh_settings()
 
+    def _now(self) -> dt.datetime:
+        """The business time now, in this pass: the clock, shifted as ``run_once(now)``
+        asked. Every claim and every send reads it afresh (12 CFR 1006.6(b)(1)(i), US-01:
+        the time that counts is when the message is sent, not when the pass began)."""
+        return self.clock() + self._skew
+
     @on_business_clock
     def run_once(self, now: dt.datetime | None = None) -> dict[str, int]:
         """One pass over everything due as of ``now`` (default ``clock()``; aware).
@@ -424,8 +440,13 @@ class Worker:
         callback confirmed → ``unknown``), ``lease_busy`` (1 when another
         worker holds the SQLite lease and this pass did nothing), one count per hook
         that ran, ``hook_errors``. Raises ``RuntimeError`` when
-        ``runner.outbound.redecide`` is missing (never sends without the gate)."""
-        now = now or self.clock()
+        ``runner.outbound.redecide`` is missing (never sends without the gate).
+
+        ``now`` is the pass's start: the hooks, the stale sweep and the timers use it; each
+        claim and each send reads the clock again (:meth:`_now`, US-01)."""
+        started = self.clock()
+        now = now or started
+        self._skew = now - started
         self.refresh_settings()
         counts: dict[str, int] = {k: 0 for k in ("sent", "unknown", "failed", "deferred", "refused",
                                                  "retry", "timers", "stale", "unconfirmed", "lease_busy",
@@ -438,8 +459,8 @@ class Worker:
             self._run_hooks("before", now, counts)
             self._settle_stale(now, counts)
             self._fire_timers(now, counts)
-            self._send_due(now, counts)
-            self._run_hooks("after", now, counts)
+            self._send_due(counts)
+            self._run_hooks("after", self._now(), counts)
         finally:
             if self.backend == "sqlite" and not self._keep_lease:
                 self._release_lease()
@@ -682,18 +703,19 @@ class Worker:
         fn = getattr(self.transport, "sender", None)
         return fn(from_) if fn is not None else from_
 
-    def _send_due(self, now: dt.datetime, counts: dict[str, int]) -> None:
+    def _send_due(self, counts: dict[str, int]) -> None:
         """Claim and send batch after batch. Paced, the next batch is claimed on a
         helper thread while the current one's last rows are paced out (:meth:`_lead`),
         so the gate's work at claim time overlaps waits the pacer spends anyway instead
         of leaving the sender idle; batches are about half a second of sends
         (:meth:`_batch`), so several workers finish together. Every row a claim marked
         ``sending`` is sent, or put back as due if an error stops the pass
-        (:meth:`_put_back`)."""
+        (:meth:`_put_back`). Each claim decides at its own moment (:meth:`_now`), never
+        at the pass's start (US-01)."""
         self._claimed_since_lease = 0
         if not self._may_claim():
             return
-        batch, after = self._timed_claim(now, 0, counts)
+        batch, after = self._timed_claim(0, counts)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="duly-claim") as pool:
             while after:
                 nxt: Future[tuple[list[_Claimed], int, dict[str, int]]] | None = None
@@ -705,7 +727,7 @@ class Worker:
                         if self._paced and nxt is None and not no_more and len(batch) - i <= lead:
                             if self._may_claim():
                                 # in this pass's context: the business clock goes along
-                                nxt = pool.submit(contextvars.copy_context().run, self._prefetch, now, after)
+                                nxt = pool.submit(contextvars.copy_context().run, self._prefetch, after)
                             else:
                                 no_more = True
                         started = i + 1
@@ -729,7 +751,7 @@ class Worker:
                 elif no_more or not self._may_claim():
                     return
                 else:
-                    batch, after = self._timed_claim(now, after, counts)
+                    batch, after = self._timed_claim(after, counts)
 
     def _batch(self) -> int:
         """Rows per claim: ``batch_size``, and when paced at most about half a second
@@ -756,21 +778,19 @@ class Worker:
         self._claimed_since_lease = 0
         return self._still_leased()
 
-    def _timed_claim(self, now: dt.datetime, after: int,
-                     counts: dict[str, int]) -> tuple[list[_Claimed], int]:
+    def _timed_claim(self, after: int, counts: dict[str, int]) -> tuple[list[_Claimed], int]:
         t0 = time.perf_counter()
-        claimed, last, looked = self._claim_batch(now, after, counts)
+        claimed, last, looked = self._claim_batch(after, counts)
         self._claimed_since_lease += looked
         self._claim_seconds = 0.7 * self._claim_seconds + 0.3 * (time.perf_counter() - t0)
         return claimed, last
 
-    def _prefetch(self, now: dt.datetime, after: int) -> tuple[list[_Claimed], int, dict[str, int]]:
+    def _prefetch(self, after: int) -> tuple[list[_Claimed], int, dict[str, int]]:
         part: dict[str, int] = {k: 0 for k in ("deferred", "refused")}
-        claimed, last = self._timed_claim(now, after, part)
+        claimed, last = self._timed_claim(after, part)
         return claimed, last, part
 
-    def _claim_batch(self, now: dt.datetime, after: int,
-                     counts: dict[str, int]) -> tuple[list[_Claimed], int, int]:
+    def _claim_batch(self, after: int, counts: dict[str, int]) -> tuple[list[_Claimed], int, int]:
         """Claim up to :meth:`_batch` due rows with ids above ``after``: one transaction
         on PostgreSQL (row locks hold no one up); on SQLite transactions of
         :data:`SQLITE_CLAIM_CHUNK` rows, each taken when the sending thread does not
@@ -779,13 +799,13 @@ class Worker:
         (0 when nothing was due) and how many rows were looked at."""
         size = self._batch()
         if self.backend != "sqlite":
-            claimed, last = self._claim(now, after, counts, limit=size)
+            claimed, last = self._claim(after, counts, limit=size)
             return claimed, last, self._looked
         out: list[_Claimed] = []
         last = looked = 0
         while looked < size:
             with self._turn.claimer():
-                got, seen = self._claim(now, after, counts, limit=min(SQLITE_CLAIM_CHUNK, size - looked))
+                got, seen = self._claim(after, counts, limit=min(SQLITE_CLAIM_CHUNK, size - looked))
             if not seen:
                 break
             out += got
@@ -799,7 +819,7 @@ class Worker:
         decides again when they are next claimed."""
         if not rows:
             return
-        now = self.clock()
+        now = self._now()
         # The database may be the reason the pass stopped (a restart): keep trying for
         # half the sending timeout before leaving them to turn `unknown` (never resent).
         deadline = time.monotonic() + self.sending_timeout / 2
@@ -822,13 +842,15 @@ class Worker:
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    def _claim(self, now: dt.datetime, after: int, counts: dict[str, int],
+    def _claim(self, after: int, counts: dict[str, int],
                limit: int | None = None) -> tuple[list[_Claimed], int]:
         """Claim one transaction's worth (``limit``, default ``batch_size``) of due rows
-        with ids above ``after``. Returns the rows to send and the highest id looked at
+        with ids above ``after``, decided at the gate as of this claim (:meth:`_now`, not
+        the pass's start: US-01). Returns the rows to send and the highest id looked at
         (0 when nothing was due)."""
         claimed: list[_Claimed] = []
         last = 0
+        now = self._now()
         with self.sessions() as s, s.begin():
             q = (select(Message).where(self._due(now), Message.id > after)
                  .order_by(Message.id).limit(limit or self.batch_size))
@@ -880,7 +902,7 @@ class Worker:
                 # change to the ORM, which would then stamp the column's onupdate (the wall
                 # clock) instead — and the stale-``sending`` sweep compares it with ``now``
                 flag_modified(m, "updated_at")
-                m.sent_at = now  # leaves now: the caps of the next rows in this batch count it
+                m.sent_at = now  # about to leave: the caps of the next rows count it (_record stamps the send)
                 m.attempts = (m.attempts or 0) + 1
                 if m.transport in (None, "twiml"):
                     m.transport = getattr(self.transport, "name", None) or "rest"
@@ -909,24 +931,28 @@ class Worker:
     def _send_one(self, c: _Claimed, counts: dict[str, int]) -> None:
         self.pacer.wait(c.sender)
         try:
-            if self._hold_if_paused(c, counts) or self._last_look(c, counts):
+            if self._hold_if_paused(c, counts):
+                return
+            go, validity = self._last_look(c, counts)
+            if not go:
                 return
         except Exception as exc:  # before the transport: this row never left
             raise _NotSent(c.id) from exc
         base = getattr(self.settings, "public_base_url", None) or ""
         cb = f"{base}/webhooks/twilio/status?mid={c.id}" if base else None
+        sent_at = self._now()   # the moment it is handed over: US-01 counts this one
         try:
             result = self.transport.send(to=c.to, from_=c.from_, body=c.body, status_callback=cb,
-                                         validity_period=c.validity)
+                                         validity_period=validity)
         except Exception as exc:  # the request may have left: never resend blindly
             log.exception("transport raised for message %d; status unknown", c.id)
             result = SendResult("unknown", detail=type(exc).__name__)
-        self._record(c, result, counts)
+        self._record(c, result, counts, sent_at)
 
     def _hold_if_paused(self, c: _Claimed, counts: dict[str, int]) -> bool:
         """A claimed row whose sender was paused (30034) since the claim goes back to
         ``deferred`` until the pause ends, unsent. Returns True when it was held."""
-        now = self.clock()
+        now = self._now()
         with self._sender_turn(), self.sessions() as s, s.begin():
             until = s.scalar(select(SenderPause.paused_until).where(
                 SenderPause.sender == c.sender, SenderPause.paused_until > now)
@@ -939,23 +965,39 @@ class Worker:
         counts["deferred"] += 1
         return True
 
-    def _last_look(self, c: _Claimed, counts: dict[str, int]) -> bool:
-        """Right before the transport (after the pacing wait, which may be seconds): did
-        an opt-out, a hold, a wrong-number quarantine or a hand-off to an agent arrive
-        for this message since it was claimed? Then the gate decides again
-        (``runner.outbound.redecide``, US-05/US-07/US-16/US-17/US-12/G-01): a message it
-        no longer lets go is refused or deferred, unsent, with the attempt undone.
-        One statement when nothing changed. Returns True when the message was stopped."""
-        now = self.clock()
+    def _last_look(self, c: _Claimed, counts: dict[str, int]) -> tuple[bool, int | None]:
+        """Right before the transport (after the pacing wait, which may be seconds, and
+        behind the rows paced before it, which may be minutes): did an opt-out, a hold,
+        a wrong-number quarantine or a hand-off to an agent arrive for this message since
+        it was claimed, or may its allowed window have closed since (US-01, 12 CFR
+        1006.6(b)(1)(i): the time that counts is when it is *sent*; the claim's verdict
+        left ``c.validity`` seconds, and fewer than the smallest acceptable ValidityPeriod
+        are left now)? Then the gate decides again at this moment
+        (``runner.outbound.redecide``, US-01/US-05/US-07/US-16/US-17/US-12/G-01): a
+        message it no longer lets go is refused or deferred (the hours defer it to the
+        next window; never dropped), unsent, with the attempt undone. One statement when
+        nothing changed.
+
+        Returns ``(go, validity)``: ``go`` False when the message was stopped;
+        ``validity`` the ValidityPeriod to send with, counted from now (the seconds the
+        claim's verdict left, less the time since the claim), ``None`` when no hours
+        rule applies to the message."""
+        now = self._now()
+        validity = c.validity
+        window_closing = False
+        if c.validity is not None:
+            left = c.validity - max(0.0, (now - (c.claimed_at or now)).total_seconds())
+            window_closing = left < self._min_validity()
+            validity = max(1, int(left))
         since = (c.claimed_at or now) - dt.timedelta(seconds=LAST_LOOK_MARGIN_S)
         with self._sender_turn(), self.sessions() as s, s.begin():
-            changed = s.scalar(_Q_LAST_LOOK, {"to": c.to, "since": since, "mid": c.id})
+            changed = window_closing or s.scalar(_Q_LAST_LOOK, {"to": c.to, "since": since, "mid": c.id})
             if not changed:
-                return False
+                return True, validity
             m = s.scalar(select(Message).where(Message.id == c.id, Message.status == "sending")
                          .with_for_update().execution_options(populate_existing=True))
             if m is None:
-                return True
+                return False, None
             m.status = "pending"
             try:
                 verdict = self._redecide(outbound.redecide, s, m, now)
@@ -966,17 +1008,27 @@ class Worker:
                 m.status, m.not_before = "deferred", now
             if verdict.action == "send":
                 m.status, m.updated_at = "sending", now   # the business clock stamps it too
-                return False
+                return True, verdict.validity_seconds
             m.attempts = max(0, (m.attempts or 1) - 1)
             m.sent_at = None
         counts["refused" if verdict.action == "refuse" else "deferred"] += 1
         log.info("message %d stopped before sending: %s (%s)", c.id, verdict.rule, verdict.reason)
-        return True
+        return False, None
 
-    def _record(self, c: _Claimed, result: SendResult, counts: dict[str, int]) -> None:
+    def _min_validity(self) -> int:
+        """The fewest seconds left in an allowed window with which any profile still lets
+        an initiated message go (``[profiles.*] min_validity_seconds``, default 60; at
+        least 1): below it the last look asks the gate again (it may defer)."""
+        profiles = (getattr(self.settings, "behaviour", None) or {}).get("profiles", {}) or {}
+        values = [int((p or {}).get("min_validity_seconds", 60)) for p in profiles.values()] or [60]
+        return max(1, *values)
+
+    def _record(self, c: _Claimed, result: SendResult, counts: dict[str, int],
+                sent_at: dt.datetime | None = None) -> None:
         """Store a send's result. A status callback may have arrived first: a status
-        never moves backwards, except from our own ``sending``."""
-        now = self.clock()
+        never moves backwards, except from our own ``sending``. ``sent_at``: when it was
+        handed to the transport (default now) — the ``sent_at`` of a message that left."""
+        now = self._now()
         with self._sender_turn(), self.sessions() as s, s.begin():
             m = s.scalar(select(Message).where(Message.id == c.id).with_for_update()
                          .execution_options(populate_existing=True))
@@ -1013,7 +1065,7 @@ class Worker:
                 if result.error_code:
                     m.error_code = result.error_code
                 if status in ("sent", "queued", "accepted", "sending"):
-                    m.sent_at = now
+                    m.sent_at = sent_at or now
                     counts["sent"] += 1
                 else:
                     counts["unknown"] += 1

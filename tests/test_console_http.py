@@ -404,8 +404,11 @@ def test_another_agents_conversation_is_not_taken_or_answered(duly):
     boss, csrf_boss = console_login(duly, "boss@x.test")
     r = boss.post(f"/console/c/{cid}/reply", data={"csrf_token": csrf_boss, "body": "Hello from a supervisor."})
     assert ok(r) == "sent"
-    # the owner hands it to the other agent, who may then answer
+    # the owner hands it to the other agent, who may then answer her next message (the
+    # supervisor's text was the one answer to the first: 12 CFR 1006.6(b)(1) comment
+    # 6(b)(1)-2, "once, at that time")
     a.post(f"/console/c/{cid}/assign", data={"csrf_token": csrf_a, "assignee": "other@x.test"})
+    duly.sms("ok who am I talking to?")
     r = b.post(f"/console/c/{cid}/reply", data={"csrf_token": csrf_b, "body": "Hi, Alex here."})
     assert ok(r) == "sent"
     with duly.services.sessions() as s:

@@ -252,7 +252,7 @@ def test_UK_07_US_06_e2e_stop_with_self_harm_opts_out_holds_and_opens_a_priority
             holds = s.scalars(select(Hold).where(Hold.kind == "vulnerability", Hold.cleared_at.is_(None))).all()
             assert [h.account_id for h in holds] == [acct_id] and holds[0].rule == "UK-07"
             open_ = s.scalars(select(HandoffRow).where(HandoffRow.resolved_at.is_(None))).all()
-            assert [(h.priority, h.reason) for h in open_] == [(1, "hardship")]
+            assert [(h.priority, h.reason) for h in open_] == [(1, "self_harm")]   # its own reason (UK-07)
         # US-05: nothing automated after the opt-out, even a payment request
         assert replies_in(duly.sms("pay", frm="+15555550101").text) == []
 
@@ -260,8 +260,9 @@ def test_UK_07_US_06_e2e_stop_with_self_harm_opts_out_holds_and_opens_a_priority
 def test_UK_07_self_harm_raises_the_open_handoff_to_priority_1(db_url):
     """A conversation already waiting for an agent (a dispute: priority 2, a 60-minute SLA)
     whose customer then texts self-harm words: the open hand-off is raised to priority 1
-    and its SLA brought forward to the hardship one, 30 minutes (UK-07: immediate
-    escalation) — not left at priority 2 because one was already open."""
+    and its SLA brought forward to the self-harm one, 5 minutes (UK-07: immediate
+    escalation; config.toml ``[agent] sla_minutes.self_harm``, the shortest) — not left at
+    priority 2 because one was already open; its reason says self-harm."""
     import datetime as dt
 
     from sqlalchemy import select
@@ -283,4 +284,5 @@ def test_UK_07_self_harm_raises_the_open_handoff_to_priority_1(db_url):
             assert [(h.id, h.priority) for h in open_] == [(before.id, 1)]
             due = open_[0].sla_due_at
             assert due_before - duly.clock() > dt.timedelta(minutes=58)    # the dispute's 60
-            assert due == duly.clock() + dt.timedelta(minutes=30)          # hardship's 30, from now
+            assert due == duly.clock() + dt.timedelta(minutes=5)           # self_harm's 5, from now
+            assert open_[0].reason == "self_harm"

@@ -78,8 +78,10 @@ def test_UK_06_identity_candidates_find_the_answer_inside_a_sentence():
 
 
 def test_deceased_and_recalled_holds_silence_everything_but_compliance_answers():
-    for kind in ("deceased", "recalled"):
+    # the rule is the one kind → rule table's (bot.types.HOLD_RULES): deceased is UK-07;
+    # recalled has no COMPLIANCE row
+    for kind, rule in (("deceased", "UK-07"), ("recalled", "hold:recalled")):
         ctx = GateContext(holds=(kind,))
         v = decide(Candidate("reply"), ctx)
-        assert (v.action, v.rule) == ("refuse", f"hold:{kind}")
+        assert (v.action, v.rule) == ("refuse", rule)
         assert decide(Candidate("optout_confirmation"), ctx).action == "send"

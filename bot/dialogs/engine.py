@@ -9,8 +9,11 @@ Pure: no I/O, no clock reads (``now`` is given). Order of work for a customer me
    only for an opted-out number; otherwise answered like a greeting, with the menu),
    ``help`` (US-26), ``attorney`` (US-18), ``bankruptcy``, ``dispute`` (US-16),
    ``wrong_number`` (US-12, UK-06). Whatever the intent and path, self-harm words add a
-   vulnerability hold and a priority-1 hand-off, vulnerability words the hold (UK-07,
-   :func:`_vulnerability`), on top of what the intent's own path does.
+   vulnerability hold, the crisis-support answer (``self_harm_support``: crisis lines by
+   jurisdiction, no payment talk) and a ``self_harm`` hand-off at priority 1, vulnerability
+   words the hold (UK-07, :func:`_vulnerability`), on top of what the intent's own path does;
+   any other reading with self-harm words (hardship, a promise, abuse...) gets only that
+   (:func:`_self_harm`), even while a hand-off is open or a dispute is pending.
 3. Silence: opted out of SMS (US-05: only HELP and START are answered), an agent owns
    the conversation (G-01: only opt-out and help are answered), ``auto_reply`` (never
    answered, so two auto-responders cannot loop); ``agent`` always hands off (G-01).
@@ -70,13 +73,15 @@ from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
+from bot import hours as hours_math
 from bot.actions import (Action, Audit, Flag, Handoff, IssuePayLink, OfferPlans, OptIn,
-                         OptOut, Quarantine, RecordPlan, RecordPromise, Reply, SetHold)
+                         OptOut, Quarantine, RecordPlan, RecordPromise, Reply, SetContactWindow, SetHold)
 from bot.dialogs import plans as plan_math
 from bot.dialogs.script import DEBT_PARAMS, KNOWN_PARAMS, Branch, Handler, Script
 from bot.gate import silencing_holds, silencing_rule
 from bot.money import format_money, to_minor
-from bot.types import (DECEASED_REPORT_RULE, HOLD_RULES, AccountFacts, AgentAction, ConversationState, Entities, Event, Facts,
+from bot.self_harm import SELF_HARM, SELF_HARM_EN, SELF_HARM_ZH
+from bot.types import (DECEASED_REPORT_RULE, HOLD_RULES, SELF_HARM_RULE, AccountFacts, AgentAction, ConversationState, Entities, Event, Facts,
                        InboundText, Intent, PaymentPosted, TimerFired)
 
 # Exact single-word bodies the provider (Twilio long code, Advanced Opt-Out) answers
@@ -87,34 +92,9 @@ PROVIDER_KEYWORDS: dict[str, frozenset[str]] = {
     "help": frozenset({"HELP", "INFO"}),
 }
 
-# UK-07: words that suggest vulnerability (bereavement, illness, mental health, carer).
-_SELF_HARM_EN = (r"suicid|kill(?:ing)? my ?self|\bkms\b|(?:end|ending|take|taking) my (?:own )?life|end(?:ing)? it all|self[- ]?harm|"
-                 r"hurt(?:ing)? my ?self(?! laughing)|\bi (?:just |really |honestly |literally |kinda )?(?:want to|wanna) die\b|better off dead|"
-                 r"better off without me|better off if i (?:was|were|wasn['’]?t|weren['’]?t) (?:dead|gone|here|around|alive)|(?:don['’]?t|do not|no longer) (?:want|wanna) (?:to )?(?:be alive|live (?:anymore|any more)|"
-                 r"live(?=[.!,]|$)|exist anymore|wake up (?:anymore|tomorrow)|go on living)|no (?:reason|point) (?:to|in) (?:live|living)|"
-                 # UK-07 "immediate escalation": the neighbours of the phrases above
-                 r"\b(?:see (?:the|any|no)|what['’]?s the|whats the|is no|there['’]?s no|theres no|any) point (?:in|of|to) "
-                 r"(?:living|being alive|life\b|going on|carrying on|live\b)|nothing (?:left )?to live for|"
-                 r"(?:no|any) reason to (?:live|go on|keep going|be alive)|(?:life|living) (?:is(?:n['’]?t| not)|aint|ain['’]t) worth (?:it|living)|"
-                 r"not worth living|wish (?:i|id|i['’]d) (?:was|were|be|been) dead|(?:rather|better) be dead|(?:rather|wanna|want to) just die|"
-                 r"\b(?:off|unalive|hang|hanging|shoot|shooting|cut|cutting|drown|drowning|overdose on|od on) my ?self\b|\boverdos(?:e|ing)\b|"
-                 r"jump(?:ing)? (?:off|in front of) (?:a|the) (?:bridge|building|roof|train|cliff)|slit my wrists?|take all my pills|"
-                 # "I might as well just end it", "thinking about ending things", "so done with life": ideation,
-                 # but not "end it with a final payment", "end things with your company" (UK-07)
-                 r"\b(?:might|may) as well (?:just )?(?:end|finish) (?:it|things|everything)\b(?! (?:with|by|early|off|and pay)\b)|"
-                 r"\b(?:thinking|thought|think|been thinking|keep thinking) (?:about|of) (?:just )?(?:ending|end) (?:it|things|everything)\b"
-                 r"(?! (?:with|by|early|off)\b)|"
-                 r"\b(?:want|wanna|going|gonna|about|ready|planning|plan|decided) (?:to )?(?:just )?end (?:things|everything)\b(?! (?:with|by|early|off|on)\b)|"
-                 r"\bend(?:ing)? it (?:tonight|for good)\b(?! (?:with|by)\b)|"
-                 r"\b(?:so |really |just |completely |totally )?(?:done|finished|over it) with (?:life|living|being alive|this life)\b|"
-                 r"\b(?:tired|sick) of (?:living|being alive|life)(?=[.!,?]|$| any ?more\b)|\bgive up on (?:life|living)\b|\bgiving up on (?:life|living)\b|"
-                 r"\bdont want to (?:be here|wake up) any ?more\b|\bdon['’]t want to (?:be here|wake up) any ?more\b")
-# UK-07 Chinese self-harm words (third probe): 一了百了, 活着真没意思, 还不上我就从楼上跳下去, 我就去死好了
-_SELF_HARM_ZH = (r"一了百了|活[着著](?:真|真的|都|也|还)?没(?:有)?意思|活[着著](?:还)?有什么意思|(?:楼|樓|桥|橋|天台|楼顶|樓頂|窗户|窗戶)上?跳下去|"
-                 r"从[^，,。.!?]{0,6}跳下去|從[^，,。.!?]{0,6}跳下去|跳下去(?:算了|死)|(?:我|那我)(?:就|要|只能|还不如|干脆)?去死|不想活|活不下去|想不开|"
-                 r"吃药(?:自尽|死)|安眠藥|割脈|跳樓|"
-                 # passive ideation ("living is too tiring") is read as self-harm risk: priority 1
-                 r"活[着著](?:好|太|真|真的)?累")
+# UK-07: words that suggest vulnerability (bereavement, illness, mental health, carer);
+# self-harm words live in bot/self_harm.py (the reader reads them too).
+_SELF_HARM_EN, _SELF_HARM_ZH = SELF_HARM_EN, SELF_HARM_ZH
 _VULNERABLE = re.compile(
     # "died" but not a phone/battery/car/laptop...; "death" but not "to death" (bored/harassed)
     r"(?<!phone )(?<!phone just )(?<!battery )(?<!battery just )(?<!car )(?<!laptop )(?<!computer )(?<!charger )(?<!engine )"
@@ -162,9 +142,7 @@ _VULNERABLE = re.compile(
     # serious illness and injury, despair; 活着真没意思, 一了百了, 从楼上跳下去 (self-harm, below)
     r"(?<![a-z])icu(?![a-z])|白血病|肿瘤|腫瘤|车祸|車禍|确诊|確診|中风|中風|脑梗|腦梗|心脏病|心臟病|尿毒症|植物人|重症|病重|"
     r"(?:我|心态|心態|精神|情绪|情緒|人)(?:快|要|都|真的)?(?:要)?(?:崩溃|崩潰)|撑不下去|撐不下去|" + _SELF_HARM_ZH, re.I)
-_SELF_HARM = re.compile(r"suicid|kill myself|end my life|self[- ]harm|" + _SELF_HARM_EN + r"|自杀|轻生|不想活|活不下去|想死(?!你|您)|"
-                        r"寻死|不如死|死了算了|一死了之|活着没意思|没法活|跳楼|结束生命|割腕|自残|上吊|跳河|跳江|活够了|"
-                        r"了结自己|安眠药|自殺|輕生|我(?:就|要|想|会|只能)?去死|我死给你(?:们)?看|" + _SELF_HARM_ZH, re.I)
+_SELF_HARM = SELF_HARM  # bot/self_harm.py (shared with the reader)
 
 
 
@@ -237,6 +215,9 @@ class _Step:
         # The creditor has not been named yet in this conversation (state start) or for
         # the account chosen in this step: the first reply about the debt names it.
         self.greet = self.state_name == script.initial
+        # the customer's window this step recorded (US-03/UK-05): (start, end) minutes,
+        # () when it leaves no allowed time, None when none was recorded
+        self.window_set: tuple[int, int] | tuple[()] | None = None
 
     # -- policy -----------------------------------------------------------------
     def pol(self, section: str, key: str, default: Any) -> Any:
@@ -531,23 +512,160 @@ def _render_line(s: _Step, key: str, **params: Any) -> str:
 
 # --- inbound -------------------------------------------------------------------------
 
+#: Intents with a built-in path of their own (US-06/US-08 opt-out, US-27, US-26, US-18,
+#: bankruptcy, US-16, US-12): with self-harm words that path runs and :func:`_vulnerability`
+#: adds the crisis-support answer, the hold and the ``self_harm`` hand-off on top of it.
+_OWN_PATH = frozenset({"stop", "start", "help", "attorney", "bankruptcy", "dispute", "wrong_number"})
+#: The crisis-support answer (UK-07): crisis lines by the account's jurisdiction
+#: (``self_harm_support_uk``, ``self_harm_support_cn``; the base text is the US one).
+SELF_HARM_TEMPLATE = "self_harm_support"
+
+
 def _inbound(s: _Step, ev: InboundText) -> None:
+    _contact_window(s, ev)
+    if (_self_harm_text(ev) and ev.intent.name not in _OWN_PATH
+            and ev.intent.rule != DECEASED_REPORT_RULE):
+        _self_harm(s, ev)
+        return
     _inbound_intent(s, ev)
     _vulnerability(s, ev)
+
+
+def _self_harm_text(ev: InboundText) -> bool:
+    """The reader's self-harm reading (:data:`bot.types.SELF_HARM_RULE`) or self-harm words in
+    the text whatever the intent (UK-07; ``bot.self_harm``)."""
+    return ev.intent.rule == SELF_HARM_RULE or _SELF_HARM.search(ev.text) is not None
+
+
+def _self_harm(s: _Step, ev: InboundText) -> None:
+    """UK-07 "self-harm terms → immediate escalation", for every reading without a built-in
+    path of its own (hardship, a promise, abuse, unknown, ...): no script handler runs, so
+    no payment talk, no plan, no amount and no promise is recorded. Instead: a vulnerability
+    hold (the account in play, or every account of the phone before one is chosen or on a
+    quarantined number), the ``vulnerability`` and ``self_harm`` flags, a ``self_harm``
+    hand-off at priority 1 (``[agent] sla_minutes.self_harm``: the shortest SLA; the open
+    hand-off is raised to it, bot/handoffs.py) and the crisis-support answer
+    (:func:`_self_harm_reply`) — also while a hand-off is open or an agent owns the
+    conversation, while a dispute is pending and under a silencing hold: the answer names
+    crisis lines only, no debt (G-01's "the bot goes silent" yields to UK-07 here; the gate
+    lets a ``handoff_notice`` reply through, bot/gate.py). Not to a number opted out of texts
+    (US-05: the gate would refuse it): the hold and the hand-off only."""
+    if ev.intent.lang in s.script.languages:
+        s.lang = ev.intent.lang
+    for k in _PENDING:
+        s.slots.pop(k, None)
+    acct = None if s.slots.get("quarantined") else s.account()
+    s.hold("vulnerability", acct.account_ref if acct else None)
+    s.actions.append(Flag("vulnerability"))
+    s.actions.append(Flag("self_harm"))
+    s.handoff("self_harm", 1)
+    s.audit("UK-07", vulnerability=True, self_harm=True, intent=ev.intent.name, reading=ev.intent.rule)
+    _self_harm_reply(s)
+
+
+def _self_harm_reply(s: _Step) -> None:
+    """The crisis-support answer (``self_harm_support``, kind ``handoff_notice``: past the
+    reply cap, an open hand-off and a silencing hold; no debt detail, DEBT_FREE_TEMPLATES),
+    in the jurisdiction's variant — the account in play, else the one jurisdiction of the
+    phone's accounts, else the base text — unless the number is opted out of texts (US-05)."""
+    if "sms" in s.facts.opted_out or s.slots.get("opted_out"):
+        s.audit("US-05", silent="opted_out", self_harm=True)
+        return
+    acct = None if s.slots.get("quarantined") else s.account()
+    if acct is None:
+        jurs = {s.jurisdiction(a) for a in s.facts.accounts}
+        acct = s.facts.accounts[0] if len(jurs) == 1 and not s.slots.get("quarantined") else None
+    _compliance_reply(s, s.template(SELF_HARM_TEMPLATE, acct), "handoff_notice")
+
+
+# --- the customer's own window (US-03, UK-05) ---------------------------------------------
+
+#: Intents under which a stated window is not recorded: an opt-out wins (no texts at all,
+#: one confirmation, US-05/US-08); a wrong number is not the customer (US-12); START is
+#: read on its own.
+_NO_WINDOW_UNDER = frozenset({"stop", "wrong_number"})
+
+
+def _hhmm(minute: int) -> str:
+    return "%02d:%02d" % divmod(minute, 60)
+
+
+def _contact_window(s: _Step, ev: InboundText) -> None:
+    """US-03 (12 CFR 1006.6(b)(1), comment 6(b)(1)-1) / UK-05 (CONC 7.9.4R): a time the
+    customer said suits them ("only text me after 6pm", 晚上六点以后再发) becomes this
+    phone's window, narrowed to the profile's allowed hours — never wider: "after 6pm"
+    under [08:00, 21:00) is 18:00–21:00. Recorded whatever the conversation's mode (an
+    agent owns it, the number opted out, a hold stands: the window still protects later
+    texts), but not under an opt-out (it wins), a wrong number or a report of a death, nor
+    for an unknown phone. A window of two parts (one wrapping midnight) keeps its longer
+    part (one ``contact_windows`` row; narrower than asked is on the safe side). A window
+    that leaves no allowed time is recorded as said (the gate refuses initiated texts,
+    US-03) and goes to a person (hand-off ``contact_time``). The answer is given by the
+    ``contact_time`` intent's own path (:func:`_contact_time`)."""
+    said = ev.intent.entities.window
+    s.window_set = None
+    if (said is None or ev.intent.name in _NO_WINDOW_UNDER or ev.intent.rule == DECEASED_REPORT_RULE
+            or s.slots.get("quarantined") or not s.facts.accounts):
+        return
+    acct = s.account() or s.facts.accounts[0]
+    rule = "UK-05" if s.jurisdiction(acct) in ("UK", "GB") else "US-03"
+    try:
+        allowed = hours_math.window_from_hours(s.profile(acct).get("allowed_hours"))
+        own = hours_math.customer_window(*said)
+    except ValueError:
+        s.audit(rule, contact_window="unreadable", said=list(said))
+        return
+    parts = hours_math.narrow(allowed, own)
+    if not parts:
+        s.actions.append(SetContactWindow(said[0], said[1], rule, said=tuple(said)))
+        s.audit(rule, contact_window="no_allowed_time", said=[_hhmm(said[0]), _hhmm(said[1])])
+        s.window_set = ()
+        if s.mode != "agent" and ev.intent.name != "contact_time":   # contact_time: its own path says so
+            s.handoff("contact_time", 3)
+        return
+    start, end = max(parts, key=lambda p: p[1] - p[0])
+    s.actions.append(SetContactWindow(start, end, rule, said=tuple(said)))
+    s.audit(rule, contact_window=[_hhmm(start), _hhmm(end)], said=[_hhmm(said[0]), _hhmm(said[1])],
+            intent=ev.intent.name)
+    s.window_set = (start, end)
+
+
+def _contact_time(s: _Step, ev: InboundText) -> None:
+    """The answer to a reply that only states a time restriction (US-03/UK-05): the short
+    confirmation ``contact_window_set`` ("OK, we'll only text you between 18:00 and 21:00
+    your time."), and the conversation stays where it was (the next reply is read in the
+    same context). A restriction the window cannot hold (days: "weekends only"; "I work
+    nights" with no time) or one that leaves no allowed time goes to a person."""
+    win = s.window_set
+    if win:
+        params = {k: v for k, v in _brand(s).items()}
+        params.update(window_start=_hhmm(win[0]), window_end=_hhmm(win[1]))
+        used = _placeholders(s.script, "contact_window_set")
+        s.actions.append(Reply("contact_window_set", s.lang, {k: params.get(k, "") for k in used}, kind="reply"))
+        return
+    if win is None:       # days or no time: nothing the window can hold
+        acct = s.account() or (s.facts.accounts[0] if s.facts.accounts else None)
+        rule = "UK-05" if s.jurisdiction(acct) in ("UK", "GB") else "US-03"
+        s.audit(rule, contact_window="unheld", restriction=ev.intent.rule)
+    s.handoff("contact_time", 3)
+    s.say("handoff_notice", None, kind="handoff_notice")
 
 
 def _vulnerability(s: _Step, ev: InboundText) -> None:
     """UK-07 whatever the intent (stop, attorney, bankruptcy, wrong number, dispute, a
     promise, an unknown phone, before identity is confirmed, while an agent owns the
-    conversation...): self-harm words → vulnerability hold, flag and a priority-1
-    hand-off ("immediate escalation"); vulnerability words → the hold and flag, and a
+    conversation...): self-harm words → vulnerability hold, the ``vulnerability`` and
+    ``self_harm`` flags, the crisis-support answer (:func:`_self_harm_reply`, never to a
+    number opted out of texts) and a ``self_harm`` hand-off at priority 1 ("immediate
+    escalation"; readings without a path of their own go to :func:`_self_harm` instead);
+    vulnerability words → the hold and flag, and a
     priority-2 hand-off when nothing else hands off. Added to what the intent's own path
     did, never instead of it: an opt-out stays recorded and confirmed once (US-06/US-08)
     and no automated text follows it (US-05); a person follows up through the agent
     path, which the outbound gate still governs. Paths that already placed the hold
     (hardship) are not doubled. The runner keeps a conversation's first open hand-off,
     so a priority-1 hand-off goes before any other of the step."""
-    harm = _SELF_HARM.search(ev.text) is not None
+    harm = _self_harm_text(ev)
     if not harm and _VULNERABLE.search(ev.text) is None:
         return
     if not any(isinstance(a, SetHold) and a.kind == "vulnerability" for a in s.actions):
@@ -555,11 +673,20 @@ def _vulnerability(s: _Step, ev: InboundText) -> None:
         s.hold("vulnerability", acct.account_ref if acct else None)
     if Flag("vulnerability") not in s.actions:
         s.actions.append(Flag("vulnerability"))
+    if harm:
+        # UK-07: the crisis lines after the path's own answer (a dispute acknowledged, a
+        # wrong number's apology; nothing after an opt-out, US-05), and the hand-off says
+        # self-harm whatever else the step handed off for (an opt-out review, a dispute)
+        if Flag("self_harm") not in s.actions:
+            s.actions.append(Flag("self_harm"))
+        _self_harm_reply(s)
     need = 1 if harm else 2
     handoffs = [i for i, a in enumerate(s.actions) if isinstance(a, Handoff)]
-    if any(s.actions[i].priority <= need for i in handoffs):
+    if not harm and any(s.actions[i].priority <= need for i in handoffs):
         return
-    s.handoff("hardship", need)     # as the hardship path's own UK-07 hand-off
+    if harm and any(s.actions[i].reason == "self_harm" for i in handoffs):
+        return
+    s.handoff("self_harm" if harm else "hardship", need)     # as the hardship path's own UK-07 hand-off
     if handoffs:
         s.actions.insert(handoffs[0], s.actions.pop())
     s.audit("UK-07", vulnerability=True, self_harm=harm, intent=ev.intent.name)
@@ -613,6 +740,8 @@ def _inbound_intent(s: _Step, ev: InboundText) -> None:
     if not s.facts.accounts:
         s.say("unknown_sender", None)  # no creditor, no debt (US-12, UK-06)
         return
+    if name == "contact_time":          # US-03 / UK-05: confirmed, the conversation stays put
+        return _contact_time(s, ev)
     acct = s.account()
     if acct is None:
         acct = _pick_account(s, ev)
@@ -1627,7 +1756,7 @@ def _agent_plan(s: _Step, ev: AgentAction) -> None:
 
 # --- reply cap -----------------------------------------------------------------------------
 
-_PROTECTIVE = (OptOut, OptIn, SetHold, Handoff, Flag, Quarantine, Audit)
+_PROTECTIVE = (OptOut, OptIn, SetHold, Handoff, Flag, Quarantine, SetContactWindow, Audit)
 #: Replies the loop guard never holds back: the one opt-out confirmation (US-08) and the
 #: notice that a person will answer (G-01) — a handoff is never silent.
 _CAP_EXEMPT = frozenset({"optout_confirmation", "handoff_notice"})

@@ -99,6 +99,8 @@ KNOWN_PARAMS: frozenset[str] = frozenset({
     # the debt's current arrangement (G-02, from the ledger): the pending promise a new
     # promise or a plan replaces, and the active plan's next unpaid instalment
     "promise_amount", "promise_date", "next_amount", "next_date",
+    # the customer's own window (US-03/UK-05), local "HH:MM"
+    "window_start", "window_end",
 })
 
 #: Placeholders that disclose the debt or confirm the customer (US-12, UK-06).
@@ -130,6 +132,13 @@ REQUIRED_TEMPLATES: tuple[str, ...] = (
 #: (UK-07), once, with no debt detail; ``counter_offer_review`` answers an amount or a
 #: refusal instead of a plan choice (UK-03: a person reviews a counter-offer);
 #: ``identity_locked`` answers the last wrong identity answer (UK-06), with no debt detail.
+#: ``self_harm_support`` answers self-harm words (UK-07 "immediate escalation"): crisis lines
+#: only — no payment talk, no amount, no debt placeholder (the validator refuses them) — with
+#: the lines by jurisdiction: US 988 Suicide & Crisis Lifeline (call or text), UK Samaritans
+#: 116 123 (``self_harm_support_uk``), China 心理援助热线 12356 (``self_harm_support_cn``, to be
+#: confirmed by the deployer). A script may edit the numbers (its own ``[templates.KEY]``).
+#: ``contact_window_set`` confirms a time the customer said suits them (US-03, 12 CFR
+#: 1006.6(b)(1); UK-05, CONC 7.9.4R), with no debt detail.
 #: One arrangement per debt (G-02; ``bot/dialogs/engine.py``): ``plan_replaces_promise`` goes
 #: before the plans offered while a promise is pending (choosing one replaces it; NO keeps
 #: it); ``plan_in_force`` answers a request for a plan while one is active (a person talks
@@ -184,6 +193,24 @@ BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
         "en": "Sorry, that didn't match. For your security, a member of our team will help you confirm who you are.",
         "zh": "抱歉，信息不匹配。为保障您的账户安全，我们的工作人员将协助您核实身份。",
     },
+    "self_harm_support": {
+        "en": "We're so sorry you're going through this. You're not alone, and help is there right now: call or text 988 (Suicide & Crisis Lifeline), free and confidential, 24/7. If you're in immediate danger, call 911. We've paused our messages, and a member of our team will reach out to you.",
+        "zh": "很抱歉您正在经历这些。您并不孤单，现在就可以获得帮助：请拨打或发短信至988（美国自杀与危机生命线），免费、保密、全天候。如有紧急危险，请拨打911。我们已暂停发送消息，工作人员将与您联系。",
+    },
+    "self_harm_support_uk": {
+        "en": "We're so sorry you're going through this. You're not alone: you can call Samaritans free, any time, day or night, on 116 123. If you're in immediate danger, call 999. We've paused our messages, and a member of our team will reach out to you.",
+        "zh": "很抱歉您正在经历这些。您并不孤单：您可以随时免费拨打撒玛利亚会（Samaritans）热线116 123，全天候接听。如有紧急危险，请拨打999。我们已暂停发送消息，工作人员将与您联系。",
+    },
+    "self_harm_support_cn": {
+        # 12356: the national psychological assistance hotline (全国统一心理援助热线, National Health
+        # Commission, 2025) — TO BE CONFIRMED by the deployer before a China launch; a script may edit it
+        "en": "We're so sorry you're going through this. You're not alone: please call the national psychological assistance hotline, 12356, to talk to someone. If you're in immediate danger, call 120. We've paused our messages, and a member of our team will reach out to you.",
+        "zh": "很抱歉您正在经历这些，您并不孤单。请拨打全国心理援助热线12356，和专业人员聊一聊。如有紧急危险，请拨打120。我们已暂停发送消息，工作人员将与您联系。",
+    },
+    "contact_window_set": {
+        "en": "OK, we'll only text you between {{ window_start }} and {{ window_end }} your time.",
+        "zh": "好的，我们只会在您当地时间{{ window_start }}至{{ window_end }}之间给您发短信。",
+    },
     "optin_held": {
         "en": ("You can get texts from us again, but because of an earlier request we won't "
                "text you about your account until a member of our team has reviewed it."),
@@ -194,25 +221,35 @@ BUILTIN_TEMPLATES: Mapping[str, Mapping[str, str]] = {
 #: Compliance answers the engine sends itself (not through a script handler), and the
 #: only placeholders it fills there; the validator rejects any other placeholder in them.
 ENGINE_TEMPLATE_PARAMS: Mapping[str, frozenset[str]] = {
-    key: frozenset({"creditor", "contact"})
-    for key in ("optout_confirmation", "optin_confirmation", "cease_acknowledgement", "optin_held",
-                "deceased_ack")
+    **{key: frozenset({"creditor", "contact"})
+       for key in ("optout_confirmation", "optin_confirmation", "cease_acknowledgement", "optin_held",
+                   "deceased_ack", "self_harm_support", "self_harm_support_uk", "self_harm_support_cn")},
+    "contact_window_set": frozenset({"window_start", "window_end", "creditor", "contact"}),
 }
+
+#: The crisis-support answers (UK-07): no link, no payment, plan or amount word, no word of
+#: the debt or of collection, in any language.
+_NO_DEBT_TALK = re.compile(
+    r"https?://|www\.|\bpay|\bowe|\bdebt|\bbalance|\bamount|\bcollect|\bplan\b|\binstal|\bloan|\barrears|\bpast due|"
+    r"\bdue\b|\bfee|\binterest\b|\bsettle|\bSTART\b|还款|付款|欠款|还钱|欠|分期|逾期|金额|余额|账单|利息|催收|贷款|借款", re.IGNORECASE)
 
 #: Texts that follow a cease (US-17, FDCPA §805(c)), a report of the holder's death or a
 #: START under such a hold: no link, no request for payment — and after a cease no offer
-#: to START again (the hold outlasts it). Checked by the validator.
+#: to START again (the hold outlasts it); the crisis-support answers to self-harm words
+#: (UK-07): no payment, debt or collection word at all. Checked by the validator.
 _NO_COLLECTION_IN: Mapping[str, re.Pattern[str]] = {
     "cease_acknowledgement": re.compile(
         r"https?://|www\.|\bpay|\bowe|\bdebt|\bcollection|\bSTART\b|resubscri|还款|付款|欠款|还钱|重新订阅",
         re.IGNORECASE),
     "deceased_ack": re.compile(r"https?://|www\.|\bpay|\bowe|\bdebt|还款|付款|欠款|还钱", re.IGNORECASE),
     "optin_held": re.compile(r"https?://|www\.|\bpay|\bowe|\bdebt|还款|付款|欠款|还钱", re.IGNORECASE),
+    **{key: _NO_DEBT_TALK for key in ("self_harm_support", "self_harm_support_uk", "self_harm_support_cn")},
 }
 
 #: Templates that may go to someone whose identity is not confirmed: no debt detail.
 DEBT_FREE_TEMPLATES: frozenset[str] = frozenset({
-    "cease_acknowledgement", "optin_held", "deceased_ack", "identity_locked",
+    "cease_acknowledgement", "optin_held", "deceased_ack", "identity_locked", "contact_window_set",
+    "self_harm_support", "self_harm_support_uk", "self_harm_support_cn",
     "optout_confirmation", "optout_channel_noted", "optin_confirmation", "help",
     "attorney_ack", "bankruptcy_ack", "dispute_ack", "wrong_number", "unknown_sender",
     "choose_account", "verify_question", "identity_failed", "handoff_notice",
@@ -434,6 +471,7 @@ _SAMPLES: dict[str, dict[str, str]] = {
         "when": "Thu Dec 17 08:00 EST", "dpd": "120",
         "promise_amount": "$1,234.56", "promise_date": "Fri Jan 15",
         "next_amount": "$102.96", "next_date": "Wed Dec 16",
+        "window_start": "18:00", "window_end": "21:00",
     },
     "zh": {
         "name": "张伟", "creditor": "北风银行", "contact": "400-820-0199",
@@ -452,6 +490,7 @@ _SAMPLES: dict[str, dict[str, str]] = {
         "greeting": "张伟您好，这里是北风银行。", "when": "12月17日（周四）08:00", "dpd": "120",
         "promise_amount": "¥1,234.56", "promise_date": "1月15日（周五）",
         "next_amount": "¥102.96", "next_date": "12月16日（周三）",
+        "window_start": "18:00", "window_end": "21:00",
     },
 }
 
@@ -811,8 +850,9 @@ def _check_text(path: tuple[str, ...], key: str, lang: str, src: str, is_collect
                                  f"uses {sorted(_names(src) - allowed - DEBT_PARAMS)}"))
     banned = _NO_COLLECTION_IN.get(key)
     if banned is not None and banned.search(src):
-        out.append(Problem(line, f"{where} follows a cease, a death report or a held START and may "
-                                 f"carry no link, payment request or START offer (US-17): "
+        out.append(Problem(line, f"{where} follows a cease, a death report, a held START or self-harm "
+                                 f"words and may carry no link, payment request, debt word or START "
+                                 f"offer (US-17, UK-07): "
                                  f"{banned.search(src).group(0)!r}"))
     debt_free = key in DEBT_FREE_TEMPLATES
     debt_reported = False

@@ -12,8 +12,10 @@ decides wins. The order is the policy:
    opt-in;
 3. what the bot last asked (``context``): yes/no, identity answers (verify), plan number
    (plan_offer), a date (ask_date), an amount (ask_amount);
-4. the rest, most specific first: conditional offers, dispute (US-16), paid_already,
-   hardship (UK-01/UK-07), deceased third party → unknown, help, cancel-a-payment →
+4. the rest, most specific first: conditional offers, dispute (US-16; a scam claim about
+   the debt, "this is a scam", is one), paid_already,
+   hardship (UK-01/UK-07; with self-harm words its rule is ``hardship.self_harm``,
+   :data:`bot.types.SELF_HARM_RULE`), deceased third party → unknown, help, cancel-a-payment →
    unknown, agent, who_is_this, abuse, plan, promise, "can't pay" → hardship, an
    unexplained stop-class word → stop below the threshold (US-06 safe default), balance,
    pay, generic yes/no, unknown.
@@ -27,9 +29,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from decimal import Decimal
 
-from bot.types import CONTEXTS, DECEASED_REPORT_RULE, Entities, Intent
+from bot.self_harm import self_harm_words
+from bot.types import CONTEXTS, DECEASED_REPORT_RULE, SELF_HARM_RULE, Entities, Intent
 
 from . import fuzzy
 from . import lexicon_en as en
@@ -91,6 +95,7 @@ _START_NOT = _rx(en.START_NOT)
 _START_UNDO = _rx(en.START_UNDO)
 _WRONG = _rx(en.WRONG_NUMBER)
 _DISPUTE = _rx(en.DISPUTE)
+_SCAM_CLAIM = _rx(en.SCAM_CLAIM)
 _PAID = _rx(en.PAID_ALREADY)
 _HARDSHIP = _rx(en.HARDSHIP)
 _HARDSHIP_WEAK = _rx(en.HARDSHIP_WEAK + en.CANT_PAY_NOW)
@@ -189,6 +194,8 @@ _Z_REFUSAL = _rx(zh.REFUSAL)
 _Z_REFUSAL_NOT = _rx(zh.REFUSAL_NOT)
 _Z_WRONG = _rx(zh.WRONG_NUMBER)
 _Z_DISPUTE = _rx(zh.DISPUTE)
+_Z_SCAM_CLAIM = _rx(zh.SCAM_CLAIM)
+_Z_SCAM_WORD = re.compile(r"诈骗|骗局|骗钱|敲诈|假的")
 _Z_PAID = _rx(zh.PAID_ALREADY)
 _Z_HARDSHIP = _rx(zh.HARDSHIP)
 _Z_HELP = _rx(zh.HELP)
@@ -719,6 +726,9 @@ def _classify(s: str, st: frozenset[str], words: list[str], zh_text: str | None,
         return "plan", _LEXICON, "plan.conditional_offer", {}
     if _DISPUTE.search(s, st) or (z and _Z_DISPUTE.search(z, zst, zc)):  # US-16
         return "dispute", _LEXICON, "dispute.lexicon", {}
+    if ((not en.SCAM_WORDS.isdisjoint(words) and _SCAM_CLAIM.search(s, st))
+            or (z and _Z_SCAM_WORD.search(z) and _Z_SCAM_CLAIM.search(z, zst, zc))):
+        return "dispute", _LEXICON, "dispute.scam_claim", {}  # US-16: "this is a scam", 这是诈骗
     if _PAID.search(s, st) or (z and _Z_PAID.search(z, zst, zc)) or (ent.date_is_past and _PAID_DATED.match(s)):
         return "paid_already", _LEXICON, "paid_already.lexicon", {}
     if z and _Z_DECEASED.search(z, zst, zc):  # 我爸走了，这是他的手机: the account holder, reported by a relative
@@ -1064,8 +1074,53 @@ def _promise(s: str, st: frozenset[str], z: str | None, zc: frozenset[str] | Non
     return None
 
 
+#: What the rest of a reply may say for the reply to be read as ``contact_time`` (US-03):
+#: nothing that needs answering on its own.
+_WINDOW_ONLY_REST = frozenset({"unknown", "affirm", "deny", "auto_reply", "contact_time"})
+
+
 def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str = "America/New_York",
               plan_options: int = 0, lang_hint: str | None = None, optout_threshold: float = 0.75) -> Intent:
+    """Read one customer reply (see :func:`_interpret` for the arguments).
+
+    A standing time restriction (US-03, 12 CFR 1006.6(b)(1); UK-05, CONC 7.9.4R: "only text
+    me after 6pm", "don't text before noon", 晚上六点以后再发; :mod:`bot.intents.contact_time`)
+    is read first, and the rest of the reply on its own: when the rest says nothing that
+    needs an answer ("I work nights", "ok", nothing) the intent is ``contact_time`` with the
+    window in ``entities.window`` (``None`` for a restriction the window cannot hold: days,
+    "I work nights" with no time); otherwise the rest's intent wins and carries the window
+    too (both apply: "I'll pay Friday, only text after 6"). An opt-out in the rest wins
+    (the engine records no window under it). "busy", "can't talk now" and "call me after
+    5" carry no window."""
+    kw = dict(context=context, now=now, tz=tz, plan_options=plan_options, lang_hint=lang_hint,
+              optout_threshold=optout_threshold)
+    norm = normalise(text)
+    found = None
+    if norm and len(norm) <= 320:
+        from . import contact_time
+        z = norm.translate(zh.TRAD) if has_cjk(norm) else None
+        found = contact_time.find(norm.replace("'", ""), z)
+    if found is not None and found.loose and context in ("ask_date", "ask_amount", "plan_offer", "confirm"):
+        found = None   # "not before 15" after "when can you pay?": a day or an amount, not a window
+    if found is None:
+        return _interpret(text, **kw)
+    lang = detect_lang(norm)
+    rest = _interpret(found.rest, **kw) if re.search(r"\w", found.rest) else None
+    # a yes or no is an answer where the bot asked for one ("yes, and only text after 6pm"
+    # confirms the promise and sets the window); after a notice it adds nothing
+    only = _WINDOW_ONLY_REST if context in ("notice", "opted_out") else _WINDOW_ONLY_REST - {"affirm", "deny"}
+    if rest is None or rest.name in only:
+        ents = Entities(window=found.window)
+        return Intent("contact_time", _LEXICON if found.window else 0.8, ents, lang or (rest.lang if rest else None),
+                      found.rule)
+    if found.window is None:
+        return rest
+    return Intent(rest.name, rest.confidence, replace(rest.entities, window=found.window), rest.lang or lang,
+                  rest.rule + "+" + found.rule)
+
+
+def _interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str = "America/New_York",
+               plan_options: int = 0, lang_hint: str | None = None, optout_threshold: float = 0.75) -> Intent:
     """Read one customer reply.
 
     Args:
@@ -1125,6 +1180,8 @@ def interpret(text: str, *, context: str = "notice", now: dt.datetime, tz: str =
     ent = _extract_entities(norm, now=now, tz=tz, lang=ent_lang)
     unsure = min(0.6, optout_threshold - 0.1)
     name, conf, rule, extra = _classify(s, st, words, z, zc, zst, context, ent, plan_options, unsure)
+    if name == "hardship" and self_harm_words(text):
+        rule = SELF_HARM_RULE  # UK-07: self-harm told apart from hardship (the engine escalates at once)
     if name == "stop" and s != s_typed and conf > 0.85:
         conf, rule = 0.85, rule + ".typo"  # read through a typo correction: likely, not certain
     if name == "stop" and conf < optout_threshold and rule in ("stop.keyword", "stop.keyword_plus"):

@@ -55,18 +55,38 @@ STOP_LEAD_OBJECTS = (
 )
 
 _REFUSAL_OBJECT = (r"(?: (?:this|that|it|you|u|yall|you people|you guys|anything|nothing|shit|jack|squat|for (?:this|that|it)|"
+                   # "not paying a penny of this", "won't pay a single cent to you people" (US-17)
+                   r"of (?:this|that|it)|to (?:you|u|yall|ya|them)|a thing|"
                    # "not paying you a damn cent", "another red cent" (an intensifier before the coin)
                    r"(?:a|one|another|a single|one single) (?:(?:damn|damned|goddamn|god damn|single|red|freaking|friggin|frigging|fucking|fkn|stinking|lousy|measly) )*(?:dime|cent|penny|thing|nickel)|"
                    # "I will not be paying this debt", "not paying you crooks" (US-17)
                    r"(?:the|this|that|your|ur|any|these|those) (?:stupid |fake |bogus |damn |made up |so called )?(?:debt|debts|bill|bills|balance|account|loan|crap|garbage|bs|junk)|"
                    r"(?:crooks|scammers|thieves|clowns|idiots|vultures|leeches|liars|frauds|bastards|jokers|people)))*")
-_REFUSAL_END = r"(?=[.!;]|$|,? (?:so|and|bye|ever|period|lol|stop|sue|leave|never|dont|do not|go away|get lost)\b)"
+#: After a refusal, a clause of its own ("not paying you a dime, f off", "not gonna pay you people
+#: anything, this is a scam") keeps it a refusal (US-17) unless the rest names a time, a date, a
+#: condition, a reason it cannot pay, a fee, proof or a part payment: "not paying this month, next
+#: month" (a promise), "not paying you anything right now, lost my job" (hardship), "not paying this,
+#: I already paid" (paid), "not paying, send me proof" (a validation request, US-16).
+_REFUSAL_CLAUSE_NOT = (
+    r"(?!.*\b(?:until|til|till|unless|if|before|after|when|once|but|yet|now|rn|atm|currently|moment|today|tonight|"
+    r"tomorrow|tmrw|tmr|week|weeks|month|months|weekend|payday|paycheck|paid|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|\d+\w*|afford|broke|money|job|jobless|unemployed|laid off|hospital|sick|"
+    r"fee|fees|interest|charge|charges|proof|prove|validat\w*|verif\w*|statement|contract|documents?|paperwork|evidence|"
+    r"itemi[sz]ed|breakdown|plan|payments|installments?|instalments?|split|half|full|all at once|less|settle\w*|lower|"
+    r"more time|extension)\b)")
+#: Insults right after a refusal, with no comma ("not paying you a dime f off", "ain't paying shit scammers").
+_REFUSAL_INSULT = (r"(?:f+ ?off|fuck\w*|fu|fk off|stfu|screw (?:you|u|off)|piss off|go to hell|bite me|kiss my \w+|"
+                   r"scammers?|crooks?|thieves|losers?|idiots?|assholes?|bastards?|morons?|clowns?|jerks?|leeches|vultures|"
+                   r"this is a scam|its a scam|scam)\b")
+_REFUSAL_END = (r"(?=[.!;]|$|,? (?:so|and|bye|ever|period|lol|stop|sue|leave|never|dont|do not|go away|get lost)\b"
+                r"|\s*(?:,|-+|:)\s*" + _REFUSAL_CLAUSE_NOT + r"|,? " + _REFUSAL_INSULT + ")")
 #: A refusal to pay (US-17 CEASE_ALL, channel all): "I'm not paying this.", "not paying. bye",
 #: "ain't paying shit", "I won't pay" (but not "not paying this month", "won't pay until friday").
 REFUSE_TO_PAY = (
-    r"\b(?:not|aint|never|wont be|will not be|am not) (?:gonna |going to )?paying" + _REFUSAL_OBJECT + _REFUSAL_END,
+    # "I'm not ever paying this", "aint never paying yall", "not gonna ever pay you people" (US-17)
+    r"\b(?:not|nt|aint|never|wont be|will not be|am not)(?: ever| never)? (?:gonna |going to )?(?:ever )?paying" + _REFUSAL_OBJECT + _REFUSAL_END,
     r"\b(?:wont|will not|will never|am not gonna|im not gonna|not gonna|not going to|am not going to|im not going to|aint gonna|"
-    r"aint going to|refuse to) pay" + _REFUSAL_OBJECT + _REFUSAL_END,
+    r"aint going to|refuse to)(?: ever)? pay" + _REFUSAL_OBJECT + _REFUSAL_END,
     # "no way im paying this", "no way in hell I'm paying"
     r"\bno way (?:in (?:hell|heck) )?(?:im|i am|i will|ill|am i|will i|im gonna|im going to|imma|id|i would) (?:ever )?(?:be )?pay(?:ing)?"
     + _REFUSAL_OBJECT + _REFUSAL_END,
@@ -548,6 +568,19 @@ DISPUTE = (
     r"\b(?:wtf|what the (?:hell|heck|fuck|f)|wth) (?:is |are )?(?:this|that|these) (?:charges?|fees?|amount|bill|balance)\b",
     r"\b(?:remove|waive|drop|take off) (?:the |this |that |my )?\$ ?\d+(?:\.\d\d)? (?:late )?(?:fee|charge)s?\b",
 )
+
+#: US-16: the debt or the collection said to be a scam ("this is a scam", "this whole thing is a scam",
+#: "you're running a scam") is a dispute and a validation request; not a question ("is this a scam?",
+#: "this is a scam?": who is this, answered with the creditor and a contact) nor a bare insult
+#: ("you're scammers": abuse, a person follows up). With a refusal it is a cease (US-17).
+#: Read only when the reply has one of :data:`SCAM_WORDS` (a cheap pre-check, classify).
+SCAM_CLAIM = (
+    r"\b(?<!is )(?<!if )(?<!dont think )(?<!do not think )(?:this|that|it|this whole thing|the whole thing|this (?:debt|account|bill|text|message|loan|collection)|"
+    r"(?:you|u|yall|you guys|you people) (?:are|r|re) (?:running|pulling|doing))(?: is| s|s)? (?:(?:a|such a|total|totally|complete|"
+    r"completely|obviously|clearly|just|all|fucking|freaking|nothing but|straight up|a total|a complete|an obvious) )*"
+    r"(?:scam|fraud|con|fake|bogus|shakedown|ripoff|rip off)\b(?!.*\?)",
+)
+SCAM_WORDS = frozenset({"scam", "fraud", "con", "fake", "bogus", "shakedown", "ripoff", "rip"})
 
 # --- paid already --------------------------------------------------------------------
 

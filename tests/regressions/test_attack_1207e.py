@@ -75,8 +75,6 @@ class _Twilio:
         return SendResult("sent", sid=f"SM{len(self.sent):032d}")
 
 
-@pytest.mark.xfail(strict=True, reason="finding 1: a worker pass decides every claim with the pass's start time; "
-                                       "paced sends leave after 21:00 local on a 20:59 verdict (US-01)")
 def test_US_01_a_paced_pass_that_runs_past_21_00_sends_nothing_after_21_00(db_url):
     """HARM: collection texts handed to Twilio after 21:00 in the customer's zone.
     US-01 (12 CFR 1006.6(b)(1)(i): the time that counts is when the message is *sent*;
@@ -218,8 +216,6 @@ def test_CN_01_a_cadence_text_at_21_30_beijing_waits_for_08_00(db_url):
 
 # --- finding 4: an agent's text hours after the customer's message counts as a reply ------
 
-@pytest.mark.xfail(strict=True, reason="finding 4: agent texts within reply_window_minutes (240) of the customer's "
-                                       "last message skip quiet hours, any number of them (US-01, replies ruling)")
 def test_US_01_agent_text_at_23_30_is_not_the_answer_to_a_20_40_message(db_url):
     """HARM: an agent texts a debtor at 23:30 local time. US-01, and COMPLIANCE's ruling
     on replies: "a collector may answer a consumer-initiated communication **once, at
@@ -369,8 +365,6 @@ def test_US_02_the_address_on_the_phones_other_account_is_a_candidate_zone(db_ur
 
 # --- finding 8: a reply held by a sender pause goes a day later, whatever the hour --------
 
-@pytest.mark.xfail(strict=True, reason="finding 8: a reply deferred by a sender pause (30034) stays a 'reply' at "
-                                       "dispatch and is exempt from quiet hours however late it goes (US-01)")
 def test_US_01_a_reply_held_by_a_sender_pause_does_not_go_at_night_a_day_later(db_url):
     """HARM: "Your balance is $1,250.00…" lands at 21:40 the next evening — a day after the
     customer asked, after 21:00 local. US-01, and COMPLIANCE's ruling on replies: the
@@ -520,8 +514,6 @@ def test_US_16_after_we_said_collection_is_paused_the_bot_does_not_ask_for_payme
 
 # --- finding 11: an agent's text queued before STOP is released by START -------------------
 
-@pytest.mark.xfail(strict=True, reason="finding 11: _cancel_waiting refuses only INITIATED_KINDS at an opt-out; an "
-                                       "agent's deferred text (kind 'agent') survives STOP and goes after START (US-05)")
 def test_US_05_an_agents_text_queued_before_stop_is_not_released_by_start(db_url):
     """HARM: a collection text the customer's STOP should have killed reaches her the next
     morning. US-05/US-07 (nothing after a STOP), US-27 (START restores the channel, not
@@ -562,8 +554,6 @@ def test_US_05_an_agents_text_queued_before_stop_is_not_released_by_start(db_url
         assert status == "refused", f"the agent's pre-STOP text: {status}"
 
 
-@pytest.mark.xfail(strict=True, reason="finding 11: G-02's 'dunning queued before a promise never goes' covers "
-                                       "DUNNING_KINDS only; an agent's deferred demand goes after the promise")
 def test_G_02_an_agents_deferred_demand_does_not_go_after_the_customer_promised(db_url):
     """HARM: the morning after Duly confirmed "Confirmed: $312.50 on Fri Dec 4", Dana gets
     "please pay the $312.50 past due … today" — a demand that contradicts the agreement
