@@ -4,7 +4,8 @@ Rules: US-01 (12 CFR 1006.6(b)(1)(i): not before 08:00 or after 21:00 at the con
 location; the time that counts is when the message is *sent*), US-02 (location unknown or
 conflicting: only times convenient in *every* candidate zone), US-03 / UK-05 (a time the
 customer said suits them narrows the window, never widens it), CN-01 (no collection
-22:00–08:00 Beijing time).
+22:00–08:00 Beijing time; the product default, config.toml ``[profiles.cn]``, is
+08:00–21:00, and ``[bounds]`` keeps 22:00 as the widest an admin may set).
 
 Shapes and units
 ----------------

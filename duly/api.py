@@ -24,13 +24,15 @@ UTC; every error is ``{"error": "..."}`` unless noted):
     "duplicate", "account_ref", "amount", "currency", "balance", "past_due",
     "delinquent", "promises_kept", "instalments_paid"}``; a repeat of a ``payment_ref``
     answers 200 with ``"duplicate": true`` and changes nothing. 404 unknown account, 422
-    invalid fields (``{"error", "fields": {name: reason}}``), 400 malformed JSON.
+    invalid fields (``{"error", "fields": {name: reason}}``; ``paid_at`` before 1970 or
+    out of range is such a field), 400 malformed JSON.
 ``POST /api/payments/reverse``
     ``{"payment_ref", "reason"?}`` → :func:`runner.payments.reverse_payment`: balance
-    back, settled promise/instalment reopened. 200 ``{"payment_ref", "duplicate",
-    "balance", "past_due", "promises_reopened", "promises_superseded", "instalments_reopened"}``
-    (``promises_superseded``: kept promises a plan or newer promise has replaced since; they
-    do not reopen); 404 unknown.
+    back, settled promise/instalment reopened unless the account's other payments still
+    cover it (then settled again by one of them, G-02). 200 ``{"payment_ref", "duplicate",
+    "balance", "past_due", "promises_reopened", "promises_superseded", "instalments_reopened",
+    "promises_still_kept", "instalments_still_paid"}`` (``promises_superseded``: kept
+    promises a plan or newer promise has replaced since; they do not reopen); 404 unknown.
 ``POST /api/holds`` / ``POST /api/holds/clear``
     ``{"account_ref", "kind", "note"?}`` (note: at most 1,000 characters); kind one of
     :data:`API_HOLD_KINDS`. One code path with the console (:mod:`runner.holds`). Set:
@@ -43,6 +45,10 @@ UTC; every error is ``{"error": "..."}`` unless noted):
     gets ``cleared_at``/``cleared_by="api"``, a decision row, an audit entry
     ``hold_cleared`` and event ``hold.cleared``; 200 ``{"cleared": n, "kind"}``. 404
     unknown account, 422 bad kind or note.
+Every JSON body: a string (value or field name, at any depth) holding a NUL character or
+an unpaired surrogate answers 422 ``{"error": "invalid text", "fields": {path: reason}}``
+(per row for ``/api/accounts``), and a ``phone`` query parameter holding one 400 — never
+a database error (500), which a loan system would retry for ever.
 ``GET /api/events?after=ID&limit=N``
     Events with ``id > after`` (default 0) in id order, at most ``limit`` (default 100,
     max 1000): ``{"events": [...], "last_id"}`` (:func:`runner.events.event_json`).
@@ -173,6 +179,9 @@ async def conversations(request: Request) -> Response:
     phone = request.query_params.get("phone", "").strip()
     if not phone:
         return JSONResponse({"error": "phone is required"}, status_code=400)
+    problem = text_problem(phone)
+    if problem:
+        return JSONResponse({"error": f"phone {problem}"}, status_code=400)
     if not phone.startswith("+") and phone.isdigit():
         phone = "+" + phone
     view = await run_in_threadpool(conversation_view, request.app.state.services.sessions, phone)
@@ -262,6 +271,61 @@ def _parse_when(value: Any, tz: str | None, default: dt.datetime) -> dt.datetime
     return when.astimezone(dt.timezone.utc)
 
 
+def _parse_paid_at(value: Any, tz: str | None, default: dt.datetime) -> dt.datetime:
+    """:func:`_parse_when` for ``paid_at``; ``ValueError`` naming the problem for a value
+    that is not an ISO date/date-time, is out of range (``0001-01-01T00:00:00+14:00``
+    overflows in UTC), or is before :data:`EARLIEST_PAID_AT`."""
+    try:
+        when = _parse_when(value, tz, default)
+    except OverflowError:
+        raise ValueError("out of range") from None
+    except (ValueError, KeyError) as exc:
+        raise ValueError(f"not an ISO date or date-time ({exc})") from None
+    if when < EARLIEST_PAID_AT:
+        raise ValueError(f"is before {EARLIEST_PAID_AT.date().isoformat()}")
+    return when
+
+
+#: the earliest ``paid_at`` taken (older is a mis-keyed date: year 1 does not even convert
+#: to every zone)
+EARLIEST_PAID_AT = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, else ``None``: a NUL character (PostgreSQL
+    text refuses it) or a lone UTF-16 surrogate (``"\\ud800"`` in JSON: not encodable)."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains an unpaired surrogate (not valid Unicode text)"
+    return None
+
+
+def bad_text_fields(value: Any, path: str = "") -> dict[str, str]:
+    """Every string (key or value, nested) in a JSON body that :func:`text_problem`
+    refuses, by field path (``note``, ``accounts[0].name``): ``{path: reason}``."""
+    out: dict[str, str] = {}
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem:
+            out[path or "body"] = problem
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            key = str(k)
+            where = f"{path}.{key}" if path else key
+            problem = text_problem(key)
+            if problem:
+                out[where] = f"field name {problem}"
+                continue
+            out.update(bad_text_fields(v, where))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.update(bad_text_fields(v, f"{path}[{i}]"))
+    return out
+
+
 def _ref(body: dict[str, Any], key: str, fields: dict[str, str]) -> str:
     value = body.get(key)
     if not isinstance(value, (str, int)) or isinstance(value, bool) or str(value).strip() == "":
@@ -285,7 +349,11 @@ def import_accounts(services: Any, items: list[Any], now: dt.datetime) -> dict[s
             continue
         refs[i] = item.get("account_ref")
         row: dict[str, str] = {}
-        bad = []
+        bad = [f"{k}: {v}" for k, v in bad_text_fields(item).items()]
+        if bad:
+            refs[i] = None if not isinstance(refs[i], str) or text_problem(refs[i]) else refs[i]
+            errors.append({"index": i, "account_ref": refs[i], "reason": "; ".join(bad)})
+            continue
         for key, value in item.items():
             try:
                 text = _scalar_text(value)
@@ -361,11 +429,11 @@ def post_payment(services: Any, body: dict[str, Any], now: dt.datetime) -> tuple
         except ValueError as exc:
             fields["amount"] = str(exc)
         try:
-            paid_at = _parse_when(body.get("paid_at"), acct.timezone, now)
+            paid_at = _parse_paid_at(body.get("paid_at"), acct.timezone, now)
             if paid_at > now + dt.timedelta(days=1):
                 fields["paid_at"] = "is in the future"
-        except (ValueError, KeyError) as exc:
-            fields["paid_at"] = f"not an ISO date or date-time ({exc})"
+        except ValueError as exc:
+            fields["paid_at"] = str(exc)
         if fields:
             return 422, {"error": "invalid payment", "fields": fields}
         try:
@@ -404,7 +472,9 @@ def post_reversal(services: Any, body: dict[str, Any], now: dt.datetime) -> tupl
                      "past_due": amount_str(r.past_due_minor, currency),
                      "promises_reopened": r.promises_reopened,
                      "promises_superseded": r.promises_superseded,
-                     "instalments_reopened": r.instalments_reopened}
+                     "instalments_reopened": r.instalments_reopened,
+                     "promises_still_kept": r.promises_still_kept,
+                     "instalments_still_paid": r.instalments_still_paid}
 
 
 def _json_route(fn: Any) -> Any:
@@ -417,6 +487,9 @@ def _json_route(fn: Any) -> Any:
             return _error(exc.status, exc.body)
         if not isinstance(body, dict):
             return _error(400, {"error": "expected a JSON object"})
+        bad = bad_text_fields(body)
+        if bad:   # a 500 from the database would be retried for ever (a poison request)
+            return _error(422, {"error": "invalid text", "fields": bad})
         status, answer = await run_in_threadpool(fn, _services(request), body, _now(request))
         return JSONResponse(answer, status_code=status)
     endpoint.__name__ = fn.__name__

@@ -149,13 +149,15 @@ def _next_instalment(col: Any) -> Any:
 
 #: the phone's accounts and, in the same statement (scalar subqueries, no extra round
 #: trip), each one's current arrangement: the pending promise (id, amount, date) and the
-#: active plan (id, kind) with its next unpaid instalment (amount, date, status)
+#: active plan (id, kind) with its next unpaid instalment (amount, date, status); and the
+#: link's undeliverable mark (cleared when the number texts us: G-02, no statement more)
 _Q_FACT_ACCOUNTS = (select(Account,
                            _pending_promise(Promise.id), _pending_promise(Promise.amount_minor),
                            _pending_promise(Promise.due_date),
                            _active_plan(Plan.id), _active_plan(Plan.kind),
                            _next_instalment(Instalment.amount_minor), _next_instalment(Instalment.due_date),
-                           _next_instalment(Instalment.status))
+                           _next_instalment(Instalment.status),
+                           Phone.undeliverable_at, Phone.undeliverable_code)
                     .join(Phone, Phone.account_id == Account.id)
                     .where(Phone.e164 == bindparam("phone"), Phone.quarantined_at.is_(None))
                     .order_by(Account.id))
@@ -644,12 +646,14 @@ class Runner:
         return number
 
     def facts_for(self, s: Session, conv: Conversation, now: dt.datetime,
-                  replies: int | None = None) -> tuple[Facts, list[Account]]:
+                  replies: int | None = None,
+                  marks: list[tuple[dt.datetime, str | None]] | None = None) -> tuple[Facts, list[Account]]:
         """Read-only facts for the step: accounts on the phone (not quarantined) with each
         one's current arrangement (pending promise, active plan and its next instalment:
         read in the accounts' own statement), opt-outs, holds, policy, replies in the last
         hour (``replies``: already counted by the caller in this transaction, before the
-        step wrote anything)."""
+        step wrote anything). ``marks``, when given, receives the phone links'
+        undeliverable marks ``(at, code)`` read by the same statement."""
         phone = conv.customer_phone
         # holds on the phone and on every account linked to it, in one statement
         held = s.execute(_Q_FACT_HOLDS, {"phone": phone}).all()
@@ -661,7 +665,9 @@ class Runner:
         else:
             rows = s.execute(_Q_FACT_ACCOUNTS, {"phone": phone}).unique().all()
             accounts = [r[0] for r in rows]
-            arrangements = {r[0].id: _arrangement(*r[1:]) for r in rows}
+            arrangements = {r[0].id: _arrangement(*r[1:9]) for r in rows}
+            if marks is not None:
+                marks.extend((r[9], r[10]) for r in rows if r[9] is not None)
         opted = s.scalars(_Q_FACT_OPTED, {"phone": phone}).all()
         ids = {a.id for a in accounts}
         holds_rows = [(h.account_id, h.kind) for h in held if h.phone == phone or h.account_id in ids]
@@ -706,9 +712,15 @@ class Runner:
         # message's processed_at, a new conversation's script revision) could alter: no
         # autoflush here, so those changes reach the database in one flush with the
         # step's (one UPDATE per row instead of two).
+        marks: list[tuple[dt.datetime, str | None]] = []
         with s.no_autoflush:
             script = self.script_for(s, conv, published=pre.published)
-            facts, accounts = self.facts_for(s, conv, now, replies=pre.replies)
+            facts, accounts = self.facts_for(s, conv, now, replies=pre.replies, marks=marks)
+            if marks:
+                # G-02: the number plainly sends and receives — an earlier "undeliverable"
+                # (30003: often a phone switched off) no longer silences it
+                clear_undeliverable(s, conv.customer_phone, now, reason="the number texted us",
+                                    conversation_id=conv.id, message_id=m.id, marks=marks)
         if conv.mode == "bot" and pre.agent_elsewhere is not None:
             # an agent owns this customer on another of our numbers: the bot stays quiet here too
             conv.mode = "agent"
@@ -1248,6 +1260,12 @@ class Runner:
                 # message whose status the callback could not move
                 if error_code and (moved or row.error_code is None and status in ("failed", "undelivered")):
                     row.error_code = error_code
+                if status in ("delivered", "read") and not error_code:
+                    # G-02: a text reached the number after it was marked undeliverable
+                    left = row.sent_at or row.created_at
+                    clear_undeliverable(s, row.to_number, now, reason=f"a later message was {status}",
+                                        conversation_id=row.conversation_id, message_id=row.id,
+                                        sent_after=left)
             # the recipient is the stored message's, never a form field that disagrees
             recipient = row.to_number if row is not None else to
             if error_code:  # one table for what each provider error means (runner/transports.py)
@@ -1256,6 +1274,35 @@ class Runner:
                                      settings=self.settings, sid=sid)
             if row is None:
                 log.info("status %s for unknown message %s…", status, sid[:6])
+
+
+def clear_undeliverable(s: Session, phone: str, now: dt.datetime, *, reason: str,
+                        conversation_id: int | None = None, message_id: int | None = None,
+                        marks: Iterable[tuple[dt.datetime, str | None]] = (),
+                        sent_after: dt.datetime | None = None) -> int:
+    """Lift the provider's undeliverable mark (``Phone.undeliverable_at``/``_code``, set by
+    a 21211/21614/30003/30005/30006 status: :func:`runner.worker.apply_provider_error`)
+    from every link of ``phone``: the number texted us, or a later message to it was
+    delivered (``sent_after``: only marks set at or before that message left, so a late
+    "delivered" for an older text does not lift a newer mark). G-02: a mark never
+    silences a working number for good (the reminders of her promise go). Writes a
+    decision (rule ``provider:undeliverable``, verdict ``record``, ``cleared``) when a
+    mark was lifted; no flush of the session's other changes. Returns the links cleared."""
+    from sqlalchemy import update
+
+    cond = [Phone.e164 == phone, Phone.undeliverable_at.is_not(None)]
+    if sent_after is not None:
+        cond.append(Phone.undeliverable_at <= sent_after)
+    n = s.execute(update(Phone).where(*cond).values(undeliverable_at=None, undeliverable_code=None)
+                  .execution_options(synchronize_session=False)).rowcount or 0
+    if n:
+        seen = sorted(marks, key=lambda x: x[0])
+        s.add(Decision(conversation_id=conversation_id, message_id=message_id, rule="provider:undeliverable",
+                       verdict="record", actor="system", created_at=now,
+                       detail={"cleared": True, "reason": reason, "phones": n,
+                               "since": seen[0][0].isoformat() if seen else None,
+                               "provider_error": seen[0][1] if seen else None}))
+    return n
 
 
 def _add_holds(s: Session, kind: str, rule: str | None, phone: str, account_ids: list[int | None],

@@ -300,7 +300,11 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
     on the customer's conversations, this number's and the debts' other numbers'),
     ``promise_until``/``promise_at`` (G-02: promises to pay on the debts; in force until
     the date plus ``[reminders] grace_days`` in the account's zone) — read in the same
-    per-phone statement — and, for one debt, ``dpd`` (US-21).
+    per-phone statement — and, for one debt, ``dpd`` (US-21). Candidate zones (US-02,
+    US-01): the number's, and the stored zone and mailing address
+    (:func:`storage.accounts.address_zones`: a US state, or a country abroad) of every
+    account on the phone, whichever debt the message is about — read by the accounts
+    query already made, no statement more.
     ``initiated=False``: the context is for a reply to the customer's message, which caps
     do not apply to (:func:`bot.gate.decide` reads ``recent_initiated`` only for initiated
     messages), so the counted messages are not read (``recent_initiated`` and
@@ -326,16 +330,16 @@ def resolve(session: Session, conv: Conversation, now: dt.datetime, *,
     conf: Mapping[str, Any] = profiles.get(profile_name, {}) or {}
     jurisdiction = str(conf.get("jurisdiction", "US")).upper()
 
-    # Candidate zones (US-02): the number's, each relevant account's and its address's.
-    from storage.accounts import REGION_DEFAULT_ZONES, US_STATE_ZONES
+    # Candidate zones (US-02): the number's, and the zone and address of every account on
+    # the phone (not only the message's: the customer's newer address may be on her other
+    # account) — a US state's zone, or every zone of a country abroad (address_zones).
+    from storage.accounts import REGION_DEFAULT_ZONES, address_zones
 
     zones: list[str] = list(timezone_candidates(phone))
-    for a in relevant:
+    for a in accts:
         if a.timezone:
             zones.append(a.timezone)
-        st = (a.state or "").upper()
-        if st in US_STATE_ZONES and (a.country or "US").upper() == "US":
-            zones.append(US_STATE_ZONES[st])
+        zones.extend(address_zones(phone, a.state, a.country))
     if not zones:
         zones.extend(conf.get("fallback_zones", []) or [])
     if not zones:

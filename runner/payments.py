@@ -33,11 +33,14 @@ Applying a payment (amounts in integer minor units of the account's currency):
 
 Reversing (a returned payment): ``reversed_at`` is set once; the balance and past-due
 go back up by what the payment took off, ``delinquent_since`` comes back if this payment
-had cleared it, and promises/instalments whose ``payment_id`` is this payment reopen
-(``pending``; the sweep marks them broken/missed again if their date has passed); a
-completed plan becomes ``active``. One arrangement per debt (G-02): a kept promise that an
+had cleared it, and promises/instalments whose ``payment_id`` is this payment are settled
+again against the remaining payments by the rules above (G-02: a promise another payment
+still covers stays *kept*, its ``payment_id`` now that payment — ``promises_still_kept``,
+``instalments_still_paid``); the rest reopen (``pending``; the sweep marks them
+broken/missed again if their date has passed), and a completed plan with an instalment
+reopened becomes ``active``. One arrangement per debt (G-02): a kept promise that an
 active plan or a pending promise agreed after it has replaced becomes ``superseded``
-instead of ``pending`` (``promises_superseded``). Event ``payment.reversed``.
+instead (``promises_superseded``). Event ``payment.reversed``.
 """
 
 from __future__ import annotations
@@ -95,6 +98,10 @@ class ReversalResult:
     past_due_minor: int
     promises_reopened: list[int] = field(default_factory=list)
     instalments_reopened: list[int] = field(default_factory=list)
+    #: promises/instalments the reversed payment had settled that the account's other
+    #: payments still cover: settled again by one of them (G-02), not reopened
+    promises_still_kept: list[int] = field(default_factory=list)
+    instalments_still_paid: list[int] = field(default_factory=list)
     #: kept promises a plan or newer promise agreed since then replaced (``superseded``)
     promises_superseded: list[int] = field(default_factory=list)
 
@@ -286,6 +293,7 @@ def reverse_payment(session: Session, *, payment_ref: str, now: dt.datetime,
         acct.delinquent_since = dt.date.fromisoformat(cleared)
     acct.updated_at = now
     result = ReversalResult(pay.id, False, acct.account_ref, acct.balance_minor, acct.past_due_minor)
+    reopened: list[Promise] = []
     # newest first: a promise reopened here is the one an older one would overlap
     for p in session.scalars(select(Promise).where(Promise.payment_id == pay.id).order_by(Promise.id.desc())):
         replaced = session.scalar(select(func.count()).select_from(Plan).where(
@@ -300,27 +308,110 @@ def reverse_payment(session: Session, *, payment_ref: str, now: dt.datetime,
             result.promises_superseded.append(p.id)
             continue
         p.status, p.payment_id, p.settled_at, p.updated_at = "pending", None, None, now
-        result.promises_reopened.append(p.id)
-    plan_ids: set[int] = set()
-    for inst in session.scalars(select(Instalment).where(Instalment.payment_id == pay.id)):
+        reopened.append(p)
+    reopened.sort(key=lambda p: (p.created_at, p.id))
+    unpaid = list(session.scalars(select(Instalment).where(Instalment.payment_id == pay.id)
+                                  .order_by(Instalment.due_date, Instalment.seq)))
+    for inst in unpaid:
         inst.status, inst.payment_id, inst.paid_at = "pending", None, None
-        plan_ids.add(inst.plan_id)
-        result.instalments_reopened.append(inst.id)
+    session.flush()
+    # G-02: what the other payments still cover stays kept/paid (re-settled, never reopened)
+    kept, paid = _resettle(session, acct, pay, reopened, {i.plan_id for i in unpaid}, now)
+    result.promises_reopened = [p.id for p in reopened if p.id not in kept]
+    result.promises_still_kept = kept
+    result.instalments_reopened = [i.id for i in unpaid if i.id not in paid]
+    result.instalments_still_paid = paid
+    plan_ids = {i.plan_id for i in unpaid}
     for plan in session.scalars(select(Plan).where(Plan.id.in_(plan_ids or {-1}), Plan.status == "completed")):
-        plan.status, plan.updated_at = "active", now
+        left = session.scalar(select(func.count(Instalment.id)).where(
+            Instalment.plan_id == plan.id, Instalment.status != "paid")) or 0
+        if left:
+            plan.status, plan.updated_at = "active", now
     session.add(Decision(account_id=acct.id, rule="payment", verdict="reverse", actor=actor, created_at=now,
                          detail={"payment_ref": payment_ref, "payment_id": pay.id, "reason": reason,
                                  "restored_balance_minor": took_balance,
                                  "restored_past_due_minor": took_past_due,
                                  "promises_reopened": result.promises_reopened,
+                                 "promises_still_kept": result.promises_still_kept,
                                  "promises_superseded": result.promises_superseded,
-                                 "instalments_reopened": result.instalments_reopened}))
+                                 "instalments_reopened": result.instalments_reopened,
+                                 "instalments_still_paid": result.instalments_still_paid}))
     record_event(session, "payment.reversed", account_id=acct.id, now=now, payload={
         "payment_ref": payment_ref, "amount": amount_str(pay.amount_minor, pay.currency),
         "currency": pay.currency, "reason": reason,
         "balance": amount_str(acct.balance_minor, acct.currency),
         "past_due": amount_str(acct.past_due_minor, acct.currency),
         "promises_reopened": result.promises_reopened,
-        "instalments_reopened": result.instalments_reopened})
+        "promises_still_kept": result.promises_still_kept,
+        "instalments_reopened": result.instalments_reopened,
+        "instalments_still_paid": result.instalments_still_paid})
     session.flush()
     return result
+
+
+def _resettle(session: Session, acct: Account, reversed_pay: Payment, promises: list[Promise],
+              plan_ids: set[int], now: dt.datetime) -> tuple[list[int], list[int]]:
+    """After ``reversed_pay`` is reversed, settle the ``promises`` it had kept and the
+    instalments of ``plan_ids`` it had paid again against the account's remaining
+    payments, by :func:`_settle`'s rules (G-02: kept/broken comes from the ledger — a
+    promise another payment covers stays kept, and the customer is never told "we
+    haven't seen your payment"). A promise: the non-reversed payments dated (customer's
+    zone) on or after the day it was made — on or before its due date once that date has
+    passed — less the promises they already keep, cover its amount. An instalment: the
+    plan's credit (payments on or after the day it was agreed, less instalments paid)
+    covers it, missed then pending, oldest due first. The settling payment is the latest
+    one counted. Each re-settlement writes a decision (``was`` the reversed payment).
+    Returns ``(promise ids kept again, instalment ids paid again)``."""
+    zone = _zone(acct)
+    payments = _payments(session, acct.id)
+    today = _local_date(now, zone)
+    kept: list[int] = []
+    paid: list[int] = []
+    if promises:
+        others = session.execute(select(Promise.amount_minor, Payment.paid_at)
+                                 .join(Payment, Payment.id == Promise.payment_id)
+                                 .where(Promise.account_id == acct.id, Promise.status == "kept",
+                                        Payment.reversed_at.is_(None))).all()
+        consumed = 0
+        for p in promises:
+            made = _local_date(p.created_at, zone)
+            last = p.due_date if today > p.due_date else None
+            covering = [x for x in payments if _local_date(x.paid_at, zone) >= made
+                        and (last is None or _local_date(x.paid_at, zone) <= last)]
+            taken = sum(amt for amt, at in others if _local_date(at, zone) >= made)
+            pool = sum(x.amount_minor for x in covering) - taken - consumed
+            if not covering or pool < p.amount_minor:
+                continue
+            consumed += p.amount_minor
+            by = covering[-1]
+            p.status, p.payment_id, p.settled_at, p.updated_at = "kept", by.id, now, now
+            session.add(Decision(account_id=acct.id, conversation_id=p.conversation_id, rule="G-02",
+                                 verdict="record", actor="system", created_at=now,
+                                 detail={"promise_id": p.id, "kept": True, "was": "kept",
+                                         "payment_ref": by.payment_ref,
+                                         "reversed_payment_ref": reversed_pay.payment_ref}))
+            kept.append(p.id)
+    for plan in session.scalars(select(Plan).where(Plan.id.in_(plan_ids or {-1}),
+                                                   Plan.status.in_(("active", "completed")))
+                                .order_by(Plan.id)):
+        agreed = _local_date(plan.created_at, zone)
+        credit = sum(x.amount_minor for x in payments if _local_date(x.paid_at, zone) >= agreed)
+        credit -= session.scalar(select(func.coalesce(func.sum(Instalment.amount_minor), 0)).where(
+            Instalment.plan_id == plan.id, Instalment.status == "paid")) or 0
+        covering = [x for x in payments if _local_date(x.paid_at, zone) >= agreed]
+        open_ = session.scalars(select(Instalment).where(
+            Instalment.plan_id == plan.id, Instalment.status.in_(("pending", "missed")))
+            .order_by(Instalment.due_date, Instalment.seq)).all()
+        for inst in open_:
+            if not covering or credit < inst.amount_minor:
+                break
+            credit -= inst.amount_minor
+            inst.status, inst.payment_id, inst.paid_at = "paid", covering[-1].id, now
+            session.add(Decision(account_id=acct.id, conversation_id=plan.conversation_id, rule="G-02",
+                                 verdict="record", actor="system", created_at=now,
+                                 detail={"plan_id": plan.id, "instalment_id": inst.id, "paid": True,
+                                         "payment_ref": covering[-1].payment_ref,
+                                         "reversed_payment_ref": reversed_pay.payment_ref}))
+            paid.append(inst.id)
+    session.flush()
+    return kept, paid

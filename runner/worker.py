@@ -162,9 +162,10 @@ def apply_provider_error(s: Session, code: str | int | None, *, message: Message
 
     Effects by kind — ``opt_out`` (21610): an active SMS OptOut (source
     ``provider_21610``) and a US-05 decision; ``undeliverable`` (21211, 21614, 30003,
-    30005, 30006): ``Phone.undeliverable_at/_code`` on every account of the number,
-    queued messages to it refused (cadence stops), flag ``undeliverable`` and a
-    decision for tracing; ``filtered`` (30007): status ``failed``, flag ``filtered``;
+    30005, 30006): ``Phone.undeliverable_at/_code`` on every account of the number
+    (lifted when the number texts us or a later message to it is delivered:
+    :func:`runner.inbound.clear_undeliverable`, G-02), queued messages to it refused
+    (cadence stops), flag ``undeliverable`` and a decision for tracing; ``filtered`` (30007): status ``failed``, flag ``filtered``;
     ``requeue`` (30036): status ``deferred`` a little later (the gate re-checks the
     window at dispatch); ``sender_paused`` (30034): a SenderPause for the sender and
     the message deferred until it ends. Returns the class (``None`` for no code).

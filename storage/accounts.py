@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import os
@@ -53,6 +54,7 @@ from .types import UTC
 __all__ = [
     "ImportReport", "import_rows", "import_csv", "parse_money", "currency_exponent",
     "hash_identity", "check_identity", "normalise_identity", "infer_timezone",
+    "address_zones", "country_zones",
     "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "US_STATE_ZONES", "resolve_profile",
 ]
 
@@ -210,15 +212,91 @@ def check_identity(value: str, stored: str | None) -> bool:
     return hmac.compare_digest(got, want)
 
 
+@functools.lru_cache(maxsize=None)
+def country_zones(country: str | None) -> tuple[str, ...]:
+    """Every IANA zone of ISO 3166 alpha-2 ``country`` (``"GB"`` → ``("Europe/London",)``;
+    ``"CA"`` → the six Canadian offsets' zones), as IANA's ``zone.tab`` lists them (shipped
+    by the ``tzdata`` dependency; the system's copy when that is missing), else the
+    country's :data:`REGION_DEFAULT_ZONES` entry, else ``()``. US-02: an address that says
+    only the country may be anywhere in it."""
+    c = (country or "").strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", c):
+        return ()
+    zones = tuple(z for z in _zone_tab().get(c, ()) if _known_zone(z))
+    if not zones and c in REGION_DEFAULT_ZONES:
+        zones = (REGION_DEFAULT_ZONES[c],)
+    return zones
+
+
+@functools.lru_cache(maxsize=1)
+def _zone_tab() -> dict[str, tuple[str, ...]]:
+    """``zone.tab``: country code → zones, in the file's order."""
+    text = ""
+    try:
+        import importlib.resources as resources
+
+        text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    except (ImportError, OSError, ValueError):
+        for root in ("/usr/share/zoneinfo", "/usr/lib/zoneinfo"):
+            try:
+                text = Path(root, "zone.tab").read_text(encoding="utf-8")
+                break
+            except OSError:
+                continue
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) >= 3:
+            out.setdefault(parts[0].strip().upper(), []).append(parts[2].strip())
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _known_zone(zone: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def address_zones(e164: str | None, state: str | None = None,
+                  country: str | None = None) -> tuple[str, ...]:
+    """US-02: the candidate zones the mailing address adds to the phone number's.
+
+    A US state (address in the US or with no country) → the state's zone
+    (:data:`US_STATE_ZONES`). A country other than the phone's own, none of whose zones
+    the number already places the customer in (a customer who kept her New York mobile
+    and moved to London), → every zone of that country (:func:`country_zones`): she may
+    be anywhere in it, and the strictest window of them all wins. A country the phone
+    already places her in adds nothing (the number's zones are the finer guess)."""
+    st = (state or "").strip().upper()
+    c = (country or "").strip().upper()
+    if st in US_STATE_ZONES and c in ("", "US"):
+        return (US_STATE_ZONES[st],)
+    if not c:
+        return ()
+    zones = country_zones(c)
+    if not zones or not e164:
+        return zones
+    if region_of(e164) == c or any(z in zones for z in timezone_candidates(e164)):
+        return ()
+    return zones
+
+
 def infer_timezone(e164: str, state: str | None = None,
                    country: str | None = None) -> str | None:
-    """Best single IANA zone for a customer with no ``timezone`` column: the US
-    state's zone (when the address is in the US or has no country), else the
-    phone number's first time-zone candidate, else the phone region's default
-    zone (:data:`REGION_DEFAULT_ZONES`). ``None`` when nothing places it."""
-    st = (state or "").strip().upper()
-    if st in US_STATE_ZONES and (country or "US").upper() == "US":
-        return US_STATE_ZONES[st]
+    """Best single IANA zone for a customer with no ``timezone`` column: the address's
+    zone (:func:`address_zones`: a US state's; for an address in another country than the
+    phone's, that country's main zone — :data:`REGION_DEFAULT_ZONES`, else its first
+    ``zone.tab`` zone; US-02), else the phone number's first time-zone candidate, else
+    the phone region's default zone (:data:`REGION_DEFAULT_ZONES`). ``None`` when
+    nothing places it. The outbound gate still considers every candidate zone."""
+    addr = address_zones(e164, state, country)
+    if addr:
+        main = REGION_DEFAULT_ZONES.get((country or "").strip().upper())
+        return main if main in addr else addr[0]
     cands = timezone_candidates(e164)
     if cands:
         return cands[0]
@@ -286,7 +364,7 @@ class _Row:
     consent: tuple[str, dt.datetime | None] | None  # (source, at) when the row gives a source
     create_defaults: dict[str, Any]  # set only when the account is created
     phones: list[str]
-    infer_tz: bool               # timezone not given: infer (on create, or when state given)
+    infer_tz: bool               # timezone not given: infer (on create, or when the address places it)
 
 
 def _clean(row: Mapping[str, Any]) -> dict[str, str]:
@@ -430,7 +508,7 @@ def _validate(raw: Mapping[str, Any], *, default_region: str, default_currency: 
             problems.append("timezone: not given and cannot be inferred from phone or state")
         else:
             infer_tz = True
-            if state:
+            if state or address_zones(phones[0], state, country):
                 values["timezone"] = tz
             else:
                 create_defaults["timezone"] = tz

@@ -14,7 +14,9 @@ Bounds (``[bounds]`` in ``config.toml``; a save past one is refused, :func:`chec
 * caps (``caps.default``, ``profiles.<name>.caps``): only STRICTER than the configured
   caps — every configured cap must still hold (at most ``count`` per ``days``);
 * quiet hours (``profiles.<name>.allowed_hours``): only NARROWER than the profile's own
-  ``allowed_hours`` (a later start, an earlier end);
+  ``allowed_hours`` (a later start, an earlier end), or, when ``[bounds]
+  profiles.<name>.allowed_hours_max`` gives the legal window (CN-01: default 08:00–21:00,
+  legal stop 22:00), than that window;
 * agent hours (``agent.hours.*``): any valid window (HH:MM, start before end, an IANA
   zone, weekday names, ISO dates).
 
@@ -322,8 +324,8 @@ def bound_text(key: str, base_behaviour: Mapping[str, Any]) -> str:
         return f"no looser than {_caps_text(_base_caps(base_behaviour, key))}"
     if ed.kind == "hours":
         prof = lookup(base_behaviour, key.rsplit(".", 1)[0]) or {}
-        allowed = prof.get("allowed_hours") or ["08:00", "21:00"]
-        return f"within {_hours_of(allowed)} ({_rule_of_hours(prof)})"
+        allowed, source = _widest_hours(base_behaviour, key)
+        return f"within {_hours_of(allowed)} ({_rule_of_hours(prof)}{', ' + source if source else ''})"
     return {"zone": "an IANA zone, e.g. America/New_York", "days": "mon … sun",
             "hhmm": "HH:MM, start before end", "dates": "YYYY-MM-DD"}.get(ed.kind, "")
 
@@ -435,6 +437,19 @@ def _check_caps(key: str, value: Any, base: Mapping[str, Any], out: list[str]) -
                        f"(an override may only be stricter)")
 
 
+def _widest_hours(base: Mapping[str, Any], key: str) -> tuple[list[Any], str]:
+    """The widest quiet hours an admin may set for ``profiles.<name>.allowed_hours``, and
+    where that comes from: ``[bounds] profiles.<name>.allowed_hours_max`` (the legal
+    window, when the product default is narrower: CN-01's default 08:00–21:00 inside the
+    22:00 legal stop), else the profile's own ``allowed_hours`` (the default is itself the
+    widest), else 08:00–21:00."""
+    bound = _bound(base, key + "_max")
+    if isinstance(bound, (list, tuple)) and len(bound) == 2 and all(isinstance(x, str) for x in bound):
+        return list(bound), f"[bounds] {key}_max"
+    prof = lookup(base, key.rsplit(".", 1)[0]) or {}
+    return list(prof.get("allowed_hours") or ["08:00", "21:00"]), ""
+
+
 def _check_hours(key: str, value: Any, base: Mapping[str, Any], out: list[str]) -> None:
     if not isinstance(value, list) or len(value) != 2:
         out.append(f"{key} {value!r} is not [start, end]")
@@ -449,8 +464,10 @@ def _check_hours(key: str, value: Any, base: Mapping[str, Any], out: list[str]) 
         out.append(f"{key} {_hours_of(value)}: {exc}")
         return
     prof = lookup(base, key.rsplit(".", 1)[0]) or {}
-    allowed = prof.get("allowed_hours") or ["08:00", "21:00"]
+    allowed, source = _widest_hours(base, key)
     rule = _rule_of_hours(prof)
+    if source:
+        rule = f"{rule}) — the legal bound ({source}"
     try:
         base_window = hours_math.window_from_hours(list(allowed))
         b_start, b_end = hours_math.parse_hhmm(allowed[0]), hours_math.parse_hhmm(allowed[1])

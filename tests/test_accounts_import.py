@@ -308,7 +308,25 @@ def test_infer_timezone():
     assert infer_timezone("+12125550123", None) == "America/New_York"
     assert infer_timezone("+15555550101", None) == "America/New_York"  # region default
     assert infer_timezone("+8613800138000") == "Asia/Shanghai"
-    assert infer_timezone("+12125550123", "ON", "CA") == "America/New_York"
+    assert infer_timezone("+12125550123", "ON", "CA") == "America/Toronto"  # an address abroad (US-02)
+    assert infer_timezone("+12125550147", None, "GB") == "Europe/London"     # moved to London
+
+
+def test_US_02_address_zones_add_a_country_abroad_whole():
+    """US-02: a US state gives its zone; a country other than the phone's gives every zone
+    of that country (tzdata's zone.tab); a country the phone already places the customer
+    in adds nothing (the number's zones are the finer guess)."""
+    from storage.accounts import address_zones, country_zones
+
+    assert address_zones("+12125550123", "CA") == ("America/Los_Angeles",)
+    assert address_zones("+12125550147", None, "GB") == ("Europe/London",)
+    canada = address_zones("+442071838750", None, "CA")
+    assert {"America/St_Johns", "America/Toronto", "America/Vancouver"} <= set(canada)
+    assert canada == country_zones("CA")
+    assert address_zones("+12125550123", None, "US") == ()        # the phone's own country
+    assert address_zones("+447700900123", None, "GB") == ()
+    assert address_zones("+12125550123", "ON", "CA") == country_zones("CA")
+    assert country_zones("ZZ") == () and country_zones("") == ()
 
 
 def test_profile_resolves_from_state_when_config_has_it(session_factory):

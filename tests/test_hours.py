@@ -93,9 +93,22 @@ def test_UK_05_wrapping_customer_window_is_intersected():
 # --- CN-01 -------------------------------------------------------------------------------
 
 def test_CN_01_2200_deferred_to_next_0800():
-    w = window_from_hours(["08:00", "22:00"])
-    assert allowed_at(local(SH, 2026, 11, 30, 21, 30), [SH], w)
-    t = next_allowed(local(SH, 2026, 11, 30, 22, 0), [SH], w)
+    """CN-01: the product default is 08:00–21:00 (COMPLIANCE's test row: "Dispatch at 21:30
+    → deferred (product default)"); 22:00 is the hard legal stop, the widest an admin may
+    set ([bounds] profiles.cn.allowed_hours_max)."""
+    import tomllib
+    from pathlib import Path
+
+    conf = tomllib.loads((Path(__file__).resolve().parents[1] / "config.toml").read_text(encoding="utf-8"))
+    assert conf["profiles"]["cn"]["allowed_hours"] == ["08:00", "21:00"]
+    assert conf["bounds"]["profiles"]["cn"]["allowed_hours_max"] == ["08:00", "22:00"]
+    w = window_from_hours(conf["profiles"]["cn"]["allowed_hours"])
+    assert allowed_at(local(SH, 2026, 11, 30, 20, 59), [SH], w)
+    assert not allowed_at(local(SH, 2026, 11, 30, 21, 30), [SH], w)
+    t = next_allowed(local(SH, 2026, 11, 30, 21, 30), [SH], w)
+    assert at(SH, t).replace(tzinfo=None) == dt.datetime(2026, 12, 1, 8, 0)
+    legal = window_from_hours(conf["bounds"]["profiles"]["cn"]["allowed_hours_max"])
+    t = next_allowed(local(SH, 2026, 11, 30, 22, 0), [SH], legal)
     assert at(SH, t).replace(tzinfo=None) == dt.datetime(2026, 12, 1, 8, 0)
 
 

@@ -215,3 +215,36 @@ def test_reversal_reopens_instalment(duly):
         assert s.get(Plan, plan_id).status == "active"
         i = s.scalar(select(Instalment).where(Instalment.plan_id == plan_id))
         assert (i.status, i.payment_id, i.paid_at) == ("pending", None, None)
+
+
+def test_G_02_reversal_resettles_against_the_other_payments(duly):
+    """G-02: a reversed payment's promise and instalment stay settled when another
+    payment still covers them (settled again by that payment), and reopen only for
+    what nothing covers any more."""
+    pid = add_promise(duly, 5000, dt.date(2026, 12, 4))
+    pay(duly, "P-A", "50.00", paid_at="2026-12-01")
+    pay(duly, "P-B", "50.00", paid_at="2026-12-01")
+    r = duly.http.post("/api/payments/reverse", json={"payment_ref": "P-A"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert (r.json()["promises_reopened"], r.json()["promises_still_kept"]) == ([], [pid])
+    with duly.services.sessions() as s:
+        p = s.get(Promise, pid)
+        b = s.scalar(select(Payment.id).where(Payment.payment_ref == "P-B"))
+        assert (p.status, p.payment_id) == ("kept", b)
+    r = duly.http.post("/api/payments/reverse", json={"payment_ref": "P-B"}, headers=AUTH)
+    assert (r.json()["promises_reopened"], r.json()["promises_still_kept"]) == ([pid], [])
+    with duly.services.sessions() as s:
+        assert s.get(Promise, pid).status == "pending"
+
+
+def test_G_02_reversal_keeps_an_instalment_another_payment_covers(duly):
+    plan_id = add_plan(duly, [(10000, dt.date(2026, 12, 15))])
+    pay(duly, "P-C", "100.00", paid_at="2026-12-10")
+    pay(duly, "P-D", "100.00", paid_at="2026-12-10")
+    r = duly.http.post("/api/payments/reverse", json={"payment_ref": "P-C"}, headers=AUTH)
+    assert r.json()["instalments_reopened"] == [] and len(r.json()["instalments_still_paid"]) == 1
+    with duly.services.sessions() as s:
+        assert s.get(Plan, plan_id).status == "completed"
+        i = s.scalar(select(Instalment).where(Instalment.plan_id == plan_id))
+        assert i.status == "paid"
+        assert i.payment_id == s.scalar(select(Payment.id).where(Payment.payment_ref == "P-D"))

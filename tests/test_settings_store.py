@@ -43,6 +43,9 @@ REFUSED = [
      "profiles.us_first_party.allowed_hours 08:00–21:30 ends after the profile's 21:00 (US-01)"),
     ({"profiles": {"cn": {"allowed_hours": ["07:30", "22:00"]}}},
      "profiles.cn.allowed_hours 07:30–22:00 starts before the profile's 08:00 (CN-01)"),
+    ({"profiles": {"cn": {"allowed_hours": ["08:00", "22:30"]}}},      # CN-01: past the 22:00 legal stop
+     "profiles.cn.allowed_hours 08:00–22:30 ends after the profile's 22:00 (CN-01) — the legal bound "
+     "([bounds] profiles.cn.allowed_hours_max)"),
     ({"profiles": {"uk": {"allowed_hours": ["20:00", "09:00"]}}},
      "profiles.uk.allowed_hours 20:00–09:00 is not inside the profile's 08:00–21:00 (UK-05)"),
     ({"profiles": {"us_ma": {"caps": caps(("US-20", 1, 1), ("ST-01", 3, 7))}}},
@@ -324,7 +327,7 @@ def test_store_applies_to_settings_and_survives_a_database_error(session_factory
                 settings.behaviour)
     live = store.apply(settings)
     assert live.profile("cn")["allowed_hours"] == ["09:00", "21:00"]
-    assert settings.profile("cn")["allowed_hours"] == ["08:00", "22:00"]
+    assert settings.profile("cn")["allowed_hours"] == ["08:00", "21:00"]   # CN-01 product default
     assert store.apply(settings) is live                       # one copy per version
 
     def broken():
@@ -370,3 +373,14 @@ def test_load_settings_reads_the_config_file_named_in_the_env_it_is_given(tmp_pa
     named.write_text("[redis]\nlock_ttl_seconds = 30\nlock_wait_seconds = 0.5\n", encoding="utf-8")
     got = load_settings(env={"DATABASE_URL": "sqlite://", "DULY_CONFIG": str(named)})
     assert got.behaviour["redis"]["lock_wait_seconds"] == 0.5
+
+
+def test_CN_01_default_21_00_admin_may_widen_only_to_the_22_00_legal_stop():
+    """CN-01: config.toml's default ends 21:00 (margin); [bounds] profiles.cn.allowed_hours_max
+    keeps 22:00 as the legal stop — an admin may set up to it, never past it."""
+    assert BASE["profiles"]["cn"]["allowed_hours"] == ["08:00", "21:00"]
+    assert ss.check({"profiles": {"cn": {"allowed_hours": ["08:00", "21:30"]}}}, BASE) == []
+    assert ss.check({"profiles": {"cn": {"allowed_hours": ["08:00", "22:01"]}}}, BASE)
+    assert ss.bound_text("profiles.cn.allowed_hours", BASE) == \
+        "within 08:00–22:00 (CN-01, [bounds] profiles.cn.allowed_hours_max)"
+    assert ss.bound_text("profiles.uk.allowed_hours", BASE) == "within 08:00–21:00 (UK-05)"

@@ -150,8 +150,6 @@ MOV-1,Jo Marsh,+1 212 555 0147,480.00,35,160.00,USD,2026-12-10,,SW1A 1AA,GB,Nort
 """
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: a non-US mailing address never becomes a candidate zone; "
-                                       "a customer who moved to London is texted at 01:30 local (US-02/US-01)")
 def test_US_02_customer_who_moved_abroad_is_not_texted_at_night_where_she_lives(db_url):
     """HARM: a collection text at 01:30 at the customer's home. US-02 ("build the set of
     candidate zones from area code, mailing address, last-known address …; allowed
@@ -190,8 +188,6 @@ CN-7,王芳,+86 138 0013 8000,5200.00,8,1300.00,CNY,Asia/Shanghai,zh,北风银�
 """
 
 
-@pytest.mark.xfail(strict=True, reason="finding 3: [profiles.cn] allowed_hours ends at 22:00, the legal stop; "
-                                       "CN-01's product default (and its test row) is 21:00")
 def test_CN_01_a_cadence_text_at_21_30_beijing_waits_for_08_00(db_url):
     """HARM: collection texts to Chinese customers between 21:00 and 22:00 Beijing time,
     with no margin before the 22:00 legal stop (and, with finding 1, past it). CN-01:
@@ -254,8 +250,6 @@ def test_US_01_agent_text_at_23_30_is_not_the_answer_to_a_20_40_message(db_url):
 
 # --- finding 5: a reversal reopens a promise that another payment covers ------------------
 
-@pytest.mark.xfail(strict=True, reason="finding 5: reverse_payment reopens the promise the reversed payment kept "
-                                       "without re-settling it against the other payments (G-02, US-21)")
 def test_G_02_a_reversed_payment_does_not_break_a_promise_another_payment_kept(db_url):
     """HARM: the customer is told "We haven't seen your payment of $100.00 planned for Fri
     Dec 4" although she paid it, and the lender gets ``promise.broken``. G-02 ("amount and
@@ -340,8 +334,6 @@ NEW-2,Sam Ortega,+1 212 555 0188,900.00,0,0.00,USD,2027-01-10,CA,Northwind Card 
 """
 
 
-@pytest.mark.xfail(strict=True, reason="finding 7: candidate zones come from the message's account only; the "
-                                       "newer address on the same phone's other account is ignored (US-02)")
 def test_US_02_the_address_on_the_phones_other_account_is_a_candidate_zone(db_url):
     """HARM: a collection text at 05:30 where the customer lives. US-02 ("unknown or
     conflicting location: send only at times convenient in *every* zone the consumer
@@ -410,8 +402,6 @@ def test_US_01_a_reply_held_by_a_sender_pause_does_not_go_at_night_a_day_later(d
 
 # --- finding 9: one 'undelivered' status silences a number that then texts us ------------
 
-@pytest.mark.xfail(strict=True, reason="finding 9: Phone.undeliverable_at is never cleared, not even by the "
-                                       "customer's own texts; her promise's reminder is refused (G-02)")
 def test_G_02_a_customer_who_texts_after_an_undelivered_status_gets_her_promise_reminder(db_url):
     """HARM: the reminder the customer was promised before her payment date never comes
     (nor anything else Duly starts, ever), because one earlier text came back
@@ -598,8 +588,6 @@ def test_G_02_an_agents_deferred_demand_does_not_go_after_the_customer_promised(
 
 # --- finding 12: the loan-system API answers 500 to malformed values ------------------------
 
-@pytest.mark.xfail(strict=True, reason="finding 12: NUL characters (PostgreSQL) and an out-of-range paid_at reach "
-                                       "the database/astimezone unchecked: 500 instead of 422")
 @pytest.mark.parametrize("path,body", [
     ("/api/payments", {"account_ref": "ACME-4417", "amount": "10.00", "payment_ref": "PAY\u00001"}),
     ("/api/payments", {"account_ref": "ACME-4417", "amount": "10.00", "payment_ref": "PAY-2",
