@@ -9,10 +9,11 @@ exactly as for the bot's (opt-out, holds, quiet hours, caps, content lint).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -75,6 +76,17 @@ def audit(s: Session, actor: str, action: str, conversation_id: int | None, now:
                      created_at=now, detail=detail))
 
 
+def _hold_note(note: str | None) -> str:
+    """A hold's required note, cleaned (:func:`bot.holds.clean_note`). Raises
+    :class:`AgentError` ``invalid`` for a missing or unusable note."""
+    from bot.holds import clean_note
+
+    try:
+        return clean_note(note, required=True)
+    except ValueError as exc:
+        raise AgentError("invalid", str(exc)) from exc
+
+
 class AgentDesk:
     """Agents' actions. ``runner``: the :class:`runner.inbound.Runner` (sessions, clock,
     locks, settings, bus)."""
@@ -83,6 +95,19 @@ class AgentDesk:
         self.runner = runner
 
     # --- helpers -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self, conv_id: int) -> Iterator[tuple[Session, Conversation]]:
+        """The conversation under the process's per-conversation lock and its row lock,
+        in one transaction committed on a clean exit: yields ``(session, conversation)``.
+        Raises :class:`AgentError` ``not_found`` when there is no such conversation."""
+        r = self.runner
+        with r.locks.get(conv_id):
+            with r.sessions() as s, s.begin():
+                conv = storage_db.lock_conversation(s, conv_id)
+                if conv is None:
+                    raise AgentError("not_found", f"no conversation {conv_id}")
+                yield s, conv
 
     def _reply_target(self, s: Session, conv: Conversation, now: dt.datetime) -> Message | None:
         """The customer's last message, if an agent's text now answers it: it came within
@@ -153,27 +178,23 @@ class AgentDesk:
         if len(body) > MAX_REPLY_CHARS:
             raise AgentError("too_long", f"the reply is longer than {MAX_REPLY_CHARS} characters")
         r = self.runner
-        with r.locks.get(conv_id):
-            with r.sessions() as s, s.begin():
-                conv = storage_db.lock_conversation(s, conv_id)
-                if conv is None:
-                    raise AgentError("not_found", f"no conversation {conv_id}")
-                self._owner_check(conv, agent, role)
-                now = r.clock()
-                if nonce:
-                    if s.get(FormNonce, nonce[:64]) is not None:
-                        raise AgentError("duplicate", "already sent (the form was submitted twice)")
-                    s.add(FormNonce(nonce=nonce[:64], created_at=now))
-                    try:
-                        s.flush()
-                    except IntegrityError as exc:
-                        raise AgentError("duplicate", "already sent (the form was submitted twice)") from exc
-                target = self._reply_target(s, conv, now)
-                out = outbound.submit(s, conv, body, kind="agent", sender=f"agent:{agent}", now=now,
-                                      transport=r._transport_name(), in_reply_to=target,
-                                      behaviour=r.settings.behaviour, rides_twiml=False)
-                audit(s, agent, "reply", conv.id, now, message_id=out.message_id, verdict=out.verdict.action,
-                      rule=out.verdict.rule, in_reply=target is not None)
+        with self._locked(conv_id) as (s, conv):
+            self._owner_check(conv, agent, role)
+            now = r.clock()
+            if nonce:
+                if s.get(FormNonce, nonce[:64]) is not None:
+                    raise AgentError("duplicate", "already sent (the form was submitted twice)")
+                s.add(FormNonce(nonce=nonce[:64], created_at=now))
+                try:
+                    s.flush()
+                except IntegrityError as exc:
+                    raise AgentError("duplicate", "already sent (the form was submitted twice)") from exc
+            target = self._reply_target(s, conv, now)
+            out = outbound.submit(s, conv, body, kind="agent", sender=f"agent:{agent}", now=now,
+                                  transport=r._transport_name(), in_reply_to=target,
+                                  behaviour=r.settings.behaviour, rides_twiml=False)
+            audit(s, agent, "reply", conv.id, now, message_id=out.message_id, verdict=out.verdict.action,
+                  rule=out.verdict.rule, in_reply=target is not None)
         log.info("agent reply to %s: %s (%s)", mask_phone(conv.customer_phone), out.verdict.action,
                  out.verdict.rule)
         r.notify("conversation", conv_id)
@@ -221,23 +242,19 @@ class AgentDesk:
         or an admin reassign it. Raises :class:`AgentError` ``not_found``/``not_owner``."""
         r = self.runner
         who = assignee or agent
-        with r.locks.get(conv_id):
-            with r.sessions() as s, s.begin():
-                conv = storage_db.lock_conversation(s, conv_id)
-                if conv is None:
-                    raise AgentError("not_found", f"no conversation {conv_id}")
-                self._may_act(conv, agent, role)
-                holder = s.scalar(select(Handoff.assigned_to).where(
-                    Handoff.conversation_id == conv_id, Handoff.resolved_at.is_(None)).limit(1))
-                if role != "admin" and holder not in (None, agent):
-                    raise AgentError("not_owner", f"{holder} holds this handoff; they or an admin can assign it")
-                now = r.clock()
-                s.execute(update(Handoff).where(Handoff.conversation_id == conv_id,
-                                                Handoff.resolved_at.is_(None)).values(assigned_to=who))
-                if conv.mode == "agent":
-                    conv.assigned_agent = who
-                audit(s, agent, "assign" if assignee and assignee != agent else "claim", conv_id, now,
-                      assignee=who)
+        with self._locked(conv_id) as (s, conv):
+            self._may_act(conv, agent, role)
+            holder = s.scalar(select(Handoff.assigned_to).where(
+                Handoff.conversation_id == conv_id, Handoff.resolved_at.is_(None)).limit(1))
+            if role != "admin" and holder not in (None, agent):
+                raise AgentError("not_owner", f"{holder} holds this handoff; they or an admin can assign it")
+            now = r.clock()
+            s.execute(update(Handoff).where(Handoff.conversation_id == conv_id,
+                                            Handoff.resolved_at.is_(None)).values(assigned_to=who))
+            if conv.mode == "agent":
+                conv.assigned_agent = who
+            audit(s, agent, "assign" if assignee and assignee != agent else "claim", conv_id, now,
+                  assignee=who)
         r.notify("handoff", conv_id)
 
     def _action(self, conv_id: int, agent: str, kind: str, data: dict[str, Any], role: str = "agent") -> str:
@@ -294,24 +311,17 @@ class AgentDesk:
         signed-in role may: a hold only ever stops collection. Under the conversation's
         lock. Returns :class:`runner.holds.Placed`. Raises :class:`AgentError`
         ``not_found``/``invalid``."""
-        from bot.holds import AGENT_HOLD_KINDS, clean_note
+        from bot.holds import AGENT_HOLD_KINDS
         from runner import holds
 
         if kind not in AGENT_HOLD_KINDS:
             raise AgentError("invalid", "choose a kind of hold: " + ", ".join(AGENT_HOLD_KINDS))
-        try:
-            text = clean_note(note, required=True)
-        except ValueError as exc:
-            raise AgentError("invalid", str(exc)) from exc
+        text = _hold_note(note)
         r = self.runner
-        with r.locks.get(conv_id):
-            with r.sessions() as s, s.begin():
-                conv = storage_db.lock_conversation(s, conv_id)
-                if conv is None:
-                    raise AgentError("not_found", f"no conversation {conv_id}")
-                acct, phone = self._hold_target(s, conv, target)
-                placed = holds.place_hold(s, kind=kind, actor=agent, source=f"agent:{agent}", now=r.clock(),
-                                          account=acct, phone=phone, note=text, conversation_id=conv.id)
+        with self._locked(conv_id) as (s, conv):
+            acct, phone = self._hold_target(s, conv, target)
+            placed = holds.place_hold(s, kind=kind, actor=agent, source=f"agent:{agent}", now=r.clock(),
+                                      account=acct, phone=phone, note=text, conversation_id=conv.id)
         log.info("agent placed a %s hold (%s) for %s; %d waiting text(s) refused", kind, placed.rule,
                  mask_phone(conv.customer_phone), len(placed.refused))
         r.notify("conversation", conv_id)
@@ -327,32 +337,25 @@ class AgentDesk:
         (:func:`bot.holds.may_clear`); an agent's attempt changes nothing and is audited
         as ``hold_clear_refused``. Returns the cleared holds' ids. Raises
         :class:`AgentError` ``not_found``/``invalid``/``forbidden``."""
-        from bot.holds import clean_note, may_clear
+        from bot.holds import may_clear
         from runner import holds
 
         kind = (kind or "").strip()
         if not kind or len(kind) > 32:
             raise AgentError("invalid", "choose a hold to clear")
-        try:
-            text = clean_note(note, required=True)
-        except ValueError as exc:
-            raise AgentError("invalid", str(exc)) from exc
+        text = _hold_note(note)
         r = self.runner
-        with r.locks.get(conv_id):
-            with r.sessions() as s, s.begin():
-                conv = storage_db.lock_conversation(s, conv_id)
-                if conv is None:
-                    raise AgentError("not_found", f"no conversation {conv_id}")
-                acct, phone = self._hold_target(s, conv, target)
-                now = r.clock()
-                if not may_clear(kind, role):
-                    audit(s, agent, "hold_clear_refused", conv.id, now, kind=kind, role=role,
-                          **({"account_ref": acct.account_ref} if acct is not None else {"phone": phone}))
-                    refused = True
-                else:
-                    refused = False
-                    ids = holds.clear_holds(s, kind=kind, actor=agent, source=f"agent:{agent}", now=now,
-                                            account=acct, phone=phone, note=text, conversation_id=conv.id)
+        with self._locked(conv_id) as (s, conv):
+            acct, phone = self._hold_target(s, conv, target)
+            now = r.clock()
+            if not may_clear(kind, role):
+                audit(s, agent, "hold_clear_refused", conv.id, now, kind=kind, role=role,
+                      **({"account_ref": acct.account_ref} if acct is not None else {"phone": phone}))
+                refused = True
+            else:
+                refused = False
+                ids = holds.clear_holds(s, kind=kind, actor=agent, source=f"agent:{agent}", now=now,
+                                        account=acct, phone=phone, note=text, conversation_id=conv.id)
         r.notify("conversation", conv_id)
         if refused:
             raise AgentError("forbidden", f"only an admin may clear a {kind} hold: it would let texts reach a "
