@@ -39,7 +39,7 @@ from bot.dialogs.engine import vulnerable_words
 from bot.dialogs.script import DEBT_FREE_TEMPLATES, DEBT_PARAMS, is_collection
 from bot import agent_hours
 from bot import handoffs as handoff_rules
-from bot import dialogs, disclosures, gate, identity, intents, templates
+from bot import dialogs, disclosures, gate, identity, templates
 from bot.phones import timezone_candidates
 from bot.types import (AccountFacts, AgentAction, ConversationState, Facts, InboundMessage,
                        InboundText, PlanFacts, PromiseFacts, TimerFired)
@@ -56,6 +56,16 @@ from storage.models import (Account, AuditEntry, ContactWindow, Conversation, De
                             Message, OptOut, PaymentLink, Phone, Plan, Promise, ScriptRevision, Timer)
 
 log = logging.getLogger("duly.runner")
+
+
+def _interpret(text: str, **kw: Any) -> Any:
+    """:func:`bot.intents.interpret`, imported on first use: the reader's ~1,800 compiled
+    patterns take 2–3 s to build, which commands that read no customer text (``duly
+    campaign run``, ``duly worker --once``, ``duly accounts import``) need not pay;
+    ``duly serve`` and ``duly worker`` build them in the warm-up (:func:`duly.app.warm_up`)."""
+    from bot.intents import interpret
+
+    return interpret(text, **kw)
 
 Clock = Callable[[], dt.datetime]
 
@@ -532,7 +542,7 @@ class Runner:
         s.expire(conv)
         conv = storage_db.lock_conversation(s, conv.id)
         try:
-            reading = intents.interpret(m.body or "", now=now)
+            reading = _interpret(m.body or "", now=now)
         except Exception:
             reading = None
         if reading is not None and reading.name == "stop":
@@ -727,7 +737,7 @@ class Runner:
             self._flag(s, conv, "handoff:other_number", now)
         state = ConversationState(state=conv.state, slots=dict(conv.slots or {}), mode=conv.mode)
         lang_hint = (conv.slots or {}).get("lang") or (facts.accounts[0].language if facts.accounts else None)
-        intent = intents.interpret(
+        intent = _interpret(
             m.body or "", context=dialogs.context_of(state, script), now=now,
             tz=self._zone(conv, facts), plan_options=dialogs.plan_options(state), lang_hint=lang_hint,
             optout_threshold=float(facts.policy.get("intents", {}).get("optout_threshold", 0.75)))
