@@ -125,8 +125,8 @@ def test_chinese_confirmation_under_the_cn_profile_hours():
     f = facts(cn_account())
     st = ConversationState("menu", {"account_ref": "CN-200-8876", "lang": "zh"})
     _, acts = step(st, InboundText("x", read("晚上六点以后再发")), SCRIPT, f, NOW)
-    assert [(w.start_minute, w.end_minute) for w in of(acts, SetContactWindow)] == [(1080, 1320)]  # CN 08–22
-    assert texts(acts) == ["好的，我们只会在您当地时间18:00至22:00之间给您发短信。"]
+    assert [(w.start_minute, w.end_minute) for w in of(acts, SetContactWindow)] == [(1080, 1260)]  # CN 08–21 (CN-01 product default)
+    assert texts(acts) == ["好的，我们只会在您当地时间18:00至21:00之间给您发短信。"]
 
 
 def test_a_window_leaving_no_allowed_time_goes_to_a_person():
