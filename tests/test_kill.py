@@ -95,8 +95,11 @@ def test_worker_killed_mid_send_never_sends_twice(db_url, tmp_path):
                             sender="customer", to=OUR_NUMBER, frm=CUSTOMER)
         with sessions() as s, s.begin():
             s.get(Message, asked).direction = "inbound"
+        # written a minute before the worker runs (an hour-old reply is refused as stale,
+        # gate:stale_reply, and would never reach the fake)
         mid = add_message(sessions, conv, status="pending", transport="rest", kind="reply", sender="bot",
-                          in_reply_to_id=asked, account_id=acct, body="Thanks, we got your message.")
+                          in_reply_to_id=asked, account_id=acct, body="Thanks, we got your message.",
+                          created_at=NOW - dt.timedelta(minutes=1))
         with LiveServer(fake.app()) as api:
             first = _worker(db_url, api.url, NOW, config)
             assert wait_for(lambda: len(fake.hits) == 1, timeout=60), first.stderr.read1().decode()[-2000:]

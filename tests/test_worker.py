@@ -141,13 +141,16 @@ def add_message(sessions: Any, conv_id: int, *, status: str = "deferred",
                 body: str = "Your payment is overdue. Reply STOP to opt out.", to: str = CUSTOMER,
                 frm: str = OUR_NUMBER, kind: str = "notice", account_id: int | None = None,
                 updated_at: dt.datetime = NOW, attempts: int = 0,
-                in_reply_to_id: int | None = None, sender: str = "system") -> int:
+                in_reply_to_id: int | None = None, sender: str = "system",
+                created_at: dt.datetime | None = None) -> int:
+    """An outbound message row; ``created_at`` defaults to an hour before NOW (a reply
+    that old is stale at the gate: ``gate:stale_reply``)."""
     with sessions() as s, s.begin():
         m = Message(conversation_id=conv_id, direction="outbound", from_number=frm, to_number=to,
                     body=body, status=status, kind=kind, sender=sender, transport=transport,
                     not_before=not_before, media=[], num_media=0, account_id=account_id,
                     in_reply_to_id=in_reply_to_id, attempts=attempts,
-                    created_at=NOW - dt.timedelta(hours=1), updated_at=updated_at)
+                    created_at=created_at or NOW - dt.timedelta(hours=1), updated_at=updated_at)
         s.add(m)
         s.flush()
         return m.id
